@@ -1,0 +1,1 @@
+"""gmmexact: exact, certified EM steps for Gaussian mixture models."""

@@ -1,0 +1,32 @@
+"""Errors that carry what a user needs to act: the file, the field, what was wrong, what is right."""
+from __future__ import annotations
+
+
+class GmmExactError(Exception):
+    """Base class of every error gmmexact raises on purpose."""
+
+
+class InputError(GmmExactError):
+    """A problem or claims file that cannot be used as written (CLI exit status 2).
+
+    >>> str(InputError("p.toml", "components[0].weight", "is -1/2", "a number in (0, 1]"))
+    'p.toml: components[0].weight: is -1/2; expected a number in (0, 1]'
+    """
+
+    def __init__(self, file: str | None, field: str | None, problem: str, expected: str | None = None):
+        self.file = file
+        self.field = field
+        self.problem = problem
+        self.expected = expected
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = ": ".join(p for p in (self.file, self.field) if p)
+        text = f"{where}: {self.problem}" if where else self.problem
+        if self.expected:
+            text += f"; expected {self.expected}"
+        return text
+
+
+class UndefinedStepError(GmmExactError):
+    """An EM step that does not exist, e.g. an E-step with a singular covariance (CLI exit status 3)."""

@@ -1,0 +1,116 @@
+"""Evaluation of every quantity of a derivation at one working precision, in balls.
+
+One pass per iteration, batched over points and components: the quadratic forms are one matrix
+product ``M · C`` of the exact monomial matrix (``monomials.py``) with the components'
+coefficient columns, the M-step one product ``Rᵀ · M``; only the exponentials, the divisions by
+the evidence and the log-likelihood product are element-wise. Rational inputs enter as balls of
+their exact values, so every result is an enclosure of the exact value; the certifier raises the
+precision until the enclosures are tight enough to round.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .exact import ExactPlan
+from .monomials import moment_parameters, quad_coefficients
+
+
+@dataclass(frozen=True)
+class BallIteration:
+    """Enclosures of one iteration's quantities (matrices are backend matrices, n × K)."""
+
+    weights: list  # K, the starting priors
+    means: list  # K × d, starting means
+    det: list  # K
+    inv: list  # K × d × d
+    norm: list  # K
+    quad: Any  # n × K
+    exp: Any  # n × K
+    density: Any  # n × K
+    joint: Any  # n × K
+    evidence: list  # n
+    resp: Any  # n × K
+    loglik: Any
+    count: list  # K
+    weight: list  # K
+    mean: list  # K × d
+    cov: list  # K × d × d
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every iteration of a plan, enclosed at ``prec`` bits by ``backend``."""
+
+    backend: Any
+    prec: int
+    iterations: tuple[BallIteration, ...]
+
+
+def evaluate(plan: ExactPlan, backend, prec: int) -> Evaluation:
+    """Enclose every quantity of ``plan`` at ``prec`` bits of working precision.
+
+    >>> from gmmexact.problem import Problem
+    >>> from gmmexact.exact import derive_exact
+    >>> from gmmexact.backends import ArbBackend
+    >>> p = Problem.from_arrays([[0], [2]], means=[[0], [2]], covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
+    >>> ev = evaluate(derive_exact(p), ArbBackend(), 64)
+    >>> ev.iterations[0].det[0]
+    1.00000000000000
+    """
+    with backend.precision(prec):
+        mono_balls = backend.matrix(plan.monomials.matrix)
+        done = []
+        previous = None
+        for it in plan.iterations:
+            if previous is None:
+                params = [(backend.scalar(c.weight), [backend.scalar(v) for v in c.mean],
+                           [[backend.scalar(v) for v in row] for row in c.cov]) for c in it.start]
+            else:
+                params = list(zip(previous.weight, previous.mean, previous.cov))
+            previous = _iteration(plan, backend, mono_balls, params)
+            done.append(previous)
+        return Evaluation(backend, prec, tuple(done))
+
+
+def _iteration(plan: ExactPlan, b, mono_balls, params) -> BallIteration:
+    mono, problem = plan.monomials, plan.problem
+    n, d, K = problem.n, problem.d, problem.K
+    conv = b.scalar
+    weights = [w for w, _, _ in params]
+    means = [m for _, m, _ in params]
+    dets = [b.det(cov) for _, _, cov in params]
+    invs = [b.inv(cov) for _, _, cov in params]
+    two_pi = b.pi() * 2
+    half_d = two_pi ** (d // 2) * (b.sqrt(two_pi) if d % 2 else 1)
+    norms = [half_d * b.sqrt(det) for det in dets]
+
+    columns = [quad_coefficients(mono, means[k], invs[k], conv) for k in range(K)]
+    coeff = b.matrix([[columns[k][i] for k in range(K)] for i in range(mono.width)])
+    quad = b.matmul(mono_balls, coeff)
+    minus_half = conv(Fraction(-1, 2))
+    exps = b.matrix([[b.exp(q * minus_half) for q in row] for row in b.tolist(quad)])
+
+    zero = conv(0)
+    diag = lambda values: b.matrix([[values[i] if i == j else zero for j in range(K)] for i in range(K)])
+    density = b.matmul(exps, diag([1 / nm for nm in norms]))
+    joint = b.matmul(exps, diag([w / nm for w, nm in zip(weights, norms)]))
+    joint_rows = b.tolist(joint)
+    evidence = [sum(row[1:], row[0]) for row in joint_rows]
+    resp = b.matrix([[j / e for j in row] for row, e in zip(joint_rows, evidence)])
+    product = conv(1)
+    for e in evidence:
+        product = product * e
+    loglik = b.log(product)
+
+    sums = b.tolist(b.matmul(b.transpose(resp), mono_balls))
+    counts, new_means, new_covs = [], [], []
+    for k in range(K):
+        count, mean, cov = moment_parameters(mono, sums[k], conv)
+        counts.append(count)
+        new_means.append(mean)
+        new_covs.append(cov)
+    new_weights = [c / n for c in counts]
+    return BallIteration(weights, means, dets, invs, norms, quad, exps, density, joint, evidence, resp,
+                         loglik, counts, new_weights, new_means, new_covs)

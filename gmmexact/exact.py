@@ -1,0 +1,159 @@
+"""The exact layer of the derivation: every quantity that is rational, computed as a rational.
+
+Iteration 1 starts from rational parameters, so |Σ|, Σ⁻¹ and every quadratic form are rational.
+Responsibilities are rational only in special cases (K = 1, or a point whose quadratic forms
+agree across components and whose weight/determinant ratios are squares), and an M-step is
+rational exactly when all its responsibilities are; then the next iteration's E-step is rational
+again. Everything else is transcendental and is evaluated in balls (``evaluate.py``).
+
+The ranks of the updated covariances are known exactly here too: with every responsibility
+strictly positive (always the case for positive weights and positive-definite covariances),
+``rank Σ_c`` is the dimension of the affine hull of the data, whatever the responsibilities are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import isqrt
+
+from flint import fmpq_mat
+
+from . import linalg
+from .monomials import Monomials, moment_parameters, monomials, quad_coefficients
+from .problem import Problem
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+
+
+@dataclass(frozen=True)
+class ExactComponent:
+    """One component's parameters entering an E-step; ``None`` where not rational."""
+
+    weight: Fraction | None
+    mean: tuple[Fraction, ...] | None
+    cov: Matrix | None
+    det: Fraction | None = None
+    inv: Matrix | None = None
+
+    @property
+    def rational(self) -> bool:
+        return self.weight is not None and self.mean is not None and self.cov is not None
+
+
+@dataclass(frozen=True)
+class Degeneracy:
+    """The data lie in a proper affine subspace, so every updated covariance is singular."""
+
+    dimension: int  # of the affine hull = rank of every updated covariance
+    ambient: int  # d
+    relations: tuple[tuple[tuple[int, ...], Fraction], ...]  # a·x = b for every point
+
+
+@dataclass(frozen=True)
+class ExactIteration:
+    """The rational parts of one EM iteration (E-step from ``start``, then M-step)."""
+
+    t: int
+    start: tuple[ExactComponent, ...]
+    quad: fmpq_mat | None  # n × K, when every component is rational
+    resp: tuple[tuple[Fraction | None, ...], ...] | None  # n × K, rational entries or None
+    resp_algebraic: tuple[tuple[bool, ...], ...] | None  # True where resp is algebraic (not transcendental)
+    new: tuple[ExactComponent, ...]  # M-step results, exact where rational
+    counts: tuple[Fraction | None, ...]
+
+
+@dataclass(frozen=True)
+class ExactPlan:
+    """All iterations that exist, with their rational parts, and why the run stopped early."""
+
+    problem: Problem
+    monomials: Monomials
+    iterations: tuple[ExactIteration, ...]
+    degeneracy: Degeneracy | None
+    requested: int
+
+    @property
+    def stopped(self) -> bool:
+        """True when fewer iterations exist than were asked for."""
+        return len(self.iterations) < self.requested
+
+
+def _square_root(q: Fraction) -> Fraction | None:
+    """The rational square root of ``q`` if there is one."""
+    a, b = isqrt(q.numerator), isqrt(q.denominator)
+    return Fraction(a, b) if a * a == q.numerator and b * b == q.denominator else None
+
+
+def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
+    """Exact quadratic forms and the responsibilities that are rational (all components rational)."""
+    K = len(comps)
+    columns = [quad_coefficients(mono, c.mean, c.inv) for c in comps]
+    C = fmpq_mat(mono.width, K, [linalg.to_fmpq(columns[k][i]) for i in range(mono.width) for k in range(K)])
+    quad = fmpq_mat(mono.matrix) * C
+    # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
+    ratio = [[None] * K for _ in range(K)]
+    for c in range(K):
+        for j in range(K):
+            root = _square_root(comps[c].det / comps[j].det)
+            if root is not None:
+                ratio[c][j] = comps[j].weight / comps[c].weight * root
+    resp, algebraic = [], []
+    for row in quad.tolist():
+        if len(set(row)) == 1:  # every exponent equal: responsibilities are algebraic
+            algebraic.append((True,) * K)
+            resp.append(tuple(
+                None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K)))
+        else:
+            algebraic.append((False,) * K)
+            resp.append((None,) * K)
+    return quad, tuple(resp), tuple(algebraic)
+
+
+def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactComponent:
+    """Exact M-step of one component whose responsibilities are all rational."""
+    r = fmpq_mat(1, n, [linalg.to_fmpq(v) for v in resp_column])
+    sums = [linalg.to_fraction(v) for v in (r * fmpq_mat(mono.matrix)).entries()]
+    count, mean, cov = moment_parameters(mono, sums)
+    return ExactComponent(count / n, tuple(mean), tuple(map(tuple, cov)))
+
+
+def _with_inverse(c: ExactComponent) -> ExactComponent:
+    if c.cov is None:
+        return c
+    return ExactComponent(c.weight, c.mean, c.cov, linalg.det(c.cov), linalg.inverse(c.cov))
+
+
+def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
+    """Derive the rational layer of ``iterations`` EM iterations, stopping before an undefined E-step.
+
+    >>> from gmmexact.problem import Problem
+    >>> p = Problem.from_arrays([[0], [2]], means=[[0], [2]], covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
+    >>> plan = derive_exact(p)
+    >>> plan.iterations[0].start[0].det, plan.iterations[0].quad.tolist()
+    (Fraction(1, 1), [[0, 4], [4, 0]])
+    """
+    mono = monomials(problem.points)
+    n, d, K = problem.n, problem.d, problem.K
+    dim, relations = linalg.affine_relations(problem.points)
+    degeneracy = Degeneracy(dim, d, tuple(relations)) if dim < d else None
+    start = tuple(_with_inverse(ExactComponent(c.weight, c.mean, c.covariance)) for c in problem.components)
+    done = []
+    for t in range(1, iterations + 1):
+        if t > 1 and degeneracy is not None:
+            break  # the E-step would need the inverse of a singular covariance
+        quad = resp = algebraic = None
+        if all(c.rational for c in start):
+            quad, resp, algebraic = exact_estep(mono, start)
+        new, counts = [], []
+        for k in range(K):
+            column = [resp[p][k] for p in range(n)] if resp is not None else [None]
+            if None in column:
+                new.append(ExactComponent(None, None, None))
+                counts.append(None)
+            else:
+                comp = exact_mstep(mono, column, n)
+                new.append(comp)
+                counts.append(comp.weight * n)
+        done.append(ExactIteration(t, start, quad, resp, algebraic, tuple(new), tuple(counts)))
+        start = tuple(_with_inverse(c) if degeneracy is None else c for c in new)
+    return ExactPlan(problem, mono, tuple(done), degeneracy, iterations)

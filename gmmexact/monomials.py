@@ -1,0 +1,108 @@
+"""Centred integer monomials of the data: the one exact matrix behind every batched step.
+
+With ``z = x − x̄ = A / a`` (``x̄`` the exact data mean, ``A`` an integer matrix, ``a`` a positive
+integer), every quadratic form is a linear combination of the columns ``A_i A_j`` (i ≤ j),
+``A_i`` and ``1``, and every M-step sum ``Σ_p r_pc (…)`` is ``Rᵀ`` times the same columns. So the
+E-step is one matrix product ``M · C`` and the M-step one product ``Rᵀ · M``, exact (fmpz/fmpq)
+or in balls, with no per-point SymPy and no per-point Python arithmetic on rationals.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+from math import lcm
+from typing import Callable, Sequence
+
+import numpy as np
+from flint import fmpz_mat
+
+
+@dataclass(frozen=True)
+class Monomials:
+    """The exact monomial matrix of a data set (see the module header).
+
+    >>> m = monomials([[Fraction(1), Fraction(2)], [Fraction(3), Fraction(4)]])
+    >>> m.center, m.scale, m.pairs
+    ((Fraction(2, 1), Fraction(3, 1)), 1, ((0, 0), (0, 1), (1, 1)))
+    >>> m.matrix.tolist()
+    [[1, 1, 1, -1, -1, 1], [1, 1, 1, 1, 1, 1]]
+    """
+
+    center: tuple[Fraction, ...]
+    scale: int
+    pairs: tuple[tuple[int, int], ...]
+    matrix: fmpz_mat  # n × (len(pairs) + d + 1): [A_i A_j …, A_i …, 1]
+
+    @property
+    def d(self) -> int:
+        return len(self.center)
+
+    @property
+    def width(self) -> int:
+        return len(self.pairs) + self.d + 1
+
+    def linear_column(self, i: int) -> int:
+        return len(self.pairs) + i
+
+    @property
+    def constant_column(self) -> int:
+        return len(self.pairs) + self.d
+
+
+def monomials(points: Sequence[Sequence[Fraction]]) -> Monomials:
+    n, d = len(points), len(points[0])
+    center = tuple(sum((p[k] for p in points), Fraction(0)) / n for k in range(d))
+    scale = reduce(lcm, ((p[k] - center[k]).denominator for p in points for k in range(d)), 1)
+    A = [[int((p[k] - center[k]) * scale) for k in range(d)] for p in points]
+    pairs = tuple((i, j) for i in range(d) for j in range(i, d))
+    big = max((abs(v) for row in A for v in row), default=0)
+    if big < 2**31:  # products fit in int64: vectorise
+        arr = np.array(A, dtype=np.int64).reshape(n, d)
+        cols = [arr[:, i] * arr[:, j] for i, j in pairs] + [arr[:, i] for i in range(d)] + [np.ones(n, np.int64)]
+        rows = np.stack(cols, axis=1).tolist()
+    else:
+        rows = [[r[i] * r[j] for i, j in pairs] + r + [1] for r in A]
+    width = len(pairs) + d + 1
+    return Monomials(center, scale, pairs, fmpz_mat(n, width, [v for row in rows for v in row]))
+
+
+def quad_coefficients(mono: Monomials, mean, inv, conv: Callable = lambda q: q) -> list:
+    """Column ``C`` with ``(x_p − mean)ᵀ inv (x_p − mean) == (M · C)_p``.
+
+    ``mean`` and ``inv`` may hold Fractions or balls; ``conv`` lifts Fractions to the same type.
+
+    >>> m = monomials([[Fraction(0)], [Fraction(2)]])
+    >>> c = quad_coefficients(m, [Fraction(1)], [[Fraction(1, 2)]])
+    >>> [sum(Fraction(int(m.matrix[p, k])) * c[k] for k in range(m.width)) for p in range(2)]
+    [Fraction(1, 2), Fraction(1, 2)]
+    """
+    d, a = mono.d, mono.scale
+    delta = [mean[i] - conv(mono.center[i]) for i in range(d)]
+    p_delta = [sum((inv[i][j] * delta[j] for j in range(d)), conv(Fraction(0))) for i in range(d)]
+    coeffs = []
+    for i, j in mono.pairs:
+        factor = Fraction(1, a * a) if i == j else Fraction(2, a * a)
+        coeffs.append(inv[i][j] * conv(factor))
+    coeffs += [p_delta[i] * conv(Fraction(-2, a)) for i in range(d)]
+    coeffs.append(sum((delta[i] * p_delta[i] for i in range(d)), conv(Fraction(0))))
+    return coeffs
+
+
+def moment_parameters(mono: Monomials, sums: Sequence, conv: Callable = lambda q: q):
+    """Count, mean and covariance of one component from its row ``S = rᵀ · M``.
+
+    >>> m = monomials([[Fraction(0)], [Fraction(2)]])
+    >>> s = [sum(Fraction(int(m.matrix[p, k])) for p in range(2)) for k in range(m.width)]
+    >>> moment_parameters(m, s)
+    (Fraction(2, 1), [Fraction(1, 1)], [[Fraction(1, 1)]])
+    """
+    d, a = mono.d, mono.scale
+    count = sums[mono.constant_column]
+    delta = [sums[mono.linear_column(i)] * conv(Fraction(1, a)) / count for i in range(d)]
+    mean = [conv(mono.center[i]) + delta[i] for i in range(d)]
+    second = {}
+    for k, (i, j) in enumerate(mono.pairs):
+        second[i, j] = second[j, i] = sums[k] * conv(Fraction(1, a * a)) / count
+    cov = [[second[i, j] - delta[i] * delta[j] for j in range(d)] for i in range(d)]
+    return count, mean, cov
