@@ -415,3 +415,24 @@ def round_mpmath_interval(x, digits: int) -> Optional[Rounded]:
     if lo is None or hi is None:
         return None
     return _round_nd(lo[0], lo[1], hi[0], hi[1], digits)
+
+
+def ball_bounds(x) -> tuple[Fraction, Fraction]:
+    """Exact end points ``(lo, hi)`` of an ``arb`` ball or an ``mpmath.iv`` interval.
+
+    >>> import flint
+    >>> ball_bounds(flint.arb(3))
+    (Fraction(3, 1), Fraction(3, 1))
+    """
+    if hasattr(x, "_mpi_"):
+        ends = [_mpf_tuple_nd(t) for t in x._mpi_]
+        if None in ends:
+            raise ValueError("interval is not finite")
+        return tuple(Fraction(n, d) for n, d in ends)
+    if not x.is_finite():
+        raise ValueError("ball is not finite")
+    mm, me = (int(v) for v in x.mid().man_exp())
+    rm, re_ = (int(v) for v in x.rad().man_exp())
+    mid = Fraction(*_dyadic_nd(mm, me))
+    rad = Fraction(*_dyadic_nd(rm, re_))
+    return mid - rad, mid + rad

@@ -1,0 +1,108 @@
+"""Certified decimals for quantities: exact rationals exactly, everything else from balls whose
+working precision is raised until every requested value rounds uniquely.
+
+This is the one place that turns values into digits; the CLI, the renderers and the Python API all
+come through :meth:`Certifier.round`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .evaluate import Evaluation, evaluate
+from .exact import ExactPlan
+from .keys import Key
+from .rounding import Rounded, ball_bounds, round_arb, round_fraction, round_interval, round_mpmath_interval
+from .values import ball_entry, exact_entry
+
+
+@dataclass(frozen=True)
+class Undecided:
+    """An enclosure too wide to round even at the highest working precision tried.
+
+    ``lo`` and ``hi`` are proven bounds; ``prec`` the last working precision in bits.
+    """
+
+    lo: Fraction
+    hi: Fraction
+    digits: int
+    prec: int
+
+    def __str__(self) -> str:
+        width = float(self.hi - self.lo)
+        return f"[{_bound(self.lo, math.floor)}, {_bound(self.hi, math.ceil)}] (not decided at {self.prec} bits; width {width:.1e})"
+
+
+def _bound(q: Fraction, direction) -> str:
+    """``q`` rounded outward (``math.floor`` or ``math.ceil``) to 3 significant digits."""
+    if q == 0:
+        return "0"
+    e = math.floor(math.log10(abs(q))) - 2 if abs(q) > Fraction(1, 10**300) else -300
+    scaled = direction(q / Fraction(10) ** e)
+    return f"{scaled}e{e}"
+
+
+def start_precision(digits: int, iterations: int) -> int:
+    """A working precision (bits) that usually suffices for ``digits`` digits in one pass."""
+    return int(digits * 3.33) + 24 + 16 * iterations
+
+
+class Certifier:
+    """Rounds quantities of one plan, caching evaluations by precision.
+
+    ``max_prec`` bounds the precision raising: a value still undecided there (a transcendental
+    expression that is in fact rational and sits on a rounding boundary, which the exact layer did
+    not recognise) is returned as an :class:`Undecided` enclosure instead of looping forever.
+    """
+
+    def __init__(self, plan: ExactPlan, backend, max_prec: int = 1 << 14):
+        self.plan = plan
+        self.backend = backend
+        self.max_prec = max_prec
+        self._cache: dict[int, Evaluation] = {}
+
+    def evaluation(self, prec: int) -> Evaluation:
+        if prec not in self._cache:
+            if len(self._cache) >= 2:
+                self._cache.pop(min(self._cache))
+            self._cache[prec] = evaluate(self.plan, self.backend, prec)
+        return self._cache[prec]
+
+    def _round_ball(self, x, digits: int):
+        if self.backend.name == "arb":
+            return round_arb(x, digits)
+        return round_mpmath_interval(x, digits)
+
+    def round(self, keys: list[Key], digits: int) -> dict[Key, Rounded | Undecided]:
+        """Round scalar entry keys (``Key`` with the full entry subscript) to ``digits`` digits."""
+        out: dict[Key, Rounded | Undecided] = {}
+        pending = []
+        for key in keys:
+            exact = exact_entry(self.plan, key)
+            if exact is not None:
+                out[key] = round_fraction(exact, digits)
+            else:
+                pending.append(key)
+        prec = start_precision(digits, len(self.plan.iterations))
+        while pending:
+            ev = self.evaluation(prec)
+            with self.backend.precision(prec):
+                still = []
+                for key in pending:
+                    r = self._round_ball(ball_entry(ev, self.plan, key), digits)
+                    if r is None:
+                        still.append(key)
+                    else:
+                        out[key] = r
+            pending = still
+            if pending and prec >= self.max_prec:
+                for key in pending:
+                    lo, hi = self._bounds(ball_entry(ev, self.plan, key))
+                    out[key] = Undecided(lo, hi, digits, prec)
+                break
+            prec = min(2 * prec, self.max_prec)
+        return out
+
+    def _bounds(self, x) -> tuple[Fraction, Fraction]:
+        return ball_bounds(x)

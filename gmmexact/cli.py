@@ -1,0 +1,90 @@
+"""Command-line interface: ``gmmexact solve PROBLEM.toml [options]``.
+
+Exit status: 0 success; 2 bad input (file, field, what is wrong, what would be right);
+3 fewer iterations than requested because a step is undefined (singular covariance); 1 other errors.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import InputError
+
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_UNDEFINED = 0, 1, 2, 3
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gmmexact", description="Exact, certified EM steps for Gaussian mixtures.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    solve = sub.add_parser("solve", help="every step of one or more EM iterations, exact and certified")
+    solve.add_argument("problem", help="problem file (TOML)")
+    solve.add_argument("--digits", type=_positive, default=6, help="certified significant digits (default 6)")
+    solve.add_argument("--iterations", type=_positive, default=1, help="EM iterations (default 1)")
+    solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    solve.add_argument("--backend", choices=("arb", "mpmath"), default="arb",
+                       help="ball arithmetic: python-flint arb (default) or mpmath interval arithmetic")
+    solve.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    solve.add_argument("--points", help="comma-separated point labels to show (default: all)")
+    solve.add_argument("--max-points", type=_positive, help="show at most this many points (text default 12)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _solve(args)
+    except InputError as e:
+        print(f"gmmexact: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _solve(args) -> int:
+    from .problem import load  # noqa: PLC0415  (keep `gmmexact --help` fast)
+    from .report import build_report  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    points = None
+    if args.points:
+        points = [p.strip() for p in args.points.split(",") if p.strip()]
+        unknown = [p for p in points if p not in problem.labels]
+        if unknown:
+            raise InputError(None, "--points", f"no point labelled {', '.join(unknown)}",
+                             f"labels from {', '.join(problem.labels[:10])}{'…' if problem.n > 10 else ''}")
+    max_points = args.max_points
+    if max_points is None and args.format == "text" and points is None:
+        max_points = 12
+    run = solve(problem, iterations=args.iterations, backend=args.backend)
+    report = build_report(run, digits=args.digits, points=points, max_points=max_points)
+    if args.format == "json":
+        json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        from .render_markdown import render_markdown  # noqa: PLC0415
+
+        sys.stdout.write(render_markdown(report))
+    else:
+        from .render_text import render_text  # noqa: PLC0415
+
+        render_text(report)
+    if run.stopped is not None:
+        print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
+        return EXIT_UNDEFINED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

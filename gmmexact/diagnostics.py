@@ -1,0 +1,109 @@
+"""Findings about covariances: exact singularity of the updated covariances (with the linear
+relations the data satisfy, in the problem's variable names) and certified condition numbers.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+from flint import acb_mat, arb, arb_mat
+
+from . import linalg
+from .exact import ExactPlan
+from .rounding import round_arb
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One diagnostic, with a message a user can act on."""
+
+    kind: str  # "singular-covariance" | "ill-conditioned" | "float64-singular" | "stopped"
+    key: str  # the quantity it is about, e.g. "cov.women" or "iter2.det.women"
+    message: str
+    rank: int | None = None
+    relations: tuple[str, ...] = ()
+    condition: str | None = None  # certified condition number (2-norm), 3 digits
+    digits_lost: int | None = None
+    advice: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+ADVICE = (
+    "regularise: add λ·I to each covariance (scikit-learn's reg_covar does this), and say which λ",
+    "use fewer parameters: a tied, diagonal or spherical covariance, or fewer components",
+    "remove the redundancy in the data: drop a variable that is a linear function of the others, "
+    "or duplicate/collinear points",
+)
+
+
+def _prefix(t: int) -> str:
+    return "" if t == 1 else f"iter{t}."
+
+
+def singular_findings(plan: ExactPlan) -> list[Finding]:
+    """Every updated covariance is singular exactly when the data lie in a proper affine subspace."""
+    deg = plan.degeneracy
+    if deg is None:
+        return []
+    problem = plan.problem
+    rels = tuple(linalg.format_relation(a, b, problem.variables) for a, b in deg.relations)
+    where, that = {0: ("a single point", "that point"), 1: ("a line", "that line"), 2: ("a plane", "that plane")}.get(
+        deg.dimension, (f"a {deg.dimension}-dimensional affine subspace", "that subspace"))
+    out = []
+    for it in plan.iterations:
+        for name in problem.component_names:
+            key = f"{_prefix(it.t)}cov.{name}"
+            msg = (f"{key} is singular: rank {deg.dimension} of {deg.ambient}. All {problem.n} points satisfy "
+                   f"{' and '.join(rels)} (they lie on {where}); every responsibility is strictly positive, so the "
+                   f"updated covariance spans exactly the directions the data span, whatever the responsibilities. "
+                   f"|Σ| = 0 and Σ⁻¹ does not exist: the Gaussian density with this covariance does not exist, the "
+                   f"next E-step is undefined, and the likelihood is unbounded (a component squeezed onto the data's "
+                   f"{where} has density growing without limit).")
+            out.append(Finding("singular-covariance", key, msg, rank=deg.dimension, relations=rels, advice=ADVICE))
+    return out
+
+
+def stop_finding(plan: ExactPlan) -> Finding | None:
+    """Why fewer iterations were computed than requested."""
+    if not plan.stopped:
+        return None
+    t = len(plan.iterations) + 1
+    rels = " and ".join(linalg.format_relation(a, b, plan.problem.variables) for a, b in plan.degeneracy.relations)
+    msg = (f"stopped before iteration {t} ({plan.requested} requested): its E-step needs |Σ_c|^(1/2) and Σ_c⁻¹ of "
+           f"the covariances from iteration {t - 1}, which are singular (rank {plan.degeneracy.dimension} of "
+           f"{plan.degeneracy.ambient}; the data satisfy {rels}).")
+    return Finding("stopped", f"{_prefix(t)}det", msg, rank=plan.degeneracy.dimension, advice=ADVICE)
+
+
+def condition_number(matrix: arb_mat) -> arb | None:
+    """Certified 2-norm condition number λ_max/λ_min of a symmetric positive-definite ball matrix."""
+    try:
+        eig = acb_mat(matrix).eig(multiple=True)
+    except (ValueError, ZeroDivisionError):
+        return None
+    reals = [e.real for e in eig]
+    lo = min(reals, key=lambda x: x.mid())
+    hi = max(reals, key=lambda x: x.mid())
+    if not lo > 0:
+        return None
+    return hi / lo
+
+
+def conditioning_findings(key: str, matrix: arb_mat, threshold: float = 1e4) -> list[Finding]:
+    """Warn when float64 code would lose digits to this covariance (or see it as singular)."""
+    kappa = condition_number(matrix)
+    if kappa is None:
+        return []
+    rounded = round_arb(kappa, 3)
+    if rounded is None or rounded.fraction() < threshold:
+        return []
+    lost = math.floor(math.log10(float(rounded.fraction())))
+    if rounded.fraction() * 2**-53 >= 1:
+        msg = (f"{key} has condition number {rounded} ≥ 1/ε of float64 (2⁵³ ≈ 9.0e15): float64 code may see it as "
+               f"singular although it is not (its exact determinant is positive).")
+        return [Finding("float64-singular", key, msg, condition=str(rounded), digits_lost=16)]
+    msg = (f"{key} has condition number {rounded}: float64 code (16 significant digits) would lose about {lost} "
+           f"digits solving with it or inverting it.")
+    return [Finding("ill-conditioned", key, msg, condition=str(rounded), digits_lost=lost)]

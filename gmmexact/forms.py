@@ -1,0 +1,235 @@
+"""Exact forms of quantities with SymPy: the general formula, the definition over earlier named
+quantities, the formula with values substituted, and the exact result.
+
+SymPy only builds and prints here; it never evaluates numbers (``certify.py`` does). Forms are built
+on demand for the keys displayed, so a problem with 10⁵ points never creates 10⁵ expressions.
+Closed forms are shown where they are small (iteration 1, few points); otherwise the exact value is
+its definition in terms of earlier quantities, whose symbols are named by their keys.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from .exact import ExactPlan
+from .keys import Key
+
+SMALL_OPS = 160  # closed forms larger than this many operations are shown as definitions
+SUM_LIMIT = 20  # sums over more points than this are written with Σ, not term by term
+
+
+def _rat(q) -> sp.Rational:
+    return sp.Rational(q.numerator, q.denominator)
+
+
+def _rmatrix(rows) -> sp.Matrix:
+    return sp.Matrix([[_rat(v) for v in row] for row in rows])
+
+
+def scalar_symbol(key: Key) -> sp.Symbol:
+    return sp.Symbol(str(key))
+
+
+class Forms:
+    """Builds and caches the SymPy forms of one plan's quantities.
+
+    >>> from gmmexact.problem import Problem
+    >>> from gmmexact.exact import derive_exact
+    >>> p = Problem.from_arrays([[0], [2]], means=[[0], [2]], covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
+    >>> Forms(derive_exact(p)).exact(Key.parse("resp.x1.1"))
+    1/(exp(-2) + 1)
+    """
+
+    def __init__(self, plan: ExactPlan):
+        self.plan = plan
+        self.problem = plan.problem
+        self.exact = lru_cache(maxsize=None)(self._exact)
+        self.definition = lru_cache(maxsize=None)(self._definition)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _k(self, key: Key, kind: str, point=None, component=None, iteration=None) -> Key:
+        return Key(iteration or key.iteration, kind, point, component)
+
+    def _sym(self, key: Key):
+        """The symbol standing for a whole quantity in definitions (matrix symbols for arrays)."""
+        d = self.problem.d
+        if key.shape == "vector":
+            return sp.MatrixSymbol(str(key), d, 1)
+        if key.shape == "matrix":
+            return sp.MatrixSymbol(str(key), d, d)
+        return scalar_symbol(key)
+
+    def _point(self, p: str) -> sp.Matrix:
+        x = self.problem.points[self.problem.labels.index(p)]
+        return sp.Matrix([_rat(v) for v in x])
+
+    def _start(self, key: Key, kind: str):
+        """The starting weight/mean/cov of component ``key.component`` in iteration ``key.iteration``."""
+        c = self.problem.component_names.index(key.component)
+        if key.iteration == 1:
+            comp = self.problem.components[c]
+            return {"weight": _rat(comp.weight), "mean": sp.Matrix([_rat(v) for v in comp.mean]),
+                    "cov": _rmatrix(comp.covariance)}[kind]
+        return self._sym(Key(key.iteration - 1, kind, None, key.component))
+
+    def _points_sum(self, term, key: Key):
+        """Σ_p term(p) over all points: written out when short, else with an indexed Σ."""
+        labels = self.problem.labels
+        if len(labels) <= SUM_LIMIT:
+            return sp.Add(*[term(p) for p in labels]) if not isinstance(term(labels[0]), sp.MatrixBase) \
+                else sum((term(p) for p in labels[1:]), term(labels[0]))
+        return None
+
+    def inputs(self, key: Key) -> list[Key]:
+        """Keys of the quantities the definition of ``key`` refers to (the derivation graph's edges)."""
+        expr = self.definition(key.whole)
+        names = {s.name for s in expr.atoms(sp.Symbol, sp.MatrixSymbol)} if not isinstance(expr, str) else set()
+        out = []
+        for name in sorted(names):
+            try:
+                out.append(Key.parse(name))
+            except ValueError:
+                pass
+        return out
+
+    # -- definitions over earlier quantities ------------------------------------------------
+    def _definition(self, key: Key):
+        k, t, p, c = key.kind, key.iteration, key.point, key.component
+        d, n = self.problem.d, self.problem.n
+        S = lambda kind, point=None, comp=None, it=None: self._sym(Key(it or t, kind, point, comp))
+        comps = self.problem.component_names
+        if k == "det":
+            return sp.Determinant(self._start(key, "cov")) if t > 1 else _rmatrix(self.problem.components[comps.index(c)].covariance).det()
+        if k == "inv":
+            return sp.Inverse(self._start(key, "cov")) if t > 1 else _rmatrix(self.problem.components[comps.index(c)].covariance).inv()
+        if k == "norm":
+            return (2 * sp.pi) ** sp.Rational(d, 2) * sp.sqrt(S("det", None, c))
+        if k == "quad":
+            dev = self._point(p) - self._start(key, "mean")
+            return (dev.T * S("inv", None, c) * dev)
+        if k == "exp":
+            return sp.exp(-S("quad", p, c) / 2)
+        if k == "density":
+            return S("exp", p, c) / S("norm", None, c)
+        if k == "joint":
+            return self._start(key, "weight") * S("density", p, c)
+        if k == "evidence":
+            return sp.Add(*[S("joint", p, j) for j in comps])
+        if k == "resp":
+            return S("joint", p, c) / S("evidence", p)
+        if k == "loglik":
+            total = self._points_sum(lambda q: sp.log(S("evidence", q)), key)
+            return total if total is not None else sp.Sum(sp.log(sp.IndexedBase("evidence")[sp.Symbol("p")]), (sp.Symbol("p"), 1, n))
+        if k == "count":
+            total = self._points_sum(lambda q: S("resp", q, c), key)
+            return total if total is not None else sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)], (sp.Symbol("p"), 1, n))
+        if k == "weight":
+            return S("count", None, c) / n
+        if k == "mean":
+            total = self._points_sum(lambda q: S("resp", q, c) * self._point(q), key)
+            if total is None:
+                total = sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)] * sp.IndexedBase("x")[sp.Symbol("p")], (sp.Symbol("p"), 1, n))
+            return total / S("count", None, c)
+        if k == "dev":
+            return self._point(p) - S("mean", None, c)
+        if k == "outer":
+            return S("dev", p, c) * S("dev", p, c).T
+        if k == "cov":
+            total = self._points_sum(lambda q: S("resp", q, c) * S("outer", q, c), key)
+            if total is None:
+                total = sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)] * sp.IndexedBase("outer")[sp.Symbol("p"), sp.Symbol(c)], (sp.Symbol("p"), 1, n))
+            return total / S("count", None, c)
+        raise KeyError(key)
+
+    # -- exact values -----------------------------------------------------------------------
+    def _exact(self, key: Key):
+        """The exact value: rational, a small closed form, or the definition."""
+        if key.entry:
+            whole = self.exact(key.whole)
+            if isinstance(whole, sp.MatrixExpr) and not isinstance(whole, sp.MatrixBase):
+                whole = whole.as_explicit()
+            if isinstance(whole, sp.MatrixBase):
+                return whole[key.entry] if len(key.entry) == 2 else whole[key.entry[0], 0]
+            return sp.Indexed(sp.IndexedBase(str(key.whole)), *key.entry)
+        closed = self._closed(key)
+        return closed if closed is not None else self.definition(key)
+
+    def _closed(self, key: Key):
+        from .values import exact_entry, entry_keys  # noqa: PLC0415
+
+        plan, k = self.plan, key.kind
+        entries = entry_keys(key, self.problem.d)
+        values = [exact_entry(plan, e) for e in entries]
+        if None not in values:
+            if key.shape == "scalar":
+                return _rat(values[0])
+            d = self.problem.d
+            rows = [values[i * d:(i + 1) * d] for i in range(d)] if key.shape == "matrix" else [[v] for v in values]
+            return _rmatrix(rows)
+        it = plan.iterations[key.iteration - 1]
+        if not all(comp.rational for comp in it.start):
+            return None  # later iterations: definitions over earlier quantities
+        if k == "resp":
+            return self._resp_closed(key)
+        if k in ("norm", "exp", "density", "joint", "evidence"):
+            return self._substitute(key)
+        if k not in ("loglik", "count", "weight", "mean") or self.problem.n * self.problem.K > 4 * SUM_LIMIT:
+            return None  # dev, outer, cov repeat the mean's closed form many times over: too big to read
+        expr = self._substitute(key)
+        size = sum(1 for _ in sp.preorder_traversal(expr))
+        return expr if size <= SMALL_OPS * self.problem.d else None
+
+    def _substitute(self, key: Key):
+        """The definition with every input replaced by its exact form, simplified by SymPy's auto-evaluation."""
+        expr = self.definition(key)
+        repl = {}
+        for inp in self.inputs(key):
+            value = self.exact(inp)
+            repl[self._sym(inp)] = value
+        out = expr.xreplace(repl)
+        if isinstance(out, sp.MatrixExpr) and not isinstance(out, sp.MatrixBase):
+            out = out.as_explicit()
+        if isinstance(out, sp.MatrixBase):
+            out = out.applyfunc(lambda e: e.doit())
+            if out.shape == (1, 1) and key.shape == "scalar":
+                out = out[0, 0]
+        return out
+
+    def _resp_closed(self, key: Key):
+        """r_pc = 1 / (1 + Σ_{j≠c} (π_j/π_c)·√(|Σ_c|/|Σ_j|)·exp((q_pc − q_pj)/2))."""
+        it = self.plan.iterations[key.iteration - 1]
+        names = self.problem.component_names
+        c = names.index(key.component)
+        p = self.problem.labels.index(key.point)
+        q = [it.quad[p, j] for j in range(len(names))]
+        qc = sp.Rational(int(q[c].p), int(q[c].q))
+        terms = [sp.Integer(1)]
+        for j, comp in enumerate(it.start):
+            if j == c:
+                continue
+            ratio = _rat(comp.weight / it.start[c].weight) * sp.sqrt(_rat(it.start[c].det / comp.det))
+            qj = sp.Rational(int(q[j].p), int(q[j].q))
+            terms.append(ratio * sp.exp((qc - qj) / 2))
+        return 1 / sp.Add(*terms)
+
+
+GENERAL = {
+    "det": r"|\Sigma_c|",
+    "inv": r"\Sigma_c^{-1}",
+    "norm": r"(2\pi)^{d/2} |\Sigma_c|^{1/2}",
+    "quad": r"(x_p - \mu_c)^\top \Sigma_c^{-1} (x_p - \mu_c)",
+    "exp": r"\exp\left(-\tfrac{1}{2} q_{pc}\right)",
+    "density": r"\mathcal{N}(x_p \mid \mu_c, \Sigma_c) = \frac{\exp(-q_{pc}/2)}{(2\pi)^{d/2} |\Sigma_c|^{1/2}}",
+    "joint": r"\pi_c \, \mathcal{N}(x_p \mid \mu_c, \Sigma_c)",
+    "evidence": r"\sum_{j=1}^{K} \pi_j \, \mathcal{N}(x_p \mid \mu_j, \Sigma_j)",
+    "resp": r"r_{pc} = \frac{\pi_c \mathcal{N}(x_p \mid \mu_c, \Sigma_c)}{\sum_j \pi_j \mathcal{N}(x_p \mid \mu_j, \Sigma_j)}",
+    "loglik": r"\sum_{p=1}^{n} \log \sum_{j=1}^{K} \pi_j \mathcal{N}(x_p \mid \mu_j, \Sigma_j)",
+    "count": r"m_c = \sum_{p=1}^{n} r_{pc}",
+    "weight": r"\pi_c^{\text{new}} = m_c / n",
+    "mean": r"\mu_c^{\text{new}} = \frac{1}{m_c} \sum_p r_{pc} x_p",
+    "dev": r"x_p - \mu_c^{\text{new}}",
+    "outer": r"(x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top",
+    "cov": r"\Sigma_c^{\text{new}} = \frac{1}{m_c} \sum_p r_{pc} (x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top",
+}
+"""The general formula of each kind, in LaTeX (the first of a step's three renderings)."""

@@ -1,0 +1,37 @@
+"""Markdown rendering of a :class:`~gmmexact.report.SolveReport`: tables plus $$…$$ blocks."""
+from __future__ import annotations
+
+from .keys import E_STEP_KINDS
+from .report import SolveReport
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "undecided"
+    if isinstance(value, list):
+        return "[" + ", ".join(_cell(v) for v in value) + "]"
+    return value
+
+
+def render_markdown(report: SolveReport) -> str:
+    """The report as GitHub/Jupyter-flavoured Markdown (exact forms in LaTeX)."""
+    lines = [f"# EM iteration for `{report.source}`", "",
+             f"{report.digits} certified significant digits ({report.backend}); "
+             f"iterations computed: {report.computed} of {report.requested}.", ""]
+    current = None
+    for q in report.quantities:
+        step = (q.iteration, "E-step" if q.kind in E_STEP_KINDS else "M-step")
+        if step != current:
+            current = step
+            lines += ["", f"## Iteration {q.iteration}: {step[1]}", "",
+                      "| quantity | exact | decimal |", "|---|---|---|"]
+        latex = q.latex.replace("|", r"\vert ")
+        if len(latex) > 300:
+            latex = r"\text{(see JSON output)}"
+        lines.append(f"| `{q.key}` | ${latex}$ | {_cell(q.decimal)} |")
+    if report.diagnostics:
+        lines += ["", "## Findings", ""]
+        for d in report.diagnostics:
+            lines.append(f"- **{d['kind']}** (`{d['key']}`): {d['message']}")
+            lines += [f"  - {a}" for a in d.get("advice", [])]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,61 @@
+"""Terminal rendering of a :class:`~gmmexact.report.SolveReport` with rich (formatting only)."""
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from .keys import E_STEP_KINDS
+from .report import SolveReport
+
+EXACT_WIDTH = 70
+
+
+def _decimal(value) -> str:
+    if value is None:
+        return "undecided"
+    if isinstance(value, list):
+        if value and isinstance(value[0], list):
+            return "[" + ", ".join(_decimal(v) for v in value) + "]"
+        return "[" + ", ".join(_decimal(v) for v in value) + "]"
+    return value
+
+
+def _exact(text: str) -> str:
+    return text if len(text) <= EXACT_WIDTH else text[:EXACT_WIDTH - 1] + "…"
+
+
+def render_text(report: SolveReport, console: Console | None = None) -> None:
+    """Print the report as one table per step of each iteration."""
+    console = console or Console()
+    console.print(Text(f"gmmexact {report.version} · {report.source} · {report.digits} certified digits "
+                       f"({report.backend}) · iterations {report.computed}/{report.requested}", style="bold"))
+    if len(report.points_shown) < len(report.labels):
+        console.print(f"[dim]showing {len(report.points_shown)} of {len(report.labels)} points "
+                      f"(--points or --max-points to choose, --format json for all)[/dim]")
+    current = None
+    table = None
+    for q in report.quantities:
+        step = (q.iteration, "E-step" if q.kind in E_STEP_KINDS else "M-step")
+        if step != current:
+            if table is not None:
+                console.print(table)
+            current = step
+            table = Table(title=f"Iteration {q.iteration}: {step[1]}", title_justify="left", expand=False)
+            table.add_column("quantity", style="cyan", no_wrap=True)
+            table.add_column("exact")
+            table.add_column(f"≈ ({report.digits} digits)", justify="right")
+        mark = " (exact)" if any("exact:" in n for n in q.notes) else ""
+        table.add_row(q.key, _exact(q.exact), _decimal(q.decimal) + mark)
+    if table is not None:
+        console.print(table)
+    notes = [n for q in report.quantities for n in q.notes if not n.startswith("exact:")]
+    for note in notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    for d in report.diagnostics:
+        body = [Text(d["message"])]
+        for advice in d.get("advice", []):
+            body.append(Text(f"• {advice}", style="dim"))
+        style = "red" if d["kind"] in ("singular-covariance", "stopped", "float64-singular") else "yellow"
+        console.print(Panel(Group(*body), title=f"{d['kind']}: {d['key']}", border_style=style, title_align="left"))

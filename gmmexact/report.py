@@ -1,0 +1,154 @@
+"""The content of a solved run as plain data, ready for any renderer (text, JSON, Markdown).
+
+Building a report is where the certified digits and the exact forms are produced; renderers only
+format these records and never compute.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from . import __version__
+from .certify import Undecided
+from .keys import KINDS, Key
+from .run import Run
+
+
+@dataclass(frozen=True)
+class QuantityRecord:
+    key: str
+    kind: str
+    iteration: int
+    point: str | None
+    component: str | None
+    shape: str
+    description: str
+    exact: str  # SymPy-parsable (with `symbols` naming any earlier quantities it refers to)
+    symbols: dict  # safe identifier -> key, for definitions over earlier quantities
+    latex: str
+    decimal: object  # str, or nested lists of str; None entries where undecided
+    rational: bool
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SolveReport:
+    source: str
+    digits: int
+    backend: str
+    requested: int
+    computed: int
+    variables: tuple[str, ...]
+    labels: tuple[str, ...]
+    components: tuple[str, ...]
+    points_shown: tuple[str, ...]
+    quantities: tuple[QuantityRecord, ...]
+    diagnostics: tuple[dict, ...]
+    version: str = __version__
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {
+            "gmmexact": self.version,
+            "problem": self.source,
+            "digits": self.digits,
+            "backend": self.backend,
+            "iterations": {"requested": self.requested, "computed": self.computed},
+            "quantities": [
+                {"key": q.key, "kind": q.kind, "iteration": q.iteration, "point": q.point, "component": q.component,
+                 "shape": q.shape, "exact": q.exact, **({"symbols": q.symbols} if q.symbols else {}),
+                 "decimal": q.decimal, "digits": self.digits, "rational": q.rational,
+                 **({"notes": list(q.notes)} if q.notes else {})}
+                for q in self.quantities
+            ],
+            "diagnostics": list(self.diagnostics),
+        }
+
+
+class _OneLinePrinter(StrPrinter):
+    """SymPy's str printer, but explicit matrices on one line inside larger expressions."""
+
+    def _print_MatrixBase(self, expr):
+        return f"Matrix({self._print(expr.tolist())})"
+
+    _print_MutableDenseMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
+
+
+def sympy_text(expr) -> tuple[str, dict]:
+    """A SymPy-parsable string for ``expr``; symbols named by keys become safe identifiers.
+
+    >>> sympy_text(sp.Symbol("resp.A.women") / 2)
+    ('resp_A_women/2', {'resp_A_women': 'resp.A.women'})
+    """
+    names = sorted({s.name for s in expr.atoms(sp.Symbol, sp.MatrixSymbol)} if hasattr(expr, "atoms") else set())
+    mapping, repl = {}, {}
+    for name in names:
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            continue
+        safe = re.sub(r"\W", "_", name)
+        while safe in mapping or safe in names:
+            safe += "_"
+        mapping[safe] = name
+        atom = next(a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol) if a.name == name)
+        repl[atom] = sp.MatrixSymbol(safe, *atom.shape) if isinstance(atom, sp.MatrixSymbol) else sp.Symbol(safe)
+    return _OneLinePrinter().doprint(expr.xreplace(repl) if repl else expr), mapping
+
+
+def _decimal(value):
+    if isinstance(value, tuple):
+        return [_decimal(v) for v in value]
+    return None if isinstance(value, Undecided) else str(value)
+
+
+def _notes(values, key: str) -> list[str]:
+    flat = list(_flatten(values))
+    notes = []
+    if any(isinstance(v, Undecided) for v in flat):
+        notes.append(f"{key}: not decided to the digits asked: " + "; ".join(str(v) for v in flat if isinstance(v, Undecided)))
+    if flat and all(getattr(v, "exact", False) for v in flat):
+        notes.append("exact: the decimal shown is the exact value")
+    if any(getattr(v, "tie", False) for v in flat):
+        notes.append("the exact value lies on a rounding boundary; rounded half to even")
+    return notes
+
+
+def _flatten(x):
+    if isinstance(x, tuple):
+        for v in x:
+            yield from _flatten(v)
+    else:
+        yield x
+
+
+def build_report(run: Run, digits: int = 6, points=None, max_points: int | None = None,
+                 kinds=None) -> SolveReport:
+    """Certify and collect everything a renderer shows for ``run``."""
+    labels = list(run.problem.labels if points is None else points)
+    if max_points is not None:
+        labels = labels[:max_points]
+    keys = run.keys(points=labels, kinds=kinds or KINDS)
+    rounded = run.round(keys, digits)
+    records = []
+    from .values import entry_keys  # noqa: PLC0415
+
+    for key in keys:
+        q = run[key]
+        entries = entry_keys(key, run.problem.d)
+        from .run import _shape  # noqa: PLC0415
+
+        values = _shape([rounded[e] for e in entries], key, run.problem.d)
+        exact = q.exact
+        text, symbols = sympy_text(exact)
+        records.append(QuantityRecord(
+            key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
+            shape=key.shape, description=KINDS[key.kind][2], exact=text, symbols=symbols,
+            latex=sp.latex(exact), decimal=_decimal(values), rational=q.value is not None,
+            notes=tuple(_notes(values, str(key)))))
+    return SolveReport(
+        source=run.problem.source, digits=digits, backend=run.backend.name, requested=run.plan.requested,
+        computed=run.iterations, variables=run.problem.variables, labels=run.problem.labels,
+        components=run.problem.component_names, points_shown=tuple(labels), quantities=tuple(records),
+        diagnostics=tuple(f.as_dict() for f in run.diagnostics))

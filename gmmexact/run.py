@@ -1,0 +1,166 @@
+"""A solved EM run: quantities by key, each with its exact form and certified decimals.
+
+>>> import gmmexact
+>>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+>>> run["density.A.women"].exact
+exp(-2/5)/(20*pi)
+>>> run["density.A.women"].decimal(12)
+'0.0106684748780'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from flint import arb_mat
+
+from . import diagnostics
+from .backends import get_backend
+from .certify import Certifier, Undecided, start_precision
+from .exact import ExactPlan, derive_exact
+from .forms import GENERAL, Forms
+from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
+from .linalg import to_fmpq_mat
+from .problem import Problem
+from .rounding import Rounded
+from .values import entry_keys, exact_entry, resolve
+
+
+class Run:
+    """The iterations of one problem: exact layer, SymPy forms and certified evaluation together."""
+
+    def __init__(self, plan: ExactPlan, backend: str = "arb"):
+        self.plan = plan
+        self.problem = plan.problem
+        self.backend = get_backend(backend)
+        self.forms = Forms(plan)
+        self.certifier = Certifier(plan, self.backend)
+
+    @property
+    def iterations(self) -> int:
+        """How many iterations were computed (fewer than requested when a step is undefined)."""
+        return len(self.plan.iterations)
+
+    @property
+    def stopped(self) -> diagnostics.Finding | None:
+        return diagnostics.stop_finding(self.plan)
+
+    def __getitem__(self, key: str | Key) -> "Quantity":
+        return Quantity(self, resolve(self.plan, key))
+
+    def __contains__(self, key) -> bool:
+        try:
+            resolve(self.plan, key)
+            return True
+        except KeyError:
+            return False
+
+    def keys(self, iteration: int | None = None, points=None, kinds=KINDS) -> list[Key]:
+        """Whole-quantity keys in the order of a worked solution (E-step, then M-step)."""
+        labels = self.problem.labels if points is None else [p for p in self.problem.labels if p in points]
+        names = self.problem.component_names
+        out = []
+        for t in ([iteration] if iteration else range(1, self.iterations + 1)):
+            for kind in E_STEP_KINDS + M_STEP_KINDS:
+                if kind not in kinds:
+                    continue
+                index = KINDS[kind][0]
+                if index == "":
+                    out.append(Key(t, kind))
+                elif index == "c":
+                    out += [Key(t, kind, None, c) for c in names]
+                elif index == "p":
+                    out += [Key(t, kind, p) for p in labels]
+                else:
+                    out += [Key(t, kind, p, c) for p in labels for c in names]
+        return out
+
+    def round(self, keys, digits: int) -> dict[Key, Rounded | Undecided]:
+        """Certified rounding of the scalar entries of ``keys`` (all entries of arrays)."""
+        entries = [e for k in keys for e in entry_keys(resolve(self.plan, k), self.problem.d)]
+        return self.certifier.round(entries, digits)
+
+    @cached_property
+    def diagnostics(self) -> list[diagnostics.Finding]:
+        """Singular updated covariances (exact) and poorly conditioned covariances (certified)."""
+        found = diagnostics.singular_findings(self.plan)
+        for comp in self.problem.components:
+            found += diagnostics.conditioning_findings(f"covariance of {comp.name} (input)", arb_mat(to_fmpq_mat(comp.covariance)))
+        if self.plan.degeneracy is None:
+            ev = self.certifier.evaluation(start_precision(15, self.iterations))
+            with self.backend.precision(ev.prec):
+                for it, balls in zip(self.plan.iterations, ev.iterations):
+                    for name, cov in zip(self.problem.component_names, balls.cov):
+                        prefix = "" if it.t == 1 else f"iter{it.t}."
+                        matrix = arb_mat(cov) if self.backend.name == "arb" else None
+                        if matrix is not None:
+                            found += diagnostics.conditioning_findings(f"{prefix}cov.{name}", matrix)
+        stop = self.stopped
+        return found + ([stop] if stop else [])
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One quantity (or one entry of a vector/matrix quantity) of a run."""
+
+    run: Run
+    key: Key
+
+    @property
+    def exact(self):
+        """The exact value as a SymPy expression (rational, closed form, or definition)."""
+        return self.run.forms.exact(self.key)
+
+    @property
+    def definition(self):
+        """The defining formula over earlier quantities (symbols named by their keys)."""
+        return self.run.forms.definition(self.key.whole)
+
+    @property
+    def formula(self) -> str:
+        """The general formula (LaTeX)."""
+        return GENERAL[self.key.kind]
+
+    @property
+    def description(self) -> str:
+        return KINDS[self.key.kind][2]
+
+    @property
+    def inputs(self) -> list[Key]:
+        return self.run.forms.inputs(self.key)
+
+    @property
+    def value(self):
+        """The exact rational value (Fraction, or nested tuples), or None if not rational."""
+        entries = entry_keys(self.key, self.run.problem.d)
+        values = [exact_entry(self.run.plan, e) for e in entries]
+        if None in values:
+            return None
+        return _shape(values, self.key, self.run.problem.d)
+
+    def rounded(self, digits: int = 6):
+        """Certified rounding to ``digits`` significant digits (nested lists for arrays)."""
+        entries = entry_keys(self.key, self.run.problem.d)
+        got = self.run.certifier.round(entries, digits)
+        return _shape([got[e] for e in entries], self.key, self.run.problem.d)
+
+    def decimal(self, digits: int = 6):
+        """Certified decimal string(s): every digit is proven."""
+        return _map(self.rounded(digits), str)
+
+
+def _shape(values: list, key: Key, d: int):
+    if key.entry or key.shape == "scalar":
+        return values[0]
+    if key.shape == "vector":
+        return tuple(values)
+    return tuple(tuple(values[i * d:(i + 1) * d]) for i in range(d))
+
+
+def _map(x, f):
+    return tuple(_map(v, f) for v in x) if isinstance(x, tuple) else f(x)
+
+
+def solve(problem: Problem, iterations: int = 1, backend: str = "arb") -> Run:
+    """Run ``iterations`` exact EM iterations (fewer if a step becomes undefined; see ``Run.stopped``)."""
+    return Run(derive_exact(problem, iterations), backend)
