@@ -1,0 +1,98 @@
+"""The command line: output formats, exit statuses, and errors a user can act on."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from gmmexact.cli import main
+
+SEED = str(Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml")
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_text_output_shows_steps_and_singularity(capsys):
+    code, out, err = run_cli(capsys, "solve", SEED)
+    assert code == 0
+    assert "exp(-2/5)/(20*pi)" in out
+    assert "0.0106685" in out
+    assert "height − weight = 105" in out
+
+
+def test_json_schema_and_values(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--digits", "12")
+    assert code == 0
+    data = json.loads(out)
+    records = {q["key"]: q for q in data["quantities"]}
+    assert records["density.A.women"]["decimal"] == "0.0106684748780"
+    assert sp.sympify(records["density.A.women"]["exact"]) == sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi)
+    assert sp.sympify(records["inv.women"]["exact"]) == sp.eye(2) / 10
+    assert records["mean.women"]["decimal"] == ["164.999999830", "59.9999998303"]
+    assert records["cov.men"]["shape"] == "matrix" and len(records["cov.men"]["decimal"]) == 2
+    assert records["det.women"]["rational"] is True and records["density.A.women"]["rational"] is False
+    kinds = {d["kind"] for d in data["diagnostics"]}
+    assert "singular-covariance" in kinds
+    singular = [d for d in data["diagnostics"] if d["kind"] == "singular-covariance"]
+    assert singular[0]["rank"] == 1 and singular[0]["relations"] == ["height − weight = 105"]
+
+
+def test_json_definitions_parse_with_their_symbols(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json")
+    records = {q["key"]: q for q in json.loads(out)["quantities"]}
+    cov = records["cov.women"]
+    assert cov["symbols"]["count_women"] == "count.women"
+    local = {name: (sp.MatrixSymbol(name, 2, 2) if key.startswith(("outer", "cov")) else sp.Symbol(name))
+             for name, key in cov["symbols"].items()}
+    expr = sp.sympify(cov["exact"], locals=local)
+    assert expr.free_symbols
+
+
+def test_iterations_stop_at_singular_covariance_with_exit_3(capsys):
+    code, out, err = run_cli(capsys, "solve", SEED, "--iterations", "3", "--format", "json")
+    assert code == 3
+    data = json.loads(out)
+    assert data["iterations"] == {"requested": 3, "computed": 1}
+    assert "singular" in err and "height − weight = 105" in err
+
+
+def test_markdown(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "markdown", "--points", "A")
+    assert code == 0
+    assert "| `density.A.women` |" in out and "density.B" not in out
+
+
+def test_mpmath_backend_prints_the_same_digits(capsys):
+    _, arb_out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--digits", "15")
+    _, mp_out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--digits", "15", "--backend", "mpmath")
+    a = {q["key"]: q["decimal"] for q in json.loads(arb_out)["quantities"]}
+    m = {q["key"]: q["decimal"] for q in json.loads(mp_out)["quantities"]}
+    assert a == m
+
+
+@pytest.mark.parametrize("content, field", [
+    ("[data]\npoints = [[1, 2], [3]]\n[[components]]\nmean=[0,0]\ncovariance=[[1,0],[0,1]]\nweight=1\n", "data.points[1]"),
+    ("[data]\npoints = [1, 2]\n[[components]]\nmean=0\ncovariance=1\nweight=0.9\n", "weight"),
+    ("[data]\npoints = [1, 2]\n[[components]]\nmean=0\ncovariance=-1\nweight=1\n", "covariance"),
+    ("[data]\npoints = [1, 2,, 3]\n[[components]]\nmean=0\ncovariance=1\nweight=1\n", "line 2"),
+])
+def test_bad_input_exit_2_with_field(tmp_path, capsys, content, field):
+    path = tmp_path / "p.toml"
+    path.write_text(content)
+    code, out, err = run_cli(capsys, "solve", str(path))
+    assert code == 2
+    assert str(path) in err and field in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_and_unknown_point(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "solve", str(tmp_path / "nope.toml"))
+    assert code == 2 and "nope.toml" in err
+    code, _, err = run_cli(capsys, "solve", SEED, "--points", "A,Z")
+    assert code == 2 and "--points" in err and "Z" in err
