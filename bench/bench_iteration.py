@@ -209,19 +209,14 @@ def numpy_em(X, weights, means, covs):
 def max_rel_diff(float_result, exact_values, K: int, d: int) -> float:
     """Largest |float - certified| / |certified| over every output (0 entries: absolute)."""
     w, mu, cov, ll = float_result
-    flat = [float(w[k]) for k in range(K)]
+    flat = []  # in the order of output_keys: per component weight, mean, cov; then loglik
     for k in range(K):
+        flat.append(float(w[k]))
         flat += [float(mu[k][i]) for i in range(d)]
         flat += [float(cov[k][i][j]) for i in range(d) for j in range(d)]
     flat.append(float(ll))
-    # exact_values follow output_keys: per component weight, mean, cov; then loglik
-    order = []
-    for k in range(K):
-        order.append(exact_values[k * (1 + d + d * d)])
-        order += exact_values[k * (1 + d + d * d) + 1:(k + 1) * (1 + d + d * d)]
-    order.append(exact_values[-1])
     worst = 0.0
-    for a, c in zip(flat, order):
+    for a, c in zip(flat, exact_values, strict=True):
         worst = max(worst, abs(a - c) / (abs(c) if c else 1.0))
     return worst
 
@@ -347,7 +342,11 @@ def row(r: dict) -> tuple[str, ...]:
     sk = f"{r['sklearn_s']:.4f}" + ("*" if r["sklearn_reg_covar"] else "")
     return (str(r["n"]), str(r["d"]), str(r["K"]), f"{r['gmmexact_s']:.3f}", f"{r['peak_mb']:.1f}",
             str(r["certified_digits"]), rd, sk, f"{r['numpy_s']:.5f}",
-            f"{r['gmmexact_s'] / r['sklearn_s']:.0f}", f"{r['gmmexact_s'] / r['numpy_s']:.0f}")
+            ratio(r["gmmexact_s"] / r["sklearn_s"]), ratio(r["gmmexact_s"] / r["numpy_s"]))
+
+
+def ratio(x: float) -> str:
+    return f"{x:.1f}" if x < 10 else f"{x:.0f}"
 
 
 def print_table(header, rows, file=sys.stdout) -> None:

@@ -68,7 +68,8 @@ def _solve(args) -> int:
     if max_points is None and args.format == "text" and points is None:
         max_points = 12
     run = solve(problem, iterations=args.iterations, backend=args.backend)
-    report = build_report(run, digits=args.digits, points=points, max_points=max_points)
+    report = build_report(run, digits=args.digits, points=points, max_points=max_points,
+                          latex=args.format == "markdown")
     if args.format == "json":
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

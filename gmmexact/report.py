@@ -124,8 +124,8 @@ def _flatten(x):
 
 
 def build_report(run: Run, digits: int = 6, points=None, max_points: int | None = None,
-                 kinds=None) -> SolveReport:
-    """Certify and collect everything a renderer shows for ``run``."""
+                 kinds=None, latex: bool = False) -> SolveReport:
+    """Certify and collect everything a renderer shows for ``run`` (LaTeX forms only if ``latex``)."""
     labels = list(run.problem.labels if points is None else points)
     if max_points is not None:
         labels = labels[:max_points]
@@ -145,7 +145,7 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
         records.append(QuantityRecord(
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
             shape=key.shape, description=KINDS[key.kind][2], exact=text, symbols=symbols,
-            latex=sp.latex(exact), decimal=_decimal(values), rational=q.value is not None,
+            latex=sp.latex(exact) if latex else "", decimal=_decimal(values), rational=q.value is not None,
             notes=tuple(_notes(values, str(key)))))
     return SolveReport(
         source=run.problem.source, digits=digits, backend=run.backend.name, requested=run.plan.requested,
