@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .evaluate import Evaluation, evaluate
+from .evaluate import Evaluation, PrecisionTooLow, evaluate
 from .exact import ExactPlan
 from .keys import Key
 from .rounding import Rounded, ball_bounds, round_arb, round_fraction, round_interval, round_mpmath_interval
@@ -24,23 +24,33 @@ class Undecided:
     ``lo`` and ``hi`` are proven bounds; ``prec`` the last working precision in bits.
     """
 
-    lo: Fraction
-    hi: Fraction
+    lo: Fraction | None  # None: no finite enclosure was obtained
+    hi: Fraction | None
     digits: int
     prec: int
 
     def __str__(self) -> str:
-        width = float(self.hi - self.lo)
-        return f"[{_bound(self.lo, math.floor)}, {_bound(self.hi, math.ceil)}] (not decided at {self.prec} bits; width {width:.1e})"
+        if self.lo is None:
+            return f"not decided (no finite enclosure at {self.prec} bits)"
+        return (f"[{_bound(self.lo, math.floor)}, {_bound(self.hi, math.ceil)}] "
+                f"(not decided at {self.prec} bits)")
 
 
 def _bound(q: Fraction, direction) -> str:
-    """``q`` rounded outward (``math.floor`` or ``math.ceil``) to 3 significant digits."""
+    """``q`` rounded outward (``math.floor`` or ``math.ceil``) to 3 significant digits.
+
+    >>> _bound(Fraction(-1, 3), math.floor), _bound(Fraction(1, 3 * 10**5000), math.ceil)
+    ('-334e-3', '334e-5003')
+    """
     if q == 0:
         return "0"
-    e = math.floor(math.log10(abs(q))) - 2 if abs(q) > Fraction(1, 10**300) else -300
-    scaled = direction(q / Fraction(10) ** e)
-    return f"{scaled}e{e}"
+    a = abs(q)
+    e = int((a.numerator.bit_length() - a.denominator.bit_length()) * 0.30103) - 3
+    while a >= Fraction(10) ** (e + 3):
+        e += 1
+    while a < Fraction(10) ** (e + 2):
+        e -= 1
+    return f"{direction(q / Fraction(10) ** e)}e{e}"
 
 
 def start_precision(digits: int, iterations: int) -> int:
@@ -86,7 +96,14 @@ class Certifier:
                 pending.append(key)
         prec = start_precision(digits, len(self.plan.iterations))
         while pending:
-            ev = self.evaluation(prec)
+            try:
+                ev = self.evaluation(prec)
+            except PrecisionTooLow:
+                if prec >= self.max_prec:
+                    out.update({key: Undecided(None, None, digits, prec) for key in pending})
+                    break
+                prec = min(2 * prec, self.max_prec)
+                continue
             with self.backend.precision(prec):
                 still = []
                 for key in pending:

@@ -17,6 +17,10 @@ from .exact import ExactPlan
 from .monomials import moment_parameters, quad_coefficients
 
 
+class PrecisionTooLow(ArithmeticError):
+    """The working precision cannot certify a step (e.g. invert a nearly singular covariance)."""
+
+
 @dataclass(frozen=True)
 class BallIteration:
     """Enclosures of one iteration's quantities (matrices are backend matrices, n × K)."""
@@ -80,8 +84,11 @@ def _iteration(plan: ExactPlan, b, mono_balls, params) -> BallIteration:
     conv = b.scalar
     weights = [w for w, _, _ in params]
     means = [m for _, m, _ in params]
-    dets = [b.det(cov) for _, _, cov in params]
-    invs = [b.inv(cov) for _, _, cov in params]
+    try:  # the exact covariances are positive definite; balls may still be too wide to show it
+        dets = [b.det(cov) for _, _, cov in params]
+        invs = [b.inv(cov) for _, _, cov in params]
+    except ZeroDivisionError:
+        raise PrecisionTooLow("covariance enclosure not certifiably invertible") from None
     two_pi = b.pi() * 2
     half_d = two_pi ** (d // 2) * (b.sqrt(two_pi) if d % 2 else 1)
     norms = [half_d * b.sqrt(det) for det in dets]

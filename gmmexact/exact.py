@@ -37,7 +37,7 @@ class ExactComponent:
 
     @property
     def rational(self) -> bool:
-        return self.weight is not None and self.mean is not None and self.cov is not None
+        return self.weight is not None and self.mean is not None and None not in self.mean and self.cov is not None
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,36 @@ def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactCo
     return ExactComponent(count / n, tuple(mean), tuple(map(tuple, cov)))
 
 
+def symmetric_mstep(points, quad: fmpq_mat, k: int) -> ExactComponent:
+    """The M-step entries of component ``k`` that are rational although its responsibilities are not.
+
+    Points whose quadratic forms differ from component ``k``'s by the same amounts for every
+    component have equal responsibilities (a *group*). If every group has the same mean in a
+    coordinate, the weighted mean is that value exactly, whatever the responsibilities; likewise
+    for a covariance entry when the whole mean is exact. This catches symmetric configurations,
+    whose values would otherwise sit exactly on a rounding boundary (0, say) unrecognised.
+    """
+    rows = quad.tolist()
+    groups: dict[tuple, list[int]] = {}
+    for p, row in enumerate(rows):
+        groups.setdefault(tuple(q - row[k] for q in row), []).append(p)
+    d = len(points[0])
+    members = list(groups.values())
+
+    def common(f):
+        values = {sum((f(p) for p in g), Fraction(0)) / len(g) for g in members}
+        return values.pop() if len(values) == 1 else None
+
+    mean = tuple(common(lambda p, i=i: points[p][i]) for i in range(d))
+    cov = None
+    if None not in mean:
+        entries = [[common(lambda p, i=i, j=j: (points[p][i] - mean[i]) * (points[p][j] - mean[j]))
+                    for j in range(d)] for i in range(d)]
+        if all(v is not None for row in entries for v in row):
+            cov = tuple(map(tuple, entries))
+    return ExactComponent(None, mean, cov)
+
+
 def _with_inverse(c: ExactComponent) -> ExactComponent:
     if c.cov is None:
         return c
@@ -148,12 +178,12 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
         for k in range(K):
             column = [resp[p][k] for p in range(n)] if resp is not None else [None]
             if None in column:
-                new.append(ExactComponent(None, None, None))
+                new.append(symmetric_mstep(problem.points, quad, k) if quad is not None else ExactComponent(None, None, None))
                 counts.append(None)
             else:
                 comp = exact_mstep(mono, column, n)
                 new.append(comp)
                 counts.append(comp.weight * n)
         done.append(ExactIteration(t, start, quad, resp, algebraic, tuple(new), tuple(counts)))
-        start = tuple(_with_inverse(c) if degeneracy is None else c for c in new)
+        start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)
     return ExactPlan(problem, mono, tuple(done), degeneracy, iterations)

@@ -17,6 +17,7 @@ from flint import arb_mat
 from . import diagnostics
 from .backends import get_backend
 from .certify import Certifier, Undecided, start_precision
+from .evaluate import PrecisionTooLow
 from .exact import ExactPlan, derive_exact
 from .forms import GENERAL, Forms
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
@@ -87,16 +88,29 @@ class Run:
         for comp in self.problem.components:
             found += diagnostics.conditioning_findings(f"covariance of {comp.name} (input)", arb_mat(to_fmpq_mat(comp.covariance)))
         if self.plan.degeneracy is None:
-            ev = self.certifier.evaluation(start_precision(15, self.iterations))
-            with self.backend.precision(ev.prec):
-                for it, balls in zip(self.plan.iterations, ev.iterations):
-                    for name, cov in zip(self.problem.component_names, balls.cov):
-                        prefix = "" if it.t == 1 else f"iter{it.t}."
-                        matrix = arb_mat(cov) if self.backend.name == "arb" else None
-                        if matrix is not None:
-                            found += diagnostics.conditioning_findings(f"{prefix}cov.{name}", matrix)
+            ev = self._arb_evaluation()
+            for it, balls in zip(self.plan.iterations, ev.iterations if ev else ()):
+                for name, cov in zip(self.problem.component_names, balls.cov):
+                    prefix = "" if it.t == 1 else f"iter{it.t}."
+                    with self._arb.backend.precision(ev.prec):
+                        found += diagnostics.conditioning_findings(f"{prefix}cov.{name}", arb_mat(cov))
         stop = self.stopped
         return found + ([stop] if stop else [])
+
+
+    @cached_property
+    def _arb(self) -> Certifier:
+        return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
+
+    def _arb_evaluation(self):
+        """An arb evaluation of the whole run, raising precision until every step is certified."""
+        prec = start_precision(15, self.iterations)
+        while prec <= self._arb.max_prec:
+            try:
+                return self._arb.evaluation(prec)
+            except PrecisionTooLow:
+                prec *= 2
+        return None
 
 
 @dataclass(frozen=True)

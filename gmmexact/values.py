@@ -81,10 +81,12 @@ def exact_entry(plan: ExactPlan, key: Key) -> Fraction | None:
         if kind == "mean":
             return new.mean[e[0]]
         if kind == "cov":
-            return new.cov[e[0]][e[1]]
+            return None if new.cov is None else new.cov[e[0]][e[1]]
         x = plan.problem.points[p]
-        dev = [x[i] - new.mean[i] for i in range(plan.problem.d)]
-        return dev[e[0]] if kind == "dev" else dev[e[0]] * dev[e[1]]
+        dev = [None if m is None else x[i] - m for i, m in enumerate(new.mean)]
+        if kind == "dev":
+            return dev[e[0]]
+        return None if dev[e[0]] is None or dev[e[1]] is None else dev[e[0]] * dev[e[1]]
     return None  # norm, density, joint, evidence, loglik involve π or exp: never rational
 
 
