@@ -28,6 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 DEFAULT_SIZES = ("6,2,2", "1000,2,2", "10000,3,3", "100000,5,4")
 SCRIPT = os.path.relpath(os.path.abspath(__file__))
 
@@ -142,20 +143,20 @@ def certified_digits(results, digits: int) -> int:
         if isinstance(r, Rounded):
             worst = min(worst, r.digits)
             continue
-        k = digits
+        k = digits if r.lo is not None and r.hi is not None else 0  # None: no finite enclosure
         while k > 0 and round_interval(r.lo, r.hi, k) is None:
             k -= 1
         worst = min(worst, k)
     return worst
 
 
-def resp_digits(cert) -> tuple[float, int]:
+def resp_digits(cert, digits: int) -> tuple[float, int]:
     """Min over all n*K responsibility balls of -log10(rad/|mid|), at the last precision used."""
     if cert.precisions:
         prec = max(cert.precisions)
     else:  # everything was exact; evaluate at the certifier's starting precision
         from gmmexact.certify import start_precision
-        prec = start_precision(15, 1)
+        prec = start_precision(digits, 1)
     ev = cert.evaluation(prec)
     resp = ev.iterations[0].resp
     rad, mid = [], []
@@ -221,6 +222,15 @@ def max_rel_diff(float_result, exact_values, K: int, d: int) -> float:
     return worst
 
 
+def value_of(result) -> float:
+    """A float of a certified value: the rounded value, else the enclosure's centre (nan if none)."""
+    if hasattr(result, "fraction"):
+        return float(result.fraction())
+    if result.lo is None or result.hi is None:
+        return math.nan
+    return float((result.lo + result.hi) / 2)
+
+
 def median_time(fn, repeat: int):
     times, out = [], None
     for _ in range(repeat):
@@ -271,10 +281,9 @@ def one_size(n: int, d: int, K: int, digits: int, seed: int, repeat: int) -> dic
 
     cdigits = certified_digits(results, digits)
     t = time.perf_counter()
-    rdigits, resp_prec = resp_digits(cert)
+    rdigits, resp_prec = resp_digits(cert, digits)
     resp_stat_s = time.perf_counter() - t
-    exact_values = [float(results[k].fraction()) if isinstance(results[k], Rounded)
-                    else float((results[k].lo + results[k].hi) / 2) for k in keys]
+    exact_values = [value_of(results[k]) for k in keys]
 
     X, w0, mu0, cov0, prec0 = float_start(ints, start_idx, var_h)
     reg = 0.0
@@ -301,6 +310,49 @@ def one_size(n: int, d: int, K: int, digits: int, seed: int, repeat: int) -> dic
     }
 
 
+# Functions of the engine timed one by one in --profile (those missing in a version are skipped).
+# They are looked up where the caller finds them, so wrapping them times every call of the path.
+PHASES = (
+    ("gmmexact.exact", "monomials", "monomial matrix (exact.monomials)"),
+    ("gmmexact.linalg", "affine_relations", "affine hull / degeneracy (linalg.affine_relations)"),
+    ("gmmexact.exact", "_with_inverse", "start |Σ|, Σ⁻¹ (exact._with_inverse)"),
+    ("gmmexact.exact", "exact_estep", "exact quadratic forms (exact.exact_estep)"),
+    ("gmmexact.exact", "symmetric_mstep", "rational M-step entries (exact.symmetric_mstep)"),
+    ("gmmexact.exact", "exact_mstep", "rational M-step (exact.exact_mstep)"),
+    ("gmmexact.certify", "evaluate", "ball evaluation (evaluate.evaluate)"),
+    ("gmmexact.certify", "round_arb", "rounding balls (rounding.round_arb)"),
+)
+
+
+def phase_times(problem, keys, digits: int):
+    """Wall seconds per engine phase, without a profiler, by wrapping the functions in PHASES."""
+    import importlib
+
+    spent: dict[str, float] = {}
+    saved = []
+
+    def timed(fn, label):
+        def wrapper(*args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t
+        return wrapper
+
+    for module, name, label in PHASES:
+        mod = importlib.import_module(module)
+        if hasattr(mod, name):
+            saved.append((mod, name, getattr(mod, name)))
+            setattr(mod, name, timed(getattr(mod, name), label))
+    try:
+        _, _, total_s, _ = run_gmmexact(problem, keys, digits)
+    finally:
+        for mod, name, fn in saved:
+            setattr(mod, name, fn)
+    return total_s, spent
+
+
 def profile_size(n: int, d: int, K: int, digits: int, seed: int, top: int) -> None:
     import cProfile
     import pstats
@@ -308,6 +360,12 @@ def profile_size(n: int, d: int, K: int, digits: int, seed: int, top: int) -> No
     ints, start_idx, var_h = generate(n, d, K, seed)
     problem = exact_problem(ints, start_idx, var_h)
     keys = output_keys(problem, d)
+    total_s, spent = phase_times(problem, keys, digits)
+    print(f"wall time by phase, n={n} d={d} K={K} digits={digits}, no profiler: {total_s:.2f} s in all")
+    for label, s in sorted(spent.items(), key=lambda kv: -kv[1]):
+        print(f"  {s:8.3f} s  {100 * s / total_s:5.1f} %  {label}")
+    rest = total_s - sum(spent.values())
+    print(f"  {rest:8.3f} s  {100 * rest / total_s:5.1f} %  everything else\n")
     prof = cProfile.Profile()
     prof.enable()
     _, _, total_s, derive_s = run_gmmexact(problem, keys, digits)
@@ -368,15 +426,30 @@ def detail_rows(results):
     return header, rows
 
 
+def engine_version() -> str:
+    """The commit of the working tree and whether gmmexact/ differs from it (timings depend on it)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "gmmexact"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "version unknown (not a git checkout)"
+    return f"commit {head}" + (" + uncommitted changes in gmmexact/" if dirty else "")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", type=parse_size, default=[parse_size(s) for s in DEFAULT_SIZES],
-                    metavar="N,D,K", help="problem sizes (default: %(default)s)".replace(
-                        "%(default)s", " ".join(DEFAULT_SIZES)))
+                    metavar="N,D,K", help=f"problem sizes (default: {' '.join(DEFAULT_SIZES)})")
     ap.add_argument("--digits", type=int, default=15, help="certified significant digits (default 15)")
     ap.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
     ap.add_argument("--repeat", type=int, default=3, help="runs for the medians (default 3)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/OpenMP threads for numpy and scikit-learn (default 1, like gmmexact; "
+                         "0 keeps the libraries' defaults)")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     ap.add_argument("--profile", action="store_true",
                     help="instead of the table: cProfile the largest size and print the top functions")
@@ -394,23 +467,30 @@ def main(argv=None) -> int:
 
     fmt = lambda s: ",".join(map(str, s))
     common = ["--digits", str(args.digits), "--seed", str(args.seed)]
+    env = dict(os.environ)
+    if args.threads > 0:  # read by OpenBLAS / MKL / OpenMP when the subprocess imports numpy
+        for var in THREAD_VARS:
+            env[var] = str(args.threads)
     if args.profile:
         size = max(args.sizes, key=lambda s: s[0] * s[1] * s[1] * s[2])
         cmd = [sys.executable, SCRIPT, "--_profile", fmt(size), "--top", str(args.top)] + common
-        return subprocess.call(cmd)
+        return subprocess.call(cmd, env=env)
 
     reproduce = shlex.join(["python", SCRIPT, "--sizes", *map(fmt, args.sizes), *common,
-                            "--repeat", str(args.repeat)])
+                            "--repeat", str(args.repeat), "--threads", str(args.threads)])
     import flint
     import sklearn
     print(f"# python {platform.python_version()}, python-flint {flint.__version__}, numpy {np.__version__}, "
-          f"scikit-learn {sklearn.__version__}, {platform.machine()}, {os.cpu_count()} CPUs")
+          f"scikit-learn {sklearn.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"BLAS/OpenMP threads: {args.threads or 'library default'}, "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print(f"# gmmexact: {engine_version()}")
     print(f"# reproduce: {reproduce}\n")
     results = []
     started = time.perf_counter()
     for size in args.sizes:
         cmd = [sys.executable, SCRIPT, "--_one", fmt(size), "--repeat", str(args.repeat)] + common
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
             print(f"size {fmt(size)} failed (exit {proc.returncode})", file=sys.stderr)

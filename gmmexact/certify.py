@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .evaluate import Evaluation, PrecisionTooLow, evaluate
+from .evaluate import Evaluation, evaluate
 from .exact import ExactPlan
 from .keys import Key
 from .rounding import Rounded, ball_bounds, round_arb, round_fraction, round_interval, round_mpmath_interval
@@ -28,6 +28,9 @@ class Undecided:
     hi: Fraction | None
     digits: int
     prec: int
+
+    def __repr__(self) -> str:
+        return f"Undecided({self})"
 
     def __str__(self) -> str:
         if self.lo is None:
@@ -66,7 +69,7 @@ class Certifier:
     not recognise) is returned as an :class:`Undecided` enclosure instead of looping forever.
     """
 
-    def __init__(self, plan: ExactPlan, backend, max_prec: int = 1 << 14):
+    def __init__(self, plan: ExactPlan, backend, max_prec: int = 1 << 16):
         self.plan = plan
         self.backend = backend
         self.max_prec = max_prec
@@ -80,9 +83,12 @@ class Certifier:
         return self._cache[prec]
 
     def _round_ball(self, x, digits: int):
-        if self.backend.name == "arb":
-            return round_arb(x, digits)
-        return round_mpmath_interval(x, digits)
+        try:
+            if self.backend.name == "arb":
+                return round_arb(x, digits)
+            return round_mpmath_interval(x, digits)
+        except OverflowError:  # end points too far apart to align exactly: undecided at this precision
+            return None
 
     def round(self, keys: list[Key], digits: int) -> dict[Key, Rounded | Undecided]:
         """Round scalar entry keys (``Key`` with the full entry subscript) to ``digits`` digits."""
@@ -96,17 +102,13 @@ class Certifier:
                 pending.append(key)
         prec = start_precision(digits, len(self.plan.iterations))
         while pending:
-            try:
-                ev = self.evaluation(prec)
-            except PrecisionTooLow:
-                if prec >= self.max_prec:
-                    out.update({key: Undecided(None, None, digits, prec) for key in pending})
-                    break
-                prec = min(2 * prec, self.max_prec)
-                continue
+            ev = self.evaluation(prec)
             with self.backend.precision(prec):
                 still = []
                 for key in pending:
+                    if key.iteration > len(ev.iterations):
+                        still.append(key)
+                        continue
                     r = self._round_ball(ball_entry(ev, self.plan, key), digits)
                     if r is None:
                         still.append(key)
@@ -115,11 +117,17 @@ class Certifier:
             pending = still
             if pending and prec >= self.max_prec:
                 for key in pending:
+                    if key.iteration > len(ev.iterations):
+                        out[key] = Undecided(None, None, digits, prec)
+                        continue
                     lo, hi = self._bounds(ball_entry(ev, self.plan, key))
                     out[key] = Undecided(lo, hi, digits, prec)
                 break
             prec = min(2 * prec, self.max_prec)
         return out
 
-    def _bounds(self, x) -> tuple[Fraction, Fraction]:
-        return ball_bounds(x)
+    def _bounds(self, x) -> tuple[Fraction | None, Fraction | None]:
+        try:
+            return ball_bounds(x)
+        except ValueError:  # not finite
+            return None, None

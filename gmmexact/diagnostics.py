@@ -70,11 +70,13 @@ def stop_finding(plan: ExactPlan) -> Finding | None:
     if not plan.stopped:
         return None
     t = len(plan.iterations) + 1
-    rels = " and ".join(linalg.format_relation(a, b, plan.problem.variables) for a, b in plan.degeneracy.relations)
+    relations = tuple(linalg.format_relation(a, b, plan.problem.variables) for a, b in plan.degeneracy.relations)
+    rels = " and ".join(relations)
     msg = (f"stopped before iteration {t} ({plan.requested} requested): its E-step needs |Σ_c|^(1/2) and Σ_c⁻¹ of "
            f"the covariances from iteration {t - 1}, which are singular (rank {plan.degeneracy.dimension} of "
            f"{plan.degeneracy.ambient}; the data satisfy {rels}).")
-    return Finding("stopped", f"{_prefix(t)}det", msg, rank=plan.degeneracy.dimension, advice=ADVICE)
+    return Finding("stopped", f"{_prefix(t)}det", msg, rank=plan.degeneracy.dimension, relations=relations,
+                   advice=ADVICE)
 
 
 def condition_number(matrix: arb_mat) -> arb | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from mpmath.libmp import ComplexResult
+
 from .exact import ExactPlan
 from .monomials import moment_parameters, quad_coefficients
 
@@ -45,7 +47,8 @@ class BallIteration:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Every iteration of a plan, enclosed at ``prec`` bits by ``backend``."""
+    """The iterations of a plan enclosed at ``prec`` bits by ``backend`` (a prefix of them when a later
+    iteration needs more precision)."""
 
     backend: Any
     prec: int
@@ -73,7 +76,10 @@ def evaluate(plan: ExactPlan, backend, prec: int) -> Evaluation:
                            [[backend.scalar(v) for v in row] for row in c.cov]) for c in it.start]
             else:
                 params = list(zip(previous.weight, previous.mean, previous.cov))
-            previous = _iteration(plan, backend, mono_balls, params)
+            try:
+                previous = _iteration(plan, backend, mono_balls, params)
+            except PrecisionTooLow:
+                break  # later iterations need more precision; earlier ones stand
             done.append(previous)
         return Evaluation(backend, prec, tuple(done))
 
@@ -87,11 +93,12 @@ def _iteration(plan: ExactPlan, b, mono_balls, params) -> BallIteration:
     try:  # the exact covariances are positive definite; balls may still be too wide to show it
         dets = [b.det(cov) for _, _, cov in params]
         invs = [b.inv(cov) for _, _, cov in params]
-    except ZeroDivisionError:
+        roots = [b.sqrt(det) for det in dets]
+    except (ZeroDivisionError, ComplexResult):
         raise PrecisionTooLow("covariance enclosure not certifiably invertible") from None
     two_pi = b.pi() * 2
     half_d = two_pi ** (d // 2) * (b.sqrt(two_pi) if d % 2 else 1)
-    norms = [half_d * b.sqrt(det) for det in dets]
+    norms = [half_d * root for root in roots]
 
     columns = [quad_coefficients(mono, means[k], invs[k], conv) for k in range(K)]
     coeff = b.matrix([[columns[k][i] for k in range(K)] for i in range(mono.width)])

@@ -17,7 +17,6 @@ from flint import arb_mat
 from . import diagnostics
 from .backends import get_backend
 from .certify import Certifier, Undecided, start_precision
-from .evaluate import PrecisionTooLow
 from .exact import ExactPlan, derive_exact
 from .forms import GENERAL, Forms
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
@@ -106,10 +105,10 @@ class Run:
         """An arb evaluation of the whole run, raising precision until every step is certified."""
         prec = start_precision(15, self.iterations)
         while prec <= self._arb.max_prec:
-            try:
-                return self._arb.evaluation(prec)
-            except PrecisionTooLow:
-                prec *= 2
+            ev = self._arb.evaluation(prec)
+            if len(ev.iterations) == self.iterations:
+                return ev
+            prec *= 2
         return None
 
 
