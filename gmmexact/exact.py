@@ -19,7 +19,7 @@ from math import isqrt
 from flint import fmpq_mat
 
 from . import linalg
-from .monomials import Monomials, moment_parameters, monomials, quad_coefficients
+from .monomials import Monomials, gram, moment_parameters, monomials, quad_coefficients
 from .problem import Problem
 
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -84,12 +84,33 @@ def _square_root(q: Fraction) -> Fraction | None:
     return Fraction(a, b) if a * a == q.numerator and b * b == q.denominator else None
 
 
+def response_groups(quad: fmpq_mat) -> list[list[int]]:
+    """Points with equal responsibilities in every component, whatever the parameters' weights.
+
+    Two points have equal responsibilities exactly when their rows of quadratic forms differ by a
+    constant; the group of a row is keyed by its differences to the first column (one matrix
+    product in C). A group whose differences are all zero has rational or algebraic
+    responsibilities; see :func:`exact_estep`.
+    """
+    n, K = quad.nrows(), quad.ncols()
+    if K == 1:
+        return [list(range(n))]
+    diff = fmpq_mat(K, K - 1, [(1 if i == j + 1 else -1 if i == 0 else 0) for i in range(K) for j in range(K - 1)])
+    groups: dict[tuple, list[int]] = {}
+    for p, row in enumerate((quad * diff).tolist()):
+        groups.setdefault(tuple(row), []).append(p)
+    return list(groups.values())
+
+
 def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
-    """Exact quadratic forms and the responsibilities that are rational (all components rational)."""
+    """Exact quadratic forms, the groups of points with equal responsibilities, and the
+    responsibilities that are rational (for points whose quadratic forms agree across components).
+    """
     K = len(comps)
     columns = [quad_coefficients(mono, c.mean, c.inv) for c in comps]
     C = fmpq_mat(mono.width, K, [linalg.to_fmpq(columns[k][i]) for i in range(mono.width) for k in range(K)])
     quad = fmpq_mat(mono.matrix) * C
+    groups = response_groups(quad)
     # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
     ratio = [[None] * K for _ in range(K)]
     for c in range(K):
@@ -97,16 +118,17 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
             root = _square_root(comps[c].det / comps[j].det)
             if root is not None:
                 ratio[c][j] = comps[j].weight / comps[c].weight * root
-    resp, algebraic = [], []
-    for row in quad.tolist():
-        if len(set(row)) == 1:  # every exponent equal: responsibilities are algebraic
-            algebraic.append((True,) * K)
-            resp.append(tuple(
-                None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K)))
-        else:
-            algebraic.append((False,) * K)
-            resp.append((None,) * K)
-    return quad, tuple(resp), tuple(algebraic)
+    equal_row = (None,) * K
+    rational = tuple(None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K))
+    resp = [equal_row] * quad.nrows()
+    algebraic = [(False,) * K] * quad.nrows()
+    for g in groups:
+        p = g[0]
+        if K == 1 or all(quad[p, j] == quad[p, 0] for j in range(1, K)):
+            for q in g:
+                resp[q] = rational
+                algebraic[q] = (True,) * K
+    return quad, groups, tuple(resp), tuple(algebraic)
 
 
 def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactComponent:
@@ -117,25 +139,25 @@ def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactCo
     return ExactComponent(count / n, tuple(mean), tuple(map(tuple, cov)))
 
 
-def symmetric_mstep(points, quad: fmpq_mat, k: int) -> ExactComponent:
-    """The M-step entries of component ``k`` that are rational although its responsibilities are not.
+def symmetric_mstep(points, groups: list[list[int]]) -> ExactComponent:
+    """The M-step entries that are rational although the responsibilities are not.
 
-    Points whose quadratic forms differ from component ``k``'s by the same amounts for every
-    component have equal responsibilities (a *group*). If every group has the same mean in a
-    coordinate, the weighted mean is that value exactly, whatever the responsibilities; likewise
-    for a covariance entry when the whole mean is exact. This catches symmetric configurations,
-    whose values would otherwise sit exactly on a rounding boundary (0, say) unrecognised.
+    Points of one group (:func:`response_groups`) have equal responsibilities in every component.
+    If every group has the same mean in a coordinate, every component's weighted mean is that value
+    exactly, whatever the responsibilities; likewise for a covariance entry when the whole mean is
+    exact. This catches symmetric configurations, whose values would otherwise sit exactly on a
+    rounding boundary (0, say) unrecognised. Each check stops at the first group that disagrees.
     """
-    rows = quad.tolist()
-    groups: dict[tuple, list[int]] = {}
-    for p, row in enumerate(rows):
-        groups.setdefault(tuple(q - row[k] for q in row), []).append(p)
     d = len(points[0])
-    members = list(groups.values())
 
     def common(f):
-        values = {sum((f(p) for p in g), Fraction(0)) / len(g) for g in members}
-        return values.pop() if len(values) == 1 else None
+        value = None
+        for g in groups:
+            mean = sum((f(p) for p in g), Fraction(0)) / len(g)
+            if value is not None and mean != value:
+                return None
+            value = mean
+        return value
 
     mean = tuple(common(lambda p, i=i: points[p][i]) for i in range(d))
     cov = None
@@ -164,7 +186,7 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
     """
     mono = monomials(problem.points)
     n, d, K = problem.n, problem.d, problem.K
-    dim, relations = linalg.affine_relations(problem.points)
+    dim, relations = linalg.gram_relations(gram(mono), mono.center)
     degeneracy = Degeneracy(dim, d, tuple(relations)) if dim < d else None
     start = tuple(_with_inverse(ExactComponent(c.weight, c.mean, c.covariance)) for c in problem.components)
     done = []
@@ -173,12 +195,15 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
             break  # the E-step would need the inverse of a singular covariance
         quad = resp = algebraic = None
         if all(c.rational for c in start):
-            quad, resp, algebraic = exact_estep(mono, start)
+            quad, groups, resp, algebraic = exact_estep(mono, start)
         new, counts = [], []
+        symmetric = None
         for k in range(K):
             column = [resp[p][k] for p in range(n)] if resp is not None else [None]
             if None in column:
-                new.append(symmetric_mstep(problem.points, quad, k) if quad is not None else ExactComponent(None, None, None))
+                if quad is not None and symmetric is None:
+                    symmetric = symmetric_mstep(problem.points, groups)
+                new.append(symmetric or ExactComponent(None, None, None))
                 counts.append(None)
             else:
                 comp = exact_mstep(mono, column, n)

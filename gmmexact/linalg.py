@@ -143,6 +143,28 @@ def affine_relations(points: Sequence[Sequence[Fraction]]) -> tuple[int, list[tu
     return dim, relations
 
 
+def gram_relations(gram: Sequence[Sequence[int]], center: Sequence[Fraction]) -> tuple[int, list[tuple[tuple[int, ...], Fraction]]]:
+    """Affine-hull dimension and relations from the Gram matrix ``Σ (x−c)(x−c)ᵀ`` of centred data.
+
+    ``null(Σ zzᵀ) = null(Z)``, so the relations ``a·z = 0`` of the centred points are the null space
+    of the d×d Gram matrix: cheap however many points there are.
+
+    >>> gram_relations([[2, 2], [2, 2]], [Fraction(1), Fraction(1)])
+    (1, [((1, -1), Fraction(0, 1))])
+    """
+    d = len(gram)
+    rows = [[Fraction(v) for v in row] for row in gram]
+    dim = to_fmpq_mat(rows).rank()
+    if dim == d:
+        return dim, []
+    null = _nullspace(rows, d) if dim else [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
+    relations = []
+    for vec in null:
+        a = primitive_integer_vector(vec)
+        relations.append((a, sum(Fraction(ai) * ci for ai, ci in zip(a, center))))
+    return dim, relations
+
+
 def _nullspace(rows: list[list[Fraction]], d: int) -> list[list[Fraction]]:
     """Basis of {v : rows · v = 0}, by exact reduced row echelon form."""
     m = to_fmpq_mat(rows)

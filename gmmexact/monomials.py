@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import reduce
-from math import lcm
+from math import gcd, lcm
 from typing import Callable, Sequence
 
 import numpy as np
@@ -52,9 +52,14 @@ class Monomials:
 
 def monomials(points: Sequence[Sequence[Fraction]]) -> Monomials:
     n, d = len(points), len(points[0])
-    center = tuple(sum((p[k] for p in points), Fraction(0)) / n for k in range(d))
-    scale = reduce(lcm, ((p[k] - center[k]).denominator for p in points for k in range(d)), 1)
-    A = [[int((p[k] - center[k]) * scale) for k in range(d)] for p in points]
+    common = reduce(lcm, {v.denominator for p in points for v in p}, 1)
+    X = [[v.numerator * (common // v.denominator) for v in p] for p in points]  # points · common
+    sums = [sum(col) for col in zip(*X)]
+    A = [[n * v - s for v, s in zip(row, sums)] for row in X]  # (x − x̄) · n · common
+    g = reduce(gcd, (v for row in A for v in row), n * common)
+    A = [[v // g for v in row] for row in A]
+    scale = n * common // g
+    center = tuple(Fraction(s, n * common) for s in sums)
     pairs = tuple((i, j) for i in range(d) for j in range(i, d))
     big = max((abs(v) for row in A for v in row), default=0)
     if big < 2**31:  # products fit in int64: vectorise
@@ -65,6 +70,20 @@ def monomials(points: Sequence[Sequence[Fraction]]) -> Monomials:
         rows = [[r[i] * r[j] for i, j in pairs] + r + [1] for r in A]
     width = len(pairs) + d + 1
     return Monomials(center, scale, pairs, fmpz_mat(n, width, [v for row in rows for v in row]))
+
+
+def gram(mono: Monomials) -> list[list[int]]:
+    """``Σ_p A_p A_pᵀ`` of the centred integer data (rank = dimension of the affine hull).
+
+    >>> gram(monomials([[Fraction(0), Fraction(0)], [Fraction(2), Fraction(2)]]))
+    [[2, 2], [2, 2]]
+    """
+    n = mono.matrix.nrows()
+    totals = (fmpz_mat(1, n, [1] * n) * mono.matrix).entries()
+    G = [[0] * mono.d for _ in range(mono.d)]
+    for k, (i, j) in enumerate(mono.pairs):
+        G[i][j] = G[j][i] = int(totals[k])
+    return G
 
 
 def quad_coefficients(mono: Monomials, mean, inv, conv: Callable = lambda q: q) -> list:
