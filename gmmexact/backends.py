@@ -55,6 +55,16 @@ class ArbBackend:
     def tolist(self, a: arb_mat) -> list[list[arb]]:
         return a.tolist()
 
+    def entries(self, a: arb_mat) -> list[arb]:
+        """Row-major flat list of the entries."""
+        return a.entries()
+
+    def from_entries(self, nrows: int, ncols: int, flat: list) -> arb_mat:
+        return arb_mat(nrows, ncols, flat)
+
+    def scale(self, a: arb_mat, x: arb) -> arb_mat:
+        return a * x
+
     def exp(self, x: arb) -> arb:
         return x.exp()
 
@@ -121,6 +131,15 @@ class MpmathBackend:
 
     def tolist(self, a: list[list]) -> list[list]:
         return [list(r) for r in a]
+
+    def entries(self, a: list[list]) -> list:
+        return [x for row in a for x in row]
+
+    def from_entries(self, nrows: int, ncols: int, flat: list) -> list[list]:
+        return [flat[i * ncols:(i + 1) * ncols] for i in range(nrows)]
+
+    def scale(self, a: list[list], x) -> list[list]:
+        return [[v * x for v in row] for row in a]
 
     def exp(self, x):
         return self.iv.exp(x)

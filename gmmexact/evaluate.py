@@ -77,14 +77,14 @@ def evaluate(plan: ExactPlan, backend, prec: int) -> Evaluation:
             else:
                 params = list(zip(previous.weight, previous.mean, previous.cov))
             try:
-                previous = _iteration(plan, backend, mono_balls, params)
+                previous = _iteration(plan, backend, mono_balls, params, it.quad)
             except PrecisionTooLow:
                 break  # later iterations need more precision; earlier ones stand
             done.append(previous)
         return Evaluation(backend, prec, tuple(done))
 
 
-def _iteration(plan: ExactPlan, b, mono_balls, params) -> BallIteration:
+def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallIteration:
     mono, problem = plan.monomials, plan.problem
     n, d, K = problem.n, problem.d, problem.K
     conv = b.scalar
@@ -100,19 +100,20 @@ def _iteration(plan: ExactPlan, b, mono_balls, params) -> BallIteration:
     half_d = two_pi ** (d // 2) * (b.sqrt(two_pi) if d % 2 else 1)
     norms = [half_d * root for root in roots]
 
-    columns = [quad_coefficients(mono, means[k], invs[k], conv) for k in range(K)]
-    coeff = b.matrix([[columns[k][i] for k in range(K)] for i in range(mono.width)])
-    quad = b.matmul(mono_balls, coeff)
-    minus_half = conv(Fraction(-1, 2))
-    exps = b.matrix([[b.exp(q * minus_half) for q in row] for row in b.tolist(quad)])
+    if exact_quad is not None:  # rational quadratic forms, already exact: just enclose them
+        quad = b.matrix(exact_quad)
+    else:
+        columns = [quad_coefficients(mono, means[k], invs[k], conv) for k in range(K)]
+        quad = b.matmul(mono_balls, b.matrix([[columns[k][i] for k in range(K)] for i in range(mono.width)]))
+    exps = b.from_entries(n, K, [b.exp(h) for h in b.entries(b.scale(quad, conv(Fraction(-1, 2))))])
 
-    zero = conv(0)
+    zero, one = conv(0), conv(1)
     diag = lambda values: b.matrix([[values[i] if i == j else zero for j in range(K)] for i in range(K)])
     density = b.matmul(exps, diag([1 / nm for nm in norms]))
     joint = b.matmul(exps, diag([w / nm for w, nm in zip(weights, norms)]))
-    joint_rows = b.tolist(joint)
-    evidence = [sum(row[1:], row[0]) for row in joint_rows]
-    resp = b.matrix([[j / e for j in row] for row, e in zip(joint_rows, evidence)])
+    evidence = b.entries(b.matmul(joint, b.matrix([[one] for _ in range(K)])))
+    repeated = (e for e in evidence for _ in range(K))
+    resp = b.from_entries(n, K, [j / e for j, e in zip(b.entries(joint), repeated)])
     product = conv(1)
     for e in evidence:
         product = product * e

@@ -96,8 +96,9 @@ def response_groups(quad: fmpq_mat) -> list[list[int]]:
     if K == 1:
         return [list(range(n))]
     diff = fmpq_mat(K, K - 1, [(1 if i == j + 1 else -1 if i == 0 else 0) for i in range(K) for j in range(K - 1)])
+    numer, _ = (quad * diff).numer_denom()  # integer rows: cheap to hash
     groups: dict[tuple, list[int]] = {}
-    for p, row in enumerate((quad * diff).tolist()):
+    for p, row in enumerate(numer.tolist()):
         groups.setdefault(tuple(row), []).append(p)
     return list(groups.values())
 

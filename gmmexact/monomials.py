@@ -54,22 +54,37 @@ def monomials(points: Sequence[Sequence[Fraction]]) -> Monomials:
     n, d = len(points), len(points[0])
     common = reduce(lcm, {v.denominator for p in points for v in p}, 1)
     X = [[v.numerator * (common // v.denominator) for v in p] for p in points]  # points · common
-    sums = [sum(col) for col in zip(*X)]
-    A = [[n * v - s for v, s in zip(row, sums)] for row in X]  # (x − x̄) · n · common
-    g = reduce(gcd, (v for row in A for v in row), n * common)
-    A = [[v // g for v in row] for row in A]
+    pairs = tuple((i, j) for i in range(d) for j in range(i, d))
+    arr = _int64(X, n)
+    if arr is not None:  # vectorise in int64
+        sums = [int(s) for s in arr.sum(axis=0)]
+        arr = n * arr - np.array(sums, dtype=np.int64)  # (x − x̄) · n · common
+        g = gcd(int(np.gcd.reduce(arr.ravel())), n * common)
+        arr //= g
+    else:
+        sums = [sum(col) for col in zip(*X)]
+        A = [[n * v - s for v, s in zip(row, sums)] for row in X]
+        g = reduce(gcd, (v for row in A for v in row), n * common)
+        A = [[v // g for v in row] for row in A]
     scale = n * common // g
     center = tuple(Fraction(s, n * common) for s in sums)
-    pairs = tuple((i, j) for i in range(d) for j in range(i, d))
-    big = max((abs(v) for row in A for v in row), default=0)
-    if big < 2**31:  # products fit in int64: vectorise
-        arr = np.array(A, dtype=np.int64).reshape(n, d)
+    if arr is not None and int(np.abs(arr).max(initial=0)) < 2**31:  # products fit in int64
         cols = [arr[:, i] * arr[:, j] for i, j in pairs] + [arr[:, i] for i in range(d)] + [np.ones(n, np.int64)]
-        rows = np.stack(cols, axis=1).tolist()
+        flat = np.stack(cols, axis=1).ravel().tolist()
     else:
-        rows = [[r[i] * r[j] for i, j in pairs] + r + [1] for r in A]
+        A = arr.tolist() if arr is not None else A
+        flat = [v for r in A for v in [r[i] * r[j] for i, j in pairs] + r + [1]]
     width = len(pairs) + d + 1
-    return Monomials(center, scale, pairs, fmpz_mat(n, width, [v for row in rows for v in row]))
+    return Monomials(center, scale, pairs, fmpz_mat(n, width, flat))
+
+
+def _int64(rows: list[list[int]], n: int):
+    """``rows`` as an int64 array when ``n·max|v|`` fits comfortably, else ``None``."""
+    try:
+        arr = np.array(rows, dtype=np.int64)
+    except OverflowError:
+        return None
+    return arr if int(np.abs(arr).max(initial=0)) * n < 2**62 else None
 
 
 def gram(mono: Monomials) -> list[list[int]]:
