@@ -34,7 +34,6 @@ class BallIteration:
     norm: list  # K
     quad: Any  # n × K
     exp: Any  # n × K
-    density: Any  # n × K
     joint: Any  # n × K
     evidence: list  # n
     resp: Any  # n × K
@@ -109,7 +108,6 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
 
     zero, one = conv(0), conv(1)
     diag = lambda values: b.matrix([[values[i] if i == j else zero for j in range(K)] for i in range(K)])
-    density = b.matmul(exps, diag([1 / nm for nm in norms]))
     joint = b.matmul(exps, diag([w / nm for w, nm in zip(weights, norms)]))
     evidence = b.entries(b.matmul(joint, b.matrix([[one] for _ in range(K)])))
     repeated = (e for e in evidence for _ in range(K))
@@ -127,5 +125,5 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
         new_means.append(mean)
         new_covs.append(cov)
     new_weights = [c / n for c in counts]
-    return BallIteration(weights, means, dets, invs, norms, quad, exps, density, joint, evidence, resp,
+    return BallIteration(weights, means, dets, invs, norms, quad, exps, joint, evidence, resp,
                          loglik, counts, new_weights, new_means, new_covs)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from math import isqrt
 
-from flint import fmpq_mat
+from flint import fmpq_mat, fmpz_mat
 
 from . import linalg
 from .monomials import Monomials, gram, moment_parameters, monomials, quad_coefficients
@@ -96,11 +96,23 @@ def response_groups(quad: fmpq_mat) -> list[list[int]]:
     if K == 1:
         return [list(range(n))]
     diff = fmpq_mat(K, K - 1, [(1 if i == j + 1 else -1 if i == 0 else 0) for i in range(K) for j in range(K - 1)])
-    numer, _ = (quad * diff).numer_denom()  # integer rows: cheap to hash
-    groups: dict[tuple, list[int]] = {}
-    for p, row in enumerate(numer.tolist()):
-        groups.setdefault(tuple(row), []).append(p)
-    return list(groups.values())
+    numer, _ = (quad * diff).numer_denom()
+    # bucket by one integer projection of each row (one product in C), then split buckets exactly
+    base = 2**61 - 1
+    projection = (numer * fmpz_mat(K - 1, 1, [base**j for j in range(K - 1)])).entries()
+    buckets: dict[int, list[int]] = {}
+    for p, value in enumerate(projection):
+        buckets.setdefault(int(value), []).append(p)
+    groups = []
+    for members in buckets.values():
+        if len(members) == 1:
+            groups.append(members)
+            continue
+        exact: dict[tuple, list[int]] = {}
+        for p in members:
+            exact.setdefault(tuple(int(numer[p, j]) for j in range(K - 1)), []).append(p)
+        groups += exact.values()
+    return groups
 
 
 def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
@@ -110,7 +122,8 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
     K = len(comps)
     columns = [quad_coefficients(mono, c.mean, c.inv) for c in comps]
     C = fmpq_mat(mono.width, K, [linalg.to_fmpq(columns[k][i]) for i in range(mono.width) for k in range(K)])
-    quad = fmpq_mat(mono.matrix) * C
+    C_numer, C_denom = C.numer_denom()
+    quad = fmpq_mat(mono.matrix * C_numer) / C_denom  # one integer product in C
     groups = response_groups(quad)
     # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
     ratio = [[None] * K for _ in range(K)]
