@@ -324,6 +324,51 @@ def _dyadic_nd(man: int, exp: int) -> tuple[int, int]:
     return man, 1 << -exp
 
 
+HUGE_EXPONENT = 1 << 22
+"""Binary exponents beyond this are rounded by :func:`_round_huge` (exact rationals would not fit)."""
+
+
+def _round_huge(x, digits: int) -> Optional[Rounded]:
+    """Certified rounding of a ball whose binary exponent is astronomically large (e.g. exp(−10³⁸)).
+
+    The decimal exponent ``E = ⌊log₁₀|x|⌋`` and the scaled value ``|x|·10^(digits−1−E)`` are
+    enclosed in balls at a precision covering the exponent's size; the digits are returned only
+    when ``E`` and the rounded integer are both unique (a half-integer inside the ball, or an
+    undetermined ``E``, gives ``None``). Exact ties cannot be recognised here; the values that
+    reach this path are transcendental.
+
+    >>> import flint
+    >>> str(_round_huge(flint.arb(-10**30).exp(), 5))  # mpmath at 50 digits: 2.48266…e-434294481903251827651128918917
+    '2.4827e-434294481903251827651128918917'
+    """
+    import flint  # noqa: PLC0415
+
+    if x.contains(0):
+        return None
+    saved = flint.ctx.prec
+    mid_exp = int(x.mid().man_exp()[1])
+    flint.ctx.prec = max(saved, abs(mid_exp).bit_length() + 4 * digits + 64)
+    try:
+        a = abs(x)
+        E = (a.log() / flint.arb(10).log()).floor().unique_fmpz()
+        if E is None:
+            return None
+        scaled = a * flint.arb(10) ** (digits - 1 - E)
+        m = (scaled + flint.arb(1) / 2).floor().unique_fmpz()
+        if m is None:
+            return None
+        m, E = int(m), int(E)
+        if m == 10**digits:  # carry: 9.99…95 → 10.0…0
+            m //= 10
+            E += 1
+        if not 10 ** (digits - 1) <= m < 10**digits:
+            return None
+        sign = -1 if x < 0 else 1
+        return Rounded(sign * m, E - (digits - 1), digits, exact=False, tie=False)
+    finally:
+        flint.ctx.prec = saved
+
+
 def round_arb(x, digits: int) -> Optional[Rounded]:
     """Correctly rounded digits of a python-flint ``arb`` ball.
 
@@ -359,6 +404,8 @@ def round_arb(x, digits: int) -> Optional[Rounded]:
         return None
     mm, me = (int(v) for v in x.mid().man_exp())
     rm, re_ = (int(v) for v in x.rad().man_exp())
+    if max(abs(me), abs(re_) if rm else 0) > HUGE_EXPONENT:
+        return _round_huge(x, digits)
     if rm == 0:
         n, d = _dyadic_nd(mm, me)
         return _round_point(n, d, digits)
@@ -411,6 +458,11 @@ def round_mpmath_interval(x, digits: int) -> Optional[Rounded]:
     """
     digits = _check_digits(digits)
     a, b = x._mpi_
+    if max(abs(int(a[2])), abs(int(b[2]))) > HUGE_EXPONENT and a[1] and b[1]:
+        import flint  # noqa: PLC0415
+
+        ends = [flint.arb((-int(t[1]) if t[0] else int(t[1]), int(t[2]))) for t in (a, b)]
+        return _round_huge(ends[0].union(ends[1]), digits)
     lo, hi = _mpf_tuple_nd(a), _mpf_tuple_nd(b)
     if lo is None or hi is None:
         return None
