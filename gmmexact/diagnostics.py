@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+import flint
 from flint import acb_mat, arb, arb_mat
 
 from . import linalg
@@ -79,21 +80,38 @@ def stop_finding(plan: ExactPlan) -> Finding | None:
                    advice=ADVICE)
 
 
-def condition_number(matrix: arb_mat) -> arb | None:
-    """Certified 2-norm condition number λ_max/λ_min of a symmetric positive-definite ball matrix."""
+def condition_number(matrix, max_prec: int = 4096) -> arb | None:
+    """Certified 2-norm condition number λ_max/λ_min of a symmetric positive-definite ball matrix.
+
+    The eigenvalues are enclosed by Arb (``acb_mat.eig``), raising the precision until λ_min is
+    certainly positive; ``None`` when that fails up to ``max_prec`` bits (singular, or not provably
+    positive definite at the matrix's own precision). ``matrix`` is an exact ``fmpq_mat`` (enclosed
+    anew at each precision) or an ``arb_mat``.
+    """
+    prec = max(64, flint.ctx.prec)
+    saved = flint.ctx.prec
     try:
-        eig = acb_mat(matrix).eig(multiple=True)
-    except (ValueError, ZeroDivisionError):
+        while prec <= max_prec:
+            flint.ctx.prec = prec
+            try:
+                eig = acb_mat(arb_mat(matrix)).eig(multiple=True)
+            except (ValueError, ZeroDivisionError):
+                eig = None
+            if eig:
+                reals = [e.real for e in eig]
+                lo = min(reals, key=lambda x: x.mid())
+                hi = max(reals, key=lambda x: x.mid())
+                if lo > 0:
+                    kappa = hi / lo
+                    if kappa.rad() < kappa.mid() / 1000:
+                        return kappa
+            prec *= 2
         return None
-    reals = [e.real for e in eig]
-    lo = min(reals, key=lambda x: x.mid())
-    hi = max(reals, key=lambda x: x.mid())
-    if not lo > 0:
-        return None
-    return hi / lo
+    finally:
+        flint.ctx.prec = saved
 
 
-def conditioning_findings(key: str, matrix: arb_mat, threshold: float = 1e4) -> list[Finding]:
+def conditioning_findings(key: str, matrix, threshold: float = 1e4) -> list[Finding]:
     """Warn when float64 code would lose digits to this covariance (or see it as singular)."""
     kappa = condition_number(matrix)
     if kappa is None:
@@ -101,11 +119,12 @@ def conditioning_findings(key: str, matrix: arb_mat, threshold: float = 1e4) -> 
     rounded = round_arb(kappa, 3)
     if rounded is None or rounded.fraction() < threshold:
         return []
+    shown = rounded.scientific()
     lost = math.floor(math.log10(float(rounded.fraction())))
     if rounded.fraction() * 2**-53 >= 1:
-        msg = (f"{key} has condition number {rounded} ≥ 1/ε of float64 (2⁵³ ≈ 9.0e15): float64 code may see it as "
+        msg = (f"{key} has condition number {shown} ≥ 1/ε of float64 (2⁵³ ≈ 9.0e15): float64 code may see it as "
                f"singular although it is not (its exact determinant is positive).")
-        return [Finding("float64-singular", key, msg, condition=str(rounded), digits_lost=16)]
-    msg = (f"{key} has condition number {rounded}: float64 code (16 significant digits) would lose about {lost} "
+        return [Finding("float64-singular", key, msg, condition=shown, digits_lost=16)]
+    msg = (f"{key} has condition number {shown}: float64 code (16 significant digits) would lose about {lost} "
            f"digits solving with it or inverting it.")
-    return [Finding("ill-conditioned", key, msg, condition=str(rounded), digits_lost=lost)]
+    return [Finding("ill-conditioned", key, msg, condition=shown, digits_lost=lost)]

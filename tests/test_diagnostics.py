@@ -1,0 +1,68 @@
+"""Findings: exact singularity with the data's relations, certified conditioning, why a run stopped."""
+from __future__ import annotations
+
+import gmmexact
+from gmmexact.diagnostics import condition_number
+from gmmexact.linalg import to_fmpq_mat
+
+SEED_POINTS = [[160, 55], [165, 60], [170, 65], [180, 75], [185, 80], [190, 85]]
+
+
+def _problem(points, covariance, **kw):
+    return gmmexact.Problem.from_arrays(points, means=[[162, 57], [185, 80]], covariances=[covariance] * 2,
+                                        weights=["1/2", "1/2"], variables=["height", "weight"],
+                                        names=["women", "men"], **kw)
+
+
+def _kinds(run):
+    return {(f.kind, f.key) for f in run.diagnostics}
+
+
+def test_condition_number_is_certified():
+    kappa = condition_number(to_fmpq_mat([[4, 0], [0, 1]]))
+    assert kappa.contains(4) and kappa.rad() < 1e-10
+    assert condition_number(to_fmpq_mat([[1, 1], [1, 1]])) is None  # singular: no finite κ
+
+
+def test_well_conditioned_seed_input_has_no_conditioning_warning():
+    run = gmmexact.solve(_problem(SEED_POINTS, [[10, 0], [0, 10]]))
+    assert not [f for f in run.diagnostics if f.kind in ("ill-conditioned", "float64-singular")]
+
+
+def test_ill_conditioned_input_covariance_costs_float64_digits():
+    run = gmmexact.solve(_problem(SEED_POINTS, [[1, "0.999999"], ["0.999999", 1]]))
+    found = [f for f in run.diagnostics if f.kind == "ill-conditioned"]
+    assert found and found[0].digits_lost == 6  # κ = (1 + ρ)/(1 − ρ) = 1999999
+    assert found[0].condition == "2.00e+6"
+
+
+def test_covariance_float64_would_call_singular():
+    rho = "0.99999999999999999"  # κ ≈ 2e17 > 2^53, yet the exact determinant is positive
+    run = gmmexact.solve(_problem(SEED_POINTS, [[1, rho], [rho, 1]]))
+    assert any(f.kind == "float64-singular" for f in run.diagnostics)
+
+
+def test_nearly_collinear_data_make_ill_conditioned_updated_covariances():
+    points = [list(p) for p in SEED_POINTS]
+    points[2] = ["170.001", 65]  # off the line height − weight = 105 by 1/1000
+    run = gmmexact.solve(_problem(points, [[10, 0], [0, 10]]))
+    assert run.plan.degeneracy is None
+    keys = {f.key for f in run.diagnostics if f.kind in ("ill-conditioned", "float64-singular")}
+    assert "cov.women" in keys
+
+
+def test_singular_finding_and_stop_name_the_relation():
+    run = gmmexact.solve(_problem(SEED_POINTS, [[10, 0], [0, 10]]), iterations=2)
+    singular = [f for f in run.diagnostics if f.kind == "singular-covariance"]
+    assert {f.key for f in singular} == {"cov.women", "cov.men"}
+    assert all(f.rank == 1 and f.relations == ("height − weight = 105",) for f in singular)
+    assert run.stopped.relations == ("height − weight = 105",) and run.iterations == 1
+
+
+def test_relations_in_three_dimensions_with_two_constraints():
+    points = [[t, 2 * t, 3] for t in range(4)]  # a line in 3-D: y = 2x and z = 3
+    p = gmmexact.Problem.from_arrays(points, means=[[0, 0, 3]], covariances=[[[1, 0, 0], [0, 1, 0], [0, 0, 1]]],
+                                     weights=[1], variables=["x", "y", "z"])
+    (finding,) = [f for f in gmmexact.solve(p).diagnostics if f.kind == "singular-covariance"]
+    assert finding.rank == 1 and len(finding.relations) == 2
+    assert set(finding.relations) == {"2·x − y = 0", "z = 3"}
