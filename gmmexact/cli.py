@@ -69,7 +69,7 @@ def _solve(args) -> int:
         max_points = 12
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     report = build_report(run, digits=args.digits, points=points, max_points=max_points,
-                          latex=args.format == "markdown")
+                          latex=args.format == "markdown", renderings=args.format != "text")
     if args.format == "json":
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

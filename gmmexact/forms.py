@@ -180,6 +180,26 @@ class Forms:
         size = sum(1 for _ in sp.preorder_traversal(expr))
         return expr if size <= SMALL_OPS * self.problem.d else None
 
+    def substituted(self, key: Key, max_size: int = 40):
+        """The definition with the values of its inputs put in, unevaluated (the middle rendering).
+
+        Inputs whose exact form is larger than ``max_size`` nodes stay as their key symbols.
+
+        >>> from gmmexact.problem import load
+        >>> from gmmexact.exact import derive_exact
+        >>> Forms(derive_exact(load("examples/seed/problem.toml"))).substituted(Key.parse("density.A.women"))
+        exp(-2/5)/((20*pi))
+        """
+        key = key.whole
+        expr = self.definition(key)
+        repl = {}
+        for inp in self.inputs(key):
+            value = self.exact(inp)
+            if sum(1 for _ in sp.preorder_traversal(value)) <= max_size:
+                repl[self._sym(inp)] = value
+        with sp.evaluate(False):
+            return expr.xreplace(repl)
+
     def _substitute(self, key: Key):
         """The definition with every input replaced by its exact form, simplified by SymPy's auto-evaluation."""
         expr = self.definition(key)

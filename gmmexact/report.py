@@ -28,6 +28,9 @@ class QuantityRecord:
     description: str
     exact: str  # SymPy-parsable (with `symbols` naming any earlier quantities it refers to)
     symbols: dict  # safe identifier -> key, for definitions over earlier quantities
+    formula: str  # the general formula (LaTeX)
+    definition: str  # over earlier quantities (SymPy string, same `symbols` convention)
+    substituted: str  # the definition with small input values put in (SymPy string)
     latex: str
     decimal: object  # str, or nested lists of str; None entries where undecided
     rational: bool
@@ -59,7 +62,8 @@ class SolveReport:
             "iterations": {"requested": self.requested, "computed": self.computed},
             "quantities": [
                 {"key": q.key, "kind": q.kind, "iteration": q.iteration, "point": q.point, "component": q.component,
-                 "shape": q.shape, "exact": q.exact, **({"symbols": q.symbols} if q.symbols else {}),
+                 "shape": q.shape, "formula": q.formula, "definition": q.definition, "substituted": q.substituted,
+                 "exact": q.exact, **({"symbols": q.symbols} if q.symbols else {}),
                  "decimal": q.decimal, "digits": self.digits, "rational": q.rational,
                  **({"notes": list(q.notes)} if q.notes else {})}
                 for q in self.quantities
@@ -124,8 +128,12 @@ def _flatten(x):
 
 
 def build_report(run: Run, digits: int = 6, points=None, max_points: int | None = None,
-                 kinds=None, latex: bool = False) -> SolveReport:
-    """Certify and collect everything a renderer shows for ``run`` (LaTeX forms only if ``latex``)."""
+                 kinds=None, latex: bool = False, renderings: bool = True) -> SolveReport:
+    """Certify and collect everything a renderer shows for ``run``.
+
+    LaTeX forms only if ``latex``; the definition and substituted renderings only if ``renderings``
+    (the terminal table shows just the exact value and its decimal).
+    """
     labels = list(run.problem.labels if points is None else points)
     if max_points is not None:
         labels = labels[:max_points]
@@ -142,9 +150,13 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
         values = _shape([rounded[e] for e in entries], key, run.problem.d)
         exact = q.exact
         text, symbols = sympy_text(exact)
+        definition, more = sympy_text(q.definition) if renderings else ("", {})
+        substituted, more2 = sympy_text(q.substituted) if renderings else ("", {})
+        symbols = {**more, **more2, **symbols}
         records.append(QuantityRecord(
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
             shape=key.shape, description=KINDS[key.kind][2], exact=text, symbols=symbols,
+            formula=q.formula, definition=definition, substituted=substituted,
             latex=sp.latex(exact) if latex else "", decimal=_decimal(values), rational=q.value is not None,
             notes=tuple(_notes(values, str(key)))))
     return SolveReport(

@@ -130,6 +130,11 @@ class Quantity:
         return self.run.forms.definition(self.key.whole)
 
     @property
+    def substituted(self):
+        """The definition with the (small) exact values of its inputs put in, unevaluated."""
+        return self.run.forms.substituted(self.key)
+
+    @property
     def formula(self) -> str:
         """The general formula (LaTeX)."""
         return GENERAL[self.key.kind]

@@ -96,3 +96,16 @@ def test_missing_file_and_unknown_point(tmp_path, capsys):
     assert code == 2 and "nope.toml" in err
     code, _, err = run_cli(capsys, "solve", SEED, "--points", "A,Z")
     assert code == 2 and "--points" in err and "Z" in err
+
+
+def test_json_has_three_renderings_of_each_step(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json")
+    records = {q["key"]: q for q in json.loads(out)["quantities"]}
+    quad = records["quad.A.women"]
+    assert quad["formula"].startswith("(x_p - \\mu_c)")
+    assert quad["definition"] == "Matrix([[-2, -2]])*inv_women*Matrix([[-2], [-2]])"
+    assert quad["substituted"] == "Matrix([[-2, -2]])*Matrix([[1/10, 0], [0, 1/10]])*Matrix([[-2], [-2]])"
+    assert quad["exact"] == "4/5"
+    density = records["density.A.women"]
+    assert density["definition"] == "exp_A_women/norm_women" and density["symbols"]["norm_women"] == "norm.women"
+    assert sp.sympify(density["substituted"]) == sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi)
