@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import InputError
@@ -49,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as e:  # a bug, not the user's input: say so without a traceback
+        if os.environ.get("GMMEXACT_DEBUG"):
+            raise
+        print(f"gmmexact: internal error: {type(e).__name__}: {e}\n"
+              f"This is a bug in gmmexact, not in your input; rerun with GMMEXACT_DEBUG=1 for details.",
+              file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _solve(args) -> int:

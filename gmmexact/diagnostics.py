@@ -18,7 +18,7 @@ from .rounding import round_arb
 class Finding:
     """One diagnostic, with a message a user can act on."""
 
-    kind: str  # "singular-covariance" | "ill-conditioned" | "float64-singular" | "stopped"
+    kind: str  # "singular-covariance" | "conditioning" | "ill-conditioned" | "float64-singular" | "stopped"
     key: str  # the quantity it is about, e.g. "cov.women" or "iter2.det.women"
     message: str
     rank: int | None = None
@@ -117,10 +117,14 @@ def conditioning_findings(key: str, matrix, threshold: float = 1e4) -> list[Find
     if kappa is None:
         return []
     rounded = round_arb(kappa, 3)
-    if rounded is None or rounded.fraction() < threshold:
+    if rounded is None:
         return []
     shown = rounded.scientific()
-    lost = math.floor(math.log10(float(rounded.fraction())))
+    lost = max(0, math.floor(math.log10(float(rounded.fraction()))))
+    info = Finding("conditioning", key, f"{key}: condition number κ₂ = {shown} (certified, 3 digits)",
+                   condition=shown, digits_lost=lost)
+    if rounded.fraction() < threshold:
+        return [info]
     if rounded.fraction() * 2**-53 >= 1:
         msg = (f"{key} has condition number {shown} ≥ 1/ε of float64 (2⁵³ ≈ 9.0e15): float64 code may see it as "
                f"singular although it is not (its exact determinant is positive).")

@@ -128,8 +128,9 @@ class Forms:
             return S("count", None, c) / n
         if k == "mean":
             total = self._points_sum(lambda q: S("resp", q, c) * self._point(q), key)
-            if total is None:
-                total = sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)] * sp.IndexedBase("x")[sp.Symbol("p")], (sp.Symbol("p"), 1, n))
+            if total is None:  # Σ over an index: one entry per coordinate
+                P, r, x = sp.Symbol("p"), sp.IndexedBase("resp"), sp.IndexedBase("x")
+                total = sp.Matrix([sp.Sum(r[P, sp.Symbol(c)] * x[P, i], (P, 1, n)) for i in range(d)])
             return total / S("count", None, c)
         if k == "dev":
             return self._point(p) - S("mean", None, c)
@@ -138,7 +139,10 @@ class Forms:
         if k == "cov":
             total = self._points_sum(lambda q: S("resp", q, c) * S("outer", q, c), key)
             if total is None:
-                total = sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)] * sp.IndexedBase("outer")[sp.Symbol("p"), sp.Symbol(c)], (sp.Symbol("p"), 1, n))
+                P, r, x = sp.Symbol("p"), sp.IndexedBase("resp"), sp.IndexedBase("x")
+                m = S("mean", None, c)
+                total = sp.Matrix(d, d, lambda i, j: sp.Sum(
+                    r[P, sp.Symbol(c)] * (x[P, i] - m[i, 0]) * (x[P, j] - m[j, 0]), (P, 1, n)))
             return total / S("count", None, c)
         raise KeyError(key)
 

@@ -53,7 +53,12 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
     notes = [n for q in report.quantities for n in q.notes if not n.startswith("exact:")]
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+    info = [d for d in report.diagnostics if d["kind"] == "conditioning"]
+    if info:
+        console.print("condition numbers (certified): " + ", ".join(f"{d['key']} {d['condition']}" for d in info))
     for d in report.diagnostics:
+        if d["kind"] == "conditioning":
+            continue
         body = [Text(d["message"])]
         for advice in d.get("advice", []):
             body.append(Text(f"• {advice}", style="dim"))

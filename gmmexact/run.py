@@ -85,7 +85,7 @@ class Run:
         """Singular updated covariances (exact) and poorly conditioned covariances (certified)."""
         found = diagnostics.singular_findings(self.plan)
         for comp in self.problem.components:
-            found += diagnostics.conditioning_findings(f"covariance of {comp.name} (input)", to_fmpq_mat(comp.covariance))
+            found += diagnostics.conditioning_findings(f"input covariance {comp.name}", to_fmpq_mat(comp.covariance))
         if self.plan.degeneracy is None:
             ev = self._arb_evaluation()
             for it, balls in zip(self.plan.iterations, ev.iterations if ev else ()):

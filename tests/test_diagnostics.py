@@ -66,3 +66,11 @@ def test_relations_in_three_dimensions_with_two_constraints():
     (finding,) = [f for f in gmmexact.solve(p).diagnostics if f.kind == "singular-covariance"]
     assert finding.rank == 1 and len(finding.relations) == 2
     assert set(finding.relations) == {"2·x − y = 0", "z = 3"}
+
+
+def test_every_covariance_has_a_certified_condition_number():
+    p = gmmexact.Problem.from_arrays([[0, 0], [1, 2], [0, 1], [2, 0], [3, 3]], means=[[0, 1], [2, 2]],
+                                     covariances=[[[2, 1], [1, 2]], [[1, 0], [0, 1]]], weights=["1/4", "3/4"])
+    info = {f.key: f.condition for f in gmmexact.solve(p, iterations=2).diagnostics if f.kind == "conditioning"}
+    assert info["input covariance 1"] == "3.00e+0" and info["input covariance 2"] == "1.00e+0"
+    assert {"cov.1", "cov.2", "iter2.cov.1", "iter2.cov.2"} <= set(info)
