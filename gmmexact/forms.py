@@ -46,6 +46,7 @@ class Forms:
         self.problem = plan.problem
         self.exact = lru_cache(maxsize=None)(self._exact)
         self.definition = lru_cache(maxsize=None)(self._definition)
+        self._sizes: dict[Key, int] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def _k(self, key: Key, kind: str, point=None, component=None, iteration=None) -> Key:
@@ -198,11 +199,14 @@ class Forms:
         expr = self.definition(key)
         repl = {}
         for inp in self.inputs(key):
-            value = self.exact(inp)
-            if sum(1 for _ in sp.preorder_traversal(value)) <= max_size:
-                repl[self._sym(inp)] = value
-        with sp.evaluate(False):
-            return expr.xreplace(repl)
+            if self._size(inp) <= max_size:
+                repl[self._sym(inp)] = self.exact(inp)
+        return _replace_unevaluated(expr, repl)
+
+    def _size(self, key: Key) -> int:
+        if key not in self._sizes:
+            self._sizes[key] = sum(1 for _ in sp.preorder_traversal(self.exact(key)))
+        return self._sizes[key]
 
     def _substitute(self, key: Key):
         """The definition with every input replaced by its exact form, simplified by SymPy's auto-evaluation."""
@@ -236,6 +240,24 @@ class Forms:
             qj = sp.Rational(int(q[j].p), int(q[j].q))
             terms.append(ratio * sp.exp((qc - qj) / 2))
         return 1 / sp.Add(*terms)
+
+
+def _replace_unevaluated(expr, repl: dict):
+    """``expr.xreplace(repl)`` with every rebuilt node left unevaluated, so the values put in stay
+    visible (``sp.evaluate(False)`` would do the same, but toggling it clears SymPy's cache)."""
+    if isinstance(expr, sp.MatrixBase):
+        return expr
+    if expr in repl:
+        return repl[expr]
+    if not getattr(expr, "args", ()):
+        return expr
+    args = [_replace_unevaluated(a, repl) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    try:
+        return expr.func(*args, evaluate=False)
+    except TypeError:
+        return expr.func(*args)
 
 
 GENERAL = {

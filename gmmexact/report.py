@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from . import __version__
@@ -79,6 +80,11 @@ class _OneLinePrinter(StrPrinter):
         return f"Matrix({self._print(expr.tolist())})"
 
     _print_MutableDenseMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
+
+    def _print_MatMul(self, expr):
+        # SymPy's version asks each product whether it can extract a minus sign, which evaluates
+        # the matrix product: slow, and not needed for a faithful string.
+        return "*".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
 
 def sympy_text(expr) -> tuple[str, dict]:

@@ -130,10 +130,17 @@ class Rounded:
         return f"{sign}0.{'0' * -point}{s}"
 
     def __str__(self) -> str:
-        """Positional when ``1e-5 <= |value| < 1e15``, scientific otherwise."""
+        """Positional when ``|value| >= 1e-5`` and every digit shown is significant, else scientific.
+
+        Scientific as soon as positional notation would need zeros that are not significant left of
+        the point (``1.23e+5``, not ``123000``), so no printed digit claims more than is proven.
+
+        >>> str(Rounded(123, 3, 3, False, False)), str(Rounded(100000, -3, 6, True, False))
+        ('1.23e+5', '100.000')
+        """
         if self.mantissa == 0:
             return "0"
-        if -5 <= self.leading_exponent() < 15:
+        if -5 <= self.leading_exponent() and self.exponent <= 0:
             return self.positional()
         return self.scientific()
 
