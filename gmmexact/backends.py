@@ -65,6 +65,12 @@ class ArbBackend:
     def scale(self, a: arb_mat, x: arb) -> arb_mat:
         return a * x
 
+    def add(self, a: arb_mat, b: arb_mat) -> arb_mat:
+        return a + b
+
+    def exp_all(self, xs: list[arb]) -> list[arb]:
+        return [x.exp() for x in xs]
+
     def exp(self, x: arb) -> arb:
         return x.exp()
 
@@ -140,6 +146,12 @@ class MpmathBackend:
 
     def scale(self, a: list[list], x) -> list[list]:
         return [[v * x for v in row] for row in a]
+
+    def add(self, a: list[list], b: list[list]) -> list[list]:
+        return [[x + y for x, y in zip(r, s)] for r, s in zip(a, b)]
+
+    def exp_all(self, xs: list) -> list:
+        return [self.iv.exp(x) for x in xs]
 
     def exp(self, x):
         return self.iv.exp(x)

@@ -32,8 +32,8 @@ class BallIteration:
     det: list  # K
     inv: list  # K × d × d
     norm: list  # K
+    coefficients: list  # K, π_c / norm_c
     quad: Any  # n × K
-    exp: Any  # n × K
     joint: Any  # n × K
     evidence: list  # n
     resp: Any  # n × K
@@ -104,14 +104,16 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
     else:
         columns = [quad_coefficients(mono, means[k], invs[k], conv) for k in range(K)]
         quad = b.matmul(mono_balls, b.matrix([[columns[k][i] for k in range(K)] for i in range(mono.width)]))
-    exps = b.from_entries(n, K, [b.exp(h) for h in b.entries(b.scale(quad, conv(Fraction(-1, 2))))])
-
-    zero, one = conv(0), conv(1)
-    diag = lambda values: b.matrix([[values[i] if i == j else zero for j in range(K)] for i in range(K)])
-    joint = b.matmul(exps, diag([w / nm for w, nm in zip(weights, norms)]))
-    evidence = b.entries(b.matmul(joint, b.matrix([[one] for _ in range(K)])))
+    # joint_pc = exp(−q_pc/2 + log(π_c/norm_c)): one exponential per entry, the coefficients added to
+    # the exponents by one rank-one product (the bare exponentials are recovered on demand)
+    coefficients = [w / nm for w, nm in zip(weights, norms)]
+    ones = b.matrix([[conv(1)] for _ in range(n)])
+    logits = b.add(b.scale(quad, conv(Fraction(-1, 2))), b.matmul(ones, b.matrix([[b.log(c) for c in coefficients]])))
+    joint_flat = b.exp_all(b.entries(logits))
+    joint = b.from_entries(n, K, joint_flat)
+    evidence = b.entries(b.matmul(joint, b.matrix([[conv(1)] for _ in range(K)])))
     repeated = (e for e in evidence for _ in range(K))
-    resp = b.from_entries(n, K, [j / e for j, e in zip(b.entries(joint), repeated)])
+    resp = b.from_entries(n, K, [j / e for j, e in zip(joint_flat, repeated)])
     product = conv(1)
     for e in evidence:
         product = product * e
@@ -125,5 +127,5 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
         new_means.append(mean)
         new_covs.append(cov)
     new_weights = [c / n for c in counts]
-    return BallIteration(weights, means, dets, invs, norms, quad, exps, joint, evidence, resp,
+    return BallIteration(weights, means, dets, invs, norms, coefficients, quad, joint, evidence, resp,
                          loglik, counts, new_weights, new_means, new_covs)

@@ -96,10 +96,12 @@ def ball_entry(ev: Evaluation, plan: ExactPlan, key: Key):
     it = ev.iterations[key.iteration - 1]
     p, c = _indices(plan, key)
     kind, e = key.kind, key.entry
-    if kind in ("quad", "exp", "joint", "resp"):
+    if kind in ("quad", "joint", "resp"):
         return b.get(getattr(it, kind), p, c)
-    if kind == "density":  # not stored: one division on demand
-        return b.get(it.exp, p, c) / it.norm[c]
+    if kind == "exp":  # not stored: recovered from the joint probability on demand
+        return b.get(it.joint, p, c) / it.coefficients[c]
+    if kind == "density":
+        return b.get(it.joint, p, c) / it.weights[c]
     if kind in ("det", "norm", "count", "weight"):
         return getattr(it, kind)[c]
     if kind == "inv":
