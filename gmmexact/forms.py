@@ -14,6 +14,7 @@ import sympy as sp
 
 from .exact import ExactPlan
 from .keys import Key
+from .values import entry_keys, exact_entry
 
 SMALL_OPS = 160  # closed forms larger than this many operations are shown as definitions
 SUM_LIMIT = 20  # sums over more points than this are written with Σ, not term by term
@@ -161,8 +162,6 @@ class Forms:
         return closed if closed is not None else self.definition(key)
 
     def _closed(self, key: Key):
-        from .values import exact_entry, entry_keys  # noqa: PLC0415
-
         plan, k = self.plan, key.kind
         entries = entry_keys(key, self.problem.d)
         values = [exact_entry(plan, e) for e in entries]

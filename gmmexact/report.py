@@ -16,6 +16,7 @@ from . import __version__
 from .certify import Undecided
 from .keys import KINDS, Key
 from .run import Run
+from .values import entry_keys, shape_entries
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,10 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
     keys = run.keys(points=labels, kinds=kinds or KINDS)
     rounded = run.round(keys, digits)
     records = []
-    from .values import entry_keys  # noqa: PLC0415
-
     for key in keys:
         q = run[key]
         entries = entry_keys(key, run.problem.d)
-        from .run import _shape  # noqa: PLC0415
-
-        values = _shape([rounded[e] for e in entries], key, run.problem.d)
+        values = shape_entries([rounded[e] for e in entries], key, run.problem.d)
         exact = q.exact
         text, symbols = sympy_text(exact)
         definition, more = sympy_text(q.definition) if renderings else ("", {})

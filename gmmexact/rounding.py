@@ -24,6 +24,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Optional
 
+import flint
+
 __all__ = [
     "Rounded",
     "round_fraction",
@@ -348,8 +350,6 @@ def _round_huge(x, digits: int) -> Optional[Rounded]:
     >>> str(_round_huge(flint.arb(-10**30).exp(), 5))  # mpmath at 50 digits: 2.48266…e-434294481903251827651128918917
     '2.4827e-434294481903251827651128918917'
     """
-    import flint  # noqa: PLC0415
-
     if x.contains(0):
         return None
     saved = flint.ctx.prec
@@ -466,8 +466,6 @@ def round_mpmath_interval(x, digits: int) -> Optional[Rounded]:
     digits = _check_digits(digits)
     a, b = x._mpi_
     if max(abs(int(a[2])), abs(int(b[2]))) > HUGE_EXPONENT and a[1] and b[1]:
-        import flint  # noqa: PLC0415
-
         ends = [flint.arb((-int(t[1]) if t[0] else int(t[1]), int(t[2]))) for t in (a, b)]
         return _round_huge(ends[0].union(ends[1]), digits)
     lo, hi = _mpf_tuple_nd(a), _mpf_tuple_nd(b)

@@ -23,7 +23,7 @@ from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
 from .linalg import to_fmpq_mat
 from .problem import Problem
 from .rounding import Rounded
-from .values import entry_keys, exact_entry, resolve
+from .values import entry_keys, exact_entry, resolve, shape_entries
 
 
 class Run:
@@ -154,25 +154,17 @@ class Quantity:
         values = [exact_entry(self.run.plan, e) for e in entries]
         if None in values:
             return None
-        return _shape(values, self.key, self.run.problem.d)
+        return shape_entries(values, self.key, self.run.problem.d)
 
     def rounded(self, digits: int = 6):
         """Certified rounding to ``digits`` significant digits (nested lists for arrays)."""
         entries = entry_keys(self.key, self.run.problem.d)
         got = self.run.certifier.round(entries, digits)
-        return _shape([got[e] for e in entries], self.key, self.run.problem.d)
+        return shape_entries([got[e] for e in entries], self.key, self.run.problem.d)
 
     def decimal(self, digits: int = 6):
         """Certified decimal string(s): every digit is proven."""
         return _map(self.rounded(digits), str)
-
-
-def _shape(values: list, key: Key, d: int):
-    if key.entry or key.shape == "scalar":
-        return values[0]
-    if key.shape == "vector":
-        return tuple(values)
-    return tuple(tuple(values[i * d:(i + 1) * d]) for i in range(d))
 
 
 def _map(x, f):

@@ -47,6 +47,15 @@ def entry_keys(key: Key, d: int) -> list[Key]:
     return [Key(key.iteration, key.kind, key.point, key.component, (i, j)) for i in range(d) for j in range(d)]
 
 
+def shape_entries(values: list, key: Key, d: int):
+    """Arrange the values of ``entry_keys(key, d)`` in the key's shape (nested tuples for arrays)."""
+    if key.entry or key.shape == "scalar":
+        return values[0]
+    if key.shape == "vector":
+        return tuple(values)
+    return tuple(tuple(values[i * d:(i + 1) * d]) for i in range(d))
+
+
 def _indices(plan: ExactPlan, key: Key) -> tuple[int | None, int | None]:
     p = plan.problem.labels.index(key.point) if key.point is not None else None
     c = plan.problem.component_names.index(key.component) if key.component is not None else None
