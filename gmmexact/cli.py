@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     solve.add_argument("--points", help="comma-separated point labels to show (default: all)")
     solve.add_argument("--max-points", type=_positive, help="show at most this many points (text default 12)")
+    solve.add_argument("--forms", choices=("all", "exact", "none"),
+                       help="exact forms to include: all (exact value, definition, substituted; default for json and "
+                            "markdown), exact (default for text), none (certified decimals only: fast for many points)")
     return parser
 
 
@@ -77,7 +80,8 @@ def _solve(args) -> int:
         max_points = 12
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     report = build_report(run, digits=args.digits, points=points, max_points=max_points,
-                          latex=args.format == "markdown", renderings=args.format != "text")
+                          latex=args.format == "markdown",
+                          forms=args.forms or ("exact" if args.format == "text" else "all"))
     if args.format == "json":
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -26,7 +26,9 @@ def render_markdown(report: SolveReport) -> str:
             lines += ["", f"## Iteration {q.iteration}: {step[1]}", "",
                       "| quantity | exact | decimal |", "|---|---|---|"]
         latex = q.latex.replace("|", r"\vert ")
-        if len(latex) > 300:
+        if not latex:
+            latex = r"\text{–}"
+        elif len(latex) > 300:
             latex = r"\text{(see JSON output)}"
         lines.append(f"| `{q.key}` | ${latex}$ | {_cell(q.decimal)} |")
     if report.diagnostics:

@@ -22,7 +22,9 @@ def _decimal(value) -> str:
     return value
 
 
-def _exact(text: str) -> str:
+def _exact(text: str | None) -> str:
+    if text is None:
+        return "–"
     return text if len(text) <= EXACT_WIDTH else text[:EXACT_WIDTH - 1] + "…"
 
 

@@ -28,11 +28,11 @@ class QuantityRecord:
     component: str | None
     shape: str
     description: str
-    exact: str  # SymPy-parsable (with `symbols` naming any earlier quantities it refers to)
+    exact: str | None  # SymPy-parsable (with `symbols` naming earlier quantities); None if not asked for
     symbols: dict  # safe identifier -> key, for definitions over earlier quantities
     formula: str  # the general formula (LaTeX)
-    definition: str  # over earlier quantities (SymPy string, same `symbols` convention)
-    substituted: str  # the definition with small input values put in (SymPy string)
+    definition: str | None  # over earlier quantities (SymPy string, same `symbols` convention)
+    substituted: str | None  # the definition with small input values put in (SymPy string)
     latex: str
     decimal: object  # str, or nested lists of str; None entries where undecided
     rational: bool
@@ -64,7 +64,8 @@ class SolveReport:
             "iterations": {"requested": self.requested, "computed": self.computed},
             "quantities": [
                 {"key": q.key, "kind": q.kind, "iteration": q.iteration, "point": q.point, "component": q.component,
-                 "shape": q.shape, "formula": q.formula, "definition": q.definition, "substituted": q.substituted,
+                 "shape": q.shape, "formula": q.formula,
+                 **{name: getattr(q, name) for name in ("definition", "substituted") if getattr(q, name) is not None},
                  "exact": q.exact, **({"symbols": q.symbols} if q.symbols else {}),
                  "decimal": q.decimal, "digits": self.digits, "rational": q.rational,
                  **({"notes": list(q.notes)} if q.notes else {})}
@@ -135,11 +136,12 @@ def _flatten(x):
 
 
 def build_report(run: Run, digits: int = 6, points=None, max_points: int | None = None,
-                 kinds=None, latex: bool = False, renderings: bool = True) -> SolveReport:
+                 kinds=None, latex: bool = False, forms: str = "all") -> SolveReport:
     """Certify and collect everything a renderer shows for ``run``.
 
-    LaTeX forms only if ``latex``; the definition and substituted renderings only if ``renderings``
-    (the terminal table shows just the exact value and its decimal).
+    ``forms``: ``"all"`` (exact value, definition and substituted rendering), ``"exact"`` (the exact
+    value only) or ``"none"`` (certified decimals only: no SymPy per quantity, for many points).
+    LaTeX of the exact value only if ``latex``.
     """
     labels = list(run.problem.labels if points is None else points)
     if max_points is not None:
@@ -151,16 +153,20 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
         q = run[key]
         entries = entry_keys(key, run.problem.d)
         values = shape_entries([rounded[e] for e in entries], key, run.problem.d)
-        exact = q.exact
-        text, symbols = sympy_text(exact)
-        definition, more = sympy_text(q.definition) if renderings else ("", {})
-        substituted, more2 = sympy_text(q.substituted) if renderings else ("", {})
-        symbols = {**more, **more2, **symbols}
+        text = definition = substituted = None
+        symbols: dict = {}
+        if forms in ("all", "exact"):
+            exact = q.exact
+            text, symbols = sympy_text(exact)
+        if forms == "all":
+            definition, more = sympy_text(q.definition)
+            substituted, more2 = sympy_text(q.substituted)
+            symbols = {**more, **more2, **symbols}
         records.append(QuantityRecord(
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
             shape=key.shape, description=KINDS[key.kind][2], exact=text, symbols=symbols,
             formula=q.formula, definition=definition, substituted=substituted,
-            latex=sp.latex(exact) if latex else "", decimal=_decimal(values), rational=q.value is not None,
+            latex=sp.latex(exact) if latex and text is not None else "", decimal=_decimal(values), rational=q.value is not None,
             notes=tuple(_notes(values, str(key)))))
     return SolveReport(
         source=run.problem.source, digits=digits, backend=run.backend.name, requested=run.plan.requested,

@@ -109,3 +109,10 @@ def test_json_has_three_renderings_of_each_step(capsys):
     density = records["density.A.women"]
     assert density["definition"] == "exp_A_women/norm_women" and density["symbols"]["norm_women"] == "norm.women"
     assert sp.sympify(density["substituted"]) == sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi)
+
+
+def test_forms_none_gives_decimals_only(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--forms", "none", "--digits", "12")
+    records = {q["key"]: q for q in json.loads(out)["quantities"]}
+    assert records["density.A.women"]["exact"] is None and "definition" not in records["density.A.women"]
+    assert records["density.A.women"]["decimal"] == "0.0106684748780"
