@@ -5,11 +5,11 @@
 >>> run["quad.A.women"].exact, run["resp.A.men"].exact
 (4/5, 1/(1 + exp(621/10)))
 """
-from .errors import GmmExactError, InputError, UndefinedStepError
+from .errors import GmmExactError, InputError
 from .keys import Key
 from .problem import Component, Problem, from_dict, load
 from .run import Quantity, Run, solve
 
 __all__ = ["Component", "GmmExactError", "InputError", "Key", "Problem", "Quantity", "Run",
-           "UndefinedStepError", "from_dict", "load", "solve"]
+           "from_dict", "load", "solve"]
 __version__ = "0.1.0"

@@ -89,9 +89,6 @@ class ArbBackend:
     def inv(self, rows) -> list[list[arb]]:
         return self.matrix(rows).inv().tolist()
 
-    def is_finite(self, x: arb) -> bool:
-        return x.is_finite()
-
 
 class MpmathBackend:
     """Interval arithmetic with ``mpmath.iv`` (outward rounding); plain Python loops, slower."""
@@ -171,8 +168,6 @@ class MpmathBackend:
     def inv(self, rows):
         return _gauss(rows, self.iv.mpf(1))[1]
 
-    def is_finite(self, x) -> bool:
-        return bool(mpmath.isfinite(x.a) and mpmath.isfinite(x.b))
 
 
 def _gauss(rows, one):

@@ -7,7 +7,7 @@ class GmmExactError(Exception):
 
 
 class InputError(GmmExactError):
-    """A problem or claims file that cannot be used as written (CLI exit status 2).
+    """An input file or argument that cannot be used as written (CLI exit status 2).
 
     >>> str(InputError("p.toml", "components[0].weight", "is -1/2", "a number in (0, 1]"))
     'p.toml: components[0].weight: is -1/2; expected a number in (0, 1]'
@@ -26,7 +26,3 @@ class InputError(GmmExactError):
         if self.expected:
             text += f"; expected {self.expected}"
         return text
-
-
-class UndefinedStepError(GmmExactError):
-    """An EM step that does not exist, e.g. an E-step with a singular covariance (CLI exit status 3)."""

@@ -57,7 +57,6 @@ class ExactIteration:
     start: tuple[ExactComponent, ...]
     quad: fmpq_mat | None  # n × K, when every component is rational
     resp: tuple[tuple[Fraction | None, ...], ...] | None  # n × K, rational entries or None
-    resp_algebraic: tuple[tuple[bool, ...], ...] | None  # True where resp is algebraic (not transcendental)
     new: tuple[ExactComponent, ...]  # M-step results, exact where rational
     counts: tuple[Fraction | None, ...]
 
@@ -132,17 +131,14 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
             root = _square_root(comps[c].det / comps[j].det)
             if root is not None:
                 ratio[c][j] = comps[j].weight / comps[c].weight * root
-    equal_row = (None,) * K
     rational = tuple(None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K))
-    resp = [equal_row] * quad.nrows()
-    algebraic = [(False,) * K] * quad.nrows()
+    resp = [(None,) * K] * quad.nrows()
     for g in groups:
         p = g[0]
-        if K == 1 or all(quad[p, j] == quad[p, 0] for j in range(1, K)):
+        if K == 1 or all(quad[p, j] == quad[p, 0] for j in range(1, K)):  # equal exponents: algebraic
             for q in g:
                 resp[q] = rational
-                algebraic[q] = (True,) * K
-    return quad, groups, tuple(resp), tuple(algebraic)
+    return quad, groups, tuple(resp)
 
 
 def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactComponent:
@@ -207,9 +203,9 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
     for t in range(1, iterations + 1):
         if t > 1 and degeneracy is not None:
             break  # the E-step would need the inverse of a singular covariance
-        quad = resp = algebraic = None
+        quad = resp = None
         if all(c.rational for c in start):
-            quad, groups, resp, algebraic = exact_estep(mono, start)
+            quad, groups, resp = exact_estep(mono, start)
         new, counts = [], []
         symmetric = None
         for k in range(K):
@@ -223,6 +219,6 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
                 comp = exact_mstep(mono, column, n)
                 new.append(comp)
                 counts.append(comp.weight * n)
-        done.append(ExactIteration(t, start, quad, resp, algebraic, tuple(new), tuple(counts)))
+        done.append(ExactIteration(t, start, quad, resp, tuple(new), tuple(counts)))
         start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)
     return ExactPlan(problem, mono, tuple(done), degeneracy, iterations)

@@ -55,15 +55,6 @@ def inverse(rows: Sequence[Sequence[Fraction]]) -> Matrix:
     return from_fmpq_mat(to_fmpq_mat(rows).inv())
 
 
-def rank(rows: Sequence[Sequence[Fraction]]) -> int:
-    """Exact rank.
-
-    >>> rank([[1, 1], [1, 1]])
-    1
-    """
-    return to_fmpq_mat(rows).rank()
-
-
 def leading_principal_minors(rows: Sequence[Sequence[Fraction]]) -> list[Fraction]:
     """Determinants of the top-left k×k blocks, k = 1…d (Sylvester's criterion).
 
@@ -72,33 +63,6 @@ def leading_principal_minors(rows: Sequence[Sequence[Fraction]]) -> list[Fractio
     """
     d = len(rows)
     return [det([row[:k] for row in rows[:k]]) for k in range(1, d + 1)]
-
-
-def is_symmetric(rows: Sequence[Sequence[Fraction]]) -> bool:
-    d = len(rows)
-    return all(rows[i][j] == rows[j][i] for i in range(d) for j in range(i + 1, d))
-
-
-def ldl(rows: Sequence[Sequence[Fraction]]) -> tuple[Matrix, tuple[Fraction, ...]]:
-    """Exact L·D·Lᵀ factorisation of a symmetric positive-definite matrix.
-
-    Returns the unit lower-triangular ``L`` and the diagonal of ``D``.
-
-    >>> L, D = ldl([[4, 2], [2, 3]])
-    >>> L, D
-    (((Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 2), Fraction(1, 1))), (Fraction(4, 1), Fraction(2, 1)))
-    """
-    d = len(rows)
-    A = [[Fraction(v) for v in row] for row in rows]
-    L = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
-    D = [Fraction(0)] * d
-    for j in range(d):
-        D[j] = A[j][j] - sum(L[j][k] ** 2 * D[k] for k in range(j))
-        if D[j] == 0:
-            raise ZeroDivisionError("matrix is singular")
-        for i in range(j + 1, d):
-            L[i][j] = (A[i][j] - sum(L[i][k] * L[j][k] * D[k] for k in range(j))) / D[j]
-    return tuple(map(tuple, L)), tuple(D)
 
 
 def primitive_integer_vector(v: Sequence[Fraction]) -> tuple[int, ...]:
@@ -113,34 +77,6 @@ def primitive_integer_vector(v: Sequence[Fraction]) -> tuple[int, ...]:
     ints = [i // g for i in ints]
     first = next((i for i in ints if i), 1)
     return tuple(i if first > 0 else -i for i in ints)
-
-
-def affine_relations(points: Sequence[Sequence[Fraction]]) -> tuple[int, list[tuple[tuple[int, ...], Fraction]]]:
-    """Dimension of the affine hull of ``points`` and a basis of the linear relations they satisfy.
-
-    Each relation is ``(a, b)`` with integer ``a`` such that ``a·x == b`` for every point ``x``.
-
-    >>> dim, rel = affine_relations([[160, 55], [165, 60], [190, 85]])
-    >>> dim, rel
-    (1, [((1, -1), Fraction(105, 1))])
-    """
-    pts = [[Fraction(v) for v in p] for p in points]
-    d = len(pts[0])
-    base = pts[0]
-    diffs = [[p[k] - base[k] for k in range(d)] for p in pts[1:]]
-    if not diffs or all(v == 0 for row in diffs for v in row):
-        null = [[Fraction(int(i == j)) for j in range(d)] for i in range(d)]
-        dim = 0
-    else:
-        m = to_fmpq_mat(diffs)
-        dim = m.rank()
-        null = _nullspace(diffs, d)
-    relations = []
-    for vec in null:
-        a = primitive_integer_vector(vec)
-        b = sum(Fraction(ai) * xi for ai, xi in zip(a, base))
-        relations.append((a, b))
-    return dim, relations
 
 
 def gram_relations(gram: Sequence[Sequence[int]], center: Sequence[Fraction]) -> tuple[int, list[tuple[tuple[int, ...], Fraction]]]:

@@ -16,8 +16,6 @@ def _decimal(value) -> str:
     if value is None:
         return "undecided"
     if isinstance(value, list):
-        if value and isinstance(value[0], list):
-            return "[" + ", ".join(_decimal(v) for v in value) + "]"
         return "[" + ", ".join(_decimal(v) for v in value) + "]"
     return value
 

@@ -6,7 +6,7 @@ format these records and never compute.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
@@ -53,7 +53,6 @@ class SolveReport:
     quantities: tuple[QuantityRecord, ...]
     diagnostics: tuple[dict, ...]
     version: str = __version__
-    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
