@@ -129,5 +129,5 @@ class Certifier:
     def _bounds(self, x) -> tuple[Fraction | None, Fraction | None]:
         try:
             return ball_bounds(x)
-        except ValueError:  # not finite
+        except (ValueError, OverflowError):  # not finite, or end points too large to write exactly
             return None, None

@@ -63,12 +63,12 @@ class Forms:
         return scalar_symbol(key)
 
     def _point(self, p: str) -> sp.Matrix:
-        x = self.problem.points[self.problem.labels.index(p)]
+        x = self.problem.points[self.problem.point_index[p]]
         return sp.Matrix([_rat(v) for v in x])
 
     def _start(self, key: Key, kind: str):
         """The starting weight/mean/cov of component ``key.component`` in iteration ``key.iteration``."""
-        c = self.problem.component_names.index(key.component)
+        c = self.problem.component_index[key.component]
         if key.iteration == 1:
             comp = self.problem.components[c]
             return {"weight": _rat(comp.weight), "mean": sp.Matrix([_rat(v) for v in comp.mean]),
@@ -227,8 +227,8 @@ class Forms:
         """r_pc = 1 / (1 + Σ_{j≠c} (π_j/π_c)·√(|Σ_c|/|Σ_j|)·exp((q_pc − q_pj)/2))."""
         it = self.plan.iterations[key.iteration - 1]
         names = self.problem.component_names
-        c = names.index(key.component)
-        p = self.problem.labels.index(key.point)
+        c = self.problem.component_index[key.component]
+        p = self.problem.point_index[key.point]
         q = [it.quad[p, j] for j in range(len(names))]
         qc = sp.Rational(int(q[c].p), int(q[c].q))
         terms = [sp.Integer(1)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -73,9 +74,19 @@ class Problem:
     def K(self) -> int:
         return len(self.components)
 
-    @property
+    @cached_property
     def component_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.components)
+
+    @cached_property
+    def point_index(self) -> dict[str, int]:
+        """Label → row of ``points``."""
+        return {label: p for p, label in enumerate(self.labels)}
+
+    @cached_property
+    def component_index(self) -> dict[str, int]:
+        """Component name → position in ``components``."""
+        return {name: c for c, name in enumerate(self.component_names)}
 
     @classmethod
     def from_arrays(cls, points, means, covariances, weights, *, labels=None, names=None, variables=None,

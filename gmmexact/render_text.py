@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -47,15 +48,15 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
             table.add_column("exact")
             table.add_column(f"≈ ({report.digits} digits)", justify="right")
         mark = " (exact)" if any("exact:" in n for n in q.notes) else ""
-        table.add_row(q.key, _exact(q.exact), _decimal(q.decimal) + mark)
+        table.add_row(escape(q.key), escape(_exact(q.exact)), escape(_decimal(q.decimal) + mark))
     if table is not None:
         console.print(table)
     notes = [n for q in report.quantities for n in q.notes if not n.startswith("exact:")]
     for note in notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     info = [d for d in report.diagnostics if d["kind"] == "conditioning"]
     if info:
-        console.print("condition numbers (certified): " + ", ".join(f"{d['key']} {d['condition']}" for d in info))
+        console.print(Text("condition numbers (certified): " + ", ".join(f"{d['key']} {d['condition'] or 'not certified'}" for d in info)))
     for d in report.diagnostics:
         if d["kind"] == "conditioning":
             continue
@@ -63,4 +64,4 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
         for advice in d.get("advice", []):
             body.append(Text(f"• {advice}", style="dim"))
         style = "red" if d["kind"] in ("singular-covariance", "stopped", "float64-singular") else "yellow"
-        console.print(Panel(Group(*body), title=f"{d['kind']}: {d['key']}", border_style=style, title_align="left"))
+        console.print(Panel(Group(*body), title=escape(f"{d['kind']}: {d['key']}"), border_style=style, title_align="left"))

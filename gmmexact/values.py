@@ -23,9 +23,9 @@ def resolve(plan: ExactPlan, key: Key | str) -> Key:
             raise KeyError(f"{e}; kinds are {', '.join(KINDS)}") from None
     if key.iteration > len(plan.iterations):
         raise KeyError(f"{key}: iteration {key.iteration} was not computed ({len(plan.iterations)} available)")
-    if key.point is not None and key.point not in problem.labels:
+    if key.point is not None and key.point not in problem.point_index:
         raise KeyError(f"{key}: no point {key.point!r}{_near(key.point, problem.labels)}")
-    if key.component is not None and key.component not in problem.component_names:
+    if key.component is not None and key.component not in problem.component_index:
         raise KeyError(f"{key}: no component {key.component!r}{_near(key.component, problem.component_names)}")
     if any(i >= problem.d for i in key.entry):
         raise KeyError(f"{key}: index out of range for d = {problem.d}")
@@ -57,8 +57,8 @@ def shape_entries(values: list, key: Key, d: int):
 
 
 def _indices(plan: ExactPlan, key: Key) -> tuple[int | None, int | None]:
-    p = plan.problem.labels.index(key.point) if key.point is not None else None
-    c = plan.problem.component_names.index(key.component) if key.component is not None else None
+    p = plan.problem.point_index[key.point] if key.point is not None else None
+    c = plan.problem.component_index[key.component] if key.component is not None else None
     return p, c
 
 
