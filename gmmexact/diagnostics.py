@@ -99,8 +99,9 @@ def condition_number(matrix, max_prec: int = 4096) -> arb | None:
                 eig = None
             if eig:
                 reals = [e.real for e in eig]
-                lo = min(reals, key=lambda x: x.mid())
-                hi = max(reals, key=lambda x: x.mid())
+                lo, hi = reals[0], reals[0]
+                for x in reals[1:]:  # enclosures of the smallest and the largest eigenvalue
+                    lo, hi = lo.min(x), hi.max(x)
                 if lo > 0:
                     kappa = hi / lo
                     if kappa.rad() < kappa.mid() / 1000:
@@ -115,10 +116,11 @@ def conditioning_findings(key: str, matrix, threshold: float = 1e4) -> list[Find
     """Warn when float64 code would lose digits to this covariance (or see it as singular)."""
     kappa = condition_number(matrix)
     if kappa is None:
-        return []
+        return [Finding("conditioning", key, f"{key}: condition number not certified (the enclosure of the "
+                        f"matrix is too wide to prove its smallest eigenvalue positive)")]
     rounded = round_arb(kappa, 3)
     if rounded is None:
-        return []
+        return [Finding("conditioning", key, f"{key}: condition number not certified to 3 digits")]
     shown = rounded.scientific()
     lost = max(0, math.floor(math.log10(float(rounded.fraction()))))
     info = Finding("conditioning", key, f"{key}: condition number κ₂ = {shown} (certified, 3 digits)",

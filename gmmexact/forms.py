@@ -101,6 +101,8 @@ class Forms:
         d, n = self.problem.d, self.problem.n
         S = lambda kind, point=None, comp=None, it=None: self._sym(Key(it or t, kind, point, comp))
         comps = self.problem.component_names
+        # indexed sums (many points): p over points and ci over components, both counted from 0
+        P, ci = sp.Symbol("p", integer=True), (sp.Integer(self.problem.component_index[c]) if c else None)
         if k == "det":
             return sp.Determinant(self._start(key, "cov")) if t > 1 else _rmatrix(self.problem.components[comps.index(c)].covariance).det()
         if k == "inv":
@@ -122,17 +124,17 @@ class Forms:
             return S("joint", p, c) / S("evidence", p)
         if k == "loglik":
             total = self._points_sum(lambda q: sp.log(S("evidence", q)), key)
-            return total if total is not None else sp.Sum(sp.log(sp.IndexedBase("evidence")[sp.Symbol("p")]), (sp.Symbol("p"), 1, n))
+            return total if total is not None else sp.Sum(sp.log(sp.IndexedBase("evidence")[P]), (P, 0, n - 1))
         if k == "count":
             total = self._points_sum(lambda q: S("resp", q, c), key)
-            return total if total is not None else sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p"), sp.Symbol(c)], (sp.Symbol("p"), 1, n))
+            return total if total is not None else sp.Sum(sp.IndexedBase("resp")[P, ci], (P, 0, n - 1))
         if k == "weight":
             return S("count", None, c) / n
         if k == "mean":
             total = self._points_sum(lambda q: S("resp", q, c) * self._point(q), key)
             if total is None:  # Σ over an index: one entry per coordinate
-                P, r, x = sp.Symbol("p"), sp.IndexedBase("resp"), sp.IndexedBase("x")
-                total = sp.Matrix([sp.Sum(r[P, sp.Symbol(c)] * x[P, i], (P, 1, n)) for i in range(d)])
+                r, x = sp.IndexedBase("resp"), sp.IndexedBase("x")
+                total = sp.Matrix([sp.Sum(r[P, ci] * x[P, i], (P, 0, n - 1)) for i in range(d)])
             return total / S("count", None, c)
         if k == "dev":
             return self._point(p) - S("mean", None, c)
@@ -141,10 +143,10 @@ class Forms:
         if k == "cov":
             total = self._points_sum(lambda q: S("resp", q, c) * S("outer", q, c), key)
             if total is None:
-                P, r, x = sp.Symbol("p"), sp.IndexedBase("resp"), sp.IndexedBase("x")
+                r, x = sp.IndexedBase("resp"), sp.IndexedBase("x")
                 m = S("mean", None, c)
                 total = sp.Matrix(d, d, lambda i, j: sp.Sum(
-                    r[P, sp.Symbol(c)] * (x[P, i] - m[i, 0]) * (x[P, j] - m[j, 0]), (P, 1, n)))
+                    r[P, ci] * (x[P, i] - m[i, 0]) * (x[P, j] - m[j, 0]), (P, 0, n - 1)))
             return total / S("count", None, c)
         raise KeyError(key)
 

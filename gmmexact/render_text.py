@@ -51,7 +51,9 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
         table.add_row(escape(q.key), escape(_exact(q.exact)), escape(_decimal(q.decimal) + mark))
     if table is not None:
         console.print(table)
-    notes = [n for q in report.quantities for n in q.notes if not n.startswith("exact:")]
+    summarised = any(d["kind"] == "undecided" for d in report.diagnostics)  # one finding lists them
+    notes = [n for q in report.quantities for n in q.notes
+             if not n.startswith("exact:") and not (summarised and "not decided" in n)]
     for note in notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}")
     info = [d for d in report.diagnostics if d["kind"] == "conditioning"]
@@ -63,5 +65,5 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
         body = [Text(d["message"])]
         for advice in d.get("advice", []):
             body.append(Text(f"• {advice}", style="dim"))
-        style = "red" if d["kind"] in ("singular-covariance", "stopped", "float64-singular") else "yellow"
+        style = "red" if d["kind"] in ("singular-covariance", "stopped", "float64-singular", "undecided") else "yellow"
         console.print(Panel(Group(*body), title=escape(f"{d['kind']}: {d['key']}"), border_style=style, title_align="left"))

@@ -63,8 +63,7 @@ class SolveReport:
             "iterations": {"requested": self.requested, "computed": self.computed},
             "quantities": [
                 {"key": q.key, "kind": q.kind, "iteration": q.iteration, "point": q.point, "component": q.component,
-                 "shape": q.shape, "formula": q.formula,
-                 **{name: getattr(q, name) for name in ("definition", "substituted") if getattr(q, name) is not None},
+                 "shape": q.shape, "formula": q.formula, "definition": q.definition, "substituted": q.substituted,
                  "exact": q.exact, **({"symbols": q.symbols} if q.symbols else {}),
                  "decimal": q.decimal, "digits": self.digits, "rational": q.rational,
                  **({"notes": list(q.notes)} if q.notes else {})}
@@ -88,24 +87,64 @@ class _OneLinePrinter(StrPrinter):
         return "*".join(self.parenthesize(a, PRECEDENCE["Mul"]) for a in expr.args)
 
 
+INDEXED = {
+    "resp": "resp[p, c] is resp.<label of point p>.<name of component c>",
+    "evidence": "evidence[p] is evidence.<label of point p>",
+    "x": "x[p, i] is coordinate i of point p",
+}
+"""Indexed bases in Σ-notation definitions; p, c and i count from 0 in the problem file's order."""
+
+
 def sympy_text(expr) -> tuple[str, dict]:
-    """A SymPy-parsable string for ``expr``; symbols named by keys become safe identifiers.
+    """A SymPy-parsable string for ``expr``, and what its non-SymPy names stand for.
+
+    Symbols named by keys become safe identifiers, mapped to ``{"key": …}`` (plus ``"shape"`` for
+    vector and matrix quantities); indexed bases of Σ-notation definitions map to ``{"indexed": …}``.
+    :func:`parse_exact` turns both back into SymPy.
 
     >>> sympy_text(sp.Symbol("resp.A.women") / 2)
-    ('resp_A_women/2', {'resp_A_women': 'resp.A.women'})
+    ('resp_A_women/2', {'resp_A_women': {'key': 'resp.A.women'}})
     """
-    names = sorted({s.name for s in expr.atoms(sp.Symbol, sp.MatrixSymbol)} if hasattr(expr, "atoms") else set())
+    if not hasattr(expr, "atoms"):
+        return str(expr), {}
+    atoms = {a.name: a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
     mapping, repl = {}, {}
-    for name in names:
+    for name in sorted(atoms):
+        atom = atoms[name]
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             continue
         safe = re.sub(r"\W", "_", name)
-        while safe in mapping or safe in names:
+        while safe in mapping or safe in atoms:
             safe += "_"
-        mapping[safe] = name
-        atom = next(a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol) if a.name == name)
-        repl[atom] = sp.MatrixSymbol(safe, *atom.shape) if isinstance(atom, sp.MatrixSymbol) else sp.Symbol(safe)
-    return _OneLinePrinter().doprint(expr.xreplace(repl) if repl else expr), mapping
+        if isinstance(atom, sp.MatrixSymbol):
+            mapping[safe] = {"key": name, "shape": [int(atom.shape[0]), int(atom.shape[1])]}
+            repl[atom] = sp.MatrixSymbol(safe, *atom.shape)
+        else:
+            mapping[safe] = {"key": name}
+            repl[atom] = sp.Symbol(safe)
+    for base in expr.atoms(sp.IndexedBase):
+        mapping[str(base.label)] = {"indexed": INDEXED.get(str(base.label), str(base.label))}
+    return _OneLinePrinter({"order": "none"}).doprint(expr.xreplace(repl) if repl else expr), mapping
+
+
+def parse_exact(text: str, symbols: dict | None = None):
+    """Parse an ``exact`` (or ``definition``/``substituted``) string of the JSON output back to SymPy.
+
+    >>> parse_exact("exp_A_women/norm_women", {"exp_A_women": {"key": "exp.A.women"}, "norm_women": {"key": "norm.women"}})
+    exp_A_women/norm_women
+    >>> parse_exact("Sum(resp[p, 0], (p, 0, 9))", {"resp": {"indexed": "…"}})
+    Sum(resp[p, 0], (p, 0, 9))
+    """
+    local = {}
+    for name, meaning in (symbols or {}).items():
+        if "indexed" in meaning:
+            local[name] = sp.IndexedBase(name)
+        elif "shape" in meaning:
+            local[name] = sp.MatrixSymbol(name, *meaning["shape"])
+        else:
+            local[name] = sp.Symbol(name)
+    local.setdefault("p", sp.Symbol("p", integer=True))
+    return sp.sympify(text, locals=local)
 
 
 def _decimal(value):
@@ -167,8 +206,22 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
             formula=q.formula, definition=definition, substituted=substituted,
             latex=sp.latex(exact) if latex and text is not None else "", decimal=_decimal(values), rational=q.value is not None,
             notes=tuple(_notes(values, str(key)))))
+    diagnostics = [f.as_dict() for f in run.diagnostics]
+    undecided = [str(k) for k, v in rounded.items() if isinstance(v, Undecided)]
+    if undecided:
+        shown = ", ".join(undecided[:6]) + (f" and {len(undecided) - 6} more" if len(undecided) > 6 else "")
+        diagnostics.append({
+            "kind": "undecided", "key": undecided[0], "count": len(undecided),
+            "message": (f"{len(undecided)} value(s) could not be certified to {digits} digits even at the highest "
+                        f"working precision ({run.certifier.max_prec} bits): {shown}. Their proven bounds are "
+                        f"shown instead of digits. The usual cause is a component collapsing onto one or a few "
+                        f"points: its covariance shrinks towards 0 faster than any fixed precision can follow, and "
+                        f"the likelihood grows without bound."),
+            "advice": ["regularise the covariances (add λ·I, like scikit-learn's reg_covar)",
+                       "use fewer components or fewer iterations",
+                       "ask for fewer digits"]})
     return SolveReport(
         source=run.problem.source, digits=digits, backend=run.backend.name, requested=run.plan.requested,
         computed=run.iterations, variables=run.problem.variables, labels=run.problem.labels,
         components=run.problem.component_names, points_shown=tuple(labels), quantities=tuple(records),
-        diagnostics=tuple(f.as_dict() for f in run.diagnostics))
+        diagnostics=tuple(diagnostics))

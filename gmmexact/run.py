@@ -88,28 +88,33 @@ class Run:
             found += diagnostics.conditioning_findings(f"input covariance {comp.name}", to_fmpq_mat(comp.covariance))
         if self.plan.degeneracy is None:
             ev = self._arb_evaluation()
-            for it, balls in zip(self.plan.iterations, ev.iterations if ev else ()):
+            for it, balls in zip(self.plan.iterations, ev.iterations):
                 for name, cov in zip(self.problem.component_names, balls.cov):
                     prefix = "" if it.t == 1 else f"iter{it.t}."
                     with self._arb.backend.precision(ev.prec):
                         found += diagnostics.conditioning_findings(f"{prefix}cov.{name}", arb_mat(cov))
+            for it in self.plan.iterations[len(ev.iterations):]:
+                for name in self.problem.component_names:
+                    key = f"{'' if it.t == 1 else f'iter{it.t}.'}cov.{name}"
+                    found.append(diagnostics.Finding(
+                        "conditioning", key, f"{key}: condition number not certified (iteration {it.t} could "
+                        f"not be enclosed at {ev.prec} bits: a covariance before it is nearly singular)"))
         stop = self.stopped
         return found + ([stop] if stop else [])
-
 
     @cached_property
     def _arb(self) -> Certifier:
         return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
 
     def _arb_evaluation(self):
-        """An arb evaluation of the whole run, raising precision until every step is certified."""
+        """An arb evaluation of as many iterations as can be enclosed, raising precision (to 4096 bits)
+        until all are."""
         prec = start_precision(15, self.iterations)
-        while prec <= self._arb.max_prec:
-            ev = self._arb.evaluation(prec)
-            if len(ev.iterations) == self.iterations:
-                return ev
+        ev = self._arb.evaluation(prec)
+        while len(ev.iterations) < self.iterations and 2 * prec <= min(self._arb.max_prec, 4096):
             prec *= 2
-        return None
+            ev = self._arb.evaluation(prec)
+        return ev
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 
 from gmmexact.cli import main
+from gmmexact.report import parse_exact
 
 SEED = str(Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml")
 
@@ -47,11 +48,25 @@ def test_json_definitions_parse_with_their_symbols(capsys):
     code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json")
     records = {q["key"]: q for q in json.loads(out)["quantities"]}
     cov = records["cov.women"]
-    assert cov["symbols"]["count_women"] == "count.women"
-    local = {name: (sp.MatrixSymbol(name, 2, 2) if key.startswith(("outer", "cov")) else sp.Symbol(name))
-             for name, key in cov["symbols"].items()}
-    expr = sp.sympify(cov["exact"], locals=local)
-    assert expr.free_symbols
+    assert cov["symbols"]["count_women"] == {"key": "count.women"}
+    assert cov["symbols"]["outer_A_women"] == {"key": "outer.A.women", "shape": [2, 2]}
+    expr = parse_exact(cov["exact"], cov["symbols"])
+    assert expr.shape == (2, 2) and sp.Symbol("count_women") in expr.free_symbols
+    mean = records["mean.women"]
+    assert parse_exact(mean["exact"], mean.get("symbols")).shape == (2, 1)
+
+
+def test_json_sigma_definitions_for_many_points_parse(tmp_path, capsys):
+    points = ", ".join(f"[{i}, {i * i % 7}]" for i in range(30))
+    path = tmp_path / "many.toml"
+    path.write_text(f"[data]\npoints = [{points}]\n[[components]]\nname = \"E\"\nmean = [1, 1]\n"
+                    f"covariance = [[4, 0], [0, 4]]\nweight = 1\n")
+    code, out, _ = run_cli(capsys, "solve", str(path), "--format", "json", "--max-points", "1")
+    records = {q["key"]: q for q in json.loads(out)["quantities"]}
+    count = parse_exact(records["count.E"]["definition"], records["count.E"]["symbols"])
+    assert count == sp.Sum(sp.IndexedBase("resp")[sp.Symbol("p", integer=True), 0], (sp.Symbol("p", integer=True), 0, 29))
+    cov = parse_exact(records["cov.E"]["definition"], records["cov.E"]["symbols"])
+    assert cov.shape == (2, 2) and sp.E not in cov.atoms()
 
 
 def test_iterations_stop_at_singular_covariance_with_exit_3(capsys):
@@ -107,12 +122,13 @@ def test_json_has_three_renderings_of_each_step(capsys):
     assert quad["substituted"] == "Matrix([[-2, -2]])*Matrix([[1/10, 0], [0, 1/10]])*Matrix([[-2], [-2]])"
     assert quad["exact"] == "4/5"
     density = records["density.A.women"]
-    assert density["definition"] == "exp_A_women/norm_women" and density["symbols"]["norm_women"] == "norm.women"
+    assert density["definition"] == "exp_A_women/norm_women"
+    assert density["symbols"]["norm_women"] == {"key": "norm.women"}
     assert sp.sympify(density["substituted"]) == sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi)
 
 
 def test_forms_none_gives_decimals_only(capsys):
     code, out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--forms", "none", "--digits", "12")
     records = {q["key"]: q for q in json.loads(out)["quantities"]}
-    assert records["density.A.women"]["exact"] is None and "definition" not in records["density.A.women"]
+    assert records["density.A.women"]["exact"] is None and records["density.A.women"]["definition"] is None
     assert records["density.A.women"]["decimal"] == "0.0106684748780"
