@@ -71,6 +71,9 @@ def _solve(args) -> int:
     points = None
     if args.points:
         points = [p.strip() for p in args.points.split(",") if p.strip()]
+        if not points:
+            raise InputError(None, "--points", f"{args.points!r} names no point",
+                             "comma-separated point labels, e.g. --points A,B")
         unknown = [p for p in points if p not in problem.labels]
         if unknown:
             raise InputError(None, "--points", f"no point labelled {', '.join(unknown)}",
@@ -79,9 +82,15 @@ def _solve(args) -> int:
     if max_points is None and args.format == "text" and points is None:
         max_points = 12
     run = solve(problem, iterations=args.iterations, backend=args.backend)
+    forms = args.forms or ("exact" if args.format == "text" else "all")
+    shown = len(points) if points else min(problem.n, max_points or problem.n)
+    if forms != "none" and shown * problem.K * args.iterations > 2000:
+        print(f"gmmexact: note: exact forms for {shown} points take SymPy about "
+              f"{0.015 * shown * problem.K / 2 * args.iterations:.0f} s; --forms none gives the certified "
+              f"decimals alone, --max-points fewer points", file=sys.stderr)
     report = build_report(run, digits=args.digits, points=points, max_points=max_points,
                           latex=args.format == "markdown",
-                          forms=args.forms or ("exact" if args.format == "text" else "all"))
+                          forms=forms)
     if args.format == "json":
         json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")

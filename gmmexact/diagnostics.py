@@ -76,7 +76,7 @@ def stop_finding(plan: ExactPlan) -> Finding | None:
     msg = (f"stopped before iteration {t} ({plan.requested} requested): its E-step needs |Σ_c|^(1/2) and Σ_c⁻¹ of "
            f"the covariances from iteration {t - 1}, which are singular (rank {plan.degeneracy.dimension} of "
            f"{plan.degeneracy.ambient}; the data satisfy {rels}).")
-    return Finding("stopped", f"{_prefix(t)}det", msg, rank=plan.degeneracy.dimension, relations=relations,
+    return Finding("stopped", f"{_prefix(t)}det.{plan.problem.component_names[0]}", msg, rank=plan.degeneracy.dimension, relations=relations,
                    advice=ADVICE)
 
 

@@ -126,7 +126,7 @@ def format_relation(coeffs: Sequence[int], rhs: Fraction, names: Sequence[str]) 
     >>> format_relation((1, -1), Fraction(105), ["height", "weight"])
     'height − weight = 105'
     >>> format_relation((2, 0, 3), Fraction(-1, 2), ["x", "y", "z"])
-    '2·x + 3·z = -1/2'
+    '2·x + 3·z = −1/2'
     """
     parts = []
     for c, name in zip(coeffs, names):
@@ -138,4 +138,5 @@ def format_relation(coeffs: Sequence[int], rhs: Fraction, names: Sequence[str]) 
             parts.append(term if c > 0 else f"−{term}")
         else:
             parts.append(f"{'+' if c > 0 else '−'} {term}")
-    return f"{' '.join(parts)} = {rhs}"
+    right = str(rhs).replace("-", "−")
+    return f"{' '.join(parts)} = {right}"

@@ -30,7 +30,11 @@ def render_markdown(report: SolveReport) -> str:
             latex = r"\text{–}"
         elif len(latex) > 300:
             latex = r"\text{(see JSON output)}"
-        lines.append(f"| `{q.key}` | ${latex}$ | {_cell(q.decimal)} |")
+        exact = " (exact)" if any(n.startswith("exact:") for n in q.notes) else ""
+        lines.append(f"| `{q.key}` | ${latex}$ | {_cell(q.decimal)}{exact} |")
+    notes = [(q.key, n) for q in report.quantities for n in q.notes if not n.startswith("exact:")]
+    if notes:
+        lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in notes]
     if report.diagnostics:
         lines += ["", "## Findings", ""]
         for d in report.diagnostics:

@@ -81,7 +81,7 @@ class Rounded:
         return Fraction(self.mantissa, 10**-self.exponent)
 
     def _sign_digits(self) -> tuple[str, str]:
-        return ("-" if self.mantissa < 0 else ""), str(abs(self.mantissa))
+        return ("-" if self.mantissa < 0 else ""), _int_str(abs(self.mantissa))
 
     def leading_exponent(self) -> int:
         """Decimal exponent of the leading digit (0 for zero).
@@ -91,7 +91,7 @@ class Rounded:
         """
         if self.mantissa == 0:
             return 0
-        return self.exponent + len(str(abs(self.mantissa))) - 1
+        return self.exponent + self.digits - 1  # the mantissa has exactly `digits` digits
 
     def scientific(self) -> str:
         """Scientific notation, one digit before the point, e.g. ``'1.14400e-29'``.
@@ -145,6 +145,14 @@ class Rounded:
         if -5 <= self.leading_exponent() and self.exponent <= 0:
             return self.positional()
         return self.scientific()
+
+
+def _int_str(n: int) -> str:
+    """``str(n)`` also beyond Python's default 4300-digit limit for int-to-str conversion."""
+    try:
+        return str(n)
+    except ValueError:
+        return str(flint.fmpz(n))
 
 
 # ----------------------------------------------------------------------------
