@@ -60,8 +60,8 @@ def singular_findings(plan: ExactPlan) -> list[Finding]:
                    f"{' and '.join(rels)} (they lie on {where}); every responsibility is strictly positive, so the "
                    f"updated covariance spans exactly the directions the data span, whatever the responsibilities. "
                    f"|Σ| = 0 and Σ⁻¹ does not exist: the Gaussian density with this covariance does not exist, the "
-                   f"next E-step is undefined, and the likelihood is unbounded (a component squeezed onto the data's "
-                   f"{where} has density growing without limit).")
+                   f"next E-step is undefined, and the likelihood is unbounded (a component squeezed onto {that} "
+                   f"has density growing without limit).")
             out.append(Finding("singular-covariance", key, msg, rank=deg.dimension, relations=rels, advice=ADVICE))
     return out
 

@@ -74,3 +74,10 @@ def test_every_covariance_has_a_certified_condition_number():
     info = {f.key: f.condition for f in gmmexact.solve(p, iterations=2).diagnostics if f.kind == "conditioning"}
     assert info["input covariance 1"] == "3.00e+0" and info["input covariance 2"] == "1.00e+0"
     assert {"cov.1", "cov.2", "iter2.cov.1", "iter2.cov.2"} <= set(info)
+
+
+def test_singular_message_reads_well():
+    run = gmmexact.solve(_problem(SEED_POINTS, [[10, 0], [0, 10]]))
+    (finding, _) = [f for f in run.diagnostics if f.kind == "singular-covariance"]
+    assert "they lie on a line" in finding.message and "squeezed onto that line" in finding.message
+    assert "data's a" not in finding.message
