@@ -123,7 +123,7 @@ def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
     except FileNotFoundError:
         raise InputError(src, None, "file not found", "the path of a problem TOML file") from None
     except OSError as e:
-        raise InputError(src, None, f"cannot read the file: {e.strerror or e}") from None
+        raise InputError(src, None, f"cannot read the file: {e.strerror or e}", "the path of a readable problem TOML file") from None
     except UnicodeDecodeError as e:
         raise InputError(src, None, f"is not UTF-8 text (bad byte at offset {e.start})",
                          "a UTF-8 TOML file") from None
@@ -214,6 +214,8 @@ def _check_keys(table: Mapping, allowed: tuple[str, ...], src: str, where: str) 
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if not where and key in DATA_KEYS:
+                hint = f" ({key!r} belongs in the [data] table)"
             field = f"{where}.{key}" if where else str(key)
             raise InputError(src, field, f"unknown key {key!r}", f"one of {', '.join(allowed)}{hint}")
 

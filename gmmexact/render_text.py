@@ -1,6 +1,8 @@
 """Terminal rendering of a :class:`~gmmexact.report.SolveReport` with rich (formatting only)."""
 from __future__ import annotations
 
+import re
+
 from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
@@ -21,9 +23,13 @@ def _decimal(value) -> str:
     return value
 
 
-def _exact(text: str | None) -> str:
+def _exact(text: str | None, symbols: dict) -> str:
+    """The exact form with quantities named by their keys again (``mean.women``, not ``mean_women``)."""
     if text is None:
         return "–"
+    for safe, meaning in symbols.items():
+        if "key" in meaning:
+            text = re.sub(rf"\b{re.escape(safe)}\b", meaning["key"], text)
     return text if len(text) <= EXACT_WIDTH else text[:EXACT_WIDTH - 1] + "…"
 
 
@@ -48,7 +54,7 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
             table.add_column("exact")
             table.add_column(f"≈ ({report.digits} digits)", justify="right")
         mark = " (exact)" if any("exact:" in n for n in q.notes) else ""
-        table.add_row(escape(q.key), escape(_exact(q.exact)), escape(_decimal(q.decimal) + mark))
+        table.add_row(escape(q.key), escape(_exact(q.exact, q.symbols)), escape(_decimal(q.decimal) + mark))
     if table is not None:
         console.print(table)
     summarised = any(d["kind"] == "undecided" for d in report.diagnostics)  # one finding lists them

@@ -81,6 +81,17 @@ class _OneLinePrinter(StrPrinter):
 
     _print_MutableDenseMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
 
+    def _print_MatAdd(self, expr):
+        # explicit matrices first, as a worked solution writes x_p − μ_c; "a - b", not "(-1)*b + a"
+        terms = sorted(expr.args, key=lambda t: not isinstance(t, sp.MatrixBase))
+        out = []
+        for t in terms:
+            negative = isinstance(t, sp.MatMul) and t.args[0] == -1
+            body = self._print(sp.MatMul(*t.args[1:]) if negative else t)
+            out.append(("- " if negative else "+ ") + body)
+        text = " ".join(out)
+        return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
     def _print_MatMul(self, expr):
         # SymPy's version asks each product whether it can extract a minus sign, which evaluates
         # the matrix product: slow, and not needed for a faithful string.

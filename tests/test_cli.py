@@ -132,3 +132,20 @@ def test_forms_none_gives_decimals_only(capsys):
     records = {q["key"]: q for q in json.loads(out)["quantities"]}
     assert records["density.A.women"]["exact"] is None and records["density.A.women"]["definition"] is None
     assert records["density.A.women"]["decimal"] == "0.0106684748780"
+
+
+def test_every_json_form_parses_back(tmp_path, capsys):
+    path = tmp_path / "three.toml"
+    path.write_text('[data]\nvariables = ["x", "y", "z"]\n'
+                    'points = [[0,0,0],[1,2,0],[0,1,3],[2,0,1],[3,3,3],[1,1,1],[-1,2,0.5]]\n'
+                    '[[components]]\nmean = [0,1,0]\ncovariance = [[2,1,0],[1,2,0],[0,0,1]]\nweight = 0.25\n'
+                    '[[components]]\nmean = [2,2,2]\ncovariance = [[1,0,0],[0,1,0],[0,0,1]]\nweight = 0.75\n')
+    for problem in (SEED, str(path)):
+        code, out, _ = run_cli(capsys, "solve", problem, "--format", "json", "--iterations", "2", "--max-points", "2")
+        parsed = 0
+        for q in json.loads(out)["quantities"]:
+            for field in ("exact", "definition", "substituted"):
+                if q[field] is not None:
+                    parse_exact(q[field], q.get("symbols"))
+                    parsed += 1
+        assert parsed > 100
