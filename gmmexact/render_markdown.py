@@ -1,16 +1,8 @@
-"""Markdown rendering of a :class:`~gmmexact.report.SolveReport`: tables plus $$…$$ blocks."""
+"""Markdown rendering of a :class:`~gmmexact.report.SolveReport`: tables with inline LaTeX math."""
 from __future__ import annotations
 
 from .keys import E_STEP_KINDS
-from .report import SolveReport
-
-
-def _cell(value) -> str:
-    if value is None:
-        return "undecided"
-    if isinstance(value, list):
-        return "[" + ", ".join(_cell(v) for v in value) + "]"
-    return value
+from .report import SolveReport, decimal_text
 
 
 def render_markdown(report: SolveReport) -> str:
@@ -31,7 +23,7 @@ def render_markdown(report: SolveReport) -> str:
         elif len(latex) > 300:
             latex = r"\text{(see JSON output)}"
         exact = " (exact)" if any(n.startswith("exact:") for n in q.notes) else ""
-        lines.append(f"| `{q.key}` | ${latex}$ | {_cell(q.decimal)}{exact} |")
+        lines.append(f"| `{q.key}` | ${latex}$ | {decimal_text(q.decimal)}{exact} |")
     notes = [(q.key, n) for q in report.quantities for n in q.notes if not n.startswith("exact:")]
     if notes:
         lines += ["", "## Notes", ""] + [f"- `{key}`: {note}" for key, note in notes]

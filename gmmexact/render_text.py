@@ -10,17 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .keys import E_STEP_KINDS
-from .report import SolveReport
+from .report import SolveReport, decimal_text
 
 EXACT_WIDTH = 70
-
-
-def _decimal(value) -> str:
-    if value is None:
-        return "undecided"
-    if isinstance(value, list):
-        return "[" + ", ".join(_decimal(v) for v in value) + "]"
-    return value
 
 
 def _exact(text: str | None, symbols: dict) -> str:
@@ -54,7 +46,7 @@ def render_text(report: SolveReport, console: Console | None = None) -> None:
             table.add_column("exact")
             table.add_column(f"≈ ({report.digits} digits)", justify="right")
         mark = " (exact)" if any("exact:" in n for n in q.notes) else ""
-        table.add_row(escape(q.key), escape(_exact(q.exact, q.symbols)), escape(_decimal(q.decimal) + mark))
+        table.add_row(escape(q.key), escape(_exact(q.exact, q.symbols)), escape(decimal_text(q.decimal) + mark))
     if table is not None:
         console.print(table)
     summarised = any(d["kind"] == "undecided" for d in report.diagnostics)  # one finding lists them

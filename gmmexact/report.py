@@ -158,6 +158,19 @@ def parse_exact(text: str, symbols: dict | None = None):
     return sp.sympify(text, locals=local)
 
 
+def decimal_text(value) -> str:
+    """One line for a record's ``decimal``: nested lists in brackets, ``undecided`` for ``None``.
+
+    >>> decimal_text([["1.00", None], ["0", "2.50"]])
+    '[[1.00, undecided], [0, 2.50]]'
+    """
+    if value is None:
+        return "undecided"
+    if isinstance(value, list):
+        return "[" + ", ".join(decimal_text(v) for v in value) + "]"
+    return value
+
+
 def _decimal(value):
     if isinstance(value, tuple):
         return [_decimal(v) for v in value]
