@@ -161,12 +161,14 @@ def parse_exact(text: str, symbols: dict | None = None):
 def decimal_text(value) -> str:
     """One line for a record's ``decimal``: nested lists in brackets, ``undecided`` for ``None``.
 
-    >>> decimal_text([["1.00", None], ["0", "2.50"]])
-    '[[1.00, undecided], [0, 2.50]]'
+    >>> decimal_text([["1.00", None], ["0", "2.50"]]), decimal_text([["0.25"]])
+    ('[[1.00, undecided], [0, 2.50]]', '0.25')
     """
     if value is None:
         return "undecided"
     if isinstance(value, list):
+        if len(value) == 1:  # d = 1: a 1-vector or 1×1 matrix reads as the number it is
+            return decimal_text(value[0])
         return "[" + ", ".join(decimal_text(v) for v in value) + "]"
     return value
 
