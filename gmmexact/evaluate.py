@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from flint import fmpz_mat
 from mpmath.libmp import ComplexResult
 
 from .exact import ExactPlan
@@ -107,7 +108,7 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
     # joint_pc = exp(−q_pc/2 + log(π_c/norm_c)): one exponential per entry, the coefficients added to
     # the exponents by one rank-one product (the bare exponentials are recovered on demand)
     coefficients = [w / nm for w, nm in zip(weights, norms)]
-    ones = b.matrix([[conv(1)] for _ in range(n)])
+    ones = b.matrix(fmpz_mat(n, 1, [1] * n))
     logits = b.add(b.scale(quad, conv(Fraction(-1, 2))), b.matmul(ones, b.matrix([[b.log(c) for c in coefficients]])))
     joint_flat = b.exp_all(b.entries(logits))
     joint = b.from_entries(n, K, joint_flat)

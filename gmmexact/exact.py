@@ -83,17 +83,17 @@ def _square_root(q: Fraction) -> Fraction | None:
     return Fraction(a, b) if a * a == q.numerator and b * b == q.denominator else None
 
 
-def response_groups(quad: fmpq_mat) -> list[list[int]]:
+def response_groups(quad: fmpq_mat) -> tuple[list[list[int]], list[int]]:
     """Points with equal responsibilities in every component, whatever the parameters' weights.
 
     Two points have equal responsibilities exactly when their rows of quadratic forms differ by a
     constant; the group of a row is keyed by its differences to the first column (one matrix
-    product in C). A group whose differences are all zero has rational or algebraic
-    responsibilities; see :func:`exact_estep`.
+    product in C). Also returns the points whose differences are all zero (equal quadratic forms in
+    every component), whose responsibilities are algebraic; see :func:`exact_estep`.
     """
     n, K = quad.nrows(), quad.ncols()
     if K == 1:
-        return [list(range(n))]
+        return [list(range(n))], list(range(n))
     diff = fmpq_mat(K, K - 1, [(1 if i == j + 1 else -1 if i == 0 else 0) for i in range(K) for j in range(K - 1)])
     numer, _ = (quad * diff).numer_denom()
     # bucket by one integer projection of each row (one product in C), then split buckets exactly
@@ -102,16 +102,18 @@ def response_groups(quad: fmpq_mat) -> list[list[int]]:
     buckets: dict[int, list[int]] = {}
     for p, value in enumerate(projection):
         buckets.setdefault(int(value), []).append(p)
-    groups = []
-    for members in buckets.values():
-        if len(members) == 1:
+    groups, equal = [], []
+    zero = (0,) * (K - 1)
+    for value, members in buckets.items():
+        if len(members) == 1 and value != 0:
             groups.append(members)
             continue
         exact: dict[tuple, list[int]] = {}
         for p in members:
             exact.setdefault(tuple(int(numer[p, j]) for j in range(K - 1)), []).append(p)
         groups += exact.values()
-    return groups
+        equal += exact.get(zero, [])
+    return groups, equal
 
 
 def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
@@ -123,7 +125,7 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
     C = fmpq_mat(mono.width, K, [linalg.to_fmpq(columns[k][i]) for i in range(mono.width) for k in range(K)])
     C_numer, C_denom = C.numer_denom()
     quad = fmpq_mat(mono.matrix * C_numer) / C_denom  # one integer product in C
-    groups = response_groups(quad)
+    groups, equal = response_groups(quad)
     # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
     ratio = [[None] * K for _ in range(K)]
     for c in range(K):
@@ -133,11 +135,8 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
                 ratio[c][j] = comps[j].weight / comps[c].weight * root
     rational = tuple(None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K))
     resp = [(None,) * K] * quad.nrows()
-    for g in groups:
-        p = g[0]
-        if K == 1 or all(quad[p, j] == quad[p, 0] for j in range(1, K)):  # equal exponents: algebraic
-            for q in g:
-                resp[q] = rational
+    for p in equal:  # equal exponents: the exponentials cancel, the responsibility is algebraic
+        resp[p] = rational
     return quad, groups, tuple(resp)
 
 
