@@ -99,9 +99,13 @@ def response_groups(quad: fmpq_mat) -> tuple[list[list[int]], list[int]]:
     # bucket by one integer projection of each row (one product in C), then split buckets exactly
     base = 2**61 - 1
     projection = (numer * fmpz_mat(K - 1, 1, [base**j for j in range(K - 1)])).entries()
-    buckets: dict[int, list[int]] = {}
+    if len(set(projection)) == n:  # the usual case: no two points alike
+        zero = [p for p, value in enumerate(projection)
+                if not value and all(numer[p, j] == 0 for j in range(K - 1))]
+        return [[p] for p in range(n)], zero
+    buckets: dict = {}
     for p, value in enumerate(projection):
-        buckets.setdefault(int(value), []).append(p)
+        buckets.setdefault(value, []).append(p)
     groups, equal = [], []
     zero = (0,) * (K - 1)
     for value, members in buckets.items():

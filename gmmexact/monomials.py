@@ -52,8 +52,10 @@ class Monomials:
 
 def monomials(points: Sequence[Sequence[Fraction]]) -> Monomials:
     n, d = len(points), len(points[0])
-    common = reduce(lcm, {v.denominator for p in points for v in p}, 1)
-    X = [[v.numerator * (common // v.denominator) for v in p] for p in points]  # points · common
+    ratios = [v.as_integer_ratio() for p in points for v in p]
+    common = reduce(lcm, {den for _, den in ratios}, 1)
+    flat = [num * (common // den) for num, den in ratios]
+    X = [flat[i * d:(i + 1) * d] for i in range(n)]  # points · common
     pairs = tuple((i, j) for i in range(d) for j in range(i, d))
     arr = _int64(X, n)
     if arr is not None:  # vectorise in int64
