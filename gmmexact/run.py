@@ -87,34 +87,35 @@ class Run:
         for comp in self.problem.components:
             found += diagnostics.conditioning_findings(f"input covariance {comp.name}", to_fmpq_mat(comp.covariance))
         if self.plan.degeneracy is None:
-            ev = self._arb_evaluation()
-            for it, balls in zip(self.plan.iterations, ev.iterations):
-                for name, cov in zip(self.problem.component_names, balls.cov):
-                    prefix = "" if it.t == 1 else f"iter{it.t}."
-                    with self._arb.backend.precision(ev.prec):
-                        found += diagnostics.conditioning_findings(f"{prefix}cov.{name}", arb_mat(cov))
-            for it in self.plan.iterations[len(ev.iterations):]:
-                for name in self.problem.component_names:
-                    key = f"{'' if it.t == 1 else f'iter{it.t}.'}cov.{name}"
-                    found.append(diagnostics.Finding(
-                        "conditioning", key, f"{key}: condition number not certified (iteration {it.t} could "
-                        f"not be enclosed at {ev.prec} bits: a covariance before it is nearly singular)"))
+            for it in self.plan.iterations:
+                for c, name in enumerate(self.problem.component_names):
+                    found += self._updated_conditioning(it.t, c, name)
         stop = self.stopped
         return found + ([stop] if stop else [])
+
+    CONDITIONING_MAX_PREC = 4096
+
+    def _updated_conditioning(self, t: int, c: int, name: str) -> list[diagnostics.Finding]:
+        """Certified κ₂ of iteration ``t``'s updated covariance of component ``c``, raising the working
+        precision (to ``CONDITIONING_MAX_PREC`` bits) until the enclosure proves it."""
+        key = f"{'' if t == 1 else f'iter{t}.'}cov.{name}"
+        prec = start_precision(15, self.iterations)
+        while True:
+            ev = self._arb.evaluation(prec)
+            if len(ev.iterations) >= t:
+                with self._arb.backend.precision(prec):
+                    found = diagnostics.conditioning_findings(key, arb_mat(ev.iterations[t - 1].cov[c]))
+                if found[0].condition is not None or 2 * prec > self.CONDITIONING_MAX_PREC:
+                    return found
+            elif 2 * prec > self.CONDITIONING_MAX_PREC:
+                return [diagnostics.Finding(
+                    "conditioning", key, f"{key}: condition number not certified (iteration {t} could not be "
+                    f"enclosed at {prec} bits: a covariance before it is nearly singular)")]
+            prec *= 2
 
     @cached_property
     def _arb(self) -> Certifier:
         return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
-
-    def _arb_evaluation(self):
-        """An arb evaluation of as many iterations as can be enclosed, raising precision (to 4096 bits)
-        until all are."""
-        prec = start_precision(15, self.iterations)
-        ev = self._arb.evaluation(prec)
-        while len(ev.iterations) < self.iterations and 2 * prec <= min(self._arb.max_prec, 4096):
-            prec *= 2
-            ev = self._arb.evaluation(prec)
-        return ev
 
 
 @dataclass(frozen=True)
