@@ -57,7 +57,8 @@ class Run:
 
     def keys(self, iteration: int | None = None, points=None, kinds=KINDS) -> list[Key]:
         """Whole-quantity keys in the order of a worked solution (E-step, then M-step)."""
-        labels = self.problem.labels if points is None else [p for p in self.problem.labels if p in points]
+        wanted = None if points is None else set(points)
+        labels = self.problem.labels if wanted is None else [p for p in self.problem.labels if p in wanted]
         names = self.problem.component_names
         out = []
         for t in ([iteration] if iteration else range(1, self.iterations + 1)):
