@@ -1,7 +1,8 @@
 """Command-line interface: ``gmmexact solve PROBLEM.toml [options]``.
 
 Exit status: 0 success; 2 bad input (file, field, what is wrong, what would be right);
-3 fewer iterations than requested because a step is undefined (singular covariance); 1 other errors.
+3 fewer iterations than requested because a step is undefined (singular covariance); 1 a check found
+a wrong claim (or a carried one, with ``--strict``), or an internal error.
 """
 from __future__ import annotations
 
@@ -41,13 +42,20 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--forms", choices=("all", "exact", "none"),
                        help="exact forms to include: all (exact value, definition, substituted; default for json and "
                             "markdown), exact (default for text), none (certified decimals only: fast for many points)")
+    check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (a claims file)")
+    check.add_argument("problem", help="problem file (TOML)")
+    check.add_argument("claims", help="claims file (TOML): [[claim]] records or a [values] table")
+    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument("--strict", action="store_true", help="carried rounding counts as a failure (exit 1)")
+    check.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
+    check.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _solve(args)
+        return _solve(args) if args.command == "solve" else _check(args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -106,6 +114,48 @@ def _solve(args) -> int:
         print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
         return EXIT_UNDEFINED
     return EXIT_OK
+
+
+def _check(args) -> int:
+    import tomllib  # noqa: PLC0415
+
+    from .check import Checker  # noqa: PLC0415
+    from .check_report import check_dict, render_check_markdown, render_check_text  # noqa: PLC0415
+    from .claims import claims_from_dict  # noqa: PLC0415
+    from .keys import Key  # noqa: PLC0415
+    from .problem import load  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    try:
+        with open(args.claims, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise InputError(args.claims, None, "file not found", "the path of a claims TOML file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(args.claims, None, f"cannot read the file: {e}", "a readable UTF-8 claims TOML file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(args.claims, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
+    keys = [r.get("key") for r in data.get("claim", []) if isinstance(r, dict)] + list(data.get("values", {}))
+    iterations = 1
+    for text in keys:
+        try:
+            iterations = max(iterations, Key.parse(str(text)).iteration)
+        except ValueError:
+            pass  # reported with its record by claims_from_dict
+    run = solve(problem, iterations=iterations, backend=args.backend)
+    claims = claims_from_dict(data, run.plan, args.claims)
+    checks = Checker(run).check(claims)
+    report = check_dict(run, checks, args.problem, args.claims)
+    if args.format == "json":
+        json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render_check_markdown(report))
+    else:
+        render_check_text(report)
+    failed = report["summary"]["wrong"] or (args.strict and report["summary"]["carried"])
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,263 @@
+"""Verdicts on a hand-worked document's numbers: correct, carried (from the document's own earlier
+numbers) or wrong (with the first wrong step of its dependency chain).
+
+A written number promises the exact value lies within half a unit of its last digit (an exact
+rational promises equality). ``correct`` is decided against the exact value with certified
+enclosures, raising precision until certain. ``carried`` re-evaluates the claim's step from its
+inputs, replacing some of them by the document's earlier written values (``stepeval.py``).
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+from mpmath.libmp import ComplexResult
+
+from .certify import start_precision
+from .claims import Claim
+from .keys import KIND_ORDER, Key
+from .rounding import ball_bounds, round_fraction, round_interval
+from .run import Run
+from .stepeval import evaluate, evaluate_exact, explicit, interval, iv
+from .values import ball_entry, exact_entry
+from .written import Written
+
+MAX_COMBINATIONS = 256
+CHECK_MAX_PREC = 1 << 12
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    key: Key
+    written: Written
+    correct: bool | None  # None: not decided at the highest precision tried
+    value: str  # certified value to the written digits plus two
+    error_ulps: str | None  # (written − exact) / unit of the last digit, 2 digits
+    boundary: bool = False  # the exact value sits exactly on the edge of the written promise
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    claim: Claim
+    verdict: str  # "correct" | "carried" | "wrong"
+    entries: tuple[EntryCheck, ...]
+    exact: str
+    carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from
+    carried_kind: str | None = None  # "rounding" | "error"
+    first_wrong: int | None = None  # index of the claim where the chain first goes wrong
+    notes: tuple[str, ...] = field(default=())
+
+
+class Checker:
+    """Checks claims against one run (whose iterations cover every claimed key)."""
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.plan = run.plan
+        self.d = run.problem.d
+
+    # -- exact values ----------------------------------------------------------------------
+    def _enclosure(self, key: Key, prec: int) -> tuple[Fraction, Fraction] | None:
+        exact = exact_entry(self.plan, key)
+        if exact is not None:
+            return exact, exact
+        ev = self.run.certifier.evaluation(prec)
+        if key.iteration > len(ev.iterations):
+            return None
+        with self.run.backend.precision(prec):
+            try:
+                return ball_bounds(ball_entry(ev, self.plan, key))
+            except (ValueError, OverflowError):
+                return None
+
+    def _precisions(self, digits: int):
+        prec = start_precision(digits, self.run.iterations)
+        while prec <= CHECK_MAX_PREC:
+            yield prec
+            prec *= 2
+
+    def check_entry(self, key: Key, w: Written) -> EntryCheck:
+        digits = (w.digits or 6) + 2
+        correct, boundary = None, False
+        for prec in self._precisions(digits):
+            bounds = self._enclosure(key, prec)
+            if bounds is None:
+                continue
+            lo, hi = bounds
+            if w.lo <= lo and hi <= w.hi:
+                correct = True
+                boundary = lo == hi and lo in (w.lo, w.hi) and w.ulp is not None
+                break
+            if hi < w.lo or lo > w.hi:
+                correct = False
+                break
+            if lo == hi:  # exact and not inside (a rational promise): wrong
+                correct = False
+                break
+        value = str(self.run.round([key], digits)[key])
+        return EntryCheck(key, w, correct, value, self._error_ulps(key, w), boundary)
+
+    def _error_ulps(self, key: Key, w: Written) -> str | None:
+        if w.ulp is None:
+            return None
+        for prec in self._precisions(8):
+            bounds = self._enclosure(key, prec)
+            if bounds is None:
+                continue
+            lo, hi = bounds
+            err = round_interval((w.value - hi) / w.ulp, (w.value - lo) / w.ulp, 2) if lo != hi \
+                else round_fraction((w.value - lo) / w.ulp, 2)
+            if err is not None:
+                return str(err)
+        return None
+
+    # -- carried ---------------------------------------------------------------------------
+    def _step(self, key: Key):
+        """The explicit definition of ``key``'s quantity and the whole keys of its inputs."""
+        expr = explicit(self.run.forms.definition(key.whole), self.d)
+        atoms = expr.free_symbols if not isinstance(expr, sp.MatrixBase) else set().union(*(e.free_symbols for e in expr))
+        inputs = {}
+        for s in atoms:
+            try:
+                inputs[s] = Key.parse(s.name)
+            except ValueError:
+                return expr, None  # indexed sums over many points: not re-evaluated
+        return expr, inputs
+
+    def carried(self, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck]):
+        """The earlier claims this claim's numbers were computed from, if any combination fits."""
+        expr, inputs = self._step(claim.key)
+        if not inputs:
+            return None
+        wholes = sorted({k.whole for k in inputs.values()}, key=str)
+        options = []
+        for whole in wholes:
+            written = [c for c in earlier if c.key.whole == whole]
+            options.append([None] + written[::-1])  # None: the exact value
+        combos = list(itertools.product(*options))
+        if len(combos) > MAX_COMBINATIONS:  # the latest written value of each input, or the exact one
+            combos = list(itertools.product(*[opts[:2] for opts in options]))[:MAX_COMBINATIONS]
+        combos.sort(key=lambda c: -sum(x is not None for x in c))
+        targets = claim.entries(self.d)
+        prec = start_precision(max((w.digits or 6) for _, w in targets) + 4, self.run.iterations) + 64
+        old = iv.prec
+        iv.prec = prec
+        try:
+            exact_values = {}
+            for combo in combos:
+                if all(x is None for x in combo):
+                    continue
+                chosen = dict(zip(wholes, combo))
+                values = {}  # Symbol -> (lo, hi) exact bounds; a point for written values
+                for sym, k in inputs.items():
+                    source = chosen[k.whole]
+                    if source is not None:
+                        written = dict(source.entries(self.d))
+                        if k not in written:  # that claim wrote other entries only
+                            break
+                        values[sym] = (written[k].value, written[k].value)
+                    else:
+                        if sym not in exact_values:
+                            exact_values[sym] = self._enclosure(k, prec)
+                            if exact_values[sym] is None:
+                                return None
+                        values[sym] = exact_values[sym]
+                else:
+                    if not self._fits(expr, values, targets):
+                        continue
+                    used = tuple(c.index for c in combo if c is not None)
+                    bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
+                    return used, ("error" if bad else "rounding")
+        finally:
+            iv.prec = old
+        return None
+
+    def _fits(self, expr, values, targets) -> bool:
+        """Whether the step evaluated from ``values`` gives every written target (to its digits)."""
+        points = {s: lo for s, (lo, hi) in values.items() if lo == hi}
+        intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+        try:
+            for k, w in targets:
+                if isinstance(expr, sp.MatrixBase):
+                    e = expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0]
+                else:
+                    e = expr
+                try:  # rational arithmetic on exact inputs: decided exactly (3/6 == 1/2)
+                    if len(points) < len(values):
+                        raise TypeError
+                    lo = hi = evaluate_exact(e, points)
+                except TypeError:
+                    lo, hi = ball_bounds(evaluate(e, intervals))
+                if not (w.lo <= lo and hi <= w.hi):
+                    return False
+            return True
+        except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+            return False
+
+    # -- first wrong step ------------------------------------------------------------------
+    def _ancestors(self, key: Key) -> set[Key]:
+        seen, todo = set(), [key.whole]
+        while todo:
+            k = todo.pop()
+            for inp in self.run.forms.inputs(k):
+                if inp.whole not in seen:
+                    seen.add(inp.whole)
+                    todo.append(inp.whole)
+        return seen
+
+    def first_wrong(self, claim: Claim, checks: dict[int, ClaimCheck]) -> int:
+        ancestors = self._ancestors(claim.key)
+        wrong = [c for c in checks.values() if c.verdict == "wrong" and c.claim.key.whole in ancestors]
+        if not wrong:
+            return claim.index
+        order = lambda c: (c.claim.key.iteration, KIND_ORDER.index(c.claim.key.kind), c.claim.index)
+        return min(wrong, key=order).claim.index
+
+    # -- equal to another quantity ---------------------------------------------------------
+    def matches(self, claim: Claim) -> list[str]:
+        """Other quantities (or the iteration's starting parameters) that the written numbers fit."""
+        key = claim.key
+        out = []
+        names = {"mean": "mean", "cov": "covariance", "weight": "weight"}
+        if key.kind in names and not key.entry and key.iteration == 1:
+            comp = self.run.problem.components[self.run.problem.component_index[key.component]]
+            start = {"mean": comp.mean, "cov": comp.covariance, "weight": comp.weight}[key.kind]
+            flat = [start] if key.kind == "weight" else (list(start) if key.kind == "mean" else [v for r in start for v in r])
+            if all(w.lo <= v <= w.hi for (_, w), v in zip(claim.entries(self.d), flat)):
+                out.append(f"the starting {names[key.kind]} of {key.component} (from the problem file), not the updated one")
+        if key.kind == "density" and not key.entry:
+            other = Key(key.iteration, "exp", key.point, key.component)
+            bounds = self._enclosure(other, start_precision(8, self.run.iterations))
+            (_, w), = claim.entries(self.d)
+            if bounds and w.lo <= bounds[0] and bounds[1] <= w.hi:
+                out.append(f"{other} (the bare exponential, without the normalising constant)")
+        return out
+
+    # -- all claims ------------------------------------------------------------------------
+    def check(self, claims: list[Claim]) -> list[ClaimCheck]:
+        checks: dict[int, ClaimCheck] = {}
+        for claim in claims:
+            entries = tuple(self.check_entry(k, w) for k, w in claim.entries(self.d))
+            exact = str(self.run[claim.key].exact)
+            notes = []
+            if any(e.boundary for e in entries):
+                notes.append("the exact value lies exactly on the edge of what the digits promise: accepted "
+                             "(round-half-up and round-half-even may differ there)")
+            if all(e.correct for e in entries):
+                checks[claim.index] = ClaimCheck(claim, "correct", entries, exact, notes=tuple(notes))
+                continue
+            earlier = [c for c in claims if c.index < claim.index]
+            carried = self.carried(claim, earlier, checks)
+            if carried:
+                used, kind = carried
+                checks[claim.index] = ClaimCheck(claim, "carried", entries, exact, used, kind, notes=tuple(notes))
+                continue
+            notes += [f"the written value matches {m}" for m in self.matches(claim)]
+            if any(e.correct is None for e in entries):
+                notes.append("some entries could not be decided at the highest precision tried")
+            checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact, notes=tuple(notes))
+            checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact,
+                                             first_wrong=self.first_wrong(claim, checks), notes=tuple(notes))
+        return [checks[c.index] for c in claims]

@@ -1,0 +1,114 @@
+"""A check's verdicts as plain data (JSON schema for graders' scripts) and their renderings."""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from .check import ClaimCheck
+from .run import Run
+
+SYMBOL = {"correct": "✓", "carried": "≈", "wrong": "✗"}
+STYLE = {"correct": "green", "carried": "yellow", "wrong": "red"}
+
+
+def _written(w) -> object:
+    if isinstance(w, tuple):
+        return [_written(x) for x in w]
+    return w.text
+
+
+def check_dict(run: Run, checks: list[ClaimCheck], source: str, claims_source: str) -> dict:
+    """The stable JSON schema: ``claims`` (file order), ``summary``, ``findings``."""
+    by_index = {c.claim.index: c for c in checks}
+
+    def ref(i):
+        c = by_index[i].claim
+        return {"index": i, "key": str(c.key), "written": _written(c.written), "where": c.where}
+
+    records = []
+    for c in checks:
+        scalar = len(c.entries) == 1 and not c.entries[0].key.entry
+        record = {
+            "index": c.claim.index, "key": str(c.claim.key), "written": _written(c.claim.written),
+            "verdict": c.verdict, "exact": c.exact, "where": c.claim.where,
+            "carried_from": [ref(i) for i in c.carried_from], "carried_kind": c.carried_kind,
+            "first_wrong": ref(c.first_wrong) if c.first_wrong is not None else None,
+            "notes": list(c.notes),
+        }
+        if scalar:
+            e = c.entries[0]
+            record.update(value=e.value, error_ulps=e.error_ulps)
+        else:
+            record.update(value=None, error_ulps=None, entries=[
+                {"key": str(e.key), "written": e.written.text, "value": e.value, "error_ulps": e.error_ulps,
+                 "correct": e.correct} for e in c.entries])
+        records.append(record)
+    counts = {v: sum(c.verdict == v for c in checks) for v in ("correct", "carried", "wrong")}
+    wrong = [c for c in checks if c.verdict == "wrong"]
+    return {
+        "problem": source, "claims_file": claims_source,
+        "claims": records,
+        "summary": {"claims": len(checks), **counts,
+                    "carried_rounding": sum(c.carried_kind == "rounding" for c in checks),
+                    "carried_error": sum(c.carried_kind == "error" for c in checks),
+                    "first_error": ref(wrong[0].first_wrong) if wrong else None},
+        "findings": [f.as_dict() for f in run.diagnostics if f.kind != "conditioning"],
+    }
+
+
+def _cell(x) -> str:
+    if isinstance(x, list):
+        return "[" + ", ".join(_cell(v) for v in x) + "]"
+    return "–" if x is None else str(x)
+
+
+def render_check_text(data: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(Text(f"gmmexact check · {data['problem']} · {data['claims_file']}", style="bold"))
+    table = Table(expand=False)
+    for col in ("#", "quantity", "written", "", "exact value", "error (last digit)", "where / why"):
+        table.add_column(col, no_wrap=col in ("#", "quantity"))
+    for r in data["claims"]:
+        value = r["value"] if r["value"] is not None else [e["value"] for e in r["entries"]]
+        error = r["error_ulps"] if "entries" not in r else [e["error_ulps"] for e in r["entries"]]
+        why = []
+        if r["where"]:
+            why.append(r["where"])
+        if r["verdict"] == "carried":
+            src = ", ".join(f"#{s['index']} {s['key']} = {_cell(s['written'])}" for s in r["carried_from"])
+            why.append(f"carried ({'rounding' if r['carried_kind'] == 'rounding' else 'earlier error'}) from {src}")
+        if r["verdict"] == "wrong" and r["first_wrong"] and r["first_wrong"]["index"] != r["index"]:
+            why.append(f"first wrong step: #{r['first_wrong']['index']} {r['first_wrong']['key']}")
+        why += r["notes"]
+        table.add_row(str(r["index"]), escape(r["key"]), escape(_cell(r["written"])),
+                      Text(SYMBOL[r["verdict"]], style=STYLE[r["verdict"]]), escape(_cell(value)),
+                      escape(_cell(error)), escape("; ".join(why)))
+    console.print(table)
+    s = data["summary"]
+    console.print(Text(f"{s['claims']} claims: {s['correct']} correct, {s['carried']} carried "
+                       f"({s['carried_rounding']} rounding, {s['carried_error']} earlier error), {s['wrong']} wrong"))
+    if s["first_error"]:
+        console.print(Text(f"first error: #{s['first_error']['index']} {s['first_error']['key']} = "
+                           f"{_cell(s['first_error']['written'])}", style="red"))
+    for f in data["findings"]:
+        console.print(Text(f"{f['kind']}: {f['message']}", style="yellow"))
+
+
+def render_check_markdown(data: dict) -> str:
+    lines = [f"# Check of `{data['claims_file']}` against `{data['problem']}`", "",
+             "| # | quantity | written | verdict | exact value | error (last digit) | notes |", "|---|---|---|---|---|---|---|"]
+    for r in data["claims"]:
+        value = r["value"] if r["value"] is not None else [e["value"] for e in r["entries"]]
+        error = r["error_ulps"] if "entries" not in r else [e["error_ulps"] for e in r["entries"]]
+        notes = list(r["notes"])
+        if r["carried_from"]:
+            notes.insert(0, "from " + ", ".join(f"#{s['index']} `{s['key']}`" for s in r["carried_from"]))
+        lines.append(f"| {r['index']} | `{r['key']}` | {_cell(r['written'])} | {SYMBOL[r['verdict']]} {r['verdict']} | "
+                     f"{_cell(value)} | {_cell(error)} | {'; '.join(notes).replace('|', '/')} |")
+    s = data["summary"]
+    lines += ["", f"**{s['claims']} claims**: {s['correct']} correct, {s['carried']} carried, {s['wrong']} wrong."]
+    for f in data["findings"]:
+        lines.append(f"- **{f['kind']}**: {f['message']}")
+    return "\n".join(lines) + "\n"

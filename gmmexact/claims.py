@@ -1,0 +1,131 @@
+"""Claims files: the numbers a hand-worked document writes down, keyed by the engine's vocabulary.
+
+Two forms (TOML): records in document order, ``[[claim]]`` with ``key``, ``value`` and optional
+``where`` (a document may write the same quantity twice), or the compact ``[values]`` table with
+``key = value`` lines. A value is written as the document writes it (a string keeps its digits);
+vectors and matrices are lists (a plain value when d = 1).
+"""
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+from .exact import ExactPlan
+from .keys import KINDS, Key
+from .values import resolve
+from .written import Written, parse_written
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One written number (or vector/matrix of them) for one quantity."""
+
+    index: int  # position in the claims file, from 0
+    key: Key
+    written: Written | tuple  # nested tuples for vectors and matrices
+    where: str | None = None
+
+    def entries(self, d: int) -> list[tuple[Key, Written]]:
+        """``(entry key, written)`` pairs, row-major."""
+        if isinstance(self.written, Written):
+            return [(self.key, self.written)]
+        if self.key.shape == "vector":
+            return [(Key(self.key.iteration, self.key.kind, self.key.point, self.key.component, (i,)), w)
+                    for i, w in enumerate(self.written)]
+        return [(Key(self.key.iteration, self.key.kind, self.key.point, self.key.component, (i, j)), w)
+                for i, row in enumerate(self.written) for j, w in enumerate(row)]
+
+
+def _nearest_keys(text: str, plan: ExactPlan) -> str:
+    from .run import Run  # noqa: PLC0415  (only for the key list)
+
+    keys = [str(k) for k in Run(plan).keys()]
+    close = difflib.get_close_matches(text, keys, n=3)
+    return f"one of the problem's keys, e.g. {', '.join(close or keys[:3])}"
+
+
+def _value(raw, key: Key, d: int, src: str, field: str):
+    want = key.shape if not key.entry else "scalar"
+    if want == "scalar" or (d == 1 and not isinstance(raw, list)):
+        if isinstance(raw, list):
+            raise InputError(src, field, f"is a list, but {key} is a single number", "a number written as a string")
+        w = parse_written(raw, file=src, field=field)
+        if want == "scalar":
+            return w
+        return (w,) if want == "vector" else ((w,),)
+    if not isinstance(raw, list):
+        raise InputError(src, field, f"is a single number, but {key} is a {want}",
+                         f"a list of {d}" + (f" rows of {d}" if want == "matrix" else "") + " numbers")
+    if want == "vector":
+        if len(raw) != d or any(isinstance(v, list) for v in raw):
+            raise InputError(src, field, f"has shape {_shape(raw)}", f"a list of {d} numbers for {key}")
+        return tuple(parse_written(v, file=src, field=f"{field}[{i}]") for i, v in enumerate(raw))
+    if len(raw) != d or any(not isinstance(r, list) or len(r) != d for r in raw):
+        raise InputError(src, field, f"has shape {_shape(raw)}", f"a {d}×{d} matrix (a list of {d} rows of {d}) for {key}")
+    return tuple(tuple(parse_written(v, file=src, field=f"{field}[{i}][{j}]") for j, v in enumerate(r))
+                 for i, r in enumerate(raw))
+
+
+def _shape(raw) -> str:
+    if not isinstance(raw, list):
+        return "a single number"
+    if raw and all(isinstance(r, list) for r in raw):
+        return f"{len(raw)}×{'/'.join(sorted({str(len(r)) for r in raw}))}"
+    return f"a list of {len(raw)}"
+
+
+def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> list[Claim]:
+    """Validate and collect claims (both forms) against the keys of ``plan``."""
+    d = plan.problem.d
+    unknown = set(data) - {"claim", "values"}
+    if unknown:
+        raise InputError(source, sorted(unknown)[0], "unknown table", "[[claim]] records or a [values] table")
+    records = []
+    for i, rec in enumerate(data.get("claim", [])):
+        field = f"claim[{i}]"
+        if not isinstance(rec, dict):
+            raise InputError(source, field, "is not a table", "[[claim]] with key, value and optional where")
+        extra = set(rec) - {"key", "value", "where"}
+        if extra:
+            raise InputError(source, f"{field}.{sorted(extra)[0]}", "unknown field", "key, value and optional where")
+        if "key" not in rec or "value" not in rec:
+            raise InputError(source, field, f"has no {'key' if 'key' not in rec else 'value'}",
+                             "key = \"density.A.women\" and value = \"0.0107\"")
+        records.append((field, rec["key"], rec["value"], rec.get("where")))
+    for name, raw in data.get("values", {}).items():
+        records.append((f"values.{name}", name, raw, None))
+    claims = []
+    for index, (field, text, raw, where) in enumerate(records):
+        if not isinstance(text, str):
+            raise InputError(source, f"{field}.key", f"is {text!r}", "a key written as a string")
+        try:
+            key = resolve(plan, text)
+        except KeyError as e:
+            raise InputError(source, f"{field}.key", f"{e.args[0]}", _nearest_keys(text, plan)) from None
+        claims.append(Claim(index, key, _value(raw, key, d, source, f"{field}.value"),
+                            None if where is None else str(where)))
+    if not claims:
+        raise InputError(source, None, "has no claims", "[[claim]] records or a [values] table")
+    return claims
+
+
+def load_claims(path: str | Path, plan: ExactPlan) -> list[Claim]:
+    """Read a claims file and check every key and value against ``plan``."""
+    src = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(src, None, "file not found", "the path of a claims TOML file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 claims TOML file") from None
+    try:
+        data = tomllib.loads(text)  # floats are refused by parse_written: the digits shown must survive
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(src, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
+    return claims_from_dict(data, plan, src)
+
+
+KIND_NAMES = tuple(KINDS)
