@@ -1,0 +1,135 @@
+"""`gmmexact check`: verdicts on the seed document and on deliberately wrong claims."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import gmmexact
+from gmmexact.check import Checker
+from gmmexact.claims import claims_from_dict
+from gmmexact.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = str(ROOT / "examples" / "seed" / "problem.toml")
+SEED_CLAIMS = str(ROOT / "examples" / "seed" / "claims.toml")
+HARD = {f"resp.{p}.women": "1" for p in "ABC"} | {f"resp.{p}.women": "0" for p in "DEF"}
+
+
+def check(problem, claims: list[tuple[str, object]]):
+    run = gmmexact.solve(problem)
+    data = {"claim": [{"key": k, "value": v} for k, v in claims]}
+    return Checker(run).check(claims_from_dict(data, run.plan))
+
+
+def _json(capsys, *args):
+    code = main(list(args))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_seed_verdicts(capsys):
+    code, data = _json(capsys, "check", SEED, SEED_CLAIMS, "--format", "json")
+    assert code == 1  # the stale mean is wrong
+    by_key = {}
+    for r in data["claims"]:
+        by_key.setdefault(r["key"], []).append(r)
+    assert by_key["norm.women"][0]["verdict"] == "correct"
+    assert by_key["density.A.women"][0]["verdict"] == "correct"
+    small = by_key["density.A.men"][0]
+    assert small["written"] == "1.15 × 10^-29" and small["verdict"] == "carried"
+    assert small["carried_kind"] == "rounding" and small["value"] == "1.1440e-29"
+    assert {s["key"] for s in small["carried_from"]} == {"exp.A.men", "norm.men"}
+    assert small["error_ulps"] == "0.60"
+    means = by_key["mean.women"]
+    assert [m["verdict"] for m in means] == ["correct", "correct", "wrong"]
+    stale = means[-1]
+    assert stale["written"] == ["162", "57"] and stale["first_wrong"]["index"] == stale["index"]
+    assert any("starting mean of women" in n for n in stale["notes"])
+    assert [r["verdict"] for r in by_key["weight.women"]] == ["carried", "correct", "correct"]
+    assert by_key["weight.women"][0]["carried_from"][0]["key"] == "count.women"
+    assert data["summary"]["wrong"] == 1 and data["summary"]["first_error"]["key"] == "mean.women"
+    assert any(f["kind"] == "singular-covariance" and "height − weight = 105" in f["message"] for f in data["findings"])
+
+
+def test_seed_text_and_strict(capsys):
+    assert main(["check", SEED, SEED_CLAIMS]) == 1
+    out = capsys.readouterr().out
+    assert "≈" in out and "✗" in out and "first error" in out
+
+
+def test_carried_rounding_fails_only_with_strict(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[[claim]]\nkey = "exp.A.men"\nvalue = "7.2e-28"\n[[claim]]\nkey = "norm.men"\nvalue = "62.83"\n'
+                    '[[claim]]\nkey = "density.A.men"\nvalue = "1.15e-29"\n')
+    assert main(["check", SEED, str(path)]) == 0
+    assert main(["check", SEED, str(path), "--strict"]) == 1
+
+
+def test_wrong_determinant_is_traced_and_its_consequence_carried():
+    problem = gmmexact.load(SEED)
+    got = check(problem, [("det.women", "90"), ("norm.women", "59.61")])
+    assert got[0].verdict == "wrong" and got[0].first_wrong == 0
+    assert got[1].verdict == "carried" and got[1].carried_kind == "error" and got[1].carried_from == (0,)
+
+
+def test_mean_computed_with_a_wrong_count_is_an_error_carried_forward():
+    problem = gmmexact.load(SEED)
+    claims = list(HARD.items()) + [("count.women", "4"), ("mean.women", ["123.75", "45"])]
+    got = check(problem, claims)
+    count, mean = got[-2], got[-1]
+    assert count.verdict == "wrong"
+    assert mean.verdict == "carried" and mean.carried_kind == "error" and count.claim.index in mean.carried_from
+
+
+def test_responsibilities_that_do_not_sum_to_one():
+    got = check(gmmexact.load(SEED), [("resp.A.women", "0.7"), ("resp.A.men", "0.7")])
+    assert [g.verdict for g in got] == ["wrong", "wrong"]
+    assert got[0].entries[0].value == "1.00"  # the written digits (1) plus two
+
+
+def test_bare_exponential_labelled_as_density():
+    got = check(gmmexact.load(SEED), [("density.A.women", "0.6703")])
+    assert got[0].verdict == "wrong" and any("exp.A.women" in n for n in got[0].notes)
+
+
+def test_exact_values_and_boundaries():
+    got = check(gmmexact.load(SEED), [("quad.A.women", "4/5"), ("quad.A.women", "0.85"), ("det.women", "1e2"),
+                                      ("quad.A.women", "1/3")])
+    assert [g.verdict for g in got] == ["correct", "wrong", "correct", "wrong"]
+    problem = gmmexact.Problem.from_arrays([0, 1], means=[0], covariances=["5/2"], weights=[1])
+    both = check(problem, [("det.1", "2"), ("det.1", "3")])  # 5/2: half-even gives 2, half-up 3
+    assert all(g.verdict == "correct" and any("edge" in n for n in g.notes) for g in both)
+
+
+def test_one_dimensional_three_components():
+    problem = gmmexact.Problem.from_arrays([1, "5/2", "1/3", -4, 7], means=[0, 3, "-2/7"],
+                                           covariances=["1/3", 2, 5], weights=["1/3", "1/2", "1/6"],
+                                           names=["a", "b", "c"])
+    run = gmmexact.solve(problem)
+    density = run["density.x1.a"].decimal(4)
+    got = check(problem, [("quad.x1.a", "3"), ("density.x1.a", density), ("mean.b", "9"),
+                          ("cov.a", run["cov.a"].decimal(3)[0][0])])
+    assert [g.verdict for g in got] == ["correct", "correct", "wrong", "correct"]
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('[[claim]]\nkey = "density.A.woman"\nvalue = "0.01"\n', "density.A.women"),
+    ('[[claim]]\nkey = "density.A.women"\nvalue = 0.0107\n', "string"),
+    ('[[claim]]\nkey = "mean.women"\nvalue = ["1", "2", "3"]\n', "2 numbers"),
+    ('[[claim]]\nkey = "density.A.women"\nvalue = "1.2.3"\n', "claim[0].value"),
+    ('[[claim]]\nvalue = "3"\n', "key"),
+])
+def test_bad_claims_exit_2(tmp_path, capsys, content, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    assert main(["check", SEED, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and expected in err and "Traceback" not in err
+
+
+def test_compact_values_form(tmp_path, capsys):
+    path = tmp_path / "v.toml"
+    path.write_text('[values]\n"det.women" = "100"\n"mean.men" = ["185", "80"]\n')
+    code, data = _json(capsys, "check", SEED, str(path), "--format", "json")
+    assert code == 0 and [r["verdict"] for r in data["claims"]] == ["correct", "correct"]
