@@ -58,6 +58,16 @@ def check_dict(run: Run, checks: list[ClaimCheck], source: str, claims_source: s
     }
 
 
+def _entry_values(r: dict, field: str):
+    """A vector or matrix claim's entry values, nested like the quantity."""
+    entries = r["entries"]
+    values = [e[field] for e in entries]
+    if entries and entries[0]["key"].endswith("]") and entries[0]["key"].count("[") == 2 and len(values) > 1:
+        d = int(round(len(values) ** 0.5))
+        return [values[i * d:(i + 1) * d] for i in range(d)]
+    return values
+
+
 def _cell(x) -> str:
     if isinstance(x, list):
         return "[" + ", ".join(_cell(v) for v in x) + "]"
@@ -71,8 +81,8 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
     for col in ("#", "quantity", "written", "", "exact value", "error (last digit)", "where / why"):
         table.add_column(col, no_wrap=col in ("#", "quantity"))
     for r in data["claims"]:
-        value = r["value"] if r["value"] is not None else [e["value"] for e in r["entries"]]
-        error = r["error_ulps"] if "entries" not in r else [e["error_ulps"] for e in r["entries"]]
+        value = r["value"] if "entries" not in r else _entry_values(r, "value")
+        error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
         why = []
         if r["where"]:
             why.append(r["where"])
@@ -100,8 +110,8 @@ def render_check_markdown(data: dict) -> str:
     lines = [f"# Check of `{data['claims_file']}` against `{data['problem']}`", "",
              "| # | quantity | written | verdict | exact value | error (last digit) | notes |", "|---|---|---|---|---|---|---|"]
     for r in data["claims"]:
-        value = r["value"] if r["value"] is not None else [e["value"] for e in r["entries"]]
-        error = r["error_ulps"] if "entries" not in r else [e["error_ulps"] for e in r["entries"]]
+        value = r["value"] if "entries" not in r else _entry_values(r, "value")
+        error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
         notes = list(r["notes"])
         if r["carried_from"]:
             notes.insert(0, "from " + ", ".join(f"#{s['index']} `{s['key']}`" for s in r["carried_from"]))

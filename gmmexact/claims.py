@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import InputError
 from .exact import ExactPlan
-from .keys import KINDS, Key
+from .keys import Key
 from .values import resolve
 from .written import Written, parse_written
 
@@ -69,6 +69,13 @@ def _value(raw, key: Key, d: int, src: str, field: str):
                  for i, r in enumerate(raw))
 
 
+def _blank(raw) -> bool:
+    """A value left empty: ``""`` or lists of nothing but ``""``."""
+    if isinstance(raw, list):
+        return all(_blank(v) for v in raw)
+    return isinstance(raw, str) and not raw.strip()
+
+
 def _shape(raw) -> str:
     if not isinstance(raw, list):
         return "a single number"
@@ -98,6 +105,7 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
     for name, raw in data.get("values", {}).items():
         records.append((f"values.{name}", name, raw, None))
     claims = []
+    records = [r for r in records if not _blank(r[2])]  # not filled in (a template's blanks)
     for index, (field, text, raw, where) in enumerate(records):
         if not isinstance(text, str):
             raise InputError(source, f"{field}.key", f"is {text!r}", "a key written as a string")
@@ -106,26 +114,92 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
         except KeyError as e:
             raise InputError(source, f"{field}.key", f"{e.args[0]}", _nearest_keys(text, plan)) from None
         claims.append(Claim(index, key, _value(raw, key, d, source, f"{field}.value"),
-                            None if where is None else str(where)))
+                            str(where) if where not in (None, "") else None))
     if not claims:
-        raise InputError(source, None, "has no claims", "[[claim]] records or a [values] table")
+        raise InputError(source, None, "has no filled-in claims",
+                         "[[claim]] records or a [values] table with at least one value written")
     return claims
 
 
-def load_claims(path: str | Path, plan: ExactPlan) -> list[Claim]:
-    """Read a claims file and check every key and value against ``plan``."""
+def read_claims_data(path: str | Path) -> dict:
+    """The raw records of a claims file: TOML (``[[claim]]`` / ``[values]``) or CSV (``key,value,where``)."""
     src = str(path)
+    if src.lower().endswith(".csv"):
+        return _read_csv(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(src, None, "file not found", "the path of a claims TOML file") from None
+        raise InputError(src, None, "file not found", "the path of a claims TOML or CSV file") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 claims TOML file") from None
+        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 claims file") from None
     try:
-        data = tomllib.loads(text)  # floats are refused by parse_written: the digits shown must survive
+        return tomllib.loads(text)  # floats are refused by parse_written: the digits shown must survive
     except tomllib.TOMLDecodeError as e:
         raise InputError(src, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
-    return claims_from_dict(data, plan, src)
 
 
-KIND_NAMES = tuple(KINDS)
+def _read_csv(path) -> dict:
+    """``key,value,where`` rows (a header row is optional); vectors as ``[165, 60]``, matrices nested."""
+    import csv  # noqa: PLC0415
+
+    src = str(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
+    except FileNotFoundError:
+        raise InputError(src, None, "file not found", "the path of a claims CSV file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 CSV file") from None
+    if rows and [c.strip().lower() for c in rows[0][:2]] == ["key", "value"]:
+        rows = rows[1:]
+    records = []
+    for n, row in enumerate(rows, start=1):
+        if len(row) < 2:
+            raise InputError(src, f"row {n}", f"has {len(row)} column(s)", "key,value[,where]")
+        records.append({"key": row[0].strip(), "value": _csv_value(row[1].strip(), src, n),
+                        **({"where": row[2].strip()} if len(row) > 2 and row[2].strip() else {})})
+    return {"claim": records}
+
+
+def _csv_value(text: str, src: str, row: int):
+    if not text.startswith("["):
+        return text
+    depth, item, out, stack = 0, "", None, []
+    for ch in text:
+        if ch == "[":
+            stack.append([])
+            depth += 1
+        elif ch in ",]":
+            if item.strip():
+                stack[-1].append(item.strip())
+            item = ""
+            if ch == "]":
+                depth -= 1
+                done = stack.pop()
+                if stack:
+                    stack[-1].append(done)
+                else:
+                    out = done
+        else:
+            item += ch
+    if depth or out is None:
+        raise InputError(src, f"row {row}", f"unbalanced brackets in {text!r}", "[165, 60] or [[1, 0], [0, 1]]")
+    return out
+
+
+def load_claims(path: str | Path, plan: ExactPlan) -> list[Claim]:
+    """Read a claims file (TOML or CSV) and check every key and value against ``plan``."""
+    return claims_from_dict(read_claims_data(path), plan, str(path))
+
+
+def template(run) -> str:
+    """A claims file with every quantity of ``run`` in document order and empty values to fill in."""
+    lines = ["# Claims to fill in: write each number as the document writes it, as a string (\"0.0107\",",
+             "# \"1.15e-29\", \"1/3\"); vectors and matrices as lists. Claims left empty are ignored.", ""]
+    for key in run.keys():
+        blank = '""' if key.shape == "scalar" or run.problem.d == 1 else (
+            "[" + ", ".join(['""'] * run.problem.d) + "]" if key.shape == "vector"
+            else "[" + ", ".join(["[" + ", ".join(['""'] * run.problem.d) + "]"] * run.problem.d) + "]")
+        lines += ["[[claim]]", f'key = "{key}"', f"value = {blank}", 'where = ""', ""]
+    return "\n".join(lines)
+

@@ -49,13 +49,17 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="carried rounding counts as a failure (exit 1)")
     check.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     check.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    tmpl = sub.add_parser("claims-template", help="a claims file with every quantity, values left empty")
+    tmpl.add_argument("problem", help="problem file (TOML)")
+    tmpl.add_argument("--iterations", type=_positive, default=1)
+    tmpl.add_argument("-o", "--output", help="write here instead of standard output")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return _solve(args) if args.command == "solve" else _check(args)
+        return {"solve": _solve, "check": _check, "claims-template": _template}[args.command](args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -117,25 +121,15 @@ def _solve(args) -> int:
 
 
 def _check(args) -> int:
-    import tomllib  # noqa: PLC0415
-
     from .check import Checker  # noqa: PLC0415
     from .check_report import check_dict, render_check_markdown, render_check_text  # noqa: PLC0415
-    from .claims import claims_from_dict  # noqa: PLC0415
+    from .claims import claims_from_dict, read_claims_data  # noqa: PLC0415
     from .keys import Key  # noqa: PLC0415
     from .problem import load  # noqa: PLC0415
     from .run import solve  # noqa: PLC0415
 
     problem = load(args.problem, normalize_weights=args.normalize_weights)
-    try:
-        with open(args.claims, "rb") as f:
-            data = tomllib.load(f)
-    except FileNotFoundError:
-        raise InputError(args.claims, None, "file not found", "the path of a claims TOML file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(args.claims, None, f"cannot read the file: {e}", "a readable UTF-8 claims TOML file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(args.claims, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
+    data = read_claims_data(args.claims)
     keys = [r.get("key") for r in data.get("claim", []) if isinstance(r, dict)] + list(data.get("values", {}))
     iterations = 1
     for text in keys:
@@ -156,6 +150,20 @@ def _check(args) -> int:
         render_check_text(report)
     failed = report["summary"]["wrong"] or (args.strict and report["summary"]["carried"])
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _template(args) -> int:
+    from .claims import template  # noqa: PLC0415
+    from .problem import load  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    text = template(solve(load(args.problem), iterations=args.iterations))
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

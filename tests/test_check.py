@@ -133,3 +133,27 @@ def test_compact_values_form(tmp_path, capsys):
     path.write_text('[values]\n"det.women" = "100"\n"mean.men" = ["185", "80"]\n')
     code, data = _json(capsys, "check", SEED, str(path), "--format", "json")
     assert code == 0 and [r["verdict"] for r in data["claims"]] == ["correct", "correct"]
+
+
+def test_template_lists_every_quantity_and_blanks_are_ignored(tmp_path, capsys):
+    out = tmp_path / "t.toml"
+    assert main(["claims-template", SEED, "-o", str(out)]) == 0
+    text = out.read_text()
+    assert text.count("[[claim]]") == len(gmmexact.solve(gmmexact.load(SEED)).keys())
+    assert main(["check", SEED, str(out)]) == 2  # nothing filled in yet
+    assert "no filled-in claims" in capsys.readouterr().err
+    filled = text.replace('key = "det.women"\nvalue = ""', 'key = "det.women"\nvalue = "100"')
+    out.write_text(filled)
+    code, data = _json(capsys, "check", SEED, str(out), "--format", "json")
+    assert code == 0 and [r["key"] for r in data["claims"]] == ["det.women"]
+
+
+def test_csv_claims(tmp_path, capsys):
+    path = tmp_path / "c.csv"
+    path.write_text('key,value,where\ndet.women,100,slide 3\nmean.women,"[165, 60]",table\n'
+                    'cov.men,"[[16.67, 16.67], [16.67, 16.67]]",\nexp.A.men,7.2e-28,\nnorm.men,62.83,\n'
+                    'density.A.men,1.15 × 10^-29,slide 10\n')
+    code, data = _json(capsys, "check", SEED, str(path), "--format", "json")
+    assert code == 0
+    assert [r["verdict"] for r in data["claims"]] == ["correct"] * 5 + ["carried"]
+    assert data["claims"][0]["where"] == "slide 3"
