@@ -42,8 +42,8 @@ def check_dict(run: Run, checks: list[ClaimCheck], source: str, claims_source: s
             record.update(value=e.value, error_ulps=e.error_ulps)
         else:
             record.update(value=None, error_ulps=None, entries=[
-                {"key": str(e.key), "written": e.written.text, "value": e.value, "error_ulps": e.error_ulps,
-                 "correct": e.correct} for e in c.entries])
+                {"key": str(e.key), "written": e.written.text, "value": e.value, "error_ulps": e.error_ulps}
+                for e in c.entries])
         records.append(record)
     counts = {v: sum(c.verdict == v for c in checks) for v in ("correct", "carried", "wrong")}
     wrong = [c for c in checks if c.verdict == "wrong"]

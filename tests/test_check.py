@@ -157,3 +157,15 @@ def test_csv_claims(tmp_path, capsys):
     assert code == 0
     assert [r["verdict"] for r in data["claims"]] == ["correct"] * 5 + ["carried"]
     assert data["claims"][0]["where"] == "slide 3"
+
+
+def test_three_dimensional_carried_and_wrong():
+    problem = gmmexact.Problem.from_arrays(
+        [[0, 0, 0], [1, 2, 0], [0, 1, 3], [2, 0, 1], [3, 3, 3]],
+        means=[[0, 1, 0], [2, 2, 2]], covariances=[[[2, 1, 0], [1, 2, 0], [0, 0, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]],
+        weights=["1/4", "3/4"])
+    # exp.x2.1 = 0.7165…, norm.1 = 26.69…, density.x2.1 = 0.0262667; by hand: 0.72 / 27 = 0.02667
+    got = check(problem, [("det.1", "3"), ("exp.x2.1", "0.72"), ("norm.1", "27"), ("density.x2.1", "0.0267"),
+                          ("inv.2", [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "2"]])])
+    assert [g.verdict for g in got] == ["correct", "correct", "correct", "carried", "wrong"]
+    assert set(got[3].carried_from) == {1, 2} and got[3].carried_kind == "rounding"
