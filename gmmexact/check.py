@@ -25,6 +25,7 @@ from .values import ball_entry, exact_entry
 from .written import Written
 
 MAX_COMBINATIONS = 256
+EXPAND_DEPTH = 3  # unwritten intermediate steps followed back when tracing carried numbers
 CHECK_MAX_PREC = 1 << 12
 
 
@@ -114,21 +115,53 @@ class Checker:
         return None
 
     # -- carried ---------------------------------------------------------------------------
-    def _step(self, key: Key):
-        """The explicit definition of ``key``'s quantity and the whole keys of its inputs."""
+    def _step(self, key: Key, written: set[Key] = frozenset(), depth: int = EXPAND_DEPTH):
+        """The explicit definition of ``key``'s quantity and the keys of its inputs.
+
+        Inputs the document never wrote (``written`` holds the whole keys it did) are replaced by
+        their own definitions, ``depth`` levels deep, so a number computed from written values
+        through unwritten intermediate steps (responsibilities from written densities, through the
+        joint probabilities and the evidence) is traced to those written values.
+        """
         expr = explicit(self.run.forms.definition(key.whole), self.d)
+        for _ in range(depth):
+            inputs = self._inputs(expr)
+            if inputs is None:
+                return expr, None
+            expand = {k.whole for k in inputs.values() if k.whole not in written and self._has_definition(k)}
+            if not expand:
+                break
+            repl = {}
+            for whole in expand:
+                inner = explicit(self.run.forms.definition(whole), self.d)
+                for sym, k in inputs.items():
+                    if k.whole != whole:
+                        continue
+                    if not k.entry:
+                        repl[sym] = inner
+                    elif isinstance(inner, sp.MatrixBase):
+                        repl[sym] = inner[k.entry] if len(k.entry) == 2 else inner[k.entry[0], 0]
+            expr = expr.xreplace(repl)
+        return expr, self._inputs(expr)
+
+    def _has_definition(self, key: Key) -> bool:
+        """Whether ``key``'s quantity is computed from other quantities (not a starting constant)."""
+        return bool(self.run.forms.inputs(key.whole))
+
+    @staticmethod
+    def _inputs(expr):
         atoms = expr.free_symbols if not isinstance(expr, sp.MatrixBase) else set().union(*(e.free_symbols for e in expr))
         inputs = {}
         for s in atoms:
             try:
                 inputs[s] = Key.parse(s.name)
             except ValueError:
-                return expr, None  # indexed sums over many points: not re-evaluated
-        return expr, inputs
+                return None  # indexed sums over many points: not re-evaluated
+        return inputs
 
     def carried(self, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck]):
         """The earlier claims this claim's numbers were computed from, if any combination fits."""
-        expr, inputs = self._step(claim.key)
+        expr, inputs = self._step(claim.key, {c.key.whole for c in earlier})
         if not inputs:
             return None
         wholes = sorted({k.whole for k in inputs.values()}, key=str)

@@ -169,3 +169,12 @@ def test_three_dimensional_carried_and_wrong():
                           ("inv.2", [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "2"]])])
     assert [g.verdict for g in got] == ["correct", "correct", "correct", "carried", "wrong"]
     assert set(got[3].carried_from) == {1, 2} and got[3].carried_kind == "rounding"
+
+
+def test_carried_through_unwritten_intermediate_steps():
+    # a student writes both densities of A with a wrong exponent, then the responsibility from them;
+    # the joint probabilities and the evidence in between are never written down
+    problem = gmmexact.load(SEED)
+    got = check(problem, [("density.A.women", "0.0065"), ("density.A.men", "0.0016"), ("resp.A.women", "0.80")])
+    assert [g.verdict for g in got] == ["wrong", "wrong", "carried"]
+    assert set(got[2].carried_from) == {0, 1} and got[2].carried_kind == "error"
