@@ -285,6 +285,7 @@ class Checker:
             carried = self.carried(claim, earlier, checks)
             if carried:
                 used, kind = carried
+                notes += _precision_notes(claim, [c for c in claims if c.index in used], self.d)
                 checks[claim.index] = ClaimCheck(claim, "carried", entries, exact, used, kind, notes=tuple(notes))
                 continue
             notes += [f"the written value matches {m}" for m in self.matches(claim)]
@@ -294,3 +295,27 @@ class Checker:
             checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact,
                                              first_wrong=self.first_wrong(claim, checks), notes=tuple(notes))
         return [checks[c.index] for c in claims]
+
+
+def _precision_notes(claim: Claim, sources: list[Claim], d: int) -> list[str]:
+    """A carried number that shows more significant digits than the written numbers it came from."""
+    def least(c: Claim):
+        shown = [w.digits for _, w in c.entries(d) if w.digits is not None and w.value != 0]
+        return min(shown) if shown else None
+
+    inputs = [(c, least(c)) for c in sources]
+    inputs = [(c, k) for c, k in inputs if k is not None]
+    mine = least(claim)
+    if not inputs or mine is None:
+        return []
+    source, fewest = min(inputs, key=lambda x: x[1])
+    if mine <= fewest:
+        return []
+    return [f"shows {mine} significant digits, but it was computed from {source.key} = "
+            f"{_text(source.written)} ({fewest} digits): at most {fewest} are justified"]
+
+
+def _text(w) -> str:
+    if isinstance(w, tuple):
+        return "[" + ", ".join(_text(x) for x in w) + "]"
+    return w.text

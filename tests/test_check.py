@@ -41,6 +41,7 @@ def test_seed_verdicts(capsys):
     assert small["carried_kind"] == "rounding" and small["value"] == "1.1440e-29"
     assert {s["key"] for s in small["carried_from"]} == {"exp.A.men", "norm.men"}
     assert small["error_ulps"] == "0.60"
+    assert any("at most 2 are justified" in n for n in small["notes"])  # from 7.2 × 10^-28
     means = by_key["mean.women"]
     assert [m["verdict"] for m in means] == ["correct", "correct", "wrong"]
     stale = means[-1]
