@@ -7,6 +7,7 @@ vectors and matrices are lists (a plain value when d = 1).
 """
 from __future__ import annotations
 
+import csv
 import difflib
 import tomllib
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from .errors import InputError
 from .exact import ExactPlan
 from .keys import Key
+from .run import Run
 from .values import resolve
 from .written import Written, parse_written
 
@@ -40,8 +42,6 @@ class Claim:
 
 
 def _nearest_keys(text: str, plan: ExactPlan) -> str:
-    from .run import Run  # noqa: PLC0415  (only for the key list)
-
     keys = [str(k) for k in Run(plan).keys()]
     close = difflib.get_close_matches(text, keys, n=3)
     return f"one of the problem's keys, e.g. {', '.join(close or keys[:3])}"
@@ -140,8 +140,6 @@ def read_claims_data(path: str | Path) -> dict:
 
 def _read_csv(path) -> dict:
     """``key,value,where`` rows (a header row is optional); vectors as ``[165, 60]``, matrices nested."""
-    import csv  # noqa: PLC0415
-
     src = str(path)
     try:
         with open(path, newline="", encoding="utf-8") as f:
