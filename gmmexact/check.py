@@ -19,6 +19,7 @@ from .certify import start_precision
 from .claims import Claim
 from .keys import KIND_ORDER, Key
 from .rounding import ball_bounds, round_fraction, round_interval
+from .report import sympy_text
 from .run import Run
 from .stepeval import evaluate, evaluate_exact, explicit, interval, iv
 from .values import ball_entry, exact_entry
@@ -44,11 +45,12 @@ class ClaimCheck:
     claim: Claim
     verdict: str  # "correct" | "carried" | "wrong"
     entries: tuple[EntryCheck, ...]
-    exact: str
+    exact: str  # SymPy-parsable, with `symbols` as in the solve report
     carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from
     carried_kind: str | None = None  # "rounding" | "error"
     first_wrong: int | None = None  # index of the claim where the chain first goes wrong
     notes: tuple[str, ...] = field(default=())
+    symbols: dict = field(default_factory=dict)
 
 
 class Checker:
@@ -273,27 +275,29 @@ class Checker:
         checks: dict[int, ClaimCheck] = {}
         for claim in claims:
             entries = tuple(self.check_entry(k, w) for k, w in claim.entries(self.d))
-            exact = str(self.run[claim.key].exact)
+            exact, symbols = sympy_text(self.run[claim.key].exact)
             notes = []
             if any(e.boundary for e in entries):
                 notes.append("the exact value lies exactly on the edge of what the digits promise: accepted "
                              "(round-half-up and round-half-even may differ there)")
             if all(e.correct for e in entries):
-                checks[claim.index] = ClaimCheck(claim, "correct", entries, exact, notes=tuple(notes))
+                checks[claim.index] = ClaimCheck(claim, "correct", entries, exact, notes=tuple(notes),
+                                                 symbols=symbols)
                 continue
             earlier = [c for c in claims if c.index < claim.index]
             carried = self.carried(claim, earlier, checks)
             if carried:
                 used, kind = carried
                 notes += _precision_notes(claim, [c for c in claims if c.index in used], self.d)
-                checks[claim.index] = ClaimCheck(claim, "carried", entries, exact, used, kind, notes=tuple(notes))
+                checks[claim.index] = ClaimCheck(claim, "carried", entries, exact, used, kind, notes=tuple(notes),
+                                                 symbols=symbols)
                 continue
             notes += [f"the written value matches {m}" for m in self.matches(claim)]
             if any(e.correct is None for e in entries):
                 notes.append("some entries could not be decided at the highest precision tried")
-            checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact, notes=tuple(notes))
             checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact,
-                                             first_wrong=self.first_wrong(claim, checks), notes=tuple(notes))
+                                             first_wrong=self.first_wrong(claim, checks), notes=tuple(notes),
+                                             symbols=symbols)
         return [checks[c.index] for c in claims]
 
 

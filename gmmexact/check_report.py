@@ -32,7 +32,8 @@ def check_dict(run: Run, checks: list[ClaimCheck], source: str, claims_source: s
         scalar = len(c.entries) == 1 and not c.entries[0].key.entry
         record = {
             "index": c.claim.index, "key": str(c.claim.key), "written": _written(c.claim.written),
-            "verdict": c.verdict, "exact": c.exact, "where": c.claim.where,
+            "verdict": c.verdict, "exact": c.exact, **({"symbols": c.symbols} if c.symbols else {}),
+            "where": c.claim.where,
             "carried_from": [ref(i) for i in c.carried_from], "carried_kind": c.carried_kind,
             "first_wrong": ref(c.first_wrong) if c.first_wrong is not None else None,
             "notes": list(c.notes),

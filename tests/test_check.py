@@ -179,3 +179,12 @@ def test_carried_through_unwritten_intermediate_steps():
     got = check(problem, [("density.A.women", "0.0065"), ("density.A.men", "0.0016"), ("resp.A.women", "0.80")])
     assert [g.verdict for g in got] == ["wrong", "wrong", "carried"]
     assert set(got[2].carried_from) == {0, 1} and got[2].carried_kind == "error"
+
+
+def test_json_exact_forms_parse(capsys):
+    from gmmexact.report import parse_exact
+    code, data = _json(capsys, "check", SEED, SEED_CLAIMS, "--format", "json")
+    for r in data["claims"]:
+        parse_exact(r["exact"], r.get("symbols"))
+    small = next(r for r in data["claims"] if r["key"] == "density.A.men")
+    assert small["exact"] == "exp(-125/2)/(20*pi)"
