@@ -9,6 +9,7 @@ from rich.text import Text
 from .check import ClaimCheck
 from .run import Run
 
+WHERE_WIDTH = 40
 SYMBOL = {"correct": "✓", "carried": "≈", "wrong": "✗"}
 STYLE = {"correct": "green", "carried": "yellow", "wrong": "red"}
 
@@ -85,8 +86,8 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
         value = r["value"] if "entries" not in r else _entry_values(r, "value")
         error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
         why = []
-        if r["where"]:
-            why.append(r["where"])
+        if r["where"]:  # the full text is in the JSON output
+            why.append(r["where"] if len(r["where"]) <= WHERE_WIDTH else r["where"][:WHERE_WIDTH - 1] + "…")
         if r["verdict"] == "carried":
             src = ", ".join(f"#{s['index']} {s['key']} = {_cell(s['written'])}" for s in r["carried_from"])
             why.append(f"carried ({'rounding' if r['carried_kind'] == 'rounding' else 'earlier error'}) from {src}")
