@@ -71,6 +71,8 @@ def _entry_values(r: dict, field: str):
 
 
 def _cell(x) -> str:
+    if isinstance(x, list) and len(x) == 1:  # d = 1: a 1-vector or 1×1 matrix reads as its number
+        return _cell(x[0])
     if isinstance(x, list):
         return "[" + ", ".join(_cell(v) for v in x) + "]"
     return "–" if x is None else str(x)

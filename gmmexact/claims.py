@@ -103,7 +103,7 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
                              "key = \"density.A.women\" and value = \"0.0107\"")
         records.append((field, rec["key"], rec["value"], rec.get("where")))
     for name, raw in data.get("values", {}).items():
-        records.append((f"values.{name}", name, raw, None))
+        records.append((f'values."{name}"', name, raw, None))
     claims = []
     records = [r for r in records if not _blank(r[2])]  # not filled in (a template's blanks)
     for index, (field, text, raw, where) in enumerate(records):
@@ -112,7 +112,8 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
         try:
             key = resolve(plan, text)
         except KeyError as e:
-            raise InputError(source, f"{field}.key", f"{e.args[0]}", _nearest_keys(text, plan)) from None
+            raise InputError(source, field if field.startswith("values") else f"{field}.key", f"{e.args[0]}",
+                             _nearest_keys(text, plan)) from None
         claims.append(Claim(index, key, _value(raw, key, d, source, f"{field}.value"),
                             str(where) if where not in (None, "") else None))
     if not claims:

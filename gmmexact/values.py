@@ -34,7 +34,7 @@ def resolve(plan: ExactPlan, key: Key | str) -> Key:
 
 def _near(word: str, options) -> str:
     close = difflib.get_close_matches(word, list(options), n=3)
-    return f"; did you mean {', '.join(close)}?" if close else f"; expected one of {', '.join(options)}"
+    return f"; did you mean {', '.join(close)}?" if close else f" (the problem has {', '.join(options)})"
 
 
 def entry_keys(key: Key, d: int) -> list[Key]:
