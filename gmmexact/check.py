@@ -43,7 +43,7 @@ class EntryCheck:
 @dataclass(frozen=True)
 class ClaimCheck:
     claim: Claim
-    verdict: str  # "correct" | "carried" | "wrong"
+    verdict: str  # "correct" | "carried" | "wrong" | "undecided"
     entries: tuple[EntryCheck, ...]
     exact: str  # SymPy-parsable, with `symbols` as in the solve report
     carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from
@@ -231,6 +231,56 @@ class Checker:
         except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
             return False
 
+    # -- digits the document's inputs justify ------------------------------------------------
+    def justified(self, claim: Claim, earlier: list[Claim]) -> tuple[int, list[Claim]] | None:
+        """How many significant digits the step determines from the document's own rounded inputs.
+
+        The latest written value of each input that the document visibly rounded (a decimal with a
+        fractional part or an exponent, not equal to the exact value) enters as the interval it
+        promises; other inputs enter exactly. Returns ``(digits, the claims used)``: the most
+        significant digits whose half-unit covers the spread of the result, or None when no rounded
+        input was used.
+        """
+        expr, inputs = self._step(claim.key, {c.key.whole for c in earlier})
+        if not inputs:
+            return None
+        latest = {}
+        for c in earlier:
+            latest[c.key.whole] = c
+        prec = start_precision(max((w.digits or 6) for _, w in claim.entries(self.d)) + 4, self.run.iterations) + 64
+        values, used = {}, []
+        for sym, k in inputs.items():
+            source = latest.get(k.whole)
+            w = dict(source.entries(self.d)).get(k) if source is not None else None
+            if w is not None and _visibly_rounded(w) and exact_entry(self.plan, k) != w.value:
+                values[sym] = (w.lo, w.hi)
+                if source not in used:
+                    used.append(source)
+            else:
+                bounds = self._enclosure(k, prec)
+                if bounds is None:
+                    return None
+                values[sym] = bounds
+        if not used:
+            return None
+        old = iv.prec
+        iv.prec = prec
+        try:
+            intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+            digits = None
+            for k, w in claim.entries(self.d):
+                e = expr if not isinstance(expr, sp.MatrixBase) else (
+                    expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
+                lo, hi = ball_bounds(evaluate(e, intervals))
+                got = _determined_digits(lo, hi)
+                if got is not None:
+                    digits = got if digits is None else min(digits, got)
+        except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+            return None
+        finally:
+            iv.prec = old
+        return None if digits is None else (digits, used)
+
     # -- first wrong step ------------------------------------------------------------------
     def _ancestors(self, key: Key) -> set[Key]:
         seen, todo = set(), [key.whole]
@@ -272,51 +322,79 @@ class Checker:
 
     # -- all claims ------------------------------------------------------------------------
     def check(self, claims: list[Claim]) -> list[ClaimCheck]:
+        """Verdicts for ``claims`` (in document order), each decided with certified enclosures."""
         checks: dict[int, ClaimCheck] = {}
         for claim in claims:
             entries = tuple(self.check_entry(k, w) for k, w in claim.entries(self.d))
             exact, symbols = sympy_text(self.run[claim.key].exact)
+            earlier = [c for c in claims if c.index < claim.index]
             notes = []
             if any(e.boundary for e in entries):
                 notes.append("the exact value lies exactly on the edge of what the digits promise: accepted "
                              "(round-half-up and round-half-even may differ there)")
+            common = dict(exact=exact, symbols=symbols)
             if all(e.correct for e in entries):
-                checks[claim.index] = ClaimCheck(claim, "correct", entries, exact, notes=tuple(notes),
-                                                 symbols=symbols)
+                notes += self._justified_notes(claim, earlier)
+                checks[claim.index] = ClaimCheck(claim, "correct", entries, notes=tuple(notes), **common)
                 continue
-            earlier = [c for c in claims if c.index < claim.index]
             carried = self.carried(claim, earlier, checks)
             if carried:
                 used, kind = carried
-                notes += _precision_notes(claim, [c for c in claims if c.index in used], self.d)
-                checks[claim.index] = ClaimCheck(claim, "carried", entries, exact, used, kind, notes=tuple(notes),
-                                                 symbols=symbols)
+                notes += self._justified_notes(claim, earlier)
+                origin = None
+                if kind == "error":
+                    origin = min((checks[i].first_wrong for i in used if checks[i].first_wrong is not None),
+                                 default=None)
+                checks[claim.index] = ClaimCheck(claim, "carried", entries, carried_from=used, carried_kind=kind,
+                                                 first_wrong=origin, notes=tuple(notes), **common)
+                continue
+            if not any(e.correct is False for e in entries):  # some entries undecided, none wrong
+                notes.append("the exact value could not be enclosed tightly enough to decide (at up to "
+                             f"{CHECK_MAX_PREC} bits); no written input reproduces it either")
+                checks[claim.index] = ClaimCheck(claim, "undecided", entries, notes=tuple(notes), **common)
                 continue
             notes += [f"the written value matches {m}" for m in self.matches(claim)]
-            if any(e.correct is None for e in entries):
-                notes.append("some entries could not be decided at the highest precision tried")
-            checks[claim.index] = ClaimCheck(claim, "wrong", entries, exact,
-                                             first_wrong=self.first_wrong(claim, checks), notes=tuple(notes),
-                                             symbols=symbols)
+            checks[claim.index] = ClaimCheck(claim, "wrong", entries, first_wrong=self.first_wrong(claim, checks),
+                                             notes=tuple(notes), **common)
         return [checks[c.index] for c in claims]
 
+    def _justified_notes(self, claim: Claim, earlier: list[Claim]) -> list[str]:
+        shown = [w.digits for _, w in claim.entries(self.d) if w.digits is not None and w.value != 0]
+        if not shown:
+            return []
+        got = self.justified(claim, earlier)
+        if got is None or got[0] >= min(shown):
+            return []
+        digits, used = got
+        sources = ", ".join(f"{c.key} = {_text(c.written)}" for c in used)
+        return [f"shows {min(shown)} significant digits, but it was computed from {sources}: at most "
+                f"{max(digits, 0)} {'is' if digits == 1 else 'are'} justified"]
 
-def _precision_notes(claim: Claim, sources: list[Claim], d: int) -> list[str]:
-    """A carried number that shows more significant digits than the written numbers it came from."""
-    def least(c: Claim):
-        shown = [w.digits for _, w in c.entries(d) if w.digits is not None and w.value != 0]
-        return min(shown) if shown else None
 
-    inputs = [(c, least(c)) for c in sources]
-    inputs = [(c, k) for c, k in inputs if k is not None]
-    mine = least(claim)
-    if not inputs or mine is None:
-        return []
-    source, fewest = min(inputs, key=lambda x: x[1])
-    if mine <= fewest:
-        return []
-    return [f"shows {mine} significant digits, but it was computed from {source.key} = "
-            f"{_text(source.written)} ({fewest} digits): at most {fewest} are justified"]
+def _visibly_rounded(w: Written) -> bool:
+    """A decimal showing a fractional part or an exponent (an integer is taken as meant exactly)."""
+    return w.ulp is not None and (w.ulp < 1 or any(ch in w.text for ch in "eE^⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _determined_digits(lo: Fraction, hi: Fraction) -> int | None:
+    """The most significant digits whose half-unit in the last place is at least half of ``hi − lo``."""
+    mid = (lo + hi) / 2
+    if mid == 0:
+        return None
+    half = (hi - lo) / 2
+    if half == 0:
+        return None
+    # position of the leading digit of |mid|: 10**lead <= |mid| < 10**(lead+1)
+    a = abs(mid)
+    lead = len(str(a.numerator // a.denominator)) - 1 if a >= 1 else -len(str(a.denominator // a.numerator))
+    while Fraction(10) ** lead > a:
+        lead -= 1
+    while Fraction(10) ** (lead + 1) <= a:
+        lead += 1
+    digits = 0
+    while Fraction(10) ** (lead - digits) / 2 >= half and digits < 60:
+        digits += 1
+    return digits
 
 
 def _text(w) -> str:

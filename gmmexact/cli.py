@@ -121,35 +121,19 @@ def _solve(args) -> int:
 
 
 def _check(args) -> int:
-    from .check import Checker  # noqa: PLC0415
-    from .check_report import check_dict, render_check_markdown, render_check_text  # noqa: PLC0415
-    from .claims import claims_from_dict, read_claims_data  # noqa: PLC0415
-    from .keys import Key  # noqa: PLC0415
+    from .check_report import check, render_check_markdown, render_check_text  # noqa: PLC0415
     from .problem import load  # noqa: PLC0415
-    from .run import solve  # noqa: PLC0415
 
     problem = load(args.problem, normalize_weights=args.normalize_weights)
-    data = read_claims_data(args.claims)
-    keys = [r.get("key") for r in data.get("claim", []) if isinstance(r, dict)] + list(data.get("values", {}))
-    iterations = 1
-    for text in keys:
-        try:
-            iterations = max(iterations, Key.parse(str(text)).iteration)
-        except ValueError:
-            pass  # reported with its record by claims_from_dict
-    run = solve(problem, iterations=iterations, backend=args.backend)
-    claims = claims_from_dict(data, run.plan, args.claims)
-    checks = Checker(run).check(claims)
-    report = check_dict(run, checks, args.problem, args.claims)
+    report = check(problem, args.claims, backend=args.backend)
     if args.format == "json":
-        json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
+        json.dump(report.data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render_check_markdown(report))
+        sys.stdout.write(render_check_markdown(report.data))
     else:
-        render_check_text(report)
-    failed = report["summary"]["wrong"] or (args.strict and report["summary"]["carried"])
-    return EXIT_ERROR if failed else EXIT_OK
+        render_check_text(report.data)
+    return EXIT_OK if report.passed(strict=args.strict) else EXIT_ERROR
 
 
 def _template(args) -> int:

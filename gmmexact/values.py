@@ -22,7 +22,9 @@ def resolve(plan: ExactPlan, key: Key | str) -> Key:
         except ValueError as e:
             raise KeyError(f"{e}; kinds are {', '.join(KINDS)}") from None
     if key.iteration > len(plan.iterations):
-        raise KeyError(f"{key}: iteration {key.iteration} was not computed ({len(plan.iterations)} available)")
+        why = (f"; EM stops after iteration {len(plan.iterations)} because an updated covariance is singular, "
+               f"so iteration {len(plan.iterations) + 1}'s E-step is undefined") if plan.stopped else ""
+        raise KeyError(f"{key}: iteration {key.iteration} was not computed ({len(plan.iterations)} available){why}")
     if key.point is not None and key.point not in problem.point_index:
         raise KeyError(f"{key}: no point {key.point!r}{_near(key.point, problem.labels)}")
     if key.component is not None and key.component not in problem.component_index:

@@ -188,3 +188,56 @@ def test_json_exact_forms_parse(capsys):
         parse_exact(r["exact"], r.get("symbols"))
     small = next(r for r in data["claims"] if r["key"] == "density.A.men")
     assert small["exact"] == "exp(-125/2)/(20*pi)"
+
+
+def test_carried_error_names_the_first_wrong_step():
+    got = check(gmmexact.load(SEED), [("det.women", "90"), ("norm.women", "59.61")])
+    assert got[1].verdict == "carried" and got[1].first_wrong == 0
+
+
+def test_correct_claim_with_more_digits_than_its_written_inputs_justify():
+    # 0.6703 / 62.83 spreads over ±1.6e-6, so of the five digits of 0.010668 only four follow from them
+    got = check(gmmexact.load(SEED), [("norm.women", "62.83"), ("exp.A.women", "0.6703"),
+                                      ("density.A.women", "0.010668"), ("density.A.women", "0.0107")])
+    assert [g.verdict for g in got] == ["correct"] * 4
+    assert any("shows 5 significant digits" in n and "at most 4 are justified" in n for n in got[2].notes)
+    assert not any("justified" in n for n in got[3].notes)
+
+
+def test_written_inputs_equal_to_the_exact_value_count_as_exact():
+    # quad.A.women = 0.8 is exactly 4/5: exp(-0.4) to four digits is justified by it
+    got = check(gmmexact.load(SEED), [("quad.A.women", "0.8"), ("exp.A.women", "0.6703")])
+    assert [g.verdict for g in got] == ["correct", "correct"] and not got[1].notes
+
+
+def test_undecided_when_the_exact_value_cannot_be_enclosed(monkeypatch):
+    import importlib
+    check_module = importlib.import_module("gmmexact.check")  # the module, not the gmmexact.check function
+    monkeypatch.setattr(check_module, "CHECK_MAX_PREC", 16)  # far too little for 14 digits
+    got = check(gmmexact.load(SEED), [("density.A.women", "0.010668474878")])
+    assert got[0].verdict == "undecided" and any("could not be enclosed" in n for n in got[0].notes)
+
+
+def test_check_api_from_a_run_and_its_display():
+    run = gmmexact.solve(gmmexact.load(SEED))
+    report = gmmexact.check(run, SEED_CLAIMS)
+    assert report.run is run and not report.passed()
+    assert report.summary == {**report.summary, "claims": 56, "wrong": 1, "undecided": 0}
+    assert "| 9 | `density.A.men` | 1.15 × 10^-29 | ≈ carried |" in report._repr_markdown_()
+    problem = gmmexact.Problem.from_arrays([0, 1, 3], means=[0, 2], covariances=[1, 1], weights=["1/2", "1/2"])
+    first = gmmexact.solve(problem)
+    later = gmmexact.check(first, {"values": {"iter2.det.1": "0.5"}})  # needs a second iteration
+    assert later.run is not first and later.run.iterations == 2 and later.checks[0].verdict == "wrong"
+
+
+def test_claim_beyond_a_stopped_run_says_why(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[values]\n"iter2.det.women" = "0"\n')
+    assert main(["check", SEED, str(path)]) == 2
+    assert "updated covariance is singular" in capsys.readouterr().err
+
+
+def test_check_markdown_names_the_first_error(capsys):
+    assert main(["check", SEED, SEED_CLAIMS, "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert "First error: #55 `mean.women` = [162, 57]" in out and "exp(-125/2)/(20*pi) ≈ 1.1440e-29" in out
