@@ -332,6 +332,7 @@ class Checker:
             if any(e.boundary for e in entries):
                 notes.append("the exact value lies exactly on the edge of what the digits promise: accepted "
                              "(round-half-up and round-half-even may differ there)")
+            notes += self._sum_notes(claim, earlier)
             common = dict(exact=exact, symbols=symbols)
             if all(e.correct for e in entries):
                 notes += self._justified_notes(claim, earlier)
@@ -357,6 +358,25 @@ class Checker:
             checks[claim.index] = ClaimCheck(claim, "wrong", entries, first_wrong=self.first_wrong(claim, checks),
                                              notes=tuple(notes), **common)
         return [checks[c.index] for c in claims]
+
+    def _sum_notes(self, claim: Claim, earlier: list[Claim]) -> list[str]:
+        """A point's written responsibilities (the latest of each component) must sum to 1."""
+        key = claim.key
+        if key.kind != "resp" or key.entry:
+            return []
+        latest = {c.key.component: c for c in earlier if c.key.whole.kind == "resp" and not c.key.entry
+                  and (c.key.iteration, c.key.point) == (key.iteration, key.point)}
+        latest[key.component] = claim
+        if len(latest) < self.run.problem.K:
+            return []
+        written = [latest[name].written for name in self.run.problem.component_names]
+        lo, hi = sum(w.lo for w in written), sum(w.hi for w in written)
+        if lo <= 1 <= hi:
+            return []
+        parts = " + ".join(f"{w.text} (#{latest[n].index})" for w, n in zip(written, self.run.problem.component_names))
+        total = sum(w.value for w in written)
+        return [f"the document's responsibilities of {key.point} do not sum to 1: {parts} = "
+                f"{_fraction_text(total)}, and no rounding of the digits shown can make them"]
 
     def _justified_notes(self, claim: Claim, earlier: list[Claim]) -> list[str]:
         shown = [w.digits for _, w in claim.entries(self.d) if w.digits is not None and w.value != 0]
@@ -395,6 +415,18 @@ def _determined_digits(lo: Fraction, hi: Fraction) -> int | None:
     while Fraction(10) ** (lead - digits) / 2 >= half and digits < 60:
         digits += 1
     return digits
+
+
+def _fraction_text(q: Fraction) -> str:
+    """A written sum as a decimal when it terminates (0.7 + 0.7 = 1.4), else as a fraction."""
+    den = q.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    if den != 1:
+        return str(q)
+    text = f"{q.numerator / q.denominator}" if abs(q.numerator) < 2**53 and q.denominator < 2**53 else str(q)
+    return text if Fraction(text) == q else str(q)
 
 
 def _text(w) -> str:

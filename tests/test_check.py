@@ -87,6 +87,9 @@ def test_responsibilities_that_do_not_sum_to_one():
     got = check(gmmexact.load(SEED), [("resp.A.women", "0.7"), ("resp.A.men", "0.7")])
     assert [g.verdict for g in got] == ["wrong", "wrong"]
     assert got[0].entries[0].value == "1.00"  # the written digits (1) plus two
+    assert any("do not sum to 1: 0.7 (#0) + 0.7 (#1) = 1.4" in n for n in got[1].notes)
+    fine = check(gmmexact.load(SEED), [("resp.C.women", "0.33"), ("resp.C.men", "0.67")])
+    assert not any("sum to 1" in n for n in fine[1].notes)
 
 
 def test_bare_exponential_labelled_as_density():
