@@ -143,6 +143,8 @@ class Checker:
                         repl[sym] = inner
                     elif isinstance(inner, sp.MatrixBase):
                         repl[sym] = inner[k.entry] if len(k.entry) == 2 else inner[k.entry[0], 0]
+                    else:  # d = 1: a 1-vector or 1×1 matrix definition is explicit as a scalar
+                        repl[sym] = inner
             expr = expr.xreplace(repl)
         return expr, self._inputs(expr)
 
@@ -202,7 +204,7 @@ class Checker:
                 else:
                     if not self._fits(expr, values, targets):
                         continue
-                    used = tuple(c.index for c in combo if c is not None)
+                    used = tuple(sorted(c.index for c in combo if c is not None))
                     bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
                     return used, ("error" if bad else "rounding")
         finally:
@@ -263,6 +265,7 @@ class Checker:
                 values[sym] = bounds
         if not used:
             return None
+        used.sort(key=lambda c: c.index)
         old = iv.prec
         iv.prec = prec
         try:
@@ -430,6 +433,8 @@ def _fraction_text(q: Fraction) -> str:
 
 
 def _text(w) -> str:
+    if isinstance(w, tuple) and len(w) == 1:  # d = 1
+        return _text(w[0])
     if isinstance(w, tuple):
         return "[" + ", ".join(_text(x) for x in w) + "]"
     return w.text

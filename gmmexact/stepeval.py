@@ -13,6 +13,8 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
+from .keys import Key
+
 iv = mpmath.iv
 
 
@@ -30,7 +32,7 @@ def explicit(expr, d: int):
     repl = {}
     for m in expr.atoms(sp.MatrixSymbol):
         rows, cols = m.shape
-        if cols == 1:
+        if cols == 1 and not _is_matrix_kind(m.name):  # a d×1 vector (a 1×1 matrix when d = 1 is still a matrix)
             repl[m] = sp.Matrix([sp.Symbol(f"{m.name}[{i}]") for i in range(rows)])
         else:
             repl[m] = sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{m.name}[{i}][{j}]"))
@@ -46,6 +48,13 @@ def explicit(expr, d: int):
     elif isinstance(out, sp.Basic):
         out = out.doit()
     return out
+
+
+def _is_matrix_kind(name: str) -> bool:
+    try:
+        return Key.parse(name).shape == "matrix"
+    except ValueError:
+        return False
 
 
 def evaluate(expr, values: dict):

@@ -244,3 +244,18 @@ def test_check_markdown_names_the_first_error(capsys):
     assert main(["check", SEED, SEED_CLAIMS, "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     assert "First error: #55 `mean.women` = [162, 57]" in out and "exp(-125/2)/(20*pi) ≈ 1.1440e-29" in out
+
+
+def test_one_dimensional_document_with_rounded_responsibilities():
+    # responsibilities rounded to three decimals, then counts, means and a variance computed from them
+    problem = gmmexact.Problem.from_arrays([1, 2, 4, 7], means=["1.5", 6], covariances=[1, 2], weights=["1/2", "1/2"],
+                                           labels=list("abcd"), names=["L", "R"])
+    resp = [("resp.a.L", "0.998"), ("resp.a.R", "0.002"), ("resp.b.L", "0.986"), ("resp.b.R", "0.014"),
+            ("resp.c.L", "0.144"), ("resp.c.R", "0.856"), ("resp.d.L", "0"), ("resp.d.R", "1")]
+    got = check(problem, resp + [("count.L", "2.128"), ("weight.L", "0.532"), ("mean.L", "1.666"),
+                                 ("cov.L", "0.628"), ("cov.L", "0.65"), ("loglik", "-8.47")])
+    assert [g.verdict for g in got[8:]] == ["correct", "correct", "carried", "carried", "wrong", "correct"]
+    mean, cov = got[10], got[11]
+    assert mean.carried_from == (0, 2, 4, 6, 8) and mean.carried_kind == "rounding"
+    assert 10 in cov.carried_from  # the variance used the document's rounded mean 1.666
+    assert any("at most 3 are justified" in n for n in got[8].notes)  # 2.128 from three 3-decimal numbers
