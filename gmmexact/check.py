@@ -305,22 +305,90 @@ class Checker:
 
     # -- equal to another quantity ---------------------------------------------------------
     def matches(self, claim: Claim) -> list[str]:
-        """Other quantities (or the iteration's starting parameters) that the written numbers fit."""
-        key = claim.key
+        """What the written numbers are, if not this quantity: a starting parameter repeated as the
+        updated one, or a common slip in the step (the bare exponential as the density, a covariance
+        about the starting mean or divided by n, …), each decided with certified enclosures."""
+        key, d = claim.key, self.d
+        entries = claim.entries(d)
+        prec = start_precision(max((w.digits or 6) for _, w in entries) + 4, self.run.iterations) + 32
+        problem = self.run.problem
+        t, kind, p, c = key.iteration, key.kind, key.point, key.component
+
+        def enc(k: Key):
+            bounds = self._enclosure(k, prec)
+            if bounds is None:
+                raise LookupError
+            return interval(*bounds)
+
+        def at(kind_, entry=(), point=None, t_=t):
+            return Key(t_, kind_, point, c, entry)
+
+        def start(kind_, entry):
+            """The value the iteration started from: the problem's (t = 1) or the previous M-step's."""
+            if t > 1:
+                return enc(at(kind_, entry, t_=t - 1))
+            comp = problem.components[problem.component_index[c]]
+            value = {"weight": comp.weight, "mean": comp.mean[entry[0]] if entry else None,
+                     "cov": comp.covariance[entry[0]][entry[1]] if len(entry) == 2 else None}[kind_]
+            return interval(value)
+
+        def entry_of(k: Key):
+            return k.entry if k.entry else ()
+
+        alternatives = []  # (description, function of the entry key -> iv interval)
+        if kind in ("mean", "cov", "weight"):
+            alternatives.append((f"the starting {dict(mean='mean', cov='covariance', weight='weight')[kind]} of {c} "
+                                 f"({'from the problem file' if t == 1 else f'iteration {t - 1}'}), not the updated one",
+                                 lambda k: start(kind, entry_of(k))))
+        if kind == "cov":
+            def about_start(k):
+                i, j = k.entry
+                di = enc(at("mean", (i,))) - start("mean", (i,))
+                dj = enc(at("mean", (j,))) - start("mean", (j,))
+                return enc(k) + di * dj
+            alternatives += [
+                (f"the covariance taken about the starting mean of {c} instead of the updated one", about_start),
+                (f"the covariance divided by n = {problem.n} instead of the count {at('count')}",
+                 lambda k: enc(k) * enc(at("count")) / problem.n),
+                (f"the weighted sum of outer products, not yet divided by the count {at('count')}",
+                 lambda k: enc(k) * enc(at("count"))),
+            ]
+        if kind == "mean":
+            alternatives.append((f"the weighted sum Σ r x, not yet divided by the count {at('count')}",
+                                 lambda k: enc(k) * enc(at("count"))))
+        if kind == "weight":
+            alternatives.append((f"the count {at('count')}, not divided by n = {problem.n}", lambda k: enc(at("count"))))
+        if kind == "density":
+            alternatives += [(f"{at('exp', point=p)} (the bare exponential, without the normalising constant)",
+                              lambda k: enc(at("exp", point=p))),
+                             (f"{at('joint', point=p)} (the density times the weight)", lambda k: enc(at("joint", point=p)))]
+        if kind == "resp":
+            alternatives += [(f"{at('joint', point=p)} (not divided by the evidence {Key(t, 'evidence', p)})",
+                              lambda k: enc(at("joint", point=p))),
+                             (f"{at('density', point=p)} (the density, not the responsibility)",
+                              lambda k: enc(at("density", point=p)))]
+        if kind == "exp":
+            alternatives.append(("exp(−q) without the ½ of the exponent", lambda k: enc(k) * enc(k)))
+        if kind == "norm":
+            alternatives.append(("the normalising constant without the square root of |Σ|",
+                                 lambda k: enc(k) * iv.sqrt(enc(at("det")))))
+            if d > 1:
+                alternatives.append((f"the normalising constant with (2π)^(1/2) instead of (2π)^(d/2) (d = {d})",
+                                     lambda k: enc(k) / iv.sqrt(2 * iv.pi) ** (d - 1)))
         out = []
-        names = {"mean": "mean", "cov": "covariance", "weight": "weight"}
-        if key.kind in names and not key.entry and key.iteration == 1:
-            comp = self.run.problem.components[self.run.problem.component_index[key.component]]
-            start = {"mean": comp.mean, "cov": comp.covariance, "weight": comp.weight}[key.kind]
-            flat = [start] if key.kind == "weight" else (list(start) if key.kind == "mean" else [v for r in start for v in r])
-            if all(w.lo <= v <= w.hi for (_, w), v in zip(claim.entries(self.d), flat)):
-                out.append(f"the starting {names[key.kind]} of {key.component} (from the problem file), not the updated one")
-        if key.kind == "density" and not key.entry:
-            other = Key(key.iteration, "exp", key.point, key.component)
-            bounds = self._enclosure(other, start_precision(8, self.run.iterations))
-            (_, w), = claim.entries(self.d)
-            if bounds and w.lo <= bounds[0] and bounds[1] <= w.hi:
-                out.append(f"{other} (the bare exponential, without the normalising constant)")
+        old = iv.prec
+        iv.prec = prec
+        try:
+            for description, value in alternatives:
+                try:
+                    fits = all(w.lo <= lo and hi <= w.hi for (k, w) in entries
+                               for lo, hi in [ball_bounds(value(k))])
+                except (LookupError, TypeError, ValueError, ZeroDivisionError, ComplexResult):
+                    continue
+                if fits:
+                    out.append(description)
+        finally:
+            iv.prec = old
         return out
 
     # -- all claims ------------------------------------------------------------------------

@@ -259,3 +259,22 @@ def test_one_dimensional_document_with_rounded_responsibilities():
     assert mean.carried_from == (0, 2, 4, 6, 8) and mean.carried_kind == "rounding"
     assert 10 in cov.carried_from  # the variance used the document's rounded mean 1.666
     assert any("at most 3 are justified" in n for n in got[8].notes)  # 2.128 from three 3-decimal numbers
+
+
+@pytest.mark.parametrize("claims, match", [
+    ([("density.A.women", "0.0053")], "joint.A.women (the density times the weight)"),
+    ([("resp.A.women", "0.00533")], "joint.A.women (not divided by the evidence evidence.A)"),
+    ([("exp.A.women", "0.4493")], "without the ½"),  # exp(-0.8)
+    ([("norm.women", "628.3")], "without the square root of |Σ|"),  # 2π · 100
+    ([("norm.women", "25.07")], "(2π)^(1/2) instead of (2π)^(d/2)"),  # sqrt(2π) · 10
+    (list(HARD.items()) + [("cov.women", [["25.67", "25.67"], ["25.67", "25.67"]])],
+     "about the starting mean of women"),  # 50/3 + (165 − 162)(60 − 57)
+    (list(HARD.items()) + [("cov.women", [["8.333", "8.333"], ["8.333", "8.333"]])],
+     "divided by n = 6 instead of the count count.women"),
+    (list(HARD.items()) + [("mean.women", ["495", "180"])], "not yet divided by the count"),
+    ([("weight.men", "3")], "the count count.men, not divided by n = 6"),
+])
+def test_wrong_numbers_named_by_the_slip_they_match(claims, match):
+    got = check(gmmexact.load(SEED), claims)
+    assert got[-1].verdict == "wrong"
+    assert any(match in n for n in got[-1].notes), got[-1].notes
