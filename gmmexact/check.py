@@ -60,6 +60,7 @@ class Checker:
         self.run = run
         self.plan = run.plan
         self.d = run.problem.d
+        self._explicit_cache: dict[Key, object] = {}
 
     # -- exact values ----------------------------------------------------------------------
     def _enclosure(self, key: Key, prec: int) -> tuple[Fraction, Fraction] | None:
@@ -125,7 +126,7 @@ class Checker:
         through unwritten intermediate steps (responsibilities from written densities, through the
         joint probabilities and the evidence) is traced to those written values.
         """
-        expr = explicit(self.run.forms.definition(key.whole), self.d)
+        expr = self._explicit_definition(key.whole)
         for _ in range(depth):
             inputs = self._inputs(expr)
             if inputs is None:
@@ -135,7 +136,7 @@ class Checker:
                 break
             repl = {}
             for whole in expand:
-                inner = explicit(self.run.forms.definition(whole), self.d)
+                inner = self._explicit_definition(whole)
                 for sym, k in inputs.items():
                     if k.whole != whole:
                         continue
@@ -147,6 +148,36 @@ class Checker:
                         repl[sym] = inner
             expr = expr.xreplace(repl)
         return expr, self._inputs(expr)
+
+    def _explicit_definition(self, whole: Key):
+        """The definition of ``whole`` made explicit: matrix symbols as entries, and Σ over many points
+        (``resp[p, 0]``, ``x[p, 1]``, ``evidence[p]``) written out term by term with key symbols."""
+        if whole not in self._explicit_cache:
+            self._explicit_cache[whole] = self._make_explicit(whole)
+        return self._explicit_cache[whole]
+
+    def _make_explicit(self, whole: Key):
+        expr = explicit(self.run.forms.definition(whole), self.d)  # expands Σ with numeric limits
+        atoms = expr.atoms(sp.Indexed) if not isinstance(expr, sp.MatrixBase) else set().union(
+            *(e.atoms(sp.Indexed) for e in expr))
+        if not atoms:
+            return expr
+        problem, t = self.run.problem, whole.iteration
+        names, labels = problem.component_names, problem.labels
+        values = {}
+        for ind in atoms:
+            base, idx = ind.base.label.name, [int(i) for i in ind.indices]
+            if base == "x":
+                v = problem.points[idx[0]][idx[1]]
+                values[ind] = sp.Rational(v.numerator, v.denominator)
+            elif base == "resp":
+                values[ind] = sp.Symbol(str(Key(t, "resp", labels[idx[0]], names[idx[1]])))
+            elif base == "evidence":
+                values[ind] = sp.Symbol(str(Key(t, "evidence", labels[idx[0]])))
+            else:
+                raise KeyError(base)
+        return expr.xreplace(values) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(
+            lambda e: e.xreplace(values))
 
     def _has_definition(self, key: Key) -> bool:
         """Whether ``key``'s quantity is computed from other quantities (not a starting constant)."""
@@ -173,10 +204,7 @@ class Checker:
         for whole in wholes:
             written = [c for c in earlier if c.key.whole == whole]
             options.append([None] + written[::-1])  # None: the exact value
-        combos = list(itertools.product(*options))
-        if len(combos) > MAX_COMBINATIONS:  # the latest written value of each input, or the exact one
-            combos = list(itertools.product(*[opts[:2] for opts in options]))[:MAX_COMBINATIONS]
-        combos.sort(key=lambda c: -sum(x is not None for x in c))
+        combos = _combinations(wholes, options)
         targets = claim.entries(self.d)
         prec = start_precision(max((w.digits or 6) for _, w in targets) + 4, self.run.iterations) + 64
         old = iv.prec
@@ -289,7 +317,8 @@ class Checker:
         seen, todo = set(), [key.whole]
         while todo:
             k = todo.pop()
-            for inp in self.run.forms.inputs(k):
+            direct = self._inputs(self._explicit_definition(k)) or {}
+            for inp in direct.values():
                 if inp.whole not in seen:
                     seen.add(inp.whole)
                     todo.append(inp.whole)
@@ -460,6 +489,27 @@ class Checker:
         sources = ", ".join(f"{c.key} = {_text(c.written)}" for c in used)
         return [f"shows {min(shown)} significant digits, but it was computed from {sources}: at most "
                 f"{max(digits, 0)} {'is' if digits == 1 else 'are'} justified"]
+
+
+def _combinations(wholes: list[Key], options: list[list]) -> list[tuple]:
+    """Which written value (or None: the exact value) to use for each input, most written first.
+
+    Every combination when there are at most ``MAX_COMBINATIONS``; otherwise (a sum over many points)
+    one choice per kind of input: the latest written values of all inputs of that kind, or the exact ones.
+    """
+    total = 1
+    for opts in options:
+        total *= len(opts)
+    if total <= MAX_COMBINATIONS:
+        combos = list(itertools.product(*options))
+    else:
+        kinds = sorted({k.kind for k in wholes})
+        combos = []
+        for choice in itertools.product((True, False), repeat=len(kinds)):
+            use = dict(zip(kinds, choice))
+            combos.append(tuple(opts[1] if use[k.kind] and len(opts) > 1 else None for k, opts in zip(wholes, options)))
+    combos.sort(key=lambda c: -sum(x is not None for x in c))
+    return combos
 
 
 def _visibly_rounded(w: Written) -> bool:

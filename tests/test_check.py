@@ -278,3 +278,18 @@ def test_wrong_numbers_named_by_the_slip_they_match(claims, match):
     got = check(gmmexact.load(SEED), claims)
     assert got[-1].verdict == "wrong"
     assert any(match in n for n in got[-1].notes), got[-1].notes
+
+
+def test_many_points_are_traced_through_written_out_sums():
+    # 30 points (sums over more than 20 points are defined with Σ): hard assignments written as 0/1;
+    # exactly, count.lo = 15.0000 (x15 and x16 are shared 0.742/0.258)
+    points = [[i, 2 * i + (i % 3)] for i in range(30)]
+    problem = gmmexact.Problem.from_arrays(points, means=[[5, 11], [24, 49]], covariances=[[[9, 0], [0, 9]]] * 2,
+                                           weights=["1/2", "1/2"], names=["lo", "hi"])
+    hard = [(f"resp.x{i + 1}.lo", "1" if i < 15 else "0") for i in range(30)]
+    got = check(problem, hard + [("count.lo", "15"), ("mean.lo", ["7.000", "15.00"]), ("count.lo", "14")])
+    assert [g.verdict for g in got[30:]] == ["correct", "carried", "wrong"]
+    assert got[31].carried_from == tuple(range(1, 31)) and got[31].carried_kind == "rounding"  # (0+…+14)/15 = 7; x1 = (0, 0) adds nothing
+    bad = check(problem, hard[:-1] + [("resp.x30.lo", "0.6"), ("count.lo", "15.6")])
+    assert bad[29].verdict == "wrong"
+    assert bad[-1].verdict == "carried" and bad[-1].carried_kind == "error" and bad[-1].first_wrong == 29
