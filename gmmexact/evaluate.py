@@ -2,7 +2,8 @@
 
 One pass per iteration, batched over points and components: the quadratic forms are one matrix
 product ``M · C`` of the exact monomial matrix (``monomials.py``) with the components'
-coefficient columns, the M-step one product ``Rᵀ · M``; only the exponentials, the divisions by
+coefficient columns, the M-step one product ``Rᵀ · M`` (then the same formulas as the exact layer,
+``monomials.mstep_parameters``, for every covariance type); only the exponentials, the divisions by
 the evidence and the log-likelihood product are element-wise. Rational inputs enter as balls of
 their exact values, so every result is an enclosure of the exact value; the certifier raises the
 precision until the enclosures are tight enough to round.
@@ -17,7 +18,7 @@ from flint import fmpz_mat
 from mpmath.libmp import ComplexResult
 
 from .exact import ExactPlan
-from .monomials import moment_parameters, quad_coefficients
+from .monomials import MStepModel, mstep_parameters, quad_coefficients
 
 
 class PrecisionTooLow(ArithmeticError):
@@ -121,12 +122,7 @@ def _iteration(plan: ExactPlan, b, mono_balls, params, exact_quad=None) -> BallI
     loglik = b.log(product)
 
     sums = b.tolist(b.matmul(b.transpose(resp), mono_balls))
-    counts, new_means, new_covs = [], [], []
-    for k in range(K):
-        count, mean, cov = moment_parameters(mono, sums[k], conv)
-        counts.append(count)
-        new_means.append(mean)
-        new_covs.append(cov)
-    new_weights = [c / n for c in counts]
+    # the covariance type, fixed parameters, count offset and reg_covar: monomials.mstep_parameters
+    counts, new_weights, new_means, new_covs = mstep_parameters(mono, sums, n, MStepModel.of(problem), conv)
     return BallIteration(weights, means, dets, invs, norms, coefficients, quad, joint, evidence, resp,
                          loglik, counts, new_weights, new_means, new_covs)

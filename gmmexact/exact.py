@@ -6,9 +6,12 @@ agree across components and whose weight/determinant ratios are squares), and an
 rational exactly when all its responsibilities are; then the next iteration's E-step is rational
 again. Everything else is transcendental and is evaluated in balls (``evaluate.py``).
 
-The ranks of the updated covariances are known exactly here too: with every responsibility
-strictly positive (always the case for positive weights and positive-definite covariances),
-``rank Σ_c`` is the dimension of the affine hull of the data, whatever the responsibilities are.
+The ranks of the updated covariances are known exactly here too, whatever the (transcendental)
+responsibilities are: every responsibility is strictly positive (positive weights and
+positive-definite covariances), so the column space of ``Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ`` is the span
+of the ``x_p − μ_c``, and only where μ_c lies relative to the affine hull of the data matters
+(:func:`updated_ranks`). For ``full`` with the textbook M-step the rank is the dimension of the
+affine hull; the other covariance types, fixed means, ``count_offset`` and ``reg_covar`` change it.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from math import isqrt
 from flint import fmpq_mat, fmpz_mat
 
 from . import linalg
-from .monomials import Monomials, gram, moment_parameters, monomials, quad_coefficients
+from .monomials import MStepModel, Monomials, gram, monomials, mstep_parameters, quad_coefficients
 from .problem import Problem
 
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -37,16 +40,25 @@ class ExactComponent:
 
     @property
     def rational(self) -> bool:
-        return self.weight is not None and self.mean is not None and None not in self.mean and self.cov is not None
+        return (self.weight is not None and self.mean is not None and None not in self.mean
+                and self.cov is not None and all(None not in row for row in self.cov))
 
 
 @dataclass(frozen=True)
 class Degeneracy:
-    """The data lie in a proper affine subspace, so every updated covariance is singular."""
+    """Some updated covariance is exactly singular (the same in every iteration).
 
-    dimension: int  # of the affine hull = rank of every updated covariance
+    ``dimension`` and ``relations`` describe the affine hull of the data (for ``full`` with the
+    textbook M-step, its dimension is the rank of every updated covariance); ``ranks`` are the exact
+    ranks of the updated covariances of the problem's covariance type, one per component.
+    """
+
+    dimension: int  # of the affine hull of the data
     ambient: int  # d
     relations: tuple[tuple[tuple[int, ...], Fraction], ...]  # a·x = b for every point
+    ranks: tuple[int, ...] = ()  # rank of each component's updated covariance
+    covariance_type: str = "full"
+    zero_variances: tuple[tuple[int, ...], ...] = ()  # per component: coordinates with variance 0 (diag)
 
 
 @dataclass(frozen=True)
@@ -144,15 +156,19 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
     return quad, groups, tuple(resp)
 
 
+def exact_sums(mono: Monomials, resp_column: list[Fraction]) -> list[Fraction]:
+    """``rᵀ · M`` of one component whose responsibilities are all rational."""
+    r = fmpq_mat(1, len(resp_column), [linalg.to_fmpq(v) for v in resp_column])
+    return [linalg.to_fraction(v) for v in (r * fmpq_mat(mono.matrix)).entries()]
+
+
 def exact_mstep(mono: Monomials, resp_column: list[Fraction], n: int) -> ExactComponent:
-    """Exact M-step of one component whose responsibilities are all rational."""
-    r = fmpq_mat(1, n, [linalg.to_fmpq(v) for v in resp_column])
-    sums = [linalg.to_fraction(v) for v in (r * fmpq_mat(mono.matrix)).entries()]
-    count, mean, cov = moment_parameters(mono, sums)
-    return ExactComponent(count / n, tuple(mean), tuple(map(tuple, cov)))
+    """Exact textbook (``full``) M-step of one component whose responsibilities are all rational."""
+    counts, weights, means, covs = mstep_parameters(mono, [exact_sums(mono, resp_column)], n)
+    return ExactComponent(weights[0], tuple(means[0]), tuple(map(tuple, covs[0])))
 
 
-def symmetric_mstep(points, groups: list[list[int]]) -> ExactComponent:
+def symmetric_mstep(points, groups: list[list[int]], mean=None, diagonal: bool = False) -> ExactComponent:
     """The M-step entries that are rational although the responsibilities are not.
 
     Points of one group (:func:`response_groups`) have equal responsibilities in every component.
@@ -160,6 +176,8 @@ def symmetric_mstep(points, groups: list[list[int]]) -> ExactComponent:
     exactly, whatever the responsibilities; likewise for a covariance entry when the whole mean is
     exact. This catches symmetric configurations, whose values would otherwise sit exactly on a
     rounding boundary (0, say) unrecognised. Each check stops at the first group that disagrees.
+    A given (fixed) ``mean`` is used instead of the weighted one; with ``diagonal`` only the variances
+    are looked at, each on its own (``None`` where not common).
     """
     d = len(points[0])
 
@@ -172,12 +190,13 @@ def symmetric_mstep(points, groups: list[list[int]]) -> ExactComponent:
             value = mean
         return value
 
-    mean = tuple(common(lambda p, i=i: points[p][i]) for i in range(d))
+    if mean is None:
+        mean = tuple(common(lambda p, i=i: points[p][i]) for i in range(d))
     cov = None
     if None not in mean:
         entries = [[common(lambda p, i=i, j=j: (points[p][i] - mean[i]) * (points[p][j] - mean[j]))
-                    for j in range(d)] for i in range(d)]
-        if all(v is not None for row in entries for v in row):
+                    if not diagonal or i == j else None for j in range(d)] for i in range(d)]
+        if diagonal or all(v is not None for row in entries for v in row):
             cov = tuple(map(tuple, entries))
     return ExactComponent(None, mean, cov)
 
@@ -186,6 +205,112 @@ def _with_inverse(c: ExactComponent) -> ExactComponent:
     if c.cov is None:
         return c
     return ExactComponent(c.weight, c.mean, c.cov, linalg.det(c.cov), linalg.inverse(c.cov))
+
+
+def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """Exact ranks of the updated covariances (one per component) and, per component, the coordinates
+    whose updated variance is 0, for every iteration and whatever the responsibilities.
+
+    Every responsibility is strictly positive, so ``W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ`` has the
+    column space ``V_c = span{x_p − μ_c} = L + span{x_1 − μ_c}`` (``L`` the directions of the affine
+    hull), and ``G_c = W_c + o μ_c μ_cᵀ`` (``o = count_offset``; every type but ``full``) adds ``μ_c``.
+    The updated mean is not known exactly, but where it lies is: with ``o = 0`` it is a weighted mean
+    of the points, inside the hull; with ``o > 0`` it is ``m_c/(m_c + o)`` times one, which lies in the
+    hull only if the hull passes through the origin; any point of that kind gives the same span, so
+    the exact data mean ``x̄`` (``o = 0``) or ``x̄/2`` (``o > 0``) stands in for it. A fixed mean is
+    exact. Then ``full`` has rank ``dim V_c``; ``tied`` ``dim Σ_c V_c``; ``diag`` counts the
+    coordinates that some vector of ``V_c`` does not vanish in (variable j has variance 0 exactly
+    when every point has ``x_pj = μ_cj`` and, with ``o > 0``, ``μ_cj = 0``); ``spherical`` is 0 only
+    when ``V_c = {0}``. A fixed covariance, or ``reg_covar > 0``, is positive definite.
+
+    >>> from gmmexact.problem import load
+    >>> from dataclasses import replace
+    >>> seed = load("examples/seed/problem.toml")
+    >>> [updated_ranks(replace(seed, covariance_type=t), 1, [((1, -1), 105)])[0] for t in ("full", "tied", "diag", "spherical")]
+    [(1, 1), (1, 1), (2, 2), (2, 2)]
+    >>> updated_ranks(replace(seed, count_offset=Fraction(1, 10**9)), 1, [((1, -1), 105)])[0]  # μ_c off the line
+    (2, 2)
+    """
+    d, K = problem.d, problem.K
+    if problem.reg_covar > 0 or "covariance" in problem.fixed or dim == d:
+        return (d,) * K, ((),) * K
+    o, kind = problem.count_offset, problem.covariance_type
+    basis = linalg._nullspace([[Fraction(v) for v in a] for a, _ in relations], d) if dim else []
+    center = [sum(x[i] for x in problem.points) / problem.n for i in range(d)]
+    spans = []
+    for comp in problem.components:
+        if "mean" in problem.fixed:
+            mu = list(comp.mean)
+        else:
+            mu = center if o == 0 else [v / 2 for v in center]
+        vectors = [list(v) for v in basis] + [[x - m for x, m in zip(problem.points[0], mu)]]
+        if o > 0 and kind != "full":
+            vectors.append(mu)
+        spans.append(vectors)
+    rank = lambda vectors: linalg.to_fmpq_mat(vectors).rank()
+    if kind == "tied":
+        r = rank([v for vectors in spans for v in vectors])
+        return (r,) * K, ((),) * K
+    ranks, zeros = [], []
+    for vectors in spans:
+        if kind == "full":
+            ranks.append(rank(vectors))
+            zeros.append(())
+            continue
+        zero = tuple(j for j in range(d) if all(v[j] == 0 for v in vectors))
+        ranks.append(d - len(zero) if kind == "diag" else (0 if len(zero) == d else d))
+        zeros.append(zero if kind == "diag" else ())
+    return tuple(ranks), tuple(zeros)
+
+
+def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, start=None):
+    """The M-step of every component, exact wherever it is rational (``resp`` rows of Fractions or None).
+
+    Components whose responsibilities are all rational go through :func:`mstep_parameters` exactly;
+    for the others the symmetric configurations of :func:`symmetric_mstep` still give exact entries
+    (only with ``count_offset = 0``: an offset makes every entry depend on the count itself).
+    """
+    n, K, d = problem.n, problem.K, problem.d
+    columns = [[resp[p][k] for p in range(n)] if resp is not None else [None] for k in range(K)]
+    sums = [None if None in column else exact_sums(mono, column) for column in columns]
+    counts, weights, means, covs = mstep_parameters(mono, sums, n, model)
+    fixed, kind = problem.fixed, problem.covariance_type
+    symmetric = {}  # fixed mean (or None) -> symmetric entries
+    if resp is not None and problem.count_offset == 0 and None in sums:
+        for c in range(K):
+            if sums[c] is not None:
+                continue
+            mean = problem.components[c].mean if "mean" in fixed else None
+            if mean not in symmetric:
+                symmetric[mean] = symmetric_mstep(problem.points, groups, mean, diagonal=kind in ("diag", "spherical"))
+            sym = symmetric[mean]
+            if means[c] is None:
+                means[c] = list(sym.mean)
+            if covs[c] is None and sym.cov is not None and "covariance" not in fixed:
+                covs[c] = _symmetric_cov(sym.cov, kind, d, problem.reg_covar)
+        if kind == "tied" and "covariance" not in fixed:
+            # Σ_c m_c C_c / n = C when every component's moment matrix is the same rational C
+            shared = [_symmetric_cov(s.cov, "full", d, problem.reg_covar) if s.cov is not None else None
+                      for s in symmetric.values()]
+            if all(s is None for s in sums) and shared and shared[0] is not None and shared.count(shared[0]) == len(shared):
+                covs = [shared[0]] * K
+    new = tuple(ExactComponent(weights[c], None if means[c] is None else tuple(means[c]),
+                               None if covs[c] is None else tuple(map(tuple, covs[c]))) for c in range(K))
+    return new, tuple(counts)
+
+
+def _symmetric_cov(entries, kind: str, d: int, reg: Fraction):
+    """A covariance of type ``kind`` from the common moment matrix of the symmetric groups."""
+    if kind == "full":
+        cov = [list(row) for row in entries]
+    else:
+        var = [entries[i][i] for i in range(d)]
+        if kind == "spherical":
+            var = [None if None in var else sum(var, Fraction(0)) / d] * d
+        cov = [[var[i] if i == j else Fraction(0) for j in range(d)] for i in range(d)]
+    if reg:
+        cov = [[None if v is None else v + reg if i == j else v for j, v in enumerate(row)] for i, row in enumerate(cov)]
+    return cov
 
 
 def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
@@ -200,28 +325,44 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
     mono = monomials(problem.points)
     n, d, K = problem.n, problem.d, problem.K
     dim, relations = linalg.gram_relations(gram(mono), mono.center)
-    degeneracy = Degeneracy(dim, d, tuple(relations)) if dim < d else None
+    ranks, zeros = updated_ranks(problem, dim, relations)
+    degeneracy = None
+    if min(ranks) < d:
+        degeneracy = Degeneracy(dim, d, tuple(relations), ranks, problem.covariance_type, zeros)
+    model = MStepModel.of(problem)
+    textbook = problem.covariance_type == "full" and not problem.fixed and not problem.reg_covar \
+        and not problem.count_offset
     start = tuple(_with_inverse(ExactComponent(c.weight, c.mean, c.covariance)) for c in problem.components)
     done = []
     for t in range(1, iterations + 1):
         if t > 1 and degeneracy is not None:
             break  # the E-step would need the inverse of a singular covariance
-        quad = resp = None
+        quad = resp = groups = None
         if all(c.rational for c in start):
             quad, groups, resp = exact_estep(mono, start)
-        new, counts = [], []
-        symmetric = None
-        for k in range(K):
-            column = [resp[p][k] for p in range(n)] if resp is not None else [None]
-            if None in column:
-                if quad is not None and symmetric is None:
-                    symmetric = symmetric_mstep(problem.points, groups)
-                new.append(symmetric or ExactComponent(None, None, None))
-                counts.append(None)
-            else:
-                comp = exact_mstep(mono, column, n)
-                new.append(comp)
-                counts.append(comp.weight * n)
+        if textbook:
+            new, counts = _textbook_mstep(problem, mono, resp, quad, groups)
+        else:
+            new, counts = exact_mstep_all(problem, mono, model, resp, groups)
         done.append(ExactIteration(t, start, quad, resp, tuple(new), tuple(counts)))
         start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)
     return ExactPlan(problem, mono, tuple(done), degeneracy, iterations)
+
+
+def _textbook_mstep(problem: Problem, mono: Monomials, resp, quad, groups):
+    """The ``full`` M-step without fixed parameters, offset or regularisation, component by component."""
+    n, K = problem.n, problem.K
+    new, counts = [], []
+    symmetric = None
+    for k in range(K):
+        column = [resp[p][k] for p in range(n)] if resp is not None else [None]
+        if None in column:
+            if quad is not None and symmetric is None:
+                symmetric = symmetric_mstep(problem.points, groups)
+            new.append(symmetric or ExactComponent(None, None, None))
+            counts.append(None)
+        else:
+            comp = exact_mstep(mono, column, n)
+            new.append(comp)
+            counts.append(comp.weight * n)
+    return new, counts

@@ -26,11 +26,12 @@ from .linalg import leading_principal_minors
 Vector = tuple[Fraction, ...]
 Matrix = tuple[Vector, ...]
 
-TOP_KEYS = ("data", "components", "covariance_type")
+TOP_KEYS = ("data", "components", "covariance_type", "fixed", "reg_covar", "count_offset", "covariance")
 DATA_KEYS = ("points", "labels", "variables")
 COMPONENT_KEYS = ("name", "mean", "covariance", "weight")
-COVARIANCE_TYPES = ("full",)
-PLANNED_COVARIANCE_TYPES = ("tied", "diag", "spherical")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+"""scikit-learn's names; mclust calls them VVV, EEE, VVI and VII."""
+FIXABLE = ("weight", "mean", "covariance")
 FORBIDDEN_IN_NAMES = ".[]"
 
 
@@ -53,6 +54,20 @@ class Problem:
     (3, 1, 2, ('x1', 'x2', 'x3'), ('x',), ('1', '2'))
     >>> p.components[1].covariance
     ((Fraction(1, 2),),)
+
+    The model options: ``covariance_type`` (``full``, ``tied``, ``diag``, ``spherical``), ``fixed``
+    (parameters the M-step leaves as they were), ``reg_covar`` (added to the diagonal of every updated
+    covariance) and ``count_offset`` (added to every m_c = Σ_p r_pc before weights, means and
+    covariances are formed; scikit-learn's ``nk + 10·eps`` is ``count_offset = 10·2⁻⁵²``).
+
+    >>> from dataclasses import replace
+    >>> q = replace(p, covariance_type="spherical", reg_covar=Fraction(1, 10**6), fixed={"weight"})
+    >>> q.covariance_type, q.fixed, q.reg_covar
+    ('spherical', frozenset({'weight'}), Fraction(1, 1000000))
+    >>> replace(p, reg_covar=1e-6)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gmmexact.errors.InputError: <memory>: reg_covar: is the binary float 1e-06, which is inexact ...
     """
 
     points: Matrix
@@ -61,6 +76,18 @@ class Problem:
     components: tuple[Component, ...]
     source: str = "<memory>"
     covariance_type: str = "full"
+    fixed: frozenset[str] = frozenset()
+    reg_covar: Fraction = Fraction(0)
+    count_offset: Fraction = Fraction(0)
+
+    def __post_init__(self) -> None:
+        """Validate and normalise the model options (also after ``dataclasses.replace``)."""
+        cov_type, fixed, reg, offset = _model_options(self.covariance_type, self.fixed, self.reg_covar,
+                                                      self.count_offset, self.source)
+        object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "reg_covar", reg)
+        object.__setattr__(self, "count_offset", offset)
+        _check_structure(self.components, cov_type, self.source)
 
     @property
     def n(self) -> int:
@@ -90,11 +117,18 @@ class Problem:
 
     @classmethod
     def from_arrays(cls, points, means, covariances, weights, *, labels=None, names=None, variables=None,
-                    normalize_weights: bool = False, source: str = "<memory>") -> Problem:
+                    normalize_weights: bool = False, source: str = "<memory>", covariance_type: str = "full",
+                    fixed=(), reg_covar=0, count_offset=0) -> Problem:
         """Build and validate a problem from Python sequences (or numpy arrays) of exact numbers.
 
         Numbers may be ints, ``Fraction``, ``Decimal`` or strings such as ``"1/3"``; floats are rejected.
         Field paths in errors are those of the TOML format (``data.points[3]``, ``components[0].weight``).
+        ``covariances`` holds one matrix per component (for ``tied`` they must all be equal).
+
+        >>> p = Problem.from_arrays([[0, 1], [2, 3]], means=[[0, 1], [2, 3]], covariances=[[[1, 0], [0, 2]]] * 2,
+        ...                         weights=["1/2", "1/2"], covariance_type="diag", reg_covar="1e-6")
+        >>> p.covariance_type, p.reg_covar
+        ('diag', Fraction(1, 1000000))
         """
         means, covariances, weights = _plain(means), _plain(covariances), _plain(weights)
         if not len(means) == len(covariances) == len(weights) or (names is not None and len(names) != len(means)):
@@ -106,7 +140,10 @@ class Problem:
         comps = [{"mean": m, "covariance": c, "weight": w} for m, c, w in zip(means, covariances, weights)]
         for comp, name in zip(comps, names or ()):
             comp["name"] = name
-        return from_dict({"data": data, "components": comps}, source=source, normalize_weights=normalize_weights)
+        doc = {"data": data, "components": comps, "covariance_type": covariance_type,
+               "fixed": sorted(fixed) if isinstance(fixed, (set, frozenset)) else _plain(fixed),
+               "reg_covar": reg_covar, "count_offset": count_offset}
+        return from_dict(doc, source=source, normalize_weights=normalize_weights)
 
 
 def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
@@ -153,11 +190,8 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
     if not isinstance(data, Mapping):
         raise InputError(src, None, f"is {_kind(data)}", "a TOML document with [data] and [[components]]")
     _check_keys(data, TOP_KEYS, src, "")
-    cov_type = data.get("covariance_type", "full")
-    if cov_type not in COVARIANCE_TYPES:
-        planned = cov_type in PLANNED_COVARIANCE_TYPES
-        problem = f"{cov_type!r} is not supported yet" if planned else f"is {_kind(cov_type)}"
-        raise InputError(src, "covariance_type", problem, '"full" (the only covariance type supported now)')
+    cov_type, fixed, reg, offset = _model_options(data.get("covariance_type", "full"), data.get("fixed", ()),
+                                                  data.get("reg_covar", 0), data.get("count_offset", 0), src)
 
     table = data.get("data")
     if table is None:
@@ -171,7 +205,7 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
                        "data.variables", "variable", f"one per coordinate, d = {d}", src)
     labels = _names(table.get("labels"), n, tuple(f"x{i + 1}" for i in range(n)),
                     "data.labels", "label", f"one per point, n = {n}", src)
-    components = _components(data.get("components"), d, src)
+    components = _components(data.get("components"), d, src, data.get("covariance"))
 
     total = sum(c.weight for c in components)
     if total != 1:
@@ -181,7 +215,75 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
                              f"weights summing to exactly 1; fix them, or use --normalize-weights "
                              f"(normalize_weights=True) to divide each by {format_exact(total)}")
         components = tuple(replace(c, weight=c.weight / total) for c in components)
-    return Problem(points, labels, variables, components, source=src, covariance_type=cov_type)
+    return Problem(points, labels, variables, components, source=src, covariance_type=cov_type,
+                   fixed=fixed, reg_covar=reg, count_offset=offset)
+
+
+# --- model options ------------------------------------------------------------------------------
+
+def _model_options(cov_type, fixed, reg, offset, src: str) -> tuple[str, frozenset, Fraction, Fraction]:
+    """Validate ``covariance_type``, ``fixed``, ``reg_covar`` and ``count_offset``; return them normalised.
+
+    >>> _model_options("tied", ["covariance"], "1e-6", 0, "p.toml")
+    ('tied', frozenset({'covariance'}), Fraction(1, 1000000), Fraction(0, 1))
+    >>> _model_options("VVV", (), 0, 0, "p.toml")
+    Traceback (most recent call last):
+    ...
+    gmmexact.errors.InputError: p.toml: covariance_type: is the string 'VVV' (mclust's name for "full"); expected one of "full", "tied", "diag", "spherical"
+    """
+    expected = "one of " + ", ".join(f'"{t}"' for t in COVARIANCE_TYPES)
+    if not isinstance(cov_type, str) or cov_type not in COVARIANCE_TYPES:
+        mclust = {"VVV": "full", "EEE": "tied", "VVI": "diag", "VII": "spherical"}.get(cov_type) \
+            if isinstance(cov_type, str) else None
+        hint = f" (mclust's name for \"{mclust}\")" if mclust else ""
+        close = difflib.get_close_matches(cov_type, COVARIANCE_TYPES, n=1) if isinstance(cov_type, str) else []
+        hint += f" (did you mean {close[0]!r}?)" if close and not mclust else ""
+        raise InputError(src, "covariance_type", f"is {_kind(cov_type)}{hint}", expected)
+    wanted = f"a list of parameter names from {', '.join(FIXABLE)} (the M-step leaves those as they were)"
+    if isinstance(fixed, str) or not isinstance(fixed, (list, tuple, set, frozenset)):
+        raise InputError(src, "fixed", f"is {_kind(fixed)}", wanted)
+    names = []
+    for i, name in enumerate(sorted(fixed) if isinstance(fixed, (set, frozenset)) else fixed):
+        if name not in FIXABLE:
+            close = difflib.get_close_matches(str(name), FIXABLE, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(src, f"fixed[{i}]", f"is {_kind(name)}{hint}", wanted)
+        names.append(name)
+    out = []
+    for field, value in (("reg_covar", reg), ("count_offset", offset)):
+        q = parse_exact(value, file=src, field=field)
+        if q < 0:
+            what = ("the regularisation added to every variance" if field == "reg_covar"
+                    else "the amount added to every component's count")
+            raise InputError(src, field, f"is {format_exact(q)}, negative", f"a number ≥ 0 ({what})")
+        out.append(q)
+    return cov_type, frozenset(names), out[0], out[1]
+
+
+def _check_structure(components, cov_type: str, src: str) -> None:
+    """The starting covariances must have the structure the covariance type says."""
+    if cov_type == "full" or not components:
+        return
+    first = components[0]
+    for k, comp in enumerate(components):
+        field = f"components[{k}] ({comp.name}).covariance"
+        cov, d = comp.covariance, len(comp.covariance)
+        if cov_type == "tied" and cov != first.covariance:
+            raise InputError(src, field, f"differs from the covariance of components[0] ({first.name}), but "
+                             f"covariance_type is \"tied\"", "the same covariance for every component (or "
+                             "one top-level covariance = [[...]] instead of one per component)")
+        if cov_type in ("diag", "spherical"):
+            off = next(((i, j) for i in range(d) for j in range(d) if i != j and cov[i][j] != 0), None)
+            if off is not None:
+                i, j = off
+                raise InputError(src, field, f"has [{i}][{j}] = {format_exact(cov[i][j])}, but covariance_type "
+                                 f"is \"{cov_type}\"", "a diagonal matrix (every off-diagonal entry 0)")
+        if cov_type == "spherical":
+            i = next((i for i in range(1, d) if cov[i][i] != cov[0][0]), None)
+            if i is not None:
+                raise InputError(src, field, f"has [{i}][{i}] = {format_exact(cov[i][i])} but [0][0] = "
+                                 f"{format_exact(cov[0][0])}, and covariance_type is \"spherical\"",
+                                 "a multiple of the identity (equal diagonal entries, off-diagonal 0)")
 
 
 # --- validation helpers -------------------------------------------------------------------------
@@ -306,7 +408,8 @@ def _names(raw, count: int, default: tuple[str, ...], field: str, noun: str, why
     return tuple(raw)
 
 
-def _components(raw, d: int, src: str) -> tuple[Component, ...]:
+def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
+    """The [[components]] tables; ``shared`` is a top-level ``covariance`` that every component starts from."""
     example = "one [[components]] table per component, with mean, covariance and weight"
     if raw is None:
         raise InputError(src, "components", "is missing (no [[components]] tables)", example)
@@ -328,12 +431,19 @@ def _components(raw, d: int, src: str) -> tuple[Component, ...]:
             raise InputError(src, f"{base}.name", f"duplicate component name {name!r}{default} "
                              f"(also components[{seen[name]}])", "unique component names")
         seen[name] = k
+        if shared is not None and "covariance" in table:
+            raise InputError(src, f"{where}.covariance", "is given although the top-level covariance is too",
+                             "one of the two: a top-level covariance shared by every component, or one per component")
         for key in ("mean", "covariance", "weight"):
-            if key not in table:
+            if key not in table and not (key == "covariance" and shared is not None):
                 raise InputError(src, f"{where}.{key}", "is missing", example)
         mean = _vector(table["mean"], d, f"{where}.mean", "entries", f"d = {d}, the dimension of the points", src)
-        cov = _matrix(table["covariance"], d, f"{where}.covariance", src)
-        _check_spd(cov, f"{where}.covariance", src)
+        if shared is not None:
+            cov = _matrix(shared, d, "covariance", src)
+            _check_spd(cov, "covariance", src)
+        else:
+            cov = _matrix(table["covariance"], d, f"{where}.covariance", src)
+            _check_spd(cov, f"{where}.covariance", src)
         weight = parse_exact(table["weight"], file=src, field=f"{where}.weight")
         if weight <= 0:
             why = "; a zero-weight component gets no responsibility and its M-step is undefined" if weight == 0 else ""
