@@ -53,13 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     tmpl.add_argument("problem", help="problem file (TOML)")
     tmpl.add_argument("--iterations", type=_positive, default=1)
     tmpl.add_argument("-o", "--output", help="write here instead of standard output")
+    plot = sub.add_parser("plot", help="a picture: data, components before and after (needs the plot extra)")
+    plot.add_argument("problem", help="problem file (TOML)")
+    plot.add_argument("-o", "--output", required=True, help="picture file: .png or .svg")
+    plot.add_argument("--iterations", type=_positive, default=1,
+                      help="EM iterations (default 1); the picture shows the start and the last one")
+    plot.add_argument("--points", help="comma-separated labels to write beside their points "
+                                       "(default: all up to 30 points, 12 for d > 2; '' for none)")
+    plot.add_argument("--dpi", type=_positive, default=150, help="PNG resolution (default 150)")
+    plot.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"solve": _solve, "check": _check, "claims-template": _template}[args.command](args)
+        return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot}[args.command](args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -147,6 +156,28 @@ def _template(args) -> int:
             f.write(text)
     else:
         sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _plot(args) -> int:
+    try:
+        from . import plot  # noqa: PLC0415  (matplotlib: the plot extra)
+    except ModuleNotFoundError as e:
+        if not (e.name or "").startswith("matplotlib"):
+            raise
+        raise InputError(None, "plot", "needs matplotlib, which is not installed",
+                         "the plot extra: pip install 'gmmexact[plot]'") from None
+    from .problem import load  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    plot.output_format(args.output)  # a bad extension fails before any work
+    points = None if args.points is None else [p.strip() for p in args.points.split(",") if p.strip()]
+    run = solve(load(args.problem, normalize_weights=args.normalize_weights), iterations=args.iterations)
+    plot.save(run, args.output, points=points, dpi=args.dpi)
+    print(f"gmmexact: wrote {args.output}", file=sys.stderr)
+    if run.stopped is not None:
+        print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
+        return EXIT_UNDEFINED
     return EXIT_OK
 
 
