@@ -44,26 +44,63 @@ def _prefix(t: int) -> str:
 
 
 def singular_findings(plan: ExactPlan) -> list[Finding]:
-    """Every updated covariance is singular exactly when the data lie in a proper affine subspace."""
+    """The updated covariances that are exactly singular, with the rank and the relations behind it.
+
+    Which ones depends on the covariance type (``exact.updated_ranks``): ``full`` and ``tied`` are
+    singular when the data lie in a proper affine subspace (that the means lie in too); ``diag`` when
+    some variable is constant over the points; ``spherical`` only when every point is the same.
+    """
     deg = plan.degeneracy
     if deg is None:
         return []
     problem = plan.problem
-    rels = tuple(linalg.format_relation(a, b, problem.variables) for a, b in deg.relations)
-    where, that = {0: ("a single point", "that point"), 1: ("a line", "that line"), 2: ("a plane", "that plane")}.get(
-        deg.dimension, (f"a {deg.dimension}-dimensional affine subspace", "that subspace"))
     out = []
     for it in plan.iterations:
-        for name in problem.component_names:
+        for c, name in enumerate(problem.component_names):
+            rank = deg.ranks[c] if deg.ranks else deg.dimension
+            if rank == deg.ambient:
+                continue
             key = f"{_prefix(it.t)}cov.{name}"
-            msg = (f"{key} is singular: rank {deg.dimension} of {deg.ambient}. All {problem.n} points satisfy "
-                   f"{' and '.join(rels)} (they lie on {where}); every responsibility is strictly positive, so the "
-                   f"updated covariance spans exactly the directions the data span, whatever the responsibilities. "
-                   f"|Σ| = 0 and Σ⁻¹ does not exist: the Gaussian density with this covariance does not exist, the "
-                   f"next E-step is undefined, and the likelihood is unbounded (a component squeezed onto {that} "
-                   f"has density growing without limit).")
-            out.append(Finding("singular-covariance", key, msg, rank=deg.dimension, relations=rels, advice=ADVICE))
+            pairs = deg.component_relations[c] if deg.component_relations else deg.relations
+            rels = tuple(linalg.format_relation(a, b, problem.variables) for a, b in pairs)
+            msg = f"{key} is singular: rank {rank} of {deg.ambient}. " + _why(plan, c, rank, rels)
+            out.append(Finding("singular-covariance", key, msg, rank=rank, relations=rels, advice=ADVICE))
     return out
+
+
+def _why(plan: ExactPlan, c: int, rank: int, rels: tuple[str, ...]) -> str:
+    """Why one component's updated covariance has this rank, in the variables' names."""
+    problem, deg = plan.problem, plan.degeneracy
+    kind, n, o = problem.covariance_type, problem.n, problem.count_offset
+    where, that = {0: ("a single point", "that point"), 1: ("a line", "that line"), 2: ("a plane", "that plane")}.get(
+        rank, (f"a {rank}-dimensional affine subspace", "that subspace"))
+    tail = (f"|Σ| = 0 and Σ⁻¹ does not exist: the Gaussian density with this covariance does not exist, the "
+            f"next E-step is undefined, and the likelihood is unbounded (a component squeezed onto {that} "
+            f"has density growing without limit).")
+    if kind == "full" and not o and "mean" not in problem.fixed:
+        return (f"All {n} points satisfy {' and '.join(rels)} (they lie on {where}); every responsibility is "
+                f"strictly positive, so the updated covariance spans exactly the directions the data span, "
+                f"whatever the responsibilities. " + tail)
+    if kind == "diag":
+        names = [problem.variables[next(i for i, v in enumerate(a) if v)] for a, _ in deg.component_relations[c]]
+        which = " and ".join(names)
+        zero = (f", and with count_offset = {o} > 0 the updated mean (m_c/(m_c + {o}) times the weighted mean of "
+                f"the points) is 0 in {'it' if len(names) == 1 else 'them'} too") if o else ""
+        return (f"covariance_type = \"diag\": the updated variance of {which} is exactly 0, because all {n} points "
+                f"satisfy {' and '.join(rels)}{zero}; every responsibility is strictly positive, so this holds "
+                f"whatever the responsibilities. " + tail)
+    if kind == "spherical":
+        return (f"covariance_type = \"spherical\": σ² = tr(Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ)/(d·m_c) is exactly 0, "
+                f"because all {n} points are the same point ({' and '.join(rels)}) and the updated mean is that "
+                f"point too. " + tail)
+    pooled = ("covariance_type = \"tied\": the shared covariance pools every component's scatter "
+              "Σ_c Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ, so it spans the directions of every x_p − μ_c. " if kind == "tied" else "")
+    means = ("the fixed mean" + ("s lie" if kind == "tied" else " lies") if "mean" in problem.fixed else
+             f"with count_offset = {o} the updated mean m_c/(m_c + {o}) times a weighted mean of the points lies"
+             if o else "every updated mean, a weighted mean of the points, lies")
+    return (f"{pooled}All {n} points satisfy {' and '.join(rels)} (they lie on {where}), and {means} on "
+            f"{that} too; every responsibility is strictly positive, so this holds whatever the responsibilities. "
+            + tail)
 
 
 def stop_finding(plan: ExactPlan) -> Finding | None:
@@ -71,12 +108,17 @@ def stop_finding(plan: ExactPlan) -> Finding | None:
     if not plan.stopped:
         return None
     t = len(plan.iterations) + 1
-    relations = tuple(linalg.format_relation(a, b, plan.problem.variables) for a, b in plan.degeneracy.relations)
+    deg = plan.degeneracy
+    c = min(range(len(deg.ranks)), key=lambda k: deg.ranks[k]) if deg.ranks else 0
+    rank = deg.ranks[c] if deg.ranks else deg.dimension
+    pairs = deg.component_relations[c] if deg.component_relations else deg.relations
+    relations = tuple(linalg.format_relation(a, b, plan.problem.variables) for a, b in pairs)
     rels = " and ".join(relations)
+    kind = "" if deg.covariance_type == "full" else f" ({deg.covariance_type})"
     msg = (f"stopped before iteration {t} ({plan.requested} requested): its E-step needs |Σ_c|^(1/2) and Σ_c⁻¹ of "
-           f"the covariances from iteration {t - 1}, which are singular (rank {plan.degeneracy.dimension} of "
-           f"{plan.degeneracy.ambient}; the data satisfy {rels}).")
-    return Finding("stopped", f"{_prefix(t)}det.{plan.problem.component_names[0]}", msg, rank=plan.degeneracy.dimension, relations=relations,
+           f"the covariances{kind} from iteration {t - 1}, which are singular (rank {rank} of "
+           f"{deg.ambient}; the data satisfy {rels}).")
+    return Finding("stopped", f"{_prefix(t)}det.{plan.problem.component_names[c]}", msg, rank=rank, relations=relations,
                    advice=ADVICE)
 
 

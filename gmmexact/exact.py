@@ -58,7 +58,7 @@ class Degeneracy:
     relations: tuple[tuple[tuple[int, ...], Fraction], ...]  # a·x = b for every point
     ranks: tuple[int, ...] = ()  # rank of each component's updated covariance
     covariance_type: str = "full"
-    zero_variances: tuple[tuple[int, ...], ...] = ()  # per component: coordinates with variance 0 (diag)
+    component_relations: tuple = ()  # per component: the relations a·x = b behind its rank (diag: constants)
 
 
 @dataclass(frozen=True)
@@ -207,9 +207,10 @@ def _with_inverse(c: ExactComponent) -> ExactComponent:
     return ExactComponent(c.weight, c.mean, c.cov, linalg.det(c.cov), linalg.inverse(c.cov))
 
 
-def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
-    """Exact ranks of the updated covariances (one per component) and, per component, the coordinates
-    whose updated variance is 0, for every iteration and whatever the responsibilities.
+def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...], tuple[tuple, ...]]:
+    """Exact ranks of the updated covariances (one per component), the same in every iteration and
+    whatever the responsibilities, and per component the linear relations ``a·x = b`` behind a rank
+    below d (every point satisfies them; for ``diag`` they say which variables are constant).
 
     Every responsibility is strictly positive, so ``W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ`` has the
     column space ``V_c = span{x_p − μ_c} = L + span{x_1 − μ_c}`` (``L`` the directions of the affine
@@ -219,7 +220,7 @@ def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...
     hull only if the hull passes through the origin; any point of that kind gives the same span, so
     the exact data mean ``x̄`` (``o = 0``) or ``x̄/2`` (``o > 0``) stands in for it. A fixed mean is
     exact. Then ``full`` has rank ``dim V_c``; ``tied`` ``dim Σ_c V_c``; ``diag`` counts the
-    coordinates that some vector of ``V_c`` does not vanish in (variable j has variance 0 exactly
+    coordinates in which some vector of ``V_c`` is non-zero (variable j has variance 0 exactly
     when every point has ``x_pj = μ_cj`` and, with ``o > 0``, ``μ_cj = 0``); ``spherical`` is 0 only
     when ``V_c = {0}``. A fixed covariance, or ``reg_covar > 0``, is positive definite.
 
@@ -235,6 +236,8 @@ def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...
     if problem.reg_covar > 0 or "covariance" in problem.fixed or dim == d:
         return (d,) * K, ((),) * K
     o, kind = problem.count_offset, problem.covariance_type
+    if kind == "full" and o == 0 and "mean" not in problem.fixed:
+        return (dim,) * K, (tuple(relations),) * K  # the textbook case: the affine hull itself
     basis = linalg._nullspace([[Fraction(v) for v in a] for a, _ in relations], d) if dim else []
     center = [sum(x[i] for x in problem.points) / problem.n for i in range(d)]
     spans = []
@@ -247,20 +250,34 @@ def updated_ranks(problem: Problem, dim: int, relations) -> tuple[tuple[int, ...
         if o > 0 and kind != "full":
             vectors.append(mu)
         spans.append(vectors)
-    rank = lambda vectors: linalg.to_fmpq_mat(vectors).rank()
     if kind == "tied":
-        r = rank([v for vectors in spans for v in vectors])
-        return (r,) * K, ((),) * K
-    ranks, zeros = [], []
+        pooled = [v for vectors in spans for v in vectors]
+        return (linalg.to_fmpq_mat(pooled).rank(),) * K, (_relations(pooled, problem.points[0]),) * K
+    ranks, found = [], []
     for vectors in spans:
         if kind == "full":
-            ranks.append(rank(vectors))
-            zeros.append(())
+            ranks.append(linalg.to_fmpq_mat(vectors).rank())
+            found.append(_relations(vectors, problem.points[0]))
             continue
-        zero = tuple(j for j in range(d) if all(v[j] == 0 for v in vectors))
-        ranks.append(d - len(zero) if kind == "diag" else (0 if len(zero) == d else d))
-        zeros.append(zero if kind == "diag" else ())
-    return tuple(ranks), tuple(zeros)
+        zero = [j for j in range(d) if all(v[j] == 0 for v in vectors)]
+        if kind == "spherical" and len(zero) < d:
+            zero = []
+        ranks.append(d - len(zero))
+        found.append(tuple((tuple(int(i == j) for i in range(d)), problem.points[0][j]) for j in zero))
+    return tuple(ranks), tuple(found)
+
+
+def _relations(vectors, point) -> tuple:
+    """``a·x = a·point`` for a basis of the vectors ``a`` orthogonal to every vector of ``vectors``."""
+    d = len(point)
+    rank = linalg.to_fmpq_mat(vectors).rank()
+    if rank == d:
+        return ()
+    out = []
+    for a in (linalg._nullspace(vectors, d) if rank else [[Fraction(int(i == j)) for i in range(d)] for j in range(d)]):
+        a = linalg.primitive_integer_vector(a)
+        out.append((a, sum((ai * x for ai, x in zip(a, point)), Fraction(0))))
+    return tuple(out)
 
 
 def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, start=None):
@@ -325,10 +342,10 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
     mono = monomials(problem.points)
     n, d, K = problem.n, problem.d, problem.K
     dim, relations = linalg.gram_relations(gram(mono), mono.center)
-    ranks, zeros = updated_ranks(problem, dim, relations)
+    ranks, behind = updated_ranks(problem, dim, relations)
     degeneracy = None
     if min(ranks) < d:
-        degeneracy = Degeneracy(dim, d, tuple(relations), ranks, problem.covariance_type, zeros)
+        degeneracy = Degeneracy(dim, d, tuple(relations), ranks, problem.covariance_type, behind)
     model = MStepModel.of(problem)
     textbook = problem.covariance_type == "full" and not problem.fixed and not problem.reg_covar \
         and not problem.count_offset

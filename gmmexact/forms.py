@@ -129,27 +129,68 @@ class Forms:
         if k == "count":
             total = self._points_sum(lambda q: S("resp", q, c), key)
             return total if total is not None else sp.Sum(sp.IndexedBase("resp")[P, ci], (P, 0, n - 1))
+        fixed, o = self.problem.fixed, _rat(self.problem.count_offset)
+        if k in ("weight", "mean", "cov") and {"cov": "covariance"}.get(k, k) in fixed:
+            return self._start(key, k)  # held fixed: the M-step leaves it as it was
         if k == "weight":
-            return S("count", None, c) / n
+            if not o:
+                return S("count", None, c) / n
+            return (S("count", None, c) + o) / (n + len(comps) * o)  # m̃_c / Σ_j m̃_j, Σ_j m_j = n
         if k == "mean":
             total = self._points_sum(lambda q: S("resp", q, c) * self._point(q), key)
             if total is None:  # Σ over an index: one entry per coordinate
                 r, x = sp.IndexedBase("resp"), sp.IndexedBase("x")
                 total = sp.Matrix([sp.Sum(r[P, ci] * x[P, i], (P, 0, n - 1)) for i in range(d)])
-            return total / S("count", None, c)
+            return total / (S("count", None, c) + o)
         if k == "dev":
             return self._point(p) - S("mean", None, c)
         if k == "outer":
             return S("dev", p, c) * S("dev", p, c).T
         if k == "cov":
-            total = self._points_sum(lambda q: S("resp", q, c) * S("outer", q, c), key)
-            if total is None:
-                r, x = sp.IndexedBase("resp"), sp.IndexedBase("x")
-                m = S("mean", None, c)
-                total = sp.Matrix(d, d, lambda i, j: sp.Sum(
-                    r[P, ci] * (x[P, i] - m[i, 0]) * (x[P, j] - m[j, 0]), (P, 0, n - 1)))
-            return total / S("count", None, c)
+            return self._cov_definition(key, S, P)
         raise KeyError(key)
+
+    def _scatter(self, key: Key, comp: str, S, P):
+        """Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ of component ``comp``: over outer products, or with Σ."""
+        total = self._points_sum(lambda q: S("resp", q, comp) * S("outer", q, comp), key)
+        if total is None:
+            d, n = self.problem.d, self.problem.n
+            r, x = sp.IndexedBase("resp"), sp.IndexedBase("x")
+            m, ci = S("mean", None, comp), sp.Integer(self.problem.component_index[comp])
+            total = sp.Matrix(d, d, lambda i, j: sp.Sum(
+                r[P, ci] * (x[P, i] - m[i, 0]) * (x[P, j] - m[j, 0]), (P, 0, n - 1)))
+        return total
+
+    def _cov_definition(self, key: Key, S, P):
+        """The updated covariance of the problem's covariance type (see ``monomials.mstep_parameters``).
+
+        With o = count_offset: full ``W_c/(m_c + o)``; tied ``Σ_c (W_c + o μ_c μ_cᵀ) / (n + K·o)``;
+        diag the diagonal of ``(W_c + o μ_c μ_cᵀ)/(m_c + o)``; spherical ``tr(W_c + o μ_c μ_cᵀ)/(d (m_c + o))``
+        times the identity; ``W_c = Σ_p r_pc outer_pc``; then ``reg_covar`` on the diagonal.
+        """
+        problem, c = self.problem, key.component
+        d, kind = problem.d, problem.covariance_type
+        o, reg = _rat(problem.count_offset), _rat(problem.reg_covar)
+        denominator = S("count", None, c) + o
+        if kind == "full":
+            out = self._scatter(key, c, S, P) / denominator
+        elif kind == "tied":
+            comps = problem.component_names
+            total = self._scatter(key, comps[0], S, P)
+            for comp in comps[1:]:
+                total = total + self._scatter(key, comp, S, P)
+            if o:
+                for comp in comps:
+                    total = total + o * S("mean", None, comp) * S("mean", None, comp).T
+            out = total / (problem.n + len(comps) * o)
+        else:
+            W = self._scatter(key, c, S, P)
+            m = S("mean", None, c)
+            var = [W[i, i] + o * m[i, 0] ** 2 for i in range(d)]
+            if kind == "spherical":
+                var = [sp.Add(*var) / d] * d
+            out = sp.Matrix(d, d, lambda i, j: var[i] / denominator if i == j else 0)
+        return out + reg * sp.eye(d) if reg else out
 
     # -- exact values -----------------------------------------------------------------------
     def _exact(self, key: Key):
@@ -281,3 +322,63 @@ GENERAL = {
     "cov": r"\Sigma_c^{\text{new}} = \frac{1}{m_c} \sum_p r_{pc} (x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top",
 }
 """The general formula of each kind, in LaTeX (the first of a step's three renderings)."""
+
+_W = r"\sum_p r_{pc} (x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top"
+COVARIANCE_FORMULAS = {
+    "full": r"\Sigma_c^{\text{new}} = \frac{1}{m_c} " + _W,
+    "tied": r"\Sigma^{\text{new}} = \frac{1}{n} \sum_{c=1}^{K} " + _W + r" \quad \text{(the same for every component)}",
+    "diag": r"\Sigma_c^{\text{new}} = \operatorname{diag}\Big(\frac{1}{m_c} \sum_p r_{pc} (x_{pi} - \mu_{ci}^{\text{new}})^2\Big)_{i=1}^{d}",
+    "spherical": r"\Sigma_c^{\text{new}} = \frac{1}{d\, m_c} \sum_p r_{pc} \lVert x_p - \mu_c^{\text{new}} \rVert^2 \, I_d",
+}
+"""The textbook updated covariance of each covariance type (mclust VVV, EEE, VVI, VII)."""
+
+
+def general_formula(kind: str, problem) -> str:
+    r"""The general formula of ``kind`` for ``problem``'s model: its covariance type, fixed parameters,
+    ``count_offset`` (written o) and ``reg_covar`` (written λ). With the defaults it is ``GENERAL[kind]``.
+
+    >>> from dataclasses import replace
+    >>> from fractions import Fraction
+    >>> from gmmexact.problem import load
+    >>> seed = load("examples/seed/problem.toml")
+    >>> general_formula("cov", seed) == GENERAL["cov"]
+    True
+    >>> print(general_formula("cov", replace(seed, covariance_type="spherical", reg_covar=Fraction(1, 10**6))))
+    \Sigma_c^{\text{new}} = \frac{1}{d\, m_c} \sum_p r_{pc} \lVert x_p - \mu_c^{\text{new}} \rVert^2 \, I_d + \lambda I_d, \quad \lambda = \frac{1}{1000000}
+    >>> print(general_formula("weight", replace(seed, fixed={"weight"})))
+    \pi_c^{\text{new}} = \pi_c \quad \text{(held fixed)}
+    """
+    fixed, o, reg = problem.fixed, problem.count_offset, problem.reg_covar
+    if kind == "weight" and "weight" in fixed:
+        return r"\pi_c^{\text{new}} = \pi_c \quad \text{(held fixed)}"
+    if kind == "mean" and "mean" in fixed:
+        return r"\mu_c^{\text{new}} = \mu_c \quad \text{(held fixed)}"
+    if kind == "cov" and "covariance" in fixed:
+        return r"\Sigma_c^{\text{new}} = \Sigma_c \quad \text{(held fixed)}"
+    if kind not in ("weight", "mean", "cov"):
+        return GENERAL[kind]
+    if kind == "weight":
+        text = GENERAL[kind] if not o else r"\pi_c^{\text{new}} = \frac{m_c + o}{\sum_j (m_j + o)} = \frac{m_c + o}{n + K o}"
+    elif kind == "mean":
+        text = GENERAL[kind] if not o else r"\mu_c^{\text{new}} = \frac{1}{m_c + o} \sum_p r_{pc} x_p"
+    else:
+        text = COVARIANCE_FORMULAS[problem.covariance_type]
+        if o:
+            text = {"full": r"\Sigma_c^{\text{new}} = \frac{1}{m_c + o} W_c",
+                    "tied": r"\Sigma^{\text{new}} = \frac{\sum_c (W_c + o\, \mu_c \mu_c^\top)}{n + K o}",
+                    "diag": r"\Sigma_c^{\text{new}} = \operatorname{diag}\Big(\frac{W_c + o\, \mu_c \mu_c^\top}{m_c + o}\Big)",
+                    "spherical": r"\Sigma_c^{\text{new}} = \frac{\operatorname{tr}(W_c + o\, \mu_c \mu_c^\top)}{d\,(m_c + o)} I_d",
+                    }[problem.covariance_type] + r", \quad W_c = " + _W
+        if reg:
+            text += r" + \lambda I_d"
+    notes = []
+    if o:
+        notes.append(rf"o = {_fraction_tex(o)}")
+    if kind == "cov" and reg:
+        notes.append(rf"\lambda = {_fraction_tex(reg)}")
+    return text + "".join(r", \quad " + n for n in notes)
+
+
+def _fraction_tex(q) -> str:
+    r"""An exact rational in LaTeX: ``3``, ``\frac{1}{1000000}``."""
+    return str(q.numerator) if q.denominator == 1 else rf"\frac{{{q.numerator}}}{{{q.denominator}}}"

@@ -2,7 +2,9 @@
 
 A key names one quantity of one iteration, e.g. ``density.A.women``, ``iter2.mean.men`` or an
 entry ``cov.women[0][1]``. Iteration 1 carries no prefix. Every later feature (JSON output,
-claims files) speaks this vocabulary, so it changes only by addition.
+claims files, cross-checks) speaks this vocabulary, so it changes only by addition. The keys are the
+same for every covariance type: ``cov.c`` is a d×d matrix for each component even when it is tied
+(equal for all c) or diagonal, so that one vocabulary fits every model.
 """
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from dataclasses import dataclass
 #   index: "" (whole iteration), "c" (component), "p" (point), "pc" (point and component)
 #   shape: "scalar", "vector" (d), "matrix" (d x d)
 KINDS: dict[str, tuple[str, str, str]] = {
-    "det": ("c", "scalar", "|Σ_c|, determinant of the covariance"),
-    "inv": ("c", "matrix", "Σ_c⁻¹, inverse covariance (precision)"),
+    "det": ("c", "scalar", "|Σ_c|, determinant of the covariance (tied: the same for every c; diag/spherical: "
+                           "the product of the variances)"),
+    "inv": ("c", "matrix", "Σ_c⁻¹, inverse covariance (precision; d×d for every covariance type, diagonal for "
+                           "diag/spherical)"),
     "norm": ("c", "scalar", "(2π)^{d/2}|Σ_c|^{1/2}, normalising constant"),
     "quad": ("pc", "scalar", "(x_p−μ_c)ᵀΣ_c⁻¹(x_p−μ_c), quadratic form"),
     "exp": ("pc", "scalar", "exp(−quad/2)"),
@@ -23,12 +27,17 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "evidence": ("p", "scalar", "Σ_c π_c·N(x_p | μ_c, Σ_c)"),
     "resp": ("pc", "scalar", "responsibility r_pc = joint / evidence"),
     "loglik": ("", "scalar", "Σ_p log evidence_p, of the parameters the iteration starts from"),
-    "count": ("c", "scalar", "m_c = Σ_p r_pc"),
-    "weight": ("c", "scalar", "new mixing weight π_c = m_c / n"),
-    "mean": ("c", "vector", "new mean μ_c = Σ_p r_pc x_p / m_c"),
+    "count": ("c", "scalar", "m_c = Σ_p r_pc (without any count_offset)"),
+    "weight": ("c", "scalar", "new mixing weight π_c = m_c / n (with count_offset o: (m_c + o) / (n + K·o); "
+                              "the starting π_c when fixed)"),
+    "mean": ("c", "vector", "new mean μ_c = Σ_p r_pc x_p / m_c (with count_offset o: / (m_c + o); "
+                            "the starting μ_c when fixed)"),
     "dev": ("pc", "vector", "x_p − new μ_c"),
     "outer": ("pc", "matrix", "(x_p − μ_c)(x_p − μ_c)ᵀ with the new μ_c"),
-    "cov": ("c", "matrix", "new covariance Σ_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / m_c"),
+    "cov": ("c", "matrix", "new covariance, d×d for every covariance type: full Σ_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / m_c; "
+                           "tied the same matrix for every c, Σ_c Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / n; diag the "
+                           "diagonal of full; spherical tr(full)/d times I; plus reg_covar·I (see forms.general_formula "
+                           "for count_offset; the starting Σ_c when fixed)"),
 }
 
 E_STEP_KINDS = ("det", "inv", "norm", "quad", "exp", "density", "joint", "evidence", "resp", "loglik")
