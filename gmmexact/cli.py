@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 2 bad input (file, field, what is wrong, what would be right);
 3 fewer iterations than requested because a step is undefined (singular covariance); 1 a check found
-a wrong claim (or a carried one, with ``--strict``), or an internal error.
+a wrong claim (or a carried one, with ``--strict``), or an internal error (or pdflatex failed on a
+document); 4 ``latex --pdf`` found no LaTeX engine on PATH.
 """
 from __future__ import annotations
 
@@ -62,13 +63,30 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(default: all up to 30 points, 12 for d > 2; '' for none)")
     plot.add_argument("--dpi", type=_positive, default=150, help="PNG resolution (default 150)")
     plot.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    latex = sub.add_parser("latex", help="the worked solution as a LaTeX document (or one step's align block)")
+    latex.add_argument("problem", help="problem file (TOML)")
+    latex.add_argument("-o", "--output", help="write here (.tex; with --pdf a .pdf name is the PDF) instead of "
+                                              "standard output")
+    latex.add_argument("--claims", help="claims file: mark each written number correct / carried / wrong")
+    latex.add_argument("--fragment", action="store_true", help="only the step named by --step, as an align* block")
+    latex.add_argument("--step", help="quantity key of the fragment, e.g. density.A.women (implies --fragment)")
+    latex.add_argument("--points", help="comma-separated point labels to work through (default: all)")
+    latex.add_argument("--components", help="comma-separated component names to work through (default: all)")
+    latex.add_argument("--compact", action="store_true",
+                       help="one representative point per step in full, the others in tables (for many points)")
+    latex.add_argument("--digits", type=_positive, default=6, help="certified significant digits (default 6)")
+    latex.add_argument("--iterations", type=_positive, default=1, help="EM iterations (default 1)")
+    latex.add_argument("--pdf", action="store_true", help="compile with pdflatex from PATH (exit 4 when there is none)")
+    latex.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
+    latex.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot}[args.command](args)
+        return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot,
+                "latex": _latex}[args.command](args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -177,6 +195,65 @@ def _plot(args) -> int:
     print(f"gmmexact: wrote {args.output}", file=sys.stderr)
     if run.stopped is not None:
         print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
+        return EXIT_UNDEFINED
+    return EXIT_OK
+
+
+def _names(text: str | None, option: str) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    if not names:
+        raise InputError(None, option, f"{text!r} names nothing", f"comma-separated names, e.g. {option} A,B")
+    return names
+
+
+def _latex(args) -> int:
+    from .check import Checker  # noqa: PLC0415
+    from .claims import claims_from_dict, read_claims_data  # noqa: PLC0415
+    from .latex import LatexEngineError, LatexOptions, compile_pdf, latex_document, latex_fragment  # noqa: PLC0415
+    from .problem import load  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    if args.fragment and not args.step:
+        raise InputError(None, "--fragment", "needs the step to show", "--step KEY, e.g. --step density.A.women")
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    options = LatexOptions(digits=args.digits, points=_names(args.points, "--points"),
+                           components=_names(args.components, "--components"), compact=args.compact,
+                           iterations=args.iterations, source=args.problem, claims_source=args.claims)
+    shown = len(options.points) if options.points else problem.n
+    if not args.step and not args.compact and shown * problem.K * args.iterations > 200:
+        print(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
+              f"point in full and the others in tables", file=sys.stderr)
+    # one iteration more than shown: the log-likelihood after the last one
+    run = solve(problem, iterations=args.iterations + 1, backend=args.backend)
+    checks = None
+    if args.claims:
+        claims = claims_from_dict(read_claims_data(args.claims), run.plan, args.claims)
+        checks = Checker(run).check(claims)
+    tex = latex_fragment(run, args.step, options, checks) if args.step else latex_document(run, options, checks)
+    out = args.output
+    if args.pdf:
+        pdf = out if out and out.lower().endswith(".pdf") else (
+            os.path.splitext(out)[0] + ".pdf" if out else os.path.splitext(os.path.basename(args.problem))[0] + ".pdf")
+        if out and not out.lower().endswith(".pdf"):
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(tex)
+        try:
+            compile_pdf(tex, pdf)
+        except LatexEngineError as e:
+            print(f"gmmexact: {e}", file=sys.stderr)
+            return 4 if e.missing else EXIT_ERROR
+        print(f"gmmexact: wrote {pdf}", file=sys.stderr)
+    elif out:
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(tex)
+    else:
+        sys.stdout.write(tex)
+    if run.iterations < args.iterations:
+        print(f"gmmexact: computed {run.iterations} of {args.iterations} iterations: iteration {run.iterations + 1} "
+              f"needs the inverse of singular covariances (the data satisfy "
+              f"{' and '.join(run.stopped.relations)})", file=sys.stderr)
         return EXIT_UNDEFINED
     return EXIT_OK
 

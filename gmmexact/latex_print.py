@@ -1,0 +1,446 @@
+"""Textbook LaTeX for SymPy forms: names from the problem, exponentials in the numerator, bmatrix.
+
+SymPy's printer writes ``exp(-2/5)/(20*pi)`` as ``\\frac{1}{20 \\pi e^{\\frac{2}{5}}}``; a worked
+solution writes ``\\frac{e^{-2/5}}{20 \\pi}``. :class:`TextbookPrinter` keeps exponentials where they
+stand, writes rational exponents inline, prints the symbols that name quantities (``density.A.women``)
+in the problem's own names (``\\mathcal{N}(x_{\\text{A}} \\mid \\mu_{\\text{women}},
+\\Sigma_{\\text{women}})``) and matrices as ``bmatrix``. Every user-supplied name goes through
+:func:`escape_text`. This module only prints: it never evaluates anything.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from .keys import Key
+from .problem import Problem
+
+__all__ = ["Notation", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction"]
+
+_SPECIAL = {
+    "\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''",
+}
+_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
+                  r"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+                  r"upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega".split()))
+_MATH = {"≥": r"\geq", "≤": r"\leq", "≈": r"\approx", "≠": r"\neq", "√": r"\surd", "∞": r"\infty",
+         "·": r"\cdot", "⋅": r"\cdot", "−": "-", "×": r"\times", "±": r"\pm", "→": r"\to", "∈": r"\in",
+         "ᵀ": r"^{\top}", "∑": r"\sum", "∏": r"\prod", "∂": r"\partial", "°": r"^{\circ}"}
+_MATH.update({ch: f"^{{{d}}}" for ch, d in zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")})
+_MATH.update({ch: f"_{{{d}}}" for ch, d in zip("₀₁₂₃₄₅₆₇₈₉₋₊", "0123456789-+")})
+# Latin-1 letters pdflatex's default utf8 input reads in the OT1 encoding (accented letters)
+_LATIN1_OK = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
+
+
+def escape_text(text: str) -> str:
+    r"""``text`` as LaTeX text-mode material: every special character escaped.
+
+    Greek letters become math symbols and characters pdflatex cannot set in its default fonts
+    are written as their code point, so any name compiles.
+
+    >>> escape_text("a_b & 50% #1 $x \\ {y} ~^")
+    'a\\_b \\& 50\\% \\#1 \\$x \\textbackslash{} \\{y\\} \\textasciitilde{}\\textasciicircum{}'
+    >>> escape_text("μ₁ ≈ 7·10⁻²⁸ ✓")
+    '\\ensuremath{\\mu}\\ensuremath{_{1}} \\ensuremath{\\approx} 7\\ensuremath{\\cdot}10\\ensuremath{^{-}}\\ensuremath{^{2}}\\ensuremath{^{8}} [U+2713]'
+    """
+    out = []
+    for ch in text:
+        if ch in _SPECIAL:
+            out.append(_SPECIAL[ch])
+        elif ch in _GREEK:
+            out.append(rf"\ensuremath{{\{_GREEK[ch]}}}")
+        elif ord(ch) < 128:
+            out.append(ch if ch.isprintable() else " ")
+        elif ch in "–—":
+            out.append("--" if ch == "–" else "---")
+        elif ch in _MATH:
+            out.append(rf"\ensuremath{{{_MATH[ch]}}}")
+        elif _LATIN1_OK.match(ch):
+            out.append(ch)
+        else:
+            out.append(f"[U+{ord(ch):04X}]")
+    return "".join(out)
+
+
+def _subscript_name(name: str) -> str:
+    """A component name or point label as a subscript: digits plain, anything else upright text."""
+    return name if re.fullmatch(r"[0-9]+", name) else rf"\text{{{escape_text(name)}}}"
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How one problem's names read in LaTeX.
+
+    ``multi`` (more than one iteration shown): parameters carry ``(t)`` superscripts and every
+    per-iteration quantity its iteration; otherwise the updated parameters are marked "new".
+
+    >>> from gmmexact.problem import load
+    >>> n = Notation.of(load("examples/seed/problem.toml"))
+    >>> print(n.name(Key.parse("density.A.women")))
+    \\mathcal{N}(x_{\\text{A}} \\mid \\mu_{\\text{women}}, \\Sigma_{\\text{women}})
+    >>> print(n.name(Key.parse("cov.men")))
+    \\Sigma_{\\text{men}}^{\\text{new}}
+    """
+
+    labels: tuple[str, ...]
+    components: tuple[str, ...]
+    variables: tuple[str, ...]
+    multi: bool = False
+
+    @classmethod
+    def of(cls, problem: Problem, multi: bool = False) -> "Notation":
+        return cls(tuple(problem.labels), tuple(problem.component_names), tuple(problem.variables), multi)
+
+    # -- pieces ----------------------------------------------------------------------------
+    def comp(self, c: str) -> str:
+        return _subscript_name(c)
+
+    def label(self, p: str) -> str:
+        return _subscript_name(p)
+
+    def point(self, p: str) -> str:
+        """``x_{\\text{A}}``; default labels ``x3`` read ``x_{3}``."""
+        m = re.fullmatch(r"x([0-9]+)", p)
+        return f"x_{{{m[1]}}}" if m else rf"x_{{{self.label(p)}}}"
+
+    def variable(self, i: int) -> str:
+        return escape_text(self.variables[i])
+
+    def params(self, s: int) -> str:
+        """Superscript of the parameters after ``s`` iterations ('' for the initial ones)."""
+        if self.multi:
+            return f"^{{({s})}}"
+        return "" if s == 0 else (r"^{\text{new}}" if s == 1 else f"^{{({s})}}")
+
+    def it(self, t: int) -> str:
+        """Superscript of a quantity computed in iteration ``t``."""
+        return f"^{{({t})}}" if self.multi else ""
+
+    def _sub(self, *names: str) -> str:
+        return "_{" + ",".join(names) + "}"
+
+    # -- quantities ------------------------------------------------------------------------
+    def name(self, key: Key) -> str:
+        """The LaTeX name of a quantity (of an entry, with its subscript appended)."""
+        t, k = key.iteration, key.kind
+        c = self.comp(key.component) if key.component is not None else None
+        x = self.point(key.point) if key.point is not None else None
+        start = self.params(t - 1)
+        new = self.params(t)
+        it = self.it(t)
+        if k == "det":
+            out = rf"\lvert \Sigma_{{{c}}}{start} \rvert"
+        elif k == "inv":
+            out = rf"\Sigma_{{{c}}}^{{-1}}" if not start else rf"\left(\Sigma_{{{c}}}{start}\right)^{{-1}}"
+        elif k == "norm":
+            out = rf"Z_{{{c}}}{it}"
+        elif k == "quad":
+            out = rf"q{self._sub(self.label(key.point), c)}{it}"
+        elif k == "exp":
+            out = rf"e^{{-q{self._sub(self.label(key.point), c)}{it}/2}}"
+        elif k == "density":
+            out = rf"\mathcal{{N}}({x} \mid \mu_{{{c}}}{start}, \Sigma_{{{c}}}{start})"
+        elif k == "joint":
+            out = rf"\pi_{{{c}}}{start} \, \mathcal{{N}}({x} \mid \mu_{{{c}}}{start}, \Sigma_{{{c}}}{start})"
+        elif k == "evidence":
+            out = rf"p{it}({x})"
+        elif k == "resp":
+            out = rf"r{self._sub(self.label(key.point), c)}{it}"
+        elif k == "loglik":
+            out = rf"\ell(\theta{start})"
+        elif k == "count":
+            out = rf"m_{{{c}}}{it}"
+        elif k == "weight":
+            out = rf"\pi_{{{c}}}{new}"
+        elif k == "mean":
+            out = rf"\mu_{{{c}}}{new}"
+        elif k == "dev":
+            out = rf"({x} - \mu_{{{c}}}{new})"
+        elif k == "outer":
+            out = rf"({x} - \mu_{{{c}}}{new})({x} - \mu_{{{c}}}{new})^{{\top}}"
+        elif k == "cov":
+            out = rf"\Sigma_{{{c}}}{new}"
+        else:  # pragma: no cover - keys.KINDS is closed
+            raise KeyError(k)
+        if key.entry:
+            out = rf"\left[{out}\right]_{{{','.join(str(i + 1) for i in key.entry)}}}"
+        return out
+
+
+def _key(name: str) -> Key | None:
+    try:
+        return Key.parse(name)
+    except ValueError:
+        return None
+
+
+class TextbookPrinter(LatexPrinter):
+    r"""SymPy's LaTeX printer arranged to read like a textbook.
+
+    >>> from gmmexact.problem import load
+    >>> P = TextbookPrinter(Notation.of(load("examples/seed/problem.toml")))
+    >>> P.doprint(sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi))
+    '\\frac{e^{-2/5}}{20 \\pi}'
+    >>> P.doprint(sp.exp(-sp.Symbol("quad.A.women") / 2))
+    'e^{-q_{\\text{A},\\text{women}}/2}'
+    >>> P.doprint(sp.Matrix([[1, 0], [0, sp.Rational(1, 10)]]))
+    '\\begin{bmatrix}1 & 0\\\\0 & \\frac{1}{10}\\end{bmatrix}'
+    """
+
+    def __init__(self, notation: Notation, values: dict[str, str] | None = None, **settings):
+        super().__init__({"mat_str": "bmatrix", "mat_delim": "", "order": "none", **settings})
+        self.notation = notation
+        self.values = values or {}  # symbol name -> LaTeX to print in its place (certified decimals)
+
+    # -- names -----------------------------------------------------------------------------
+    def _print_Symbol(self, expr, style="plain"):
+        if expr.name in self.values:
+            return self.values[expr.name]
+        key = _key(expr.name)
+        if key is not None:
+            return self.notation.name(key)
+        if expr.name == "p" and expr.is_integer:
+            return "p"
+        return super()._print_Symbol(expr, style)
+
+    def _print_MatrixSymbol(self, expr):
+        if expr.name in self.values:
+            return self.values[expr.name]
+        key = _key(expr.name)
+        return self.notation.name(key) if key is not None else super()._print_MatrixSymbol(expr)
+
+    def _print_Indexed(self, expr):
+        base, idx = str(expr.base.label), expr.indices
+        if base == "resp" and len(idx) == 2:
+            return rf"r_{{{self._print(idx[0])},{self._component(idx[1])}}}"
+        if base == "x" and len(idx) == 2:
+            i = idx[1]
+            var = self.notation.variable(int(i)) if i.is_Integer else self._print(i)
+            return rf"x_{{{self._print(idx[0])},\text{{{var}}}}}" if i.is_Integer else rf"x_{{{self._print(idx[0])},{var}}}"
+        if base == "evidence" and len(idx) == 1:
+            return rf"p(x_{{{self._print(idx[0])}}})"
+        key = _key(base)
+        if key is not None:
+            return rf"\left[{self.notation.name(key)}\right]_{{{','.join(self._print(i + 1) for i in idx)}}}"
+        return super()._print_Indexed(expr)
+
+    def _component(self, i) -> str:
+        return self.notation.comp(self.notation.components[int(i)]) if i.is_Integer else self._print(i)
+
+    def _print_Sum(self, expr):
+        # Σ-notation definitions count points from 0 internally; a worked solution counts from 1
+        if len(expr.limits) == 1:
+            var, lo, hi = expr.limits[0]
+            tex = rf"\sum_{{{self._print(var)}={self._print(lo + 1)}}}^{{{self._print(hi + 1)}}} "
+            body = expr.function
+            return tex + (rf"\left({self._print(body)}\right)" if isinstance(body, sp.Add) else self._print(body))
+        return super()._print_Sum(expr)
+
+    def _print_MatrixElement(self, expr):
+        parent, i, j = expr.parent, expr.i, expr.j
+        key = _key(parent.name) if isinstance(parent, sp.MatrixSymbol) else None
+        if key is not None and key.shape == "vector" and j == 0 and i.is_Integer:
+            return rf"\left[{self.notation.name(key)}\right]_{{\text{{{self.notation.variable(int(i))}}}}}"
+        if key is not None and i.is_Integer and j.is_Integer:
+            return rf"\left[{self.notation.name(key)}\right]_{{{int(i) + 1},{int(j) + 1}}}"
+        return super()._print_MatrixElement(expr)
+
+    def _print_Add(self, expr, order=None):
+        # a positive term first (x_p − μ, not −μ + x_p); otherwise the order the form was built in
+        terms = list(expr.args)
+        negative = [t.could_extract_minus_sign() for t in terms]
+        if negative[0] and not all(negative):
+            k = negative.index(False)
+            terms.insert(0, terms.pop(k))
+        out = ""
+        for i, t in enumerate(terms):
+            if t.could_extract_minus_sign():
+                body = self._print(-t)
+                out += ("-" if i == 0 else " - ") + self.parenthesize_add(-t, body)
+            else:
+                out += ("" if i == 0 else " + ") + self._print(t)
+        return out
+
+    def parenthesize_add(self, term, body: str) -> str:
+        return rf"\left({body}\right)" if isinstance(term, sp.Add) else body
+
+    # -- matrices --------------------------------------------------------------------------
+    def _print_Transpose(self, expr):
+        mat = expr.arg
+        s = self._print(mat)
+        if isinstance(mat, sp.MatrixSymbol) and "^" in s and not s.endswith(")"):
+            return rf"{{{s}}}^{{\top}}"  # a name with a superscript of its own
+        if isinstance(mat, sp.MatrixSymbol) or isinstance(mat, sp.MatrixBase) or (s.startswith("(") and s.endswith(")")):
+            return rf"{s}^{{\top}}"
+        return rf"\left({s}\right)^{{\top}}"
+
+    def _print_Inverse(self, expr):
+        s = self._print(expr.arg)
+        if isinstance(expr.arg, sp.MatrixSymbol) and "^" not in s:
+            return rf"{s}^{{-1}}"
+        return rf"\left({s}\right)^{{-1}}"
+
+    def _print_MatAdd(self, expr):
+        # explicit matrices first, as a worked solution writes x_p − μ_c
+        terms = sorted(expr.args, key=lambda t: not isinstance(t, sp.MatrixBase))
+        out = []
+        for t in terms:
+            negative = isinstance(t, sp.MatMul) and t.args[0] == -1
+            body = self._print(sp.MatMul(*t.args[1:]) if negative else t)
+            out.append(("- " if negative else "+ ") + body)
+        text = " ".join(out)
+        return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+    def _print_MatMul(self, expr):
+        parts = []
+        for a in expr.args:
+            if isinstance(a, sp.MatAdd):
+                parts.append(rf"\left({self._print(a)}\right)")
+            elif isinstance(a, sp.Pow) and a.exp == -1 and not isinstance(a.base, sp.MatrixExpr):
+                parts.append(rf"\frac{{1}}{{{self._print(a.base)}}}")
+            else:
+                parts.append(self.parenthesize(a, PRECEDENCE["Mul"]))
+        return " ".join(parts)
+
+    # -- exponentials and products ---------------------------------------------------------
+    def _inline_exponent(self, arg) -> str | None:
+        """A short exponent written on one line (``-2/5``, ``-q/2``), or None."""
+        if arg.is_Rational:
+            return str(arg.p) if arg.q == 1 else f"{arg.p}/{arg.q}"
+        if isinstance(arg, sp.Mul):
+            rationals = [a for a in arg.args if a.is_Rational]
+            rest = [a for a in arg.args if not a.is_Rational]
+            if len(rationals) == 1 and len(rest) == 1 and rest[0].is_Symbol:
+                c = rationals[0]
+                sign = "-" if c < 0 else ""
+                num = "" if abs(c.p) == 1 else f"{abs(c.p)} "
+                den = "" if c.q == 1 else f"/{c.q}"
+                return f"{sign}{num}{self._print(rest[0])}{den}"
+        if arg.is_Symbol:
+            return self._print(arg)
+        return None
+
+    def _print_exp(self, expr, exp=None):
+        inline = self._inline_exponent(expr.args[0])
+        tex = f"e^{{{inline}}}" if inline is not None else rf"\exp\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
+
+    def _print_Mul(self, expr):
+        args = _flat_factors(expr)
+        rationals = [a for a in args if a.is_Rational]
+        if len(rationals) > 1 or any(isinstance(a, sp.MatrixBase) for a in args):
+            # an unevaluated product of numbers (a substituted form): keep every factor visible
+            return self._product(args)
+        c = rationals[0] if rationals else sp.Integer(1)
+        num, den = [], []
+        for a in args:
+            if a.is_Rational:
+                continue
+            if isinstance(a, sp.Pow) and a.exp.is_Rational and a.exp < 0:
+                den.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp, evaluate=False))
+            else:
+                num.append(a)
+        sign = "- " if c < 0 else ""
+        c = abs(c)
+        if not den:
+            if c.q == 1:
+                return sign + self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num)
+            # (1/2) π N: the coefficient in front, as a weight is written
+            rest = self._product(num)
+            return sign + rf"\frac{{{c.p}}}{{{c.q}}}" + (r" \cdot " if rest.startswith(r"\frac") else " ") + rest
+        top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
+        bottom = self._product(([sp.Integer(c.q)] if c.q != 1 else []) + den, alone=True)
+        return sign + rf"\frac{{{top}}}{{{bottom}}}"
+
+    def _factor(self, f, first: bool) -> str:
+        if f.is_Rational:
+            s = self._print(f)
+            return s if first or f >= 0 else rf"\left({s}\right)"
+        s = self._print(f)
+        if s.startswith(r"\frac") and not isinstance(f, sp.Add):
+            return s  # a fraction needs no parentheses
+        return self.parenthesize(f, PRECEDENCE["Mul"])
+
+    def _product(self, factors, alone: bool = False) -> str:
+        """Factors side by side; a number after another factor gets a ``\\cdot``. ``alone``: the
+        product is a whole numerator or denominator, so a single factor needs no parentheses."""
+        if not factors:
+            return "1"
+        if alone and len(factors) == 1:
+            return self._print(factors[0])
+        out = ""
+        for i, f in enumerate(factors):
+            s = self._factor(f, i == 0)
+            if out:
+                number = s[:1].isdigit() or s.startswith(("-", r"\frac")) or (f.is_Rational and s.startswith(r"\left("))
+                out += r" \cdot " if number else " "
+            out += s
+        return out
+
+    def _print_Pow(self, expr):
+        if expr.exp.is_Rational and expr.exp < 0 and not isinstance(expr.base, sp.MatrixExpr):
+            base = expr.base if expr.exp == -1 else sp.Pow(expr.base, -expr.exp, evaluate=False)
+            return rf"\frac{{1}}{{{self._print(base)}}}"
+        return super()._print_Pow(expr)
+
+    def _print_log(self, expr, exp=None):
+        tex = rf"\log\left({self._print(expr.args[0])}\right)"
+        return tex if exp is None else rf"\log^{{{exp}}}\left({self._print(expr.args[0])}\right)"
+
+
+def _flat_factors(expr) -> list:
+    """The factors of a (possibly nested, unevaluated) product."""
+    out = []
+    for a in expr.args:
+        out += _flat_factors(a) if isinstance(a, sp.Mul) and not any(x.is_Rational for x in a.args[1:]) and \
+            not _has_denominator(a) else [a]
+    return out
+
+
+def _has_denominator(expr) -> bool:
+    return any(isinstance(a, sp.Pow) and a.exp.is_Rational and a.exp < 0 for a in expr.args) or \
+        any(a.is_Rational and a.q != 1 for a in expr.args)
+
+
+def latex_fraction(q: Fraction) -> str:
+    """An exact rational in LaTeX: ``3``, ``-\\frac{1}{3}``.
+
+    >>> latex_fraction(Fraction(-1, 3)), latex_fraction(Fraction(6))
+    ('-\\\\frac{1}{3}', '6')
+    """
+    if q.denominator == 1:
+        return str(q.numerator)
+    sign = "-" if q < 0 else ""
+    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+
+
+def latex_number(mantissa: int, exponent: int) -> str:
+    """``mantissa × 10^exponent`` (every digit of ``mantissa`` significant) in LaTeX, scientific outside
+    ``[10⁻⁴, 10⁶)`` or where positional notation would show zeros that are not significant.
+
+    >>> latex_number(106685, -7), latex_number(107229, -32), latex_number(100000, -3)
+    ('0.0106685', '1.07229 \\\\times 10^{-27}', '100.000')
+    >>> latex_number(0, 0), latex_number(-25, 0)
+    ('0', '-25')
+    """
+    if mantissa == 0:
+        return "0"
+    sign = "-" if mantissa < 0 else ""
+    s = str(abs(mantissa))
+    lead = exponent + len(s) - 1
+    if -4 <= lead < 6 and exponent <= 0:
+        point = len(s) + exponent
+        if point > 0:
+            body = s[:point] + ("." + s[point:] if s[point:] else "")
+        else:
+            body = "0." + "0" * -point + s
+        return sign + body
+    body = s[0] + ("." + s[1:] if len(s) > 1 else "")
+    return rf"{sign}{body} \times 10^{{{lead}}}"
