@@ -9,7 +9,9 @@ the picture. :func:`figure` draws with the Agg canvas (no display, no pyplot sta
 :func:`save` writes PNG or SVG by the file's extension.
 
 A singular covariance is drawn as the segment of its line that the data cover, with the relation
-(``height − weight = 105``) written along it; components on one line get parallel lanes. d = 1:
+(``height − weight = 105``) written along it; components on one line get parallel lanes. Which
+covariances are singular, and which directions they keep in each panel, is decided exactly (the
+ranks of the exact layer, :func:`support`), never from the rounded entries. d = 1:
 weighted densities π_c·N(x | μ_c, σ_c²) and their sum as curves over a rug of points. d > 2: a corner
 of pairwise panels with 1-D marginals on the diagonal; each panel's ranks and relations are those of
 the data projected onto its variables, exact, from the Gram matrix of the centred data.
@@ -76,7 +78,7 @@ class State:
     weight_text: tuple[str, ...]  # certified, WEIGHT_DIGITS significant digits
     means: tuple[tuple[float, ...], ...]
     covs: tuple[tuple[tuple[float, ...], ...], ...]
-    singular: bool  # exact: every covariance of this state is singular (the data span a proper subspace)
+    singular: tuple[bool, ...]  # exact, per component
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class PlotData:
     states: tuple[State, ...]  # start, then after each computed iteration
     resp: tuple[tuple[float, ...], ...]  # n × K, of the last computed iteration's E-step
     hulls: dict  # axes tuple -> Hull, for every panel
+    ranks: tuple[int, ...]  # exact rank of each component's updated covariance
+    collapsed: dict  # (component, axes) -> Collapse, for the singular components in every panel
     requested: int
     stop: str | None  # why fewer iterations were computed than requested
 
@@ -101,6 +105,15 @@ class PlotData:
     @property
     def last(self) -> int:
         return self.states[-1].t
+
+
+@dataclass(frozen=True)
+class Collapse:
+    """A singular covariance seen in one panel: the rank of its projection and, for rank 1, the
+    direction of its line (coprime integers over the panel's variables)."""
+
+    rank: int
+    direction: tuple[int, ...] | None
 
 
 def _float(value) -> float:
@@ -137,6 +150,40 @@ def hull(run: Run, axes: Sequence[int], gram_matrix: list[list[int]] | None = No
     return Hull(axes, dim, tuple(relations), tuple(linalg.format_relation(a, b, names) for a, b in relations))
 
 
+def support(run: Run, c: int) -> list[tuple[Fraction, ...]]:
+    """Exact vectors spanning the column space of component ``c``'s updated covariance.
+
+    A singular updated covariance spans the directions orthogonal to the relations ``a·x = b`` the
+    exact layer gives for its rank (``Degeneracy.component_relations``; for the textbook M-step those
+    of the data's affine hull): a basis of their null space. Full rank: every direction.
+
+    >>> import gmmexact
+    >>> support(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")), 0)
+    [(Fraction(1, 1), Fraction(1, 1))]
+    """
+    deg, d = run.plan.degeneracy, run.problem.d
+    if _ranks(run)[c] == d:
+        return [tuple(Fraction(int(i == j)) for j in range(d)) for i in range(d)]
+    per_component = getattr(deg, "component_relations", ())
+    relations = per_component[c] if per_component else deg.relations
+    return [tuple(v) for v in linalg._nullspace([[Fraction(x) for x in a] for a, _ in relations], d)]
+
+
+def _ranks(run: Run) -> tuple[int, ...]:
+    deg, d, K = run.plan.degeneracy, run.problem.d, run.problem.K
+    if deg is None:
+        return (d,) * K
+    return tuple(deg.ranks) if deg.ranks else (deg.dimension,) * K
+
+
+def _collapse(vectors, axes) -> Collapse:
+    """The exact rank of ``vectors`` projected onto ``axes``, and the line's direction for rank 1."""
+    projected = [[v[a] for a in axes] for v in vectors if any(v[a] for a in axes)]
+    rank = linalg.to_fmpq_mat(projected).rank() if projected else 0
+    direction = linalg.primitive_integer_vector(projected[0]) if rank == 1 else None
+    return Collapse(rank, direction)
+
+
 def _panels(d: int) -> list[tuple[int, ...]]:
     if d == 1:
         return [(0,)]
@@ -151,7 +198,9 @@ def plot_data(run: Run) -> PlotData:
     >>> import gmmexact
     >>> data = plot_data(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")))
     >>> [s.t for s in data.states], data.states[1].singular, data.states[1].weight_text
-    ([0, 1], True, ('0.500', '0.500'))
+    ([0, 1], (True, True), ('0.500', '0.500'))
+    >>> data.collapsed[0, (0, 1)]
+    Collapse(rank=1, direction=(1, 1))
     >>> data.hulls[(0, 1)].text, [round(r, 2) for r in data.resp[0]]
     (('height − weight = 105',), [1.0, 0.0])
     """
@@ -160,9 +209,11 @@ def plot_data(run: Run) -> PlotData:
         0, tuple(float(c.weight) for c in problem.components),
         tuple(str(round_fraction(c.weight, WEIGHT_DIGITS)) for c in problem.components),
         tuple(tuple(float(v) for v in c.mean) for c in problem.components),
-        tuple(tuple(tuple(float(v) for v in row) for row in c.covariance) for c in problem.components), False)
+        tuple(tuple(tuple(float(v) for v in row) for row in c.covariance) for c in problem.components),
+        (False,) * problem.K)
     states = [start]
-    singular = run.plan.degeneracy is not None
+    ranks = _ranks(run)
+    singular = tuple(r < d for r in ranks)
     for t in range(1, run.iterations + 1):
         keys = {(kind, c): Key(t, kind, None, c) for kind in ("weight", "mean", "cov") for c in problem.component_names}
         got = run.round(list(keys.values()), POSITION_DIGITS)
@@ -181,10 +232,17 @@ def plot_data(run: Run) -> PlotData:
     resp = tuple(tuple(index[p, c] for c in problem.component_names) for p in problem.labels)
     stop = run.stopped
     full = gram(run.plan.monomials)
+    panels = _panels(d)
+    collapsed = {}
+    for c in range(problem.K):
+        if singular[c]:
+            vectors = support(run, c)
+            collapsed.update({(c, axes): _collapse(vectors, axes) for axes in panels})
     return PlotData(
         source=problem.source, variables=problem.variables, labels=problem.labels, names=problem.component_names,
         points=tuple(tuple(float(v) for v in x) for x in problem.points), states=tuple(states), resp=resp,
-        hulls={axes: hull(run, axes, full) for axes in _panels(d)}, requested=run.plan.requested,
+        hulls={axes: hull(run, axes, full) for axes in panels}, ranks=ranks, collapsed=collapsed,
+        requested=run.plan.requested,
         stop=None if stop is None else stop.message)
 
 
@@ -226,17 +284,18 @@ class _Painter:
     def _sub(cov, axes):
         return np.array([[cov[a][b] for b in axes] for a in axes], dtype=float)
 
-    def _rank(self, state: State, axes) -> int:
-        return self.data.hulls[tuple(axes)].dimension if state.singular else len(axes)
+    def _rank(self, state: State, c: int, axes) -> int:
+        """The exact rank of component ``c``'s covariance of ``state`` seen in the panel ``axes``."""
+        return self.data.collapsed[c, tuple(axes)].rank if state.singular[c] else len(axes)
 
     def _extent(self, axes) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper corners of everything drawn in a 2-D panel (points, 2σ boxes)."""
         pts = np.array([[x[a] for a in axes] for x in self.data.points])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         for state in (self.first, self.final):
-            if self._rank(state, axes) < len(axes):
-                continue
-            for mean, cov in zip(state.means, state.covs):
+            for c, (mean, cov) in enumerate(zip(state.means, state.covs)):
+                if self._rank(state, c, axes) < len(axes):
+                    continue
                 m = np.array([mean[a] for a in axes])
                 s = 2 * np.sqrt(np.clip(np.diag(self._sub(cov, axes)), 0, None))
                 if np.all(np.isfinite(m)) and np.all(np.isfinite(s)):
@@ -254,14 +313,13 @@ class _Painter:
             ax.set_xlabel(data.variables[axes[0]])
             ax.set_ylabel(data.variables[axes[1]])
         for state, style in ((self.first, "before"), (self.final, "after")):
-            rank = self._rank(state, axes)
             for c, name in enumerate(data.names):
                 mean = np.array([state.means[c][a] for a in axes])
-                if rank == 2:
+                if self._rank(state, c, axes) == 2:
                     self._ellipses(ax, mean, self._sub(state.covs[c], axes), c, name, style)
                     ax.plot(*mean, marker="o", ms=8, mec=self.colors[c], mew=2,
                             mfc="white" if style == "before" else self.colors[c], zorder=4, gid=f"{style}-mean-{name}")
-        if self._rank(self.final, axes) < 2:
+        if any(self._rank(self.final, c, axes) < 2 for c in range(len(data.names))):
             self._collapsed(ax, axes)
         if len(data.states) > 2:  # the means' path, iteration by iteration
             for c, name in enumerate(data.names):
@@ -287,46 +345,63 @@ class _Painter:
                 gid=f"{style}-{k}sigma-{name}"))
 
     def _collapsed(self, ax, axes) -> None:
-        """The final covariances, singular in this panel: segments of the data's line, or its point."""
-        data, hull = self.data, self.data.hulls[tuple(axes)]
+        """The final covariances singular in this panel: segments where the data lie, or points."""
+        data, hull, final = self.data, self.data.hulls[tuple(axes)], self.final
         pts = np.array([[x[a] for a in axes] for x in data.points])
         relation = " and ".join(hull.text)
-        if hull.dimension == 0:  # every point projects to one point: the components are that point
-            ax.plot(*pts[0], marker="s", ms=12, mfc="none", mec="black", zorder=4, gid="after-point")
+        lines = [c for c in range(len(data.names)) if self._rank(final, c, axes) == 1]
+        for c in range(len(data.names)):
+            if self._rank(final, c, axes) == 0:  # collapsed onto its mean
+                mean = [final.means[c][a] for a in axes]
+                ax.plot(*mean, marker="s", ms=11, mfc=self.colors[c], mec="black", zorder=4,
+                        gid=f"after-point-{data.names[c]}")
+        if hull.dimension == 0 and len(lines) < len(data.names):
             ax.annotate(relation, pts[0], xytext=(0, -14), textcoords="offset points", ha="center", va="top",
                         fontsize=10, gid="relation")
+        if not lines:
             return
-        (a, _), = hull.relations
-        direction = np.array([-a[1], a[0]], dtype=float)
-        direction /= np.linalg.norm(direction)
-        along = pts @ direction
-        ends = pts[[int(np.argmin(along)), int(np.argmax(along))]]
-        screen = ax.transData.transform(ends)
-        step = screen[1] - screen[0]
-        screen_angle = math.degrees(math.atan2(step[1], step[0]))
-        normal = np.array([-step[1], step[0]]) / (np.hypot(*step) or 1.0)  # display space, unit
-        K = len(data.names)
-        tick = MarkerStyle("|", transform=Affine2D().rotate_deg(screen_angle))
-        for c, name in enumerate(data.names):
-            shift = (c - (K - 1) / 2) * LANE
+        hull_direction = None
+        if hull.dimension == 1:
+            (a, _), = hull.relations
+            hull_direction = (-a[1], a[0])
+        written = False
+        for lane_index, c in enumerate(lines):
+            name = data.names[c]
+            u = np.array(data.collapsed[c, tuple(axes)].direction, dtype=float)
+            u /= np.linalg.norm(u)
+            mean = np.array([final.means[c][a] for a in axes])
+            along = pts @ u
+            on_data_line = hull_direction is not None and _parallel(hull_direction, data.collapsed[c, tuple(axes)].direction)
+            if on_data_line:  # the data's own extreme points
+                ends = pts[[int(np.argmin(along)), int(np.argmax(along))]]
+            else:  # the data's extent along the line through the mean
+                ends = np.array([mean + (t - mean @ u) * u for t in (along.min(), along.max())])
+            screen = ax.transData.transform(ends)
+            step = screen[1] - screen[0]
+            if not np.hypot(*step):
+                step = ax.transData.transform([mean + u]) [0] - ax.transData.transform([mean])[0]
+            screen_angle = math.degrees(math.atan2(step[1], step[0]))
+            normal = np.array([-step[1], step[0]]) / np.hypot(*step)  # display space, unit
+            shift = (lane_index - (len(lines) - 1) / 2) * LANE
             lane = offset_copy(ax.transData, fig=self.fig, x=normal[0] * shift, y=normal[1] * shift, units="points")
             ax.plot(ends[:, 0], ends[:, 1], color=self.colors[c], lw=3, solid_capstyle="butt", transform=lane,
                     zorder=2, gid=f"after-segment-{name}")
-            mean = np.array([self.final.means[c][a] for a in axes])
-            sigma = math.sqrt(max(0.0, float(direction @ self._sub(self.final.covs[c], axes) @ direction)))
-            lo, hi = along.min(), along.max()  # ticks only where the segment is
-            marks = np.array([mean + k * sigma * direction for k in (-2, -1, 1, 2)
-                              if lo <= mean @ direction + k * sigma <= hi]).reshape(-1, 2)
+            sigma = math.sqrt(max(0.0, float(u @ self._sub(final.covs[c], axes) @ u)))
+            lo, hi = sorted(ends @ u)  # ticks only where the segment is
+            marks = np.array([mean + k * sigma * u for k in (-2, -1, 1, 2)
+                              if lo <= mean @ u + k * sigma <= hi]).reshape(-1, 2)
+            tick = MarkerStyle("|", transform=Affine2D().rotate_deg(screen_angle))
             ax.plot(marks[:, 0], marks[:, 1], ls="none", marker=tick, ms=9, mew=1.5, color=self.colors[c],
                     transform=lane, zorder=3, gid=f"after-sigma-{name}")
             ax.plot(*mean, marker="o", ms=8, mec="black", mew=1, mfc=self.colors[c], transform=lane, zorder=4,
                     gid=f"after-mean-{name}")
-        away = -((K - 1) / 2 * LANE + 9)
-        place = offset_copy(ax.transData, fig=self.fig, x=normal[0] * away, y=normal[1] * away, units="points")
-        middle = ends.mean(axis=0)
-        ax.text(*middle, relation, transform=place, rotation=math.degrees(math.atan2(direction[1], direction[0])),
-                transform_rotates_text=True, rotation_mode="anchor", ha="center", va="top", fontsize=11,
-                color="0.15", zorder=6, gid="relation")
+            if on_data_line and not written:  # the data's relation, once, beside the lanes
+                written = True
+                away = -((len(lines) - 1) / 2 * LANE + 9)
+                place = offset_copy(ax.transData, fig=self.fig, x=normal[0] * away, y=normal[1] * away, units="points")
+                ax.text(*ends.mean(axis=0), relation, transform=place, rotation=math.degrees(math.atan2(u[1], u[0])),
+                        transform_rotates_text=True, rotation_mode="anchor", ha="center", va="top", fontsize=11,
+                        color="0.15", zorder=6, gid="relation")
 
     # 1-D panels ----------------------------------------------------------------------------
     def line(self, ax, i: int, labels: bool, names: bool = True) -> None:
@@ -335,8 +410,8 @@ class _Painter:
         hull = data.hulls[(i,)]
         lo, hi = x.min(), x.max()
         for state in (self.first, self.final):
-            if self._rank(state, (i,)) == 1:
-                for mean, cov in zip(state.means, state.covs):
+            for c, (mean, cov) in enumerate(zip(state.means, state.covs)):
+                if self._rank(state, c, (i,)) == 1:
                     s = math.sqrt(max(cov[i][i], 0.0))
                     lo, hi = min(lo, mean[i] - 3 * s), max(hi, mean[i] + 3 * s)
         span = hi - lo if hi > lo else max(1.0, abs(hi))
@@ -344,18 +419,19 @@ class _Painter:
         top = 0.0
         for state, style in ((self.first, "before"), (self.final, "after")):
             ls = (0, (5, 3)) if style == "before" else "-"
-            if self._rank(state, (i,)) == 0:  # a variance of 0: every point has the same value
-                for c, name in enumerate(data.names):
-                    ax.axvline(state.means[c][i], color=self.colors[c], lw=3, ls=ls, gid=f"{style}-spike-{name}")
-                continue
-            total = np.zeros_like(grid)
+            total, spikes = np.zeros_like(grid), False
             for c, name in enumerate(data.names):
+                if self._rank(state, c, (i,)) == 0:  # a variance of 0: all its mass at its mean
+                    ax.axvline(state.means[c][i], color=self.colors[c], lw=3, ls=ls, gid=f"{style}-spike-{name}")
+                    spikes = True
+                    continue
                 var = state.covs[c][i][i]
                 y = state.weights[c] * np.exp(-(grid - state.means[c][i]) ** 2 / (2 * var)) / math.sqrt(2 * math.pi * var)
                 total += y
                 ax.plot(grid, y, color=self.colors[c], lw=2, ls=ls, zorder=2, gid=f"{style}-density-{name}")
-            ax.plot(grid, total, color="0.35" if style == "before" else "black", lw=1, ls=ls, zorder=1.5,
-                    gid=f"{style}-mixture")
+            if not spikes:  # with a point mass the mixture has no density to draw
+                ax.plot(grid, total, color="0.35" if style == "before" else "black", lw=1, ls=ls, zorder=1.5,
+                        gid=f"{style}-mixture")
             top = max(top, float(total.max()))
         top = top or 1.0
         ax.set_xlim(grid[0], grid[-1])
@@ -363,7 +439,7 @@ class _Painter:
         ax.axhline(0, color="0.6", lw=0.8, zorder=1)
         ax.scatter(x, np.full_like(x, -0.06 * top), marker="|", s=260, c=self.pcolors, linewidths=2, zorder=5,
                    gid="rug")
-        if hull.dimension == 0:
+        if hull.dimension == 0 and any(self._rank(self.final, c, (i,)) == 0 for c in range(len(data.names))):
             ax.annotate(hull.text[0], (x[0], 0.5 * top), xytext=(6, 0), textcoords="offset points", fontsize=10,
                         gid="relation")
         if labels:  # labels of close points stacked on up to three levels
@@ -441,10 +517,16 @@ class _Painter:
                                label="start: mean, 1σ and 2σ ellipses"),
                         Line2D([], [], color="0.35", marker="o", mfc="0.35", mec="black",
                                label=f"{after}: mean, 1σ and 2σ")]
-        if final.singular:
+        if any(final.singular):
             hull = data.hulls[tuple(range(data.d))]
-            label = f"{after}: singular (rank {hull.dimension} of {data.d}):\n"
-            if data.d > 2:
+            ranks = {data.ranks[c] for c in range(len(data.names)) if final.singular[c]}
+            if len(ranks) == 1:
+                label = f"{after}: singular (rank {ranks.pop()} of {data.d}):\n"
+            else:
+                label = f"{after}: singular (" + ", ".join(
+                    f"{name} rank {r}" for name, r, flag in zip(data.names, data.ranks, final.singular) if flag) + \
+                    f" of {data.d}):\n"
+            if data.d > 2 and hull.text:
                 label += "the data satisfy " + " and ".join(hull.text) + ";\nsegments: where the data lie, "
             else:
                 label += "where the data lie; "
@@ -484,6 +566,10 @@ def figure(run: Run, *, points: Sequence[str] | None = None, dpi: float = 100) -
     if points is not None:
         _check_points(run, points)
     return _Painter(plot_data(run), points, dpi).draw()
+
+
+def _parallel(u, v) -> bool:
+    return u[0] * v[1] == u[1] * v[0]
 
 
 def _check_points(run: Run, points: Sequence[str]) -> None:

@@ -138,8 +138,9 @@ def test_seed_plot_data_from_certified_and_exact_layers():
     run = gmmexact.solve(gmmexact.load(SEED))
     data = plot.plot_data(run)
     start, after = data.states
-    assert start.means == ((162.0, 57.0), (185.0, 80.0)) and not start.singular
-    assert after.singular and after.weight_text == ("0.500", "0.500")
+    assert start.means == ((162.0, 57.0), (185.0, 80.0)) and start.singular == (False, False)
+    assert after.singular == (True, True) and after.weight_text == ("0.500", "0.500")
+    assert data.ranks == (1, 1) and data.collapsed[1, (0, 1)] == plot.Collapse(1, (1, 1))
     digits = run["mean.women"].rounded(plot.POSITION_DIGITS)
     assert after.means[0] == tuple(float(r.fraction()) for r in digits)
     assert data.hulls[(0, 1)].relations == run.plan.degeneracy.relations
@@ -232,6 +233,28 @@ def test_three_dimensions_on_a_line_every_panel_names_its_relation(tmp_path):
     assert len([a for ax in fig.axes for a in ax.lines if a.get_gid() == "after-segment-1"]) == 3
     legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
     assert "rank 1 of 3" in legend and "2·a − b = 0" in legend
+
+
+def test_covariance_types_decide_what_collapses(tmp_path):
+    """diag on the seed keeps both variances (rank 2: ellipses); a point that every datum shares in one
+    coordinate makes a diag variance 0 there: a horizontal segment."""
+    from dataclasses import replace
+    seed = gmmexact.load(SEED)
+    run = gmmexact.solve(replace(seed, covariance_type="diag"))
+    assert plot.plot_data(run).states[-1].singular == (False, False)
+    fig = plot.figure(run, dpi=DPI)
+    assert artist(fig, "after-2sigma-women").width > 0
+    flat = Problem.from_arrays([[0, 3], [1, 3], [4, 3], [5, 3]], means=[[0, 2], [5, 4]], weights=["1/2", "1/2"],
+                               covariances=[[[1, 0], [0, 1]]] * 2, variables=["x", "y"], names=["a", "b"])
+    flat = replace(flat, covariance_type="diag")
+    run = gmmexact.solve(flat)
+    data = plot.plot_data(run)
+    assert data.ranks == (1, 1) and data.collapsed[0, (0, 1)] == plot.Collapse(1, (1, 0))
+    assert plot.support(run, 0) == [(Fraction(1), Fraction(0))]
+    fig = plot.figure(run, dpi=DPI)
+    segment = artist(fig, "after-segment-a").get_xydata()
+    assert segment.tolist() == [[0, 3], [5, 3]]
+    assert artist(fig, "relation").get_text() == "y = 3"
 
 
 def test_svg_keeps_text_and_ids(tmp_path):
