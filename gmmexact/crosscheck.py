@@ -1,0 +1,774 @@
+"""Cross-checks of floating-point EM results against the exact model: certified errors and digits.
+
+A peer (scikit-learn, a user's function, a results file: ``peers.py``) reports float values for
+quantities of the engine's vocabulary (:class:`Reported`). For every scalar entry the exact value is
+enclosed, ``|float − exact|`` is bounded from both sides and the upper bound of the relative error
+gives the correct significant digits, ``floor(−log10(rel_error))``: every digit count is proven. The
+enclosures come from the run's ball evaluation at a working precision raised until every relative
+error is known to about two significant digits; rational values are compared exactly.
+
+Data flow: Run + reported floats → :class:`Entries` (certified bounds, numpy arrays) → findings
+(diagnoses) → :class:`CrossCheck` (plain data; ``crosscheck_report.py`` renders it).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import flint
+import numpy as np
+from flint import arb
+
+from . import intervals
+from .backends import get_backend
+from .certify import Certifier
+from .diagnostics import Finding
+from .keys import KINDS, Key
+from .rounding import Rounded, ball_bounds, round_arb, round_fraction, round_interval
+from .run import Run
+from .values import ball_entry, entry_keys, exact_entry, resolve
+
+LD = np.longdouble
+IDENTICAL = 10_000  # digit count of a float proven equal to the exact value
+TIGHT = Fraction(21, 20)  # error bounds within 5 % of each other: two significant digits
+NEGLIGIBLE = Fraction(1, 10**40)  # relative errors below this need no second digit
+MAX_PREC = 4096
+
+
+# --- what a peer reports ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reported:
+    """One float value a peer reports, for one scalar entry of the engine's vocabulary.
+
+    ``scale`` says what the peer's number stands for: ``scale × exact`` (scikit-learn's
+    ``lower_bound_`` is the log-likelihood divided by n, so its scale is ``1/n``). ``name`` is the
+    peer's own name for it (``"lower_bound_"``, ``"means_[0, 1]"``).
+    """
+
+    key: Key
+    value: float
+    name: str = ""
+    scale: Fraction = Fraction(1)
+
+
+@dataclass(frozen=True)
+class PeerFailure:
+    """The peer raised instead of reporting: where and with which message."""
+
+    iteration: int  # the iteration whose step raised
+    step: str  # "E-step", "M-step", "fit", "call"
+    error: str  # exception type
+    message: str
+
+
+@dataclass(frozen=True)
+class PeerResult:
+    """Everything one run of a peer produced, in the engine's vocabulary."""
+
+    name: str  # "scikit-learn 1.9.1 GaussianMixture", "mypkg.gmm:em_step", "results.json"
+    reported: tuple[Reported, ...]
+    settings: dict = field(default_factory=dict)  # covariance_type, reg_covar, iterations, …
+    notes: tuple[str, ...] = ()  # where the peer's definitions differ from the textbook ones
+    failure: PeerFailure | None = None
+    unmatched: tuple[tuple[str, float, str], ...] = ()  # (key, value, why): no exact counterpart
+    extra: dict = field(default_factory=dict)  # peer-side facts for diagnoses (float determinants, …)
+
+
+# --- certified comparison -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entries:
+    """Certified comparison of m reported floats with their exact values (arrays of length m).
+
+    ``exact_lo <= scale·exact <= exact_hi``; ``err_lo <= |float − scale·exact| <= err_hi`` and
+    likewise ``rel_lo``/``rel_hi`` for the error relative to ``|scale·exact|`` (``inf`` where the
+    exact value is 0). ``digits`` is the proven number of correct significant digits
+    (``IDENTICAL`` when the float equals the exact value).
+    """
+
+    keys: Sequence[Key]
+    names: Sequence[str]
+    floats: np.ndarray  # float64
+    exact_lo: np.ndarray  # longdouble
+    exact_hi: np.ndarray
+    err_lo: np.ndarray
+    err_hi: np.ndarray
+    rel_lo: np.ndarray
+    rel_hi: np.ndarray
+    digits: np.ndarray  # int64
+    exact_text: Callable[[int, int], str] | None = None  # (index, digits) → certified decimal
+
+    def __len__(self) -> int:
+        return len(self.floats)
+
+    def exact_decimal(self, i: int, digits: int) -> str:
+        """The exact value of entry ``i``, certified, to at most ``digits`` significant digits."""
+        if self.exact_text is not None:
+            return self.exact_text(i, digits)
+        return _interval_text(intervals.fraction(self.exact_lo[i]), intervals.fraction(self.exact_hi[i]), digits)
+
+
+def _interval_text(lo: Fraction, hi: Fraction, digits: int) -> str:
+    for d in range(digits, 0, -1):
+        r = round_interval(lo, hi, d)
+        if r is not None:
+            return str(r)
+    return f"[{_two_digits(lo, math.floor)}, {_two_digits(hi, math.ceil)}]"
+
+
+def _two_digits(q: Fraction, direction) -> str:
+    """``q`` rounded outward to 2 significant digits, scientific."""
+    if q == 0:
+        return "0"
+    e = math.floor(math.log10(abs(q.numerator)) - math.log10(q.denominator)) - 1
+    m = direction(q / Fraction(10) ** e)
+    while abs(m) >= 100:
+        e += 1
+        m = direction(q / Fraction(10) ** e)
+    return f"{m / 10:.1f}e{e + 1:+d}"
+
+
+def error_text(lo, hi) -> str:
+    """A certified error: its 2-digit rounding when the bounds decide it, else the bounds.
+
+    >>> error_text(np.longdouble(0), np.longdouble(0))
+    '0'
+    >>> error_text(np.longdouble(1.2e-16), np.longdouble(1.21e-16))
+    '1.2e-16'
+    >>> error_text(np.longdouble(0), np.longdouble(3e-20))
+    '≤ 3.0e-20'
+    """
+    if not np.isfinite(hi):
+        return "∞" if lo == hi else f"≥ {_two_digits(intervals.fraction(lo), math.floor)}"
+    flo, fhi = intervals.fraction(lo), intervals.fraction(hi)
+    if fhi == 0:
+        return "0"
+    r = round_interval(flo, fhi, 2) if flo > 0 else None
+    if r is not None:
+        return r.scientific()
+    if flo == 0 or fhi > 3 * flo:
+        return f"≤ {_two_digits(fhi, math.ceil)}"
+    return f"[{_two_digits(flo, math.floor)}, {_two_digits(fhi, math.ceil)}]"
+
+
+def _ball_fractions(x) -> tuple[Fraction, Fraction] | None:
+    try:
+        return ball_bounds(x)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _bounds_from_exact(f: Fraction, q: Fraction):
+    err = abs(f - q)
+    rel = None if q == 0 else err / abs(q)
+    return (q, q), (err, err), (rel, rel)
+
+
+def _bounds_from_interval(f: Fraction, lo: Fraction, hi: Fraction):
+    err_hi = max(f - lo, hi - f)
+    err_lo = max(Fraction(0), f - hi, lo - f)
+    if lo <= 0 <= hi:
+        rel = (err_lo / max(-lo, hi) if hi > lo else None, None)
+    else:
+        mag_lo, mag_hi = min(abs(lo), abs(hi)), max(abs(lo), abs(hi))
+        rel = (err_lo / mag_hi, err_hi / mag_lo)
+    return (lo, hi), (err_lo, err_hi), rel
+
+
+def _tight(rel) -> bool:
+    lo, hi = rel
+    if hi is None:
+        return False
+    return hi <= NEGLIGIBLE or (lo > 0 and hi <= lo * TIGHT)
+
+
+def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = MAX_PREC) -> Entries:
+    """Certified errors of ``reported`` floats against ``run``'s exact values (any size, any iteration).
+
+    Rational exact values are compared exactly; the others through arb balls, the working precision
+    doubled (up to ``max_prec`` bits) until every relative error is known to two digits.
+
+    >>> import gmmexact
+    >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+    >>> e = certify_reported(run, [Reported(Key.parse("cov.women[0][0]"), 50 / 3)])
+    >>> int(e.digits[0]), error_text(e.rel_lo[0], e.rel_hi[0])
+    (16, '2.1e-17')
+    """
+    plan = run.plan
+    certifier = run.certifier if run.backend.name == "arb" else Certifier(plan, get_backend("arb"))
+    m = len(reported)
+    bounds: list = [None] * m
+    balls: list = [None] * m
+    pending = []
+    for i, r in enumerate(reported):
+        resolve(plan, r.key)
+        q = exact_entry(plan, r.key)
+        if q is not None:
+            bounds[i] = _bounds_from_exact(Fraction(r.value), r.scale * q)
+        else:
+            pending.append(i)
+    prec = 96
+    final_prec = {}
+    while pending:
+        ev = certifier.evaluation(prec)
+        still = []
+        with certifier.backend.precision(prec):
+            for i in pending:
+                r = reported[i]
+                if r.key.iteration > len(ev.iterations):
+                    still.append(i)
+                    continue
+                ball = ball_entry(ev, plan, r.key) * arb(r.scale.numerator) / r.scale.denominator
+                ends = _ball_fractions(ball)
+                if ends is None:
+                    still.append(i)
+                    continue
+                bounds[i] = _bounds_from_interval(Fraction(r.value), *ends)
+                balls[i] = ball
+                final_prec[i] = prec
+                if not _tight(bounds[i][2]) and prec < max_prec:
+                    still.append(i)
+        pending = still
+        if prec >= max_prec:
+            break
+        prec *= 2
+    for i in pending:  # no finite enclosure even at max_prec (cannot happen for a defined iteration)
+        if bounds[i] is None:
+            bounds[i] = ((None, None), (Fraction(0), None), (Fraction(0), None))
+
+    def lo_hi(pairs, conv_lo, conv_hi, missing_hi):
+        lo = np.array([conv_lo(a) if a is not None else LD(0) for a, _ in pairs], dtype=LD)
+        hi = np.array([conv_hi(b) if b is not None else missing_hi for _, b in pairs], dtype=LD)
+        return lo, hi
+
+    ex = [b[0] for b in bounds]
+    exact_lo, exact_hi = lo_hi(ex, intervals.down, intervals.up, intervals.INF)
+    exact_lo = np.array([intervals.down(a) if a is not None else -intervals.INF for a, _ in ex], dtype=LD)
+    err_lo, err_hi = lo_hi([b[1] for b in bounds], intervals.down, intervals.up, intervals.INF)
+    rels = [b[2] for b in bounds]
+    rel_lo, rel_hi = lo_hi([(a if a is not None else Fraction(0), b) for a, b in rels],
+                           intervals.down, intervals.up, intervals.INF)
+    digits = intervals.digits_below(rel_hi)
+    identical = np.array([b[1][1] == 0 for b in bounds], dtype=bool)
+    digits = np.where(identical, IDENTICAL, digits)
+    # an exact zero reported as a nonzero float has no correct significant digit
+    floats = np.array([r.value for r in reported], dtype=np.float64)
+
+    def exact_text(i: int, want: int) -> str:
+        r = reported[i]
+        q = exact_entry(plan, r.key)
+        if q is not None:
+            return str(round_fraction(r.scale * q, want))
+        ball = balls[i]
+        if ball is None:
+            return "undefined"
+        with certifier.backend.precision(final_prec[i]):
+            for d in range(want, 0, -1):
+                got = round_arb(ball, d)
+                if got is not None:
+                    return str(got)
+        return _interval_text(*ex[i], want)
+
+    return Entries(tuple(r.key for r in reported), tuple(r.name for r in reported), floats, exact_lo, exact_hi,
+                   err_lo, err_hi, rel_lo, rel_hi, digits, exact_text)
+
+
+def shown_digits(digits: int) -> int:
+    """Digits to show of an exact value whose float has ``digits`` correct: enough to see the difference."""
+    if digits >= IDENTICAL:
+        return 17
+    return max(6, min(digits + 3, 40))
+
+
+# --- the result ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A certified cross-check: per-entry errors, diagnoses and the verdict against ``min_digits``.
+
+    Displays itself in Jupyter (``_repr_markdown_``); ``as_dict()`` is the JSON document.
+    """
+
+    problem: str
+    peer: PeerResult
+    entries: Entries
+    findings: tuple[Finding, ...]
+    min_digits: int
+    iterations: int
+    covariance_type: str
+    reg_covar: Fraction
+    count_offset: Fraction
+
+    @property
+    def failing(self) -> np.ndarray:
+        """Indices of entries with fewer than ``min_digits`` proven correct digits."""
+        return np.flatnonzero(self.entries.digits < self.min_digits)
+
+    @property
+    def passed(self) -> bool:
+        """Every entry meets ``min_digits``, the peer did not fail and reported nothing undefined."""
+        return (len(self.failing) == 0 and self.peer.failure is None and not self.peer.unmatched
+                and len(self.entries) > 0)
+
+    def worst(self, count: int = 10) -> list[int]:
+        """Indices of the ``count`` entries with the fewest correct digits (largest relative error)."""
+        e = self.entries
+        order = np.lexsort((-e.rel_hi.astype(np.float64), e.digits))
+        return [int(i) for i in order[:count]]
+
+    def summary(self) -> list[dict]:
+        """Per (iteration, kind): how many entries, the fewest and the median correct digits."""
+        e = self.entries
+        groups: dict[tuple[int, str], list[int]] = {}
+        for i, k in enumerate(e.keys):
+            groups.setdefault((k.iteration, k.kind), []).append(i)
+        out = []
+        for (t, kind), idx in sorted(groups.items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
+            d = e.digits[idx]
+            worst = idx[int(np.argmin(d))]
+            out.append({"iteration": t, "kind": kind, "count": len(idx), "min_digits": _digits_value(int(d.min())),
+                        "median_digits": _digits_value(int(np.median(d))), "worst": str(e.keys[worst]),
+                        "below_min": int((d < self.min_digits).sum())})
+        return out
+
+    def quantity(self, i: int) -> dict:
+        """The JSON record of entry ``i``."""
+        e = self.entries
+        d = int(e.digits[i])
+        rel = (None if not np.isfinite(e.rel_hi[i]) and e.err_lo[i] > 0 and not np.isfinite(e.exact_hi[i] - e.exact_lo[i])
+               else error_text(e.rel_lo[i], e.rel_hi[i]))
+        return {"key": str(e.keys[i]), "name": e.names[i], "float": repr(float(e.floats[i])),
+                "exact": e.exact_decimal(i, shown_digits(d)), "abs_error": error_text(e.err_lo[i], e.err_hi[i]),
+                "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
+                "meets_min_digits": d >= self.min_digits}
+
+    def as_dict(self, limit: int | None = None) -> dict:
+        """The JSON document: ``quantities`` (every entry, or the worst ``limit``), then ``findings``."""
+        idx = range(len(self.entries)) if limit is None else sorted(self.worst(limit))
+        return {
+            "quantities": [self.quantity(i) for i in idx],
+            "findings": [f.as_dict() for f in self.findings],
+            "summary": self.summary(),
+            "worst": [str(self.entries.keys[i]) for i in self.worst(10)],
+            "peer": {"name": self.peer.name, "settings": _plain(self.peer.settings), "notes": list(self.peer.notes),
+                     "failure": None if self.peer.failure is None else vars(self.peer.failure),
+                     "unmatched": [{"key": k, "float": repr(v), "why": w} for k, v, w in self.peer.unmatched]},
+            "problem": self.problem,
+            "model": {"covariance_type": self.covariance_type, "reg_covar": str(self.reg_covar),
+                      "count_offset": str(self.count_offset), "iterations": self.iterations},
+            "min_digits": self.min_digits,
+            "passed": self.passed,
+            "definition": "correct_digits = floor(−log10(relative error)), from the certified upper bound of "
+                          "|float − exact| / |exact|; null with identical = true when the float equals the exact value",
+        }
+
+    def _repr_markdown_(self) -> str:
+        from .crosscheck_report import render_markdown  # noqa: PLC0415  (printers depend on us, not back)
+
+        return render_markdown(self.as_dict(limit=40))
+
+
+def _digits_value(d: int):
+    return None if d >= IDENTICAL else d
+
+
+def _kind_order(kind: str) -> int:
+    return list(KINDS).index(kind)
+
+
+def _plain(x):
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_plain(v) for v in x]
+    return x
+
+
+# --- diagnoses ----------------------------------------------------------------------------------
+
+def _model(run: Run):
+    p = run.problem
+    return (getattr(p, "covariance_type", "full"), Fraction(getattr(p, "reg_covar", 0)),
+            Fraction(getattr(p, "count_offset", 0)))
+
+
+def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> list[Finding]:
+    """Explain what the comparison shows: a peer's failure, singular covariances seen as positive
+    definite, log-likelihoods whose digits are noise, cancellation, regularisation that dominates,
+    and wrong values that match a known slip."""
+    out: list[Finding] = []
+    cov_type, reg, offset = _model(run)
+    singular = [f for f in run.diagnostics if f.kind == "singular-covariance"]
+    conditioning = {f.key: f for f in run.diagnostics if f.kind in ("float64-singular", "ill-conditioned")}
+    textbook = singular or (_textbook_singular(run) if conditioning or peer.failure else [])
+    if peer.failure is not None:
+        fail = peer.failure
+        prefix = "" if fail.iteration == 1 else f"iter{fail.iteration}."
+        near = [f for k, f in conditioning.items() if k.startswith(prefix + "cov.") or (not prefix and k.startswith("cov."))]
+        why = ""
+        if singular:
+            f0 = singular[0]
+            why = (f" Exact explanation: {', '.join(f.key for f in singular if _iteration_of(f.key) == fail.iteration)} "
+                   f"singular (rank {f0.rank} of {run.problem.d}); every point satisfies {' and '.join(f0.relations)}.")
+        elif near:
+            why = " Exact explanation: " + " ".join(f.message for f in near)
+            if textbook:
+                f0 = textbook[0]
+                why += (f" Without the count offset and reg_covar (the textbook M-step) the covariances are singular: "
+                        f"rank {f0.rank} of {run.problem.d}, every point satisfies {' and '.join(f0.relations)}.")
+        out.append(Finding("peer-error", f"iteration {fail.iteration}",
+                           f"{peer.name} raised {fail.error} in the {fail.step} of iteration {fail.iteration}: "
+                           f"{fail.message.strip()}{why}", rank=textbook[0].rank if textbook else None,
+                           relations=textbook[0].relations if textbook else ()))
+    if peer.unmatched:
+        stop = run.stopped
+        keys = ", ".join(k for k, _, _ in peer.unmatched[:6]) + (" …" if len(peer.unmatched) > 6 else "")
+        why = peer.unmatched[0][2]
+        noisy = [(k, v) for k, v, _ in peer.unmatched if "loglik" in k]
+        msg = f"{len(peer.unmatched)} reported value(s) have no exact counterpart ({keys}): {why}"
+        if noisy:
+            k, v = noisy[0]
+            msg += (f" The reported log-likelihood {k} = {v!r} is noise: the exact one does not exist (the "
+                    f"likelihood grows without bound as a component collapses onto the data's subspace), so no "
+                    f"digit of it means anything.")
+        out.append(Finding("loglik-noise" if noisy else "undefined", peer.unmatched[0][0], msg,
+                           relations=stop.relations if stop else ()))
+    out += _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg)
+    out += _loglik_noise(entries, conditioning)
+    out += _cancellation(run, entries, cov_type, reg)
+    out += _regularisation(run, entries, cov_type, reg, textbook)
+    out += _slips(run, entries, min_digits)
+    return out
+
+
+def _textbook_singular(run: Run) -> list[Finding]:
+    """Singular-covariance findings of the same problem without count offset and reg_covar (iteration 1)."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from .run import solve  # noqa: PLC0415
+
+    p = run.problem
+    if getattr(p, "count_offset", 0) == 0 and getattr(p, "reg_covar", 0) == 0:
+        return []
+    plain = replace(p, count_offset=Fraction(0), reg_covar=Fraction(0))
+    return [f for f in solve(plain, 1).diagnostics if f.kind == "singular-covariance"]
+
+
+def _iteration_of(key: str) -> int:
+    return Key.parse(key.split("[")[0]).iteration if key[:1].isalpha() else 1
+
+
+def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg) -> list[Finding]:
+    out = []
+    if reg != 0 or not textbook:
+        return out
+    mats = peer.extra.get("float_covariances", {})
+    seen_cov = {str(k.whole) for k in entries.keys if k.kind == "cov"}
+    for f in textbook:
+        mat = mats.get(f.key)
+        if mat is None or f.key not in seen_cov:
+            continue
+        mat = np.asarray(mat, dtype=np.float64)
+        eig = np.linalg.eigvalsh(mat)
+        if eig.min() <= 0:
+            continue
+        det = float(np.linalg.det(mat))
+        exact = conditioning.get(f.key)
+        model = (f" In the peer's own model (count offset {run.problem.count_offset}) it is not singular but "
+                 f"nearly so: certified condition number {exact.condition}, so float64 cannot resolve its small "
+                 f"eigenvalue." if exact is not None else "")
+        det_key = Key(_iteration_of(f.key) + 1, "det", None, f.key.split(".")[-1])
+        det_text = ""
+        if det_key in run:
+            det_text = f" (exact determinant of the peer's model: {run[det_key].decimal(3)})"
+        out.append(Finding(
+            "singular-but-positive-definite-in-float", f.key,
+            f"{f.key} is singular exactly in the textbook M-step (rank {f.rank} of {run.problem.d}; every point "
+            f"satisfies {' and '.join(f.relations)}) but the peer's float covariance is positive definite: smallest "
+            f"eigenvalue {eig.min():.3g} (largest {eig.max():.3g}), determinant {det:.3g}{det_text}.{model} Its "
+            f"determinant and every log-density computed from it are rounding noise.",
+            rank=f.rank, relations=f.relations, condition=exact.condition if exact is not None else None))
+    return out
+
+
+def _loglik_noise(entries: Entries, conditioning: dict) -> list[Finding]:
+    out = []
+    for i, k in enumerate(entries.keys):
+        d = int(entries.digits[i])
+        if k.kind != "loglik" or d > 2:
+            continue
+        prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
+        causes = [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")
+                  and (prefix or not key.startswith("iter"))]
+        why = ""
+        if causes:
+            why = (f" It is computed from covariances with condition number {causes[0].condition} (certified): "
+                   f"their log-determinants and quadratic forms are dominated by rounding.")
+        out.append(Finding("loglik-noise", str(k),
+                           f"{entries.names[i] or k} = {float(entries.floats[i])!r} is noise beyond {_digits_word(d)}: "
+                           f"the exact value is {entries.exact_decimal(i, 6)} (relative error "
+                           f"{error_text(entries.rel_lo[i], entries.rel_hi[i])}).{why}", digits_lost=16 - d))
+    return out
+
+
+def _ball_at(run: Run, key: Key, prec: int):
+    plan = run.plan
+    q = exact_entry(plan, key)
+    if q is not None:
+        return arb(q.numerator) / q.denominator
+    ev = run.certifier.evaluation(prec)
+    if key.iteration > len(ev.iterations):
+        return None
+    return ball_entry(ev, plan, key)
+
+
+def _cancellation(run: Run, entries: Entries, cov_type: str, reg: Fraction) -> list[Finding]:
+    """Diagonal (and spherical) covariances are computed as E[x²] − μ²: condition (E[x²] + μ²)/σ²."""
+    if cov_type not in ("diag", "spherical"):
+        return []
+    out = []
+    prec = 128
+    seen = set()
+    with flint.ctx.workprec(prec) if hasattr(flint.ctx, "workprec") else _prec(prec):
+        for i, k in enumerate(entries.keys):
+            if k.kind != "cov" or not k.entry or k.entry[0] != k.entry[1] or (k.iteration, k.component) in seen:
+                continue
+            seen.add((k.iteration, k.component))
+            idx = range(run.problem.d) if cov_type == "spherical" else [k.entry[0]]
+            var, sq = arb(0), arb(0)
+            for j in idx:
+                v = _ball_at(run, Key(k.iteration, "cov", None, k.component, (j, j)), prec)
+                mu = _ball_at(run, Key(k.iteration, "mean", None, k.component, (j,)), prec)
+                if v is None or mu is None:
+                    break
+                v = v - arb(reg.numerator) / reg.denominator
+                var, sq = var + v, sq + mu * mu
+            else:
+                if not var > 0:
+                    continue
+                kappa = (var + 2 * sq) / var
+                r = round_arb(kappa, 3)
+                if r is None or r.fraction() < 100:
+                    continue
+                lost = math.floor(math.log10(r.fraction()))
+                d = int(entries.digits[i])
+                what = (f"Σ_i E[x_i²] − Σ_i μ_i² over the {run.problem.d} variables" if cov_type == "spherical"
+                        else f"E[{run.problem.variables[k.entry[0]]}²] − μ²")
+                out.append(Finding(
+                    "cancellation", str(k.whole) + ("" if cov_type == "spherical" else f"[{k.entry[0]}][{k.entry[0]}]"),
+                    f"{k.whole} is computed as {what}: condition number (E[x²] + μ²)/σ² = {r.scientific()} "
+                    f"(certified), so float64 loses about {lost} of its 16 digits to cancellation; the peer has "
+                    f"{_digits_word(d)} correct.", condition=r.scientific(), digits_lost=lost))
+    return out
+
+
+class _prec:
+    def __init__(self, bits):
+        self.bits = bits
+
+    def __enter__(self):
+        self.saved = flint.ctx.prec
+        flint.ctx.prec = self.bits
+
+    def __exit__(self, *exc):
+        flint.ctx.prec = self.saved
+
+
+def _digits_word(d: int) -> str:
+    return "all digits" if d >= IDENTICAL else f"{d} digit{'s' if d != 1 else ''}"
+
+
+def _regularisation(run: Run, entries: Entries, cov_type: str, reg: Fraction, textbook) -> list[Finding]:
+    if reg == 0:
+        return []
+    out = []
+    for f in textbook:  # the data have no variance across the relation: all of it is reg_covar
+        out.append(Finding(
+            "regularisation-dominates", f.key,
+            f"{f.key}: across {' and '.join(f.relations)} the data have no variance at all (the textbook covariance "
+            f"has rank {f.rank} of {run.problem.d}); the covariance is positive definite because reg_covar = "
+            f"{reg} is added to its diagonal, so in that direction the model is set by reg_covar alone.",
+            rank=f.rank, relations=f.relations))
+    if textbook:
+        return out
+    prec = 128
+    seen = set()
+    with _prec(prec):
+        for k in entries.keys:
+            if k.kind != "cov" or not k.entry or k.entry[0] != k.entry[1] or (k.iteration, k.component, k.entry) in seen:
+                continue
+            seen.add((k.iteration, k.component, k.entry))
+            v = _ball_at(run, k, prec)
+            if v is None:
+                continue
+            raw = v - arb(reg.numerator) / reg.denominator
+            if raw < 10 * arb(reg.numerator) / reg.denominator:
+                out.append(Finding("regularisation-dominates", str(k),
+                                   f"{k}: the data's own variance ({_arb_text(raw)}) is less than 10 × reg_covar "
+                                   f"({reg}): regularisation dominates this variance."))
+    return out
+
+
+def _arb_text(x) -> str:
+    r = round_arb(x, 3)
+    return r.scientific() if r is not None else "not decided"
+
+
+# slips: (kind, description, factor(run, key) → ball the reported value would match)
+def _slips(run: Run, entries: Entries, min_digits: int) -> list[Finding]:
+    """Name a wrong value by the slip it matches (to 6 digits, certified)."""
+    bad = [i for i in np.flatnonzero(entries.digits < 3)]
+    out = []
+    prec = 128
+    done = set()
+    with _prec(prec):
+        for i in bad:
+            k = entries.keys[i]
+            if (k.iteration, k.kind, k.component) in done:
+                continue
+            for what, value in _candidates(run, k, prec):
+                if value is None:
+                    continue
+                f = Fraction(float(entries.floats[i]))
+                ends = _ball_fractions(value)
+                if ends is None or ends[0] <= 0 <= ends[1] and f != 0:
+                    if not (ends and ends[0] == ends[1] == 0 and f == 0):
+                        continue
+                lo, hi = ends
+                mag = min(abs(lo), abs(hi))
+                if mag == 0 and f == 0 or mag > 0 and max(abs(f - lo), abs(f - hi)) <= mag / 10**6:
+                    done.add((k.iteration, k.kind, k.component))
+                    out.append(Finding("slip", str(k.whole),
+                                       f"{k.whole} is wrong ({_digits_word(int(entries.digits[i]))} correct) and "
+                                       f"matches {what} to at least 6 digits: {entries.names[i] or k} = "
+                                       f"{float(entries.floats[i])!r}."))
+                    break
+    return out
+
+
+def _candidates(run: Run, k: Key, prec: int):
+    """Values a slip in computing ``k`` would produce (balls), with the slip's description."""
+    plan = run.plan
+    n = run.problem.n
+    cov_type, reg, offset = _model(run)
+
+    def ball(key):
+        return _ball_at(run, key, prec)
+
+    def frac(q):
+        return arb(q.numerator) / q.denominator
+
+    if k.kind == "cov" and k.entry:
+        v = ball(k)
+        count = ball(Key(k.iteration, "count", None, k.component)) if k.component else None
+        if v is None or count is None:
+            return
+        m = count + frac(offset)
+        i, j = k.entry
+        raw = v - (frac(reg) if i == j else 0)
+        yield "Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / n: the covariance divided by n instead of the count m_c", raw * m / n + (frac(reg) if i == j else 0)
+        yield "division by m_c − 1 (an 'unbiased' covariance)", raw * m / (m - 1) + (frac(reg) if i == j else 0)
+        start = plan.iterations[k.iteration - 1].start[run.problem.component_index[k.component]]
+        if start.mean is not None and None not in start.mean:
+            mi, mj = ball(Key(k.iteration, "mean", None, k.component, (i,))), ball(Key(k.iteration, "mean", None, k.component, (j,)))
+            yield ("the covariance about the starting mean instead of the updated one",
+                   v + (mi - frac(start.mean[i])) * (mj - frac(start.mean[j])))
+        if reg != 0 and i == j:
+            yield "the covariance without reg_covar", raw
+    elif k.kind == "mean" and k.entry:
+        v = ball(k)
+        count = ball(Key(k.iteration, "count", None, k.component))
+        if v is None or count is None:
+            return
+        yield "Σ_p r_pc x_p / n: the mean divided by n instead of the count m_c", v * (count + frac(offset)) / n
+    elif k.kind == "weight":
+        v = ball(k)
+        if v is not None:
+            yield "the count m_c instead of the weight m_c / n", v * n
+    elif k.kind == "resp":
+        v = ball(k)
+        ev = ball(Key(k.iteration, "evidence", k.point))
+        if v is not None and ev is not None:
+            yield "the joint π_c·N(x_p) instead of the responsibility (not divided by the evidence)", v * ev
+    elif k.kind == "loglik":
+        v = ball(k)
+        if v is not None:
+            yield "the log-likelihood in base 10", v / arb(10).log()
+            yield "the mean log-likelihood (divided by n)", v / n
+            yield "the summed log-likelihood (times n)", v * n
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+def crosscheck_run(run: Run, peer: PeerResult, *, min_digits: int = 10, certify: Callable | None = None) -> CrossCheck:
+    """Certify ``peer``'s numbers against ``run`` and diagnose what they show.
+
+    ``certify`` (default :func:`certify_reported`) turns the reported floats into :class:`Entries`;
+    the fast path for large problems plugs in here.
+    """
+    usable = []
+    unmatched = list(peer.unmatched)
+    for r in peer.reported:
+        try:
+            resolve(run.plan, r.key)
+        except KeyError as e:
+            if r.key.iteration > run.iterations:
+                why = (run.stopped.message if run.stopped is not None
+                       else f"iteration {r.key.iteration} was not computed")
+                unmatched.append((str(r.key), r.value, why))
+                continue
+            raise
+        usable.append(r)
+    if len(unmatched) != len(peer.unmatched):
+        peer = PeerResult(peer.name, tuple(usable), peer.settings, peer.notes, peer.failure, tuple(unmatched), peer.extra)
+    entries = (certify or certify_reported)(run, usable)
+    findings = diagnose(run, peer, entries, min_digits)
+    cov_type, reg, offset = _model(run)
+    return CrossCheck(run.problem.source, peer, entries, tuple(findings), min_digits, run.iterations,
+                      cov_type, reg, offset)
+
+
+def crosscheck(peer, X=None, start=None, *, iterations: int | None = None, min_digits: int = 10, **options) -> CrossCheck:
+    """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
+
+    Parameters
+    ----------
+    peer
+        ``"sklearn"``, a fitted or unfitted ``sklearn.mixture.GaussianMixture`` (its ``means_init``,
+        ``precisions_init``, ``weights_init``, ``covariance_type``, ``reg_covar`` and ``max_iter`` define
+        the start and the model), a Python callable (see :func:`gmmexact.peers.call_function`),
+        ``"module:function"``, or the path of a results file (JSON, NPZ, CSV).
+    X
+        The data (n × d array-like of exact numbers: ints, ``Fraction``, ``Decimal``, strings; floats are
+        read as the exact binary values they are). Not needed when ``start`` is a ``Problem``.
+    start
+        A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
+        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
+    iterations
+        EM iterations (default: the estimator's ``max_iter``, else 1).
+    options
+        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.peers.prepare`).
+
+    Returns
+    -------
+    CrossCheck
+        Per-entry certified errors and correct digits, findings; displays itself in Jupyter.
+
+    Examples
+    --------
+    >>> import gmmexact
+    >>> problem = gmmexact.load("examples/seed/problem.toml")
+    >>> def em_step(X, weights, means, covariances, **kw):
+    ...     return {"mean.women": [162.5, 57.5]}
+    >>> report = gmmexact.crosscheck(em_step, start=problem)
+    >>> report.passed, report.quantity(0)["correct_digits"]
+    (False, 2)
+    """
+    from . import peers  # noqa: PLC0415  (peers builds on this module)
+
+    return peers.crosscheck(peer, X, start, iterations=iterations, min_digits=min_digits, **options)

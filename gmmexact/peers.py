@@ -1,0 +1,601 @@
+"""The peers a cross-check compares with: scikit-learn, a user's Python function, a results file.
+
+Each peer gets the problem's start rounded to float64 and reports float values in the engine's
+vocabulary (:class:`gmmexact.crosscheck.Reported`); it never computes anything exact.
+
+A user's function (``--with module:function``) is called once as::
+
+    f(X, weights, means, covariances, *, iterations, covariance_type, reg_covar) -> Mapping[str, array]
+
+with ``X`` (n, d), ``weights`` (K,), ``means`` (K, d) and ``covariances`` (K, d, d) float64 arrays
+(full matrices whatever the covariance type; for ``tied`` all equal), ``iterations`` an int,
+``covariance_type`` a string and ``reg_covar`` a float. It returns any of these keys (values
+array-like; ``iter<t>.`` prefixes for later iterations):
+
+- a kind for all components/points at once: ``weight`` (K,), ``count`` (K,), ``mean`` (K, d),
+  ``cov`` (K, d, d), ``resp`` (n, K), ``evidence`` (n,), ``loglik`` (scalar), … (see ``keys.py``);
+- one quantity: ``mean.women`` (d,), ``cov.men`` (d, d), ``resp.A.women`` (scalar);
+- one entry: ``cov.women[0][1]``.
+
+A results file holds the same mapping: JSON (an object, key → number or nested lists), NPZ (one
+array per key) or CSV (``key,value`` rows; vectors and matrices as ``"[1.5, 2]"``).
+``gmmexact crosscheck problem.toml --template results.json`` writes one with every key.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import json
+import math
+import re
+import warnings
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from . import linalg
+from .crosscheck import CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
+from .errors import InputError
+from .keys import KINDS, Key
+from .problem import Problem, load
+from .run import Run, solve
+
+SKLEARN_OFFSET = 10 * Fraction(1, 2**52)  # nk + 10·eps
+SKLEARN_REG = Fraction(1, 10**6)
+
+SKLEARN_NOTES = (
+    "lower_bound_ is the mean log-likelihood per point (loglik / n) at the parameters the last iteration "
+    "started from, not at the fitted parameters; score(X) is the mean log-likelihood at the fitted ones.",
+    "weights_, means_ and covariances_ divide by nk + 10·eps (eps = 2⁻⁵²) instead of nk = Σ_p r_pc, and the "
+    "weights are then normalised to sum to 1: the exact model here does the same (count_offset = 10·2⁻⁵²).",
+    "reg_covar is added to the diagonal of every updated covariance (the textbook M-step has no such term); "
+    "the exact model adds the same value, read as an exact decimal.",
+    "precisions_init takes inverse covariances: it was given the exact Σ⁻¹ rounded to float64, so the float "
+    "E-step starts from a slightly different covariance than the exact one.",
+    "predict_proba(X) and score(X) after fit() are the E-step of the next iteration (the fitted parameters), "
+    "compared here with the exact iteration N + 1.",
+)
+
+
+# --- the exact problem behind a peer --------------------------------------------------------------
+
+def model_fields() -> bool:
+    """True when the engine's Problem has the model options (covariance_type, reg_covar, count_offset)."""
+    return all(hasattr(Problem, name) or name in Problem.__dataclass_fields__
+               for name in ("reg_covar", "count_offset"))
+
+
+def parse_fraction(text, field: str, source: str | None = None) -> Fraction:
+    """A command-line number read exactly (``1e-6`` is 1/10⁶).
+
+    >>> parse_fraction("1e-6", "--reg-covar")
+    Fraction(1, 1000000)
+    """
+    try:
+        if isinstance(text, str) and "/" in text:
+            return Fraction(text.strip())
+        return Fraction(Decimal(str(text).strip()))
+    except (ValueError, InvalidOperation, ZeroDivisionError):
+        raise InputError(source, field, f"{text!r} is not a number", "a decimal such as 1e-6 or a fraction such as 1/3") from None
+
+
+def prepare(problem: Problem, *, covariance_type: str | None = None, reg_covar=None, count_offset=None) -> Problem:
+    """The problem with the peer's model options (``dataclasses.replace``; validated by the engine)."""
+    changes = {}
+    for name, value in (("covariance_type", covariance_type), ("reg_covar", reg_covar), ("count_offset", count_offset)):
+        if value is None:
+            continue
+        if name != "covariance_type":
+            value = Fraction(value)
+        if getattr(problem, name, None if name != "covariance_type" else "full") == value:
+            continue
+        changes[name] = value
+    if not changes:
+        return problem
+    if "reg_covar" in changes or "count_offset" in changes:
+        if not model_fields():
+            if changes.get("reg_covar", 0) == 0 and "covariance_type" not in changes:
+                changes.pop("reg_covar", None)
+                changes.pop("count_offset", None)
+                if not changes:
+                    return problem
+            else:
+                raise InputError(problem.source, "reg_covar", "this version of the engine has no exact reg_covar",
+                                 "reg_covar 0 (--reg-covar 0)")
+    if not model_fields():
+        changes.pop("count_offset", None)
+    try:
+        return replace(problem, **changes)
+    except TypeError:
+        raise InputError(problem.source, "covariance_type", f"{changes.get('covariance_type')!r} is not supported by "
+                         "this version of the engine", '"full"') from None
+
+
+def float_start(problem: Problem) -> dict:
+    """The start rounded to float64: X, weights, means, full covariances and exact inverses rounded."""
+    X = np.array([[float(v) for v in p] for p in problem.points], dtype=np.float64)
+    weights = np.array([float(c.weight) for c in problem.components])
+    means = np.array([[float(v) for v in c.mean] for c in problem.components])
+    covs = np.array([[[float(v) for v in row] for row in c.covariance] for c in problem.components])
+    precisions = np.array([[[float(v) for v in row] for row in linalg.inverse(c.covariance)]
+                           for c in problem.components])
+    return {"X": X, "weights": weights, "means": means, "covariances": covs, "precisions": precisions}
+
+
+def sklearn_precisions(problem: Problem, cov_type: str) -> np.ndarray:
+    """``precisions_init`` in scikit-learn's shape for ``cov_type``: exact inverses rounded to float64."""
+    comps = problem.components
+    if cov_type == "full":
+        return np.array([[[float(v) for v in row] for row in linalg.inverse(c.covariance)] for c in comps])
+    if cov_type == "tied":
+        return np.array([[float(v) for v in row] for row in linalg.inverse(comps[0].covariance)])
+    if cov_type == "diag":
+        return np.array([[float(1 / c.covariance[i][i]) for i in range(problem.d)] for c in comps])
+    return np.array([float(1 / c.covariance[0][0]) for c in comps])
+
+
+# --- scikit-learn ---------------------------------------------------------------------------------
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: PLC0415
+        from sklearn.mixture import GaussianMixture  # noqa: PLC0415
+    except ImportError:
+        raise InputError(None, "--with", "scikit-learn is not installed",
+                         'pip install scikit-learn (or pip install "gmmexact[test]")') from None
+    return sklearn, GaussianMixture
+
+
+def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_type: str):
+    """``GaussianMixture`` from the problem's start: max_iter = N, n_init = 1, tol = 0 (never converges early)."""
+    _, GaussianMixture = _sklearn()
+    start = float_start(problem)
+    return GaussianMixture(n_components=problem.K, covariance_type=cov_type, tol=0.0, reg_covar=reg_covar,
+                           max_iter=iterations, n_init=1, init_params="random_from_data", random_state=0,
+                           weights_init=start["weights"], means_init=start["means"],
+                           precisions_init=sklearn_precisions(problem, cov_type))
+
+
+def _cov_reported(t: int, names, cov_type: str, cov, d: int, attr: str = "covariances_"):
+    pre = "" if t == 1 else f"iter{t}."
+    out = []
+    for c, name in enumerate(names):
+        for i in range(d):
+            for j in range(d):
+                if cov_type == "full":
+                    v, where = cov[c][i][j], f"[{c}, {i}, {j}]"
+                elif cov_type == "tied":
+                    v, where = cov[i][j], f"[{i}, {j}]"
+                elif cov_type == "diag":
+                    if i != j:
+                        continue
+                    v, where = cov[c][i], f"[{c}, {i}]"
+                else:
+                    if i != j or i > 0:
+                        continue
+                    v, where = cov[c], f"[{c}]"
+                out.append(Reported(Key.parse(f"{pre}cov.{name}[{i}][{j}]"), float(v), f"{attr}{where}"))
+    return out
+
+
+def _full_matrices(cov_type: str, cov, K: int, d: int) -> list:
+    if cov_type == "full":
+        return [np.array(cov[c]) for c in range(K)]
+    if cov_type == "tied":
+        return [np.array(cov)] * K
+    if cov_type == "diag":
+        return [np.diag(cov[c]) for c in range(K)]
+    return [np.eye(d) * cov[c] for c in range(K)]
+
+
+def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type: str, final_estep: bool = True,
+                responsibilities: bool = True) -> PeerResult:
+    """Run scikit-learn's EM from the problem's start, one iteration at a time, and report everything.
+
+    The iterations are those of ``GaussianMixture.fit`` (its own ``_e_step`` and ``_m_step`` on the same
+    estimator, exactly as ``fit`` calls them), so the responsibilities and log-likelihood of every E-step
+    are seen; a plain ``fit()`` is run as well and must give the same parameters bit for bit.
+    """
+    sklearn, _ = _sklearn()
+    gm = sklearn_estimator(problem, iterations, reg_covar, cov_type)
+    X = float_start(problem)["X"]
+    n, d, K = problem.n, problem.d, problem.K
+    names, labels = problem.component_names, problem.labels
+    reported: list[Reported] = []
+    floats: dict[str, Any] = {}
+    failure = None
+    settings = {"covariance_type": cov_type, "reg_covar": reg_covar, "iterations": iterations, "tol": 0.0,
+                "n_init": 1, "max_iter": iterations, "scikit-learn": sklearn.__version__}
+    stepped = hasattr(gm, "_e_step") and hasattr(gm, "_m_step") and hasattr(gm, "_initialize_parameters")
+    lower_bounds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if not stepped:
+                raise AttributeError("private EM steps not available")
+            xp = _namespace(X)
+            kw = {} if xp is None else {"xp": xp}
+            if hasattr(gm, "_check_parameters"):
+                gm._check_parameters(X, **kw)
+            gm._initialize_parameters(X, np.random.RandomState(0), **kw)
+            gm.n_features_in_ = d
+            for t in range(1, iterations + 1):
+                pre = "" if t == 1 else f"iter{t}."
+                step = "E-step"
+                lb, log_resp = gm._e_step(X)
+                lower_bounds.append(float(lb))
+                if responsibilities:
+                    resp = np.exp(log_resp)
+                    for p, label in enumerate(labels):
+                        for c, name in enumerate(names):
+                            reported.append(Reported(Key(t, "resp", label, name), float(resp[p, c]),
+                                                     f"predict_proba(X)[{p}, {c}] at the start of iteration {t}"))
+                reported.append(Reported(Key(t, "loglik"), float(lb),
+                                         "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
+                step = "M-step"
+                gm._m_step(X, log_resp)
+                for c, name in enumerate(names):
+                    reported.append(Reported(Key(t, "weight", None, name), float(gm.weights_[c]), f"weights_[{c}]"))
+                    for i in range(d):
+                        reported.append(Reported(Key(t, "mean", None, name, (i,)), float(gm.means_[c, i]),
+                                                 f"means_[{c}, {i}]"))
+                reported += _cov_reported(t, names, cov_type, gm.covariances_, d)
+                for c, mat in enumerate(_full_matrices(cov_type, gm.covariances_, K, d)):
+                    floats[f"{pre}cov.{names[c]}"] = mat
+        except AttributeError:
+            stepped = False
+        except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
+            failure = PeerFailure(t, step, type(e).__name__, str(e))
+    # the public path: fit() must agree bit for bit
+    fitted = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type)
+        try:
+            fitted = fit_gm.fit(X)
+        except Exception as e:  # noqa: BLE001
+            if failure is None:
+                failure = PeerFailure(iterations, "fit", type(e).__name__, str(e))
+    if not stepped and fitted is not None:  # report what fit() exposes
+        reported = [r for r in reported if r.key.iteration > iterations]
+        reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
+        pre = "" if iterations == 1 else f"iter{iterations}."
+        for c, name in enumerate(names):
+            reported.append(Reported(Key(iterations, "weight", None, name), float(fitted.weights_[c]), f"weights_[{c}]"))
+            for i in range(d):
+                reported.append(Reported(Key(iterations, "mean", None, name, (i,)), float(fitted.means_[c, i]),
+                                         f"means_[{c}, {i}]"))
+        reported += _cov_reported(iterations, names, cov_type, fitted.covariances_, d)
+        for c, mat in enumerate(_full_matrices(cov_type, fitted.covariances_, K, d)):
+            floats[f"{pre}cov.{names[c]}"] = mat
+    if fitted is not None and stepped and failure is None:
+        same = (np.array_equal(fitted.weights_, gm.weights_) and np.array_equal(fitted.means_, gm.means_)
+                and np.array_equal(fitted.covariances_, gm.covariances_) and fitted.lower_bound_ == lower_bounds[-1])
+        settings["fit() identical to the stepped iterations"] = bool(same)
+    unmatched = []
+    if fitted is not None and final_estep:
+        t = iterations + 1
+        proba = fitted.predict_proba(X)
+        score = fitted.score(X)
+        reported.append(Reported(Key(t, "loglik"), float(score), "score(X)", Fraction(1, n)))
+        if responsibilities:
+            for p, label in enumerate(labels):
+                for c, name in enumerate(names):
+                    reported.append(Reported(Key(t, "resp", label, name), float(proba[p, c]),
+                                             f"predict_proba(X)[{p}, {c}] after fit()"))
+    return PeerResult(f"scikit-learn {sklearn.__version__} GaussianMixture(covariance_type={cov_type!r}, "
+                      f"reg_covar={reg_covar!r})", tuple(reported), settings, SKLEARN_NOTES, failure,
+                      tuple(unmatched), {"float_covariances": floats})
+
+
+def _namespace(X):
+    try:
+        from sklearn.utils._array_api import get_namespace  # noqa: PLC0415
+    except ImportError:
+        return None
+    return get_namespace(X)[0]
+
+
+# --- a user's function ----------------------------------------------------------------------------
+
+def load_function(spec: str) -> Callable:
+    """``module:function`` (or ``module:object.attr``) → the callable."""
+    module_name, _, attr = spec.partition(":")
+    try:
+        obj = importlib.import_module(module_name)
+    except ImportError as e:
+        raise InputError(None, "--with", f"cannot import module {module_name!r}: {e}",
+                         "module:function with the module importable (on PYTHONPATH)") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise InputError(None, "--with", f"module {module_name!r} has no {attr!r}", "module:function") from None
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise InputError(None, "--with", f"{spec} is not callable", "module:function naming a function")
+    return obj
+
+
+def call_function(f: Callable, problem: Problem, iterations: int, name: str | None = None) -> PeerResult:
+    """Call a user's EM implementation once with the float start; its mapping becomes the report."""
+    start = float_start(problem)
+    cov_type = getattr(problem, "covariance_type", "full")
+    reg = float(getattr(problem, "reg_covar", 0))
+    label = name or getattr(f, "__qualname__", repr(f))
+    try:
+        out = f(start["X"], start["weights"], start["means"], start["covariances"], iterations=iterations,
+                covariance_type=cov_type, reg_covar=reg)
+    except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
+        return PeerResult(label, (), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg}, (),
+                          PeerFailure(1, "call", type(e).__name__, str(e)))
+    if not isinstance(out, Mapping):
+        raise InputError(label, None, f"returned {type(out).__name__}", "a mapping of key → array (see gmmexact.peers)")
+    reported = reported_from_mapping(out, problem, label)
+    return PeerResult(label, tuple(reported), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg},
+                      (), None, (), {"float_covariances": _cov_matrices(out, problem)})
+
+
+def _cov_matrices(values: Mapping, problem: Problem) -> dict:
+    out = {}
+    for key, value in values.items():
+        m = re.match(r"^(iter\d+\.)?cov(?:\.([^.\[\]]+))?$", str(key))
+        if not m:
+            continue
+        arr = np.asarray(value, dtype=np.float64)
+        if m[2] and arr.shape == (problem.d, problem.d):
+            out[f"{m[1] or ''}cov.{m[2]}"] = arr
+        elif not m[2] and arr.shape == (problem.K, problem.d, problem.d):
+            for c, name in enumerate(problem.component_names):
+                out[f"{m[1] or ''}cov.{name}"] = arr[c]
+    return out
+
+
+# --- mappings of key → array (functions and files) ------------------------------------------------
+
+_KIND_ONLY = re.compile(r"^(?:iter(?P<t>[1-9][0-9]*)\.)?(?P<kind>[a-z]+)$")
+
+
+def _as_float(v, source: str, field: str) -> float:
+    if isinstance(v, bool) or v is None:
+        raise InputError(source, field, f"is {v!r}", "a number")
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            raise InputError(source, field, f"{v!r} is not a number", "a number") from None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise InputError(source, field, f"is {type(v).__name__}", "a number") from None
+
+
+def _array(value, source: str, field: str) -> np.ndarray:
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(source, field, f"{value!r} is not a list", 'a number or a list such as "[1.5, 2]"') from None
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(source, field, "is not a number or a rectangular array of numbers", "numbers") from None
+    return arr
+
+
+def _shape(kind: str, d: int) -> tuple:
+    return {"scalar": (), "vector": (d,), "matrix": (d, d)}[KINDS[kind][1]]
+
+
+def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> list[Reported]:
+    """Validate a mapping key → array-like into reported entries (``InputError`` naming the key).
+
+    >>> import gmmexact
+    >>> p = gmmexact.load("examples/seed/problem.toml")
+    >>> [str(r.key) for r in reported_from_mapping({"weight": [0.5, 0.5]}, p, "x.json")]
+    ['weight.women', 'weight.men']
+    >>> reported_from_mapping({"mean.women": [1, 2, 3]}, p, "x.json")
+    Traceback (most recent call last):
+    ...
+    gmmexact.errors.InputError: x.json: mean.women: has shape (3,); expected shape (2,) (mean is a vector of d = 2 entries)
+    """
+    d, K, n = problem.d, problem.K, problem.n
+    out = []
+    for raw_key, value in values.items():
+        key_text = str(raw_key).strip()
+        if value is None:
+            continue  # a blank in a template
+        m = _KIND_ONLY.match(key_text)
+        if m and m["kind"] in KINDS:
+            t, kind = int(m["t"] or 1), m["kind"]
+            index = KINDS[kind][0]
+            shape = {"": (), "c": (K,), "p": (n,), "pc": (n, K)}[index] + _shape(kind, d)
+            arr = _array(value, source, key_text)
+            if arr.shape != shape:
+                what = {"": "", "c": f"one per component (K = {K})", "p": f"one per point (n = {n})",
+                        "pc": f"points × components ({n} × {K})"}[index]
+                raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({kind}: {what or 'a scalar'})")
+            for idx in np.ndindex(*shape) if shape else [()]:
+                pos = list(idx)
+                point = problem.labels[pos.pop(0)] if "p" in index else None
+                comp = problem.component_names[pos.pop(0)] if "c" in index else None
+                entry = tuple(pos)
+                out.append(Reported(Key(t, kind, point, comp, entry), _as_float(arr[idx], source, key_text),
+                                    f"{key_text}{list(idx) if idx else ''}"))
+            continue
+        try:
+            key = Key.parse(key_text)
+        except ValueError as e:
+            raise InputError(source, key_text, f"is not a quantity key ({e})",
+                             f"a key such as mean.{problem.component_names[0]}, cov.{problem.component_names[0]}[0][1], "
+                             f"resp, iter2.weight (kinds: {', '.join(KINDS)})") from None
+        _check_names(key, problem, source, key_text)
+        arr = _array(value, source, key_text)
+        if key.entry:
+            if arr.shape != ():
+                raise InputError(source, key_text, f"has shape {arr.shape}", "a single number (an entry)")
+            if any(i >= d for i in key.entry):
+                raise InputError(source, key_text, "index out of range", f"indices below d = {d}")
+            out.append(Reported(key, _as_float(arr, source, key_text), key_text))
+            continue
+        shape = _shape(key.kind, d)
+        if arr.shape != shape:
+            kind_shape = KINDS[key.kind][1]
+            what = "a scalar" if kind_shape == "scalar" else f"a {kind_shape} of d = {d} entries" if kind_shape == "vector" \
+                else f"a {d}×{d} matrix"
+            raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({key.kind} is {what})")
+        for idx in np.ndindex(*shape) if shape else [()]:
+            out.append(Reported(Key(key.iteration, key.kind, key.point, key.component, tuple(idx)),
+                                _as_float(arr[idx], source, key_text), key_text + "".join(f"[{i}]" for i in idx)))
+    return out
+
+
+def _check_names(key: Key, problem: Problem, source: str, text: str) -> None:
+    if key.point is not None and key.point not in problem.point_index:
+        raise InputError(source, text, f"no point labelled {key.point!r}",
+                         f"a label from {', '.join(problem.labels[:8])}{'…' if problem.n > 8 else ''}")
+    if key.component is not None and key.component not in problem.component_index:
+        raise InputError(source, text, f"no component named {key.component!r}",
+                         f"one of {', '.join(problem.component_names)}")
+
+
+def read_results(path: str, problem: Problem) -> PeerResult:
+    """A results file (JSON, NPZ or CSV) keyed by the engine's vocabulary."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise InputError(path, None, "file not found", "a results file (.json, .npz or .csv)")
+    if suffix == ".json":
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise InputError(path, None, f"is not valid JSON: {e}", "a JSON object key → number or nested lists") from None
+        if not isinstance(data, dict):
+            raise InputError(path, None, f"is a JSON {type(data).__name__}", "a JSON object key → number or nested lists")
+        data = {k: v for k, v in data.items() if not k.startswith("_")}  # _comment, _about
+    elif suffix == ".npz":
+        try:
+            with np.load(p, allow_pickle=False) as z:
+                data = {k: z[k] for k in z.files}
+        except (OSError, ValueError) as e:
+            raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+    elif suffix == ".csv":
+        data = {}
+        with p.open(newline="", encoding="utf-8-sig") as f:
+            for line, row in enumerate(csv.reader(f), 1):
+                if not row or row[0].strip().startswith("#") or (line == 1 and row[0].strip().lower() == "key"):
+                    continue
+                if len(row) < 2:
+                    raise InputError(path, f"line {line}", f"has {len(row)} field", "key,value")
+                if row[1].strip():
+                    data[row[0].strip()] = row[1].strip()
+    else:
+        raise InputError(path, None, f"has the extension {suffix or '(none)'!r}", "a .json, .npz or .csv results file")
+    reported = reported_from_mapping(data, problem, path)
+    if not reported:
+        raise InputError(path, None, "holds no values", "at least one key with a value")
+    return PeerResult(path, tuple(reported), {"file": path}, (), None, (), {"float_covariances": _cov_matrices(data, problem)})
+
+
+def template(run: Run, path: str) -> str:
+    """A results file listing every key of the run's M-steps, responsibilities and log-likelihoods, blank."""
+    keys = [k for k in run.keys() if k.kind in ("resp", "loglik", "count", "weight", "mean", "cov")]
+    suffix = Path(path).suffix.lower()
+    d = run.problem.d
+    if suffix == ".json":
+        doc = {"_about": "float results keyed by gmmexact's vocabulary; fill in numbers (vectors and matrices as "
+                         "lists), leave null what you do not compute; see gmmexact.peers"}
+        for k in keys:
+            doc[str(k)] = None if k.shape == "scalar" else [None] * d if k.shape == "vector" else [[None] * d] * d
+        return json.dumps(doc, indent=1) + "\n"
+    if suffix == ".csv":
+        lines = ["key,value"]
+        for k in keys:
+            if k.shape == "scalar":
+                lines.append(f"{k},")
+            else:
+                from .values import entry_keys  # noqa: PLC0415
+                lines += [f"{e}," for e in entry_keys(k, d)]
+        return "\n".join(lines) + "\n"
+    raise InputError(None, "--template", f"{path!r} has the extension {suffix or '(none)'!r}",
+                     "a .json or .csv file name (the template is text)")
+
+
+# --- one entry point for the API and the CLI ------------------------------------------------------
+
+def _problem_from(start, X, source="<crosscheck>") -> Problem:
+    if isinstance(start, Problem):
+        return start
+    if isinstance(start, (str, Path)):
+        return load(start)
+    raise InputError(None, "start", f"is {type(start).__name__}", "a gmmexact.Problem or the path of a problem TOML file")
+
+
+def _exact(v) -> Fraction:
+    return Fraction(v) if not isinstance(v, float) and not isinstance(v, np.floating) else Fraction(float(v))
+
+
+def problem_from_estimator(gm, X) -> Problem:
+    """The exact problem behind an estimator's start: ``X`` and ``*_init`` read as the exact binary values."""
+    if X is None:
+        raise InputError(None, "X", "is missing", "the data the estimator is fitted to")
+    if gm.means_init is None or gm.precisions_init is None or gm.weights_init is None:
+        raise InputError(None, "estimator", "has no means_init, precisions_init and weights_init",
+                         "a GaussianMixture built with all three (the start the exact EM iterations take)")
+    cov_type = gm.covariance_type
+    K = gm.n_components
+    X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
+    d = len(X[0])
+    prec = np.asarray(gm.precisions_init, dtype=np.float64)
+    covs = []
+    for c in range(K):
+        if cov_type == "full":
+            P = prec[c]
+        elif cov_type == "tied":
+            P = prec
+        elif cov_type == "diag":
+            P = np.diag(prec[c])
+        else:
+            P = np.eye(d) * prec[c]
+        covs.append(linalg.inverse([[Fraction(float(v)) for v in row] for row in P]))
+    weights = [Fraction(float(w)) for w in gm.weights_init]
+    means = [[Fraction(float(v)) for v in m] for m in gm.means_init]
+    problem = Problem.from_arrays(X, means, covs, weights, normalize_weights=True, source="<estimator>")
+    return prepare(problem, covariance_type=cov_type)
+
+
+def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
+               reg_covar=None, certify=None) -> CrossCheck:
+    """See :func:`gmmexact.crosscheck.crosscheck`."""
+    is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
+    if is_estimator:
+        problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)
+        cov_type = covariance_type or peer.covariance_type
+        reg = Fraction(Decimal(repr(float(peer.reg_covar)))) if reg_covar is None else Fraction(reg_covar)
+        iterations = iterations or peer.max_iter
+        problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
+        result = run_sklearn(problem, iterations, reg_covar=float(peer.reg_covar if reg_covar is None else reg_covar),
+                             cov_type=cov_type)
+        return crosscheck_run(solve(problem, iterations + 1), result, min_digits=min_digits, certify=certify)
+    problem = _problem_from(start, X)
+    iterations = iterations or 1
+    if peer == "sklearn":
+        cov_type = covariance_type or getattr(problem, "covariance_type", "full")
+        reg = SKLEARN_REG if reg_covar is None else Fraction(reg_covar)
+        problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
+        result = run_sklearn(problem, iterations, reg_covar=float(reg), cov_type=cov_type)
+        return crosscheck_run(solve(problem, iterations + 1), result, min_digits=min_digits, certify=certify)
+    problem = prepare(problem, covariance_type=covariance_type, reg_covar=reg_covar)
+    if callable(peer):
+        result = call_function(peer, problem, iterations)
+    elif isinstance(peer, str) and ":" in peer and not Path(peer).exists():
+        result = call_function(load_function(peer), problem, iterations, peer)
+    elif isinstance(peer, (str, Path)):
+        result = read_results(str(peer), problem)
+    else:
+        raise InputError(None, "peer", f"is {type(peer).__name__}",
+                         '"sklearn", a GaussianMixture, a callable, "module:function" or a results file path')
+    needed = max([r.key.iteration for r in result.reported] + [iterations])
+    return crosscheck_run(solve(problem, needed), result, min_digits=min_digits, certify=certify)
