@@ -8,10 +8,11 @@
 __version__ = "0.1.0"
 
 from .check_report import CheckReport, check  # noqa: E402  (report.py reads __version__)
+from .crosscheck import CrossCheck, crosscheck
 from .errors import GmmExactError, InputError
 from .keys import Key
 from .problem import Component, Problem, from_dict, load
 from .run import Quantity, Run, solve
 
-__all__ = ["CheckReport", "check", "Component", "GmmExactError", "InputError", "Key", "Problem", "Quantity", "Run",
+__all__ = ["CheckReport", "check", "CrossCheck", "crosscheck", "Component", "GmmExactError", "InputError", "Key", "Problem", "Quantity", "Run",
            "from_dict", "load", "solve"]

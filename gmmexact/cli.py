@@ -79,6 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
     latex.add_argument("--pdf", action="store_true", help="compile with pdflatex from PATH (exit 4 when there is none)")
     latex.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     latex.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    cross = sub.add_parser("crosscheck", help="certified correct digits of a float EM implementation "
+                                              "(scikit-learn, a Python function, a results file)")
+    cross.add_argument("problem", help="problem file (TOML): the data and the start")
+    cross.add_argument("--with", dest="peer", help="sklearn | module:function | results file (.json, .npz, .csv)")
+    cross.add_argument("--covariance-type", choices=("full", "tied", "diag", "spherical"),
+                       help="covariance structure (default: the problem's)")
+    cross.add_argument("--reg-covar", help="added to every updated covariance's diagonal, read exactly "
+                                           "(default: 1e-6 with sklearn, as scikit-learn; else the problem's)")
+    cross.add_argument("--iterations", type=_positive, default=1, help="EM iterations (default 1)")
+    cross.add_argument("--min-digits", type=int, default=10,
+                       help="correct significant digits every value must have for exit status 0 (default 10)")
+    cross.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json or .csv) and stop")
+    cross.add_argument("--plot", metavar="FILE", help="also draw the correct digits per value (PNG/SVG; matplotlib)")
+    cross.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     return parser
 
 
@@ -86,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot,
-                "latex": _latex}[args.command](args)
+                "latex": _latex, "crosscheck": _crosscheck}[args.command](args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -256,6 +271,41 @@ def _latex(args) -> int:
               f"{' and '.join(run.stopped.relations)})", file=sys.stderr)
         return EXIT_UNDEFINED
     return EXIT_OK
+
+
+def _crosscheck(args) -> int:
+    from . import crosscheck_report as render  # noqa: PLC0415
+    from .peers import crosscheck, parse_fraction, template  # noqa: PLC0415
+    from .problem import load  # noqa: PLC0415
+    from .run import solve  # noqa: PLC0415
+
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    if args.template:
+        text = template(solve(problem, iterations=args.iterations), args.template)
+        with open(args.template, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"gmmexact: wrote {args.template}", file=sys.stderr)
+        return EXIT_OK
+    if not args.peer:
+        raise InputError(None, "--with", "is missing", "sklearn, module:function or a results file (or --template FILE)")
+    if args.min_digits < 0:
+        raise InputError(None, "--min-digits", f"is {args.min_digits}", "a number of digits >= 0")
+    reg = None if args.reg_covar is None else parse_fraction(args.reg_covar, "--reg-covar")
+    if reg is not None and reg < 0:
+        raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
+    result = crosscheck(args.peer, start=problem, iterations=args.iterations, min_digits=args.min_digits,
+                        covariance_type=args.covariance_type, reg_covar=reg)
+    data = result.as_dict()
+    if args.format == "json":
+        json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(render.render_markdown(data))
+    else:
+        render.render_text(data)
+    if args.plot:
+        render.plot_digits(data, args.plot)
+    return EXIT_OK if result.passed else EXIT_ERROR
 
 
 if __name__ == "__main__":

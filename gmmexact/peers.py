@@ -233,7 +233,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
                     for p, label in enumerate(labels):
                         for c, name in enumerate(names):
                             reported.append(Reported(Key(t, "resp", label, name), float(resp[p, c]),
-                                                     f"predict_proba(X)[{p}, {c}] at the start of iteration {t}"))
+                                                     f"exp(log_resp)[{p}, {c}]" + ("" if t == 1 else f" (iteration {t})")))
                 reported.append(Reported(Key(t, "loglik"), float(lb),
                                          "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
                 step = "M-step"

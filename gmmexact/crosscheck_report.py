@@ -1,0 +1,158 @@
+"""Rendering of a cross-check (the plain-data document of :meth:`CrossCheck.as_dict`): terminal
+text with rich, Markdown, and a plot of correct digits per quantity. Formatting only: every number
+shown was certified in ``crosscheck.py``.
+"""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+RED_FINDINGS = ("peer-error", "loglik-noise", "undefined", "singular-but-positive-definite-in-float", "slip")
+
+
+def _digits(q: dict) -> str:
+    return "all" if q["identical"] else str(q["correct_digits"])
+
+
+def _style(q: dict, min_digits: int) -> str:
+    if q["identical"] or q["correct_digits"] >= min_digits:
+        return "green"
+    return "red" if q["correct_digits"] < 3 else "yellow"
+
+
+def _head(data: dict) -> str:
+    m = data["model"]
+    s = data["peer"]["settings"]
+    return (f"gmmexact crosscheck · {data['problem']} · {data['peer']['name']} · covariance_type {m['covariance_type']}, "
+            f"reg_covar {m['reg_covar']}, count offset {m['count_offset']}, {m['iterations']} exact iteration(s)"
+            + (f" · {s.get('iterations')} peer iteration(s)" if "iterations" in s else ""))
+
+
+def render_text(data: dict, console: Console | None = None, max_rows: int = 40) -> None:
+    """Print the worst quantities, the summary per kind, the findings and the peer's definitions."""
+    console = console or Console()
+    console.print(Text(_head(data), style="bold"))
+    qs = data["quantities"]
+    shown = qs if len(qs) <= max_rows else [q for q in qs if q["key"] in set(data["worst"])]
+    table = Table(title=("every reported value" if shown is qs else f"the {len(shown)} worst of {len(qs)} values"),
+                  title_justify="left")
+    for col in ("quantity", "peer's name", "float", "exact (certified)", "abs error", "rel error", "digits"):
+        table.add_column(col, no_wrap=col in ("quantity", "float", "exact (certified)"),
+                         justify="right" if col == "digits" else "left")
+    for q in shown:
+        table.add_row(escape(q["key"]), escape(q["name"]), q["float"], q["exact"], escape(q["abs_error"]),
+                      escape(q["rel_error"] or "–"), Text(_digits(q), style=_style(q, data["min_digits"])))
+    if qs:
+        console.print(table)
+    summary = Table(title="correct significant digits per kind (proven lower bounds)", title_justify="left")
+    for col in ("iteration", "kind", "values", "fewest", "median", "worst", f"< {data['min_digits']}"):
+        summary.add_column(col, justify="right" if col in ("iteration", "values", "fewest", "median") else "left")
+    for s in data["summary"]:
+        summary.add_row(str(s["iteration"]), s["kind"], str(s["count"]), _num(s["min_digits"]), _num(s["median_digits"]),
+                        escape(s["worst"]), Text(str(s["below_min"]), style="red" if s["below_min"] else "green"))
+    if data["summary"]:
+        console.print(summary)
+    for f in data["findings"]:
+        style = "red" if f["kind"] in RED_FINDINGS else "yellow"
+        console.print(Panel(Text(f["message"]), title=escape(f"{f['kind']}: {f['key']}"), border_style=style,
+                            title_align="left"))
+    for note in data["peer"]["notes"]:
+        console.print(Text(f"peer's definition: {note}", style="dim"))
+    settings = ", ".join(f"{k} = {v}" for k, v in data["peer"]["settings"].items())
+    if settings:
+        console.print(Text(f"peer settings: {settings}", style="dim"))
+    verdict = (f"PASS: every value has at least {data['min_digits']} correct digits" if data["passed"] else
+               f"FAIL: {_failures(data)}")
+    console.print(Text(verdict, style="bold green" if data["passed"] else "bold red"))
+
+
+def _num(v) -> str:
+    return "all" if v is None else str(v)
+
+
+def _failures(data: dict) -> str:
+    below = sum(s["below_min"] for s in data["summary"])
+    parts = []
+    if below:
+        parts.append(f"{below} value(s) below {data['min_digits']} correct digits")
+    if data["peer"]["failure"]:
+        parts.append(f"the peer raised {data['peer']['failure']['error']}")
+    if data["peer"]["unmatched"]:
+        parts.append(f"{len(data['peer']['unmatched'])} value(s) without an exact counterpart")
+    if not data["quantities"] and not parts:
+        parts.append("nothing was compared")
+    return "; ".join(parts)
+
+
+def render_markdown(data: dict) -> str:
+    """The same content as Markdown tables and lists."""
+    lines = [f"# Cross-check: {data['peer']['name']}", "", _head(data), ""]
+    qs = data["quantities"]
+    if qs:
+        lines += ["| quantity | peer's name | float | exact (certified) | abs error | rel error | correct digits |",
+                  "|---|---|---|---|---|---|---:|"]
+        for q in qs:
+            lines.append(f"| `{q['key']}` | {_md(q['name'])} | {q['float']} | {q['exact']} | {_md(q['abs_error'])} | "
+                         f"{_md(q['rel_error'] or '–')} | {_digits(q)} |")
+        lines.append("")
+    if data["summary"]:
+        lines += ["## Correct digits per kind", "", f"| iteration | kind | values | fewest | median | worst | < {data['min_digits']} |",
+                  "|---:|---|---:|---:|---:|---|---:|"]
+        for s in data["summary"]:
+            lines.append(f"| {s['iteration']} | {s['kind']} | {s['count']} | {_num(s['min_digits'])} | "
+                         f"{_num(s['median_digits'])} | `{s['worst']}` | {s['below_min']} |")
+        lines.append("")
+    if data["findings"]:
+        lines += ["## Findings", ""]
+        lines += [f"- **{f['kind']}** (`{f['key']}`): {_md(f['message'])}" for f in data["findings"]]
+        lines.append("")
+    if data["peer"]["notes"]:
+        lines += ["## Where the peer's definitions differ from the textbook", ""]
+        lines += [f"- {_md(n)}" for n in data["peer"]["notes"]]
+        lines.append("")
+    lines.append(f"**{'PASS' if data['passed'] else 'FAIL'}**" + ("" if data["passed"] else f": {_failures(data)}"))
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def plot_digits(data: dict, path: str) -> None:
+    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed."""
+    try:
+        import matplotlib  # noqa: PLC0415
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+    except ImportError:
+        from .errors import InputError  # noqa: PLC0415
+
+        raise InputError(None, "--plot", "matplotlib is not installed", 'pip install matplotlib (or "gmmexact[plot]")') from None
+    qs = data["quantities"]
+    groups: dict[str, list[dict]] = {}
+    for q in qs:
+        kind = q["key"].split(".")[1] if q["key"].startswith("iter") else q["key"].split(".")[0].split("[")[0]
+        prefix = q["key"].split(".")[0] + "." if q["key"].startswith("iter") else ""
+        groups.setdefault(prefix + kind, []).append(q)
+    top = max([q["correct_digits"] for q in qs if not q["identical"]] + [17])
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(groups) + 2), 4.2))
+    for x, (name, members) in enumerate(groups.items()):
+        ys = [top + 1 if q["identical"] else q["correct_digits"] for q in members]
+        jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(members) > 1 else x for i in range(len(members))]
+        colours = ["tab:green" if q["identical"] or q["correct_digits"] >= data["min_digits"] else
+                   "tab:red" if q["correct_digits"] < 3 else "tab:orange" for q in members]
+        ax.scatter(jitter, ys, s=14, c=colours, alpha=0.8, linewidths=0)
+    ax.axhline(data["min_digits"], color="grey", linestyle="--", linewidth=1)
+    ax.text(len(groups) - 0.5, data["min_digits"] + 0.2, f"--min-digits {data['min_digits']}", ha="right",
+            va="bottom", fontsize=8, color="grey")
+    ax.set_xticks(range(len(groups)), list(groups), rotation=30, ha="right")
+    ax.set_ylabel("correct significant digits (certified)")
+    ax.set_ylim(-0.5, top + 2)
+    ax.set_title(f"{data['peer']['name']}\nagainst the exact EM iteration ({data['problem']})", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
