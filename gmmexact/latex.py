@@ -27,7 +27,7 @@ from pathlib import Path
 import sympy as sp
 
 from .certify import Undecided
-from .forms import GENERAL
+from .forms import GENERAL, SUM_LIMIT
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
 from .latex_print import Notation, TextbookPrinter, escape_text, latex_fraction, latex_number
 from .rounding import Rounded
@@ -276,8 +276,8 @@ class _Builder:
         s = latex_fraction(q)
         return rf"\left({s}\right)" if q < 0 else s
 
-    def _decimal_substituted(self, key: Key, definition) -> str | None:
-        """The definition with its inputs' certified decimals put in (every digit proven)."""
+    def _decimal_substituted(self, key: Key, definition) -> list[str] | None:
+        """The definition with its inputs' certified decimals put in (every digit proven), as rows."""
         inputs = self.run[key].inputs
         if not inputs or isinstance(definition, str):
             return None
@@ -290,19 +290,34 @@ class _Builder:
                 rows, cols = (self.d, 1) if inp.shape == "vector" else (self.d, self.d)
                 repl[sp.MatrixSymbol(str(inp), rows, cols)] = sp.MatrixSymbol(name, rows, cols)
                 values[name] = _array(v)
+                if inp.shape == "vector":
+                    values[name + "^T"] = _row_vector(v)
             else:
                 repl[sp.Symbol(str(inp))] = sp.Symbol(name)
                 text = _number(v)
                 values[name] = rf"\left({text}\right)" if text.startswith("-") else text
         expr = definition.xreplace(repl)
-        return TextbookPrinter(self.notation, values=values).doprint(expr)
+        return self._rows_for(expr, printer=TextbookPrinter(self.notation, values=values))
 
-    def _rows_for(self, expr, tex: str | None = None) -> list[str] | None:
+    def _mean_form(self, key: Key):
+        """μ_c = (1/m_c)(r_1c x_1 + … + r_nc x_n) with the points as vectors, as a worked solution writes
+        it (the engine's definition is per coordinate); None where that is not the definition."""
+        problem = self.problem
+        if key.kind != "mean" or problem.n > SUM_LIMIT or getattr(problem, "count_offset", 0) \
+                or "mean" in getattr(problem, "fixed", ()) or not isinstance(self.run[key].definition, sp.MatrixBase):
+            return None
+        sym = lambda kind, p=None: sp.Symbol(str(Key(key.iteration, kind, p, key.component)))
+        terms = [sp.MatMul(sym("resp", p), sp.Matrix([_rat(v) for v in x]), evaluate=False)
+                 for p, x in zip(problem.labels, problem.points)]
+        return sp.MatMul(sp.Pow(sym("count"), -1, evaluate=False), sp.MatAdd(*terms, evaluate=False), evaluate=False)
+
+    def _rows_for(self, expr, tex: str | None = None, printer=None) -> list[str] | None:
         """One form as align rows (``&= …``), broken over lines when long; None when too wide."""
-        tex = tex if tex is not None else self.printer.doprint(expr)
+        printer = printer or self.printer
+        tex = tex if tex is not None else printer.doprint(expr)
         if _visible(tex) <= LINE_WIDTH:
             return [tex]
-        terms = _split_terms(self.printer, expr) if expr is not None else None
+        terms = _split_terms(printer, expr) if expr is not None else None
         if terms:
             lines = _pack(terms)
             if all(_visible(x) <= MAX_WIDTH for x in lines) and len(lines) <= 12:
@@ -315,7 +330,7 @@ class _Builder:
         lhs = self.notation.name(key)
         rows = [self.general_row(key), r"\\[3pt]"]
         body: list[list[str]] = []  # groups of lines, each group one "= …" form
-        seen: set[str] = {lhs}
+        seen: set[str] = {re.sub(r"\s+", "", lhs)}
         omitted = False
 
         def add(lines, rel="="):
@@ -323,16 +338,16 @@ class _Builder:
             if lines is None:
                 omitted = True
                 return
-            joined = " ".join(lines)
+            joined = re.sub(r"\s+", "", " ".join(lines))
             if joined in seen:
                 return
             seen.add(joined)
             body.append([f"&{rel} {lines[0]}"] + [rf"&\quad {x}" for x in lines[1:]])
 
         for row in self._extra_rows(key):  # the hand-worked rows come first
-            seen.add(row[3:])
+            seen.add(re.sub(r"\s+", "", row[3:]))
             body.append([row])
-        definition = q.definition
+        definition = self._mean_form(key) or q.definition
         add(self._rows_for(definition))
         substituted = q.substituted
         sub_tex = self.printer.doprint(substituted)
@@ -344,8 +359,8 @@ class _Builder:
         named = bool(_has_key_symbols(exact)) or omitted
         if named:  # the exact form still names earlier quantities: show their certified decimals
             dec = self._decimal_substituted(key, definition)
-            if dec is not None and _visible(dec) <= MAX_WIDTH:
-                add([dec], r"\approx")
+            if dec is not None:
+                add(dec, r"\approx")
         values = self.values(key)
         integer = isinstance(exact, sp.Integer) or (isinstance(exact, sp.MatrixBase) and all(e.is_Integer for e in exact))
         if not (integer and _all_exact(values)):  # 125.000 adds nothing to 125
@@ -445,11 +460,13 @@ class _Builder:
                  + rf"Certified to {self.options.digits} significant digits.")
         return self.parameters_table(title, rows)
 
-    def table(self, caption: str, header: list[str], rows: list[list[str]]) -> list[str]:
+    def table(self, caption: str, header: list[str], rows: list[list[str]], small: bool = False) -> list[str]:
         cols = "l" + "c" * (len(header) - 1)
         out = [rf"\begin{{longtable}}{{{cols}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule", r"\endhead"]
         out += [" & ".join(r) + r" \\" for r in rows]
         out += [r"\bottomrule", r"\end{longtable}"]
+        if small:
+            out = [r"{\small\setlength{\tabcolsep}{4pt}"] + out + ["}"]
         return [r"\noindent " + caption + r"\par"] + out
 
     def resp_table(self, t: int) -> list[str]:
@@ -593,7 +610,7 @@ class _Builder:
             rows.append([str(c.claim.index), f"${self.notation.name(c.claim.key)}$",
                          f"${_written_latex(c.claim.written)}$", rf"$\approx {exact}$", verdict])
         out += self.table(r"\textbf{Every written number}, in the document's order", ["claim", "quantity", "written",
-                          "exact value", "verdict"], rows)
+                          "exact value", "verdict"], rows, small=True)
         return out
 
     def document(self) -> str:
@@ -627,6 +644,10 @@ class _Builder:
         body += self.claims_summary()
         body.append(r"\end{document}")
         return "\n".join(body) + "\n"
+
+
+def _rat(q) -> sp.Rational:
+    return sp.Rational(q.numerator, q.denominator)
 
 
 def _top_level_eq(text: str) -> int | None:

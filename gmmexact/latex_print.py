@@ -274,6 +274,8 @@ class TextbookPrinter(LatexPrinter):
     # -- matrices --------------------------------------------------------------------------
     def _print_Transpose(self, expr):
         mat = expr.arg
+        if isinstance(mat, sp.MatrixSymbol) and f"{mat.name}^T" in self.values:
+            return self.values[f"{mat.name}^T"]  # a vector of decimals, transposed: a row
         s = self._print(mat)
         if isinstance(mat, sp.MatrixSymbol) and "^" in s and not s.endswith(")"):
             return rf"{{{s}}}^{{\top}}"  # a name with a superscript of its own

@@ -1,0 +1,300 @@
+"""LaTeX worked solutions: the textbook printer, golden steps, fragments, marked claims, and real
+compilation with pdflatex (skipped only where no LaTeX engine is installed; CI installs one)."""
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import gmmexact
+from gmmexact.check import Checker
+from gmmexact.claims import claims_from_dict, read_claims_data
+from gmmexact.cli import main
+from gmmexact.errors import InputError
+from gmmexact.latex import (DEBIAN_PACKAGES, PACKAGES, LatexEngineError, LatexOptions, compile_pdf,
+                            latex_document, latex_fragment)
+from gmmexact.latex_print import Notation, TextbookPrinter, escape_text, latex_number
+from gmmexact.keys import Key
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "examples" / "seed" / "problem.toml"
+CLAIMS = ROOT / "examples" / "seed" / "claims.toml"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+HAVE_TEX = shutil.which("pdflatex") is not None and shutil.which("pdftotext") is not None
+needs_tex = pytest.mark.skipif(not HAVE_TEX, reason="pdflatex/pdftotext not installed (Debian: texlive-latex-base "
+                                                   "texlive-latex-recommended poppler-utils; .ci/run installs them)")
+
+NASTY = """
+[data]
+variables = ["h_eight & co", "w%t #1"]
+labels = ["a_1", "b&c", "50%", "#x", "$y", "back\\\\slash"]
+points = [[160, 55], [165, 61], [170, 64], [180, 76], [185, 80], [190, 83]]
+
+[[components]]
+name = "wo_men {x} ~^"
+mean = [162, 57]
+covariance = [[10, 0], [0, 10]]
+weight = 0.5
+
+[[components]]
+name = "$men\\\\ & 100%"
+mean = [185, 80]
+covariance = [[10, 0], [0, 10]]
+weight = 0.5
+"""
+
+
+@pytest.fixture(scope="module")
+def run():
+    return gmmexact.solve(gmmexact.load(SEED), iterations=2)  # as the CLI: one more for the log-likelihood after
+
+
+@pytest.fixture(scope="module")
+def checks(run):
+    claims = claims_from_dict(read_claims_data(CLAIMS), run.plan, str(CLAIMS))
+    return Checker(run).check(claims)
+
+
+@pytest.fixture(scope="module")
+def printer(run):
+    return TextbookPrinter(Notation.of(run.problem))
+
+
+def _pdf_text(tex: str, tmp_path: Path, layout: bool = False) -> str:
+    pdf = compile_pdf(tex, tmp_path / "doc.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    args = ["pdftotext"] + (["-layout"] if layout else []) + [str(pdf), "-"]
+    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
+
+
+# -- the printer ------------------------------------------------------------------------------
+def test_textbook_forms(printer):
+    e = sp.exp(sp.Rational(-2, 5)) / (20 * sp.pi)
+    assert printer.doprint(e) == r"\frac{e^{-2/5}}{20 \pi}"
+    assert sp.latex(e) == r"\frac{1}{20 \pi e^{\frac{2}{5}}}"  # what SymPy alone writes
+    assert printer.doprint(1 / (1 + sp.exp(sp.Rational(621, 10)))) == r"\frac{1}{1 + e^{621/10}}"
+    assert printer.doprint(sp.exp(-sp.Symbol("quad.A.women") / 2)) == r"e^{-q_{\text{A},\text{women}}/2}"
+    half_of = sp.Mul(sp.Rational(-1, 2), sp.Rational(4, 5), evaluate=False)
+    assert printer.doprint(sp.exp(half_of, evaluate=False)) == r"\exp\left(- \frac{1}{2} \cdot \frac{4}{5}\right)"
+    assert printer.doprint(sp.Matrix([[1, -2], [0, sp.Rational(1, 10)]])) == \
+        r"\begin{bmatrix}1 & -2\\0 & \frac{1}{10}\end{bmatrix}"
+
+
+def test_names_come_from_the_problem(run):
+    n = Notation.of(run.problem)
+    assert n.name(Key.parse("mean.women")) == r"\mu_{\text{women}}^{\text{new}}"
+    assert n.name(Key.parse("outer.A.women")) == \
+        r"(x_{\text{A}} - \mu_{\text{women}}^{\text{new}})(x_{\text{A}} - \mu_{\text{women}}^{\text{new}})^{\top}"
+    multi = Notation.of(run.problem, multi=True)
+    assert multi.name(Key.parse("iter2.density.B.men")) == \
+        r"\mathcal{N}(x_{\text{B}} \mid \mu_{\text{men}}^{(1)}, \Sigma_{\text{men}}^{(1)})"
+    assert multi.name(Key.parse("iter2.resp.B.men")) == r"r_{\text{B},\text{men}}^{(2)}"
+
+
+def test_escape_every_special_character():
+    assert escape_text(r"_ & % # $ \ { } ~ ^") == (r"\_ \& \% \# \$ \textbackslash{} \{ \} "
+                                                    r"\textasciitilde{} \textasciicircum{}")
+
+
+_ESCAPES = re.compile(r"\\text[a-z]+\{\}|\\[_&%#${}]|\\ensuremath\{[^{}]*(\{[^{}]*\})?[^{}]*\}")
+
+
+@given(st.text(max_size=40))
+def test_escaped_text_has_no_bare_special_characters(text):
+    bare = _ESCAPES.sub("", escape_text(text))
+    assert not set(bare) & set("_&%#$\\{}~^"), bare
+
+
+def test_certified_numbers_in_latex():
+    assert latex_number(114397, -34) == r"1.14397 \times 10^{-29}"
+    assert latex_number(628319, -4) == "62.8319"
+    assert latex_number(-500000, -5) == "-5.00000"
+
+
+# -- golden steps -----------------------------------------------------------------------------
+@pytest.mark.parametrize("key", ["density.A.women", "cov.women", "resp.A.men", "inv.women", "quad.A.men"])
+def test_golden_steps(run, key):
+    got = latex_fragment(run, key)
+    path = GOLDEN / f"{key}.tex"
+    if os.environ.get("GMMEXACT_UPDATE_GOLDEN"):
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8")
+
+
+def test_golden_marked_step(run, checks):
+    got = latex_fragment(run, "density.A.men", checks=checks)
+    path = GOLDEN / "density.A.men.marked.tex"
+    if os.environ.get("GMMEXACT_UPDATE_GOLDEN"):
+        path.write_text(got, encoding="utf-8")
+    assert got == path.read_text(encoding="utf-8")
+
+
+# -- fragments --------------------------------------------------------------------------------
+def test_fragment_is_one_align_block(run):
+    got = latex_fragment(run, "norm.women")
+    assert got == (
+        "\\begin{align*}\n"
+        "Z_c &= (2\\pi)^{d/2} |\\Sigma_c|^{1/2} \\tag*{\\small general} \\\\[3pt]\n"
+        "Z_{\\text{women}} &= 2 \\pi \\sqrt{\\lvert \\Sigma_{\\text{women}} \\rvert} \\\\\n"
+        "&= 2 \\pi \\sqrt{100} \\\\\n"
+        "&= 20 \\pi \\\\\n"
+        "&\\approx 62.8319\n"
+        "\\end{align*}\n")
+    # an entry key shows its whole quantity; the digits follow --digits
+    assert latex_fragment(run, "cov.women[0][1]") == latex_fragment(run, "cov.women")
+    assert r"\approx 62.83185307" in latex_fragment(run, "norm.women", LatexOptions(digits=10))
+
+
+def test_fragment_exact_lines(run):
+    lines = latex_fragment(run, "quad.A.women").splitlines()
+    assert lines[2] == (r"q_{\text{A},\text{women}} &= \left(\begin{bmatrix}160 \\ 55\end{bmatrix} - "
+                        r"\begin{bmatrix}162 \\ 57\end{bmatrix}\right)^{\top} \Sigma_{\text{women}}^{-1} "
+                        r"\left(\begin{bmatrix}160 \\ 55\end{bmatrix} - \begin{bmatrix}162 \\ 57\end{bmatrix}\right) \\")
+    assert r"&= \frac{4}{5} \\" in lines and "&= 0.800000" in lines  # exact, and its decimal is exact too
+    det = latex_fragment(run, "det.men").splitlines()
+    assert det[2:4] == [r"\lvert \Sigma_{\text{men}} \rvert &= 10 \cdot 10 - 0 \cdot 0 \\", "&= 100"]
+
+
+def test_fragment_of_unknown_key_is_an_input_error(run):
+    with pytest.raises(InputError, match="density.Z.women"):
+        latex_fragment(run, "density.Z.women")
+
+
+# -- documents ----------------------------------------------------------------------------------
+def test_document_follows_the_seed_order(run):
+    tex = latex_document(run, LatexOptions(iterations=1))
+    marks = [r"\section*{Data}", r"\section*{Initial parameters}", r"\section{Iteration 1: E-step}",
+             r"\lvert \Sigma_{\text{women}} \rvert &=", r"\Sigma_{\text{women}}^{-1} &=", r"Z_{\text{women}} &=",
+             r"\subsection{Point A}", r"q_{\text{A},\text{women}} &=", r"r_{\text{A},\text{men}} &=",
+             r"\textbf{Responsibilities}", r"\subsection*{Log-likelihood, iteration 1}",
+             r"\section{Iteration 1: M-step}", r"m_{\text{women}} &=", r"\pi_{\text{women}}^{\text{new}} &=",
+             r"\mu_{\text{women}}^{\text{new}} &=", r"\Sigma_{\text{women}}^{\text{new}} &=",
+             r"Finding (singular-covariance)", r"\subsection*{New parameters after iteration 1}"]
+    where = [tex.index(m) for m in marks]
+    assert where == sorted(where)
+    # the outer product (not the scalar (x−μ)ᵀ(x−μ)), and the covariance's parentheses
+    assert r"(x_{\text{B}} - \mu_{\text{women}}^{\text{new}})(x_{\text{B}} - \mu_{\text{women}}^{\text{new}})^{\top}" in tex
+    assert r"\Sigma_{\text{women}}^{\text{new}} &= \frac{1}{m_{\text{women}}} \Big(r_{\text{A},\text{women}}" in tex
+    assert "height \\ensuremath{-} weight = 105" in tex
+    assert "log-likelihood after the iteration does not exist" in tex
+    assert r"\approx \begin{bmatrix}16.6667 & 16.6667 \\ 16.6667 & 16.6667\end{bmatrix}" in tex
+
+
+def test_packages_are_plain_latex():
+    tex = latex_document(gmmexact.solve(gmmexact.load(SEED)))
+    used = set(re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", tex))
+    assert used == set(PACKAGES)
+    if shutil.which("kpsewhich"):
+        for package in used:
+            assert subprocess.run(["kpsewhich", f"{package}.sty"], capture_output=True, text=True).stdout.strip()
+
+
+def test_selection_and_compact(tmp_path):
+    rows = ",\n".join(f"[{150 + (7 * i) % 41}, {50 + (11 * i) % 37}]" for i in range(30))
+    path = tmp_path / "many.toml"
+    path.write_text(f"[data]\npoints = [\n{rows}\n]\n"
+                    "[[components]]\nmean = [160, 60]\ncovariance = [[40, 5], [5, 30]]\nweight = 0.5\n"
+                    "[[components]]\nmean = [180, 75]\ncovariance = [[40, 5], [5, 30]]\nweight = 0.5\n")
+    run = gmmexact.solve(gmmexact.load(path))
+    tex = latex_document(run, LatexOptions(compact=True))
+    assert tex.count(r"\subsection{Point ") == 1  # one representative point in full
+    assert r"\subsection{Point x1}" in tex
+    for label in ("x2", "x17", "x30"):  # every other point in the tables
+        assert re.search(rf"^{label} & \$", tex, re.M)
+    assert r"\sum_{p=1}^{30} r_{p,1}" in tex  # Σ-notation for many points
+    chosen = latex_document(run, LatexOptions(points=("x3", "x5"), components=("2",)))
+    assert re.findall(r"\\subsection\{Point (\w+)\}", chosen) == ["x3", "x5"]
+    assert r"\subsection{Component 2}" in chosen and r"\subsection{Component 1}" not in chosen
+    with pytest.raises(InputError, match="no point named x99"):
+        latex_document(run, LatexOptions(points=("x99",)))
+
+
+def test_marked_document_shows_every_claim(run, checks):
+    tex = latex_document(run, LatexOptions(iterations=1), checks)
+    assert tex.count("{\\small claim ") == len(checks)
+    assert "56 written numbers: 52 correct, 3 carried, 1 wrong." in tex
+    first = tex.index("First wrong step.")
+    assert "claim 55" in tex[first:first + 200]
+
+
+# -- compiled -----------------------------------------------------------------------------------
+@needs_tex
+def test_seed_document_compiles(run, tmp_path):
+    text = _pdf_text(latex_document(run, LatexOptions(iterations=1)), tmp_path)
+    for number in ("62.8319", "0.0106685", "16.6667", "105", "0.670320", "1.14397"):
+        assert number in text, number
+
+
+@needs_tex
+def test_marked_document_compiles(run, checks, tmp_path):
+    lines = _pdf_text(latex_document(run, LatexOptions(iterations=1), checks), tmp_path, layout=True).splitlines()
+    # the summary table: the seed's 1.15 × 10⁻²⁹ carried (from 7.2 × 10⁻²⁸ / 62.83) ...
+    assert any(re.match(r"\s*9\s+N \(xA \| µmen , Σmen \)\s+1\.15 × 10−29\s+≈ 1\.1440 × 10−29\s+≈ carried$", x)
+               for x in lines)
+    # ... and the stale [162, 57] written as the new mean of women wrong, the first wrong step
+    i = next(i for i, x in enumerate(lines) if x.rstrip().endswith("× wrong (first)"))
+    block = " ".join(lines[i - 2:i + 2]).split()
+    assert block[:4] == ["162", "165.00", "55", "µnew"] and block[-2:] == ["57", "60.00"]
+    assert any("First wrong step. claim 55" in x for x in lines)
+
+
+@needs_tex
+def test_names_with_special_characters_compile(tmp_path):
+    path = tmp_path / "nasty.toml"
+    path.write_text(NASTY)
+    run = gmmexact.solve(gmmexact.load(path), iterations=3)
+    tex = latex_document(run, LatexOptions(iterations=2))
+    assert r"^{(2)}" in tex and r"\section{Iteration 2: M-step}" in tex
+    assert r"\text{wo\_men \{x\} \textasciitilde{}\textasciicircum{}}" in tex
+    text = _pdf_text(tex, tmp_path)
+    # (pdftotext reads the OT1 fonts' underscore as a space)
+    for name in ("back\\slash", "50%", "$men\\ & 100%", "wo men {x}", "h eight & co", "w%t #1", "#x", "$y"):
+        assert name in text, name
+
+
+# -- command line -------------------------------------------------------------------------------
+def test_cli_fragment(capsys):
+    assert main(["latex", str(SEED), "--fragment", "--step", "density.A.women"]) == 0
+    out = capsys.readouterr().out
+    assert out == (GOLDEN / "density.A.women.tex").read_text(encoding="utf-8")
+
+
+def test_cli_errors(capsys):
+    assert main(["latex", str(SEED), "--fragment"]) == 2
+    assert "--step" in capsys.readouterr().err
+    assert main(["latex", str(SEED), "--points", "A,Q"]) == 2
+    assert "no point named Q" in capsys.readouterr().err
+    assert main(["latex", str(SEED), "--step", "resp.A"]) == 2
+
+
+def test_cli_document_and_stop(tmp_path, capsys):
+    out = tmp_path / "seed.tex"
+    assert main(["latex", str(SEED), "-o", str(out), "--claims", str(CLAIMS)]) == 0
+    assert out.read_text(encoding="utf-8").startswith(r"\documentclass")
+    assert main(["latex", str(SEED), "--iterations", "2", "-o", str(out)]) == 3  # singular after iteration 1
+    assert "height − weight = 105" in capsys.readouterr().err
+    assert r"\section*{Why the iterations stop}" in out.read_text(encoding="utf-8")
+
+
+def test_cli_pdf_without_engine(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing on PATH
+    assert main(["latex", str(SEED), "--pdf", "-o", str(tmp_path / "seed.pdf")]) == 4
+    err = capsys.readouterr().err
+    assert all(p in err for p in DEBIAN_PACKAGES)
+    with pytest.raises(LatexEngineError) as e:
+        compile_pdf(r"\documentclass{article}\begin{document}x\end{document}", tmp_path / "x.pdf")
+    assert e.value.missing
+
+
+@needs_tex
+def test_cli_pdf(tmp_path, capsys):
+    assert main(["latex", str(SEED), "--pdf", "--compact", "-o", str(tmp_path / "seed.tex")]) == 0
+    assert (tmp_path / "seed.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "seed.tex").exists()
+    with pytest.raises(LatexEngineError, match="Undefined control sequence"):
+        compile_pdf(r"\documentclass{article}\begin{document}\nosuchcommand\end{document}", tmp_path / "bad.pdf")
