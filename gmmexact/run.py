@@ -118,6 +118,22 @@ class Run:
     def _arb(self) -> Certifier:
         return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
 
+    def iteration(self, t: int, digits: int = 6, max_points: int | None = 12) -> "Iteration":
+        """Iteration ``t`` as a value that displays itself in Jupyter (parameters, responsibilities, steps)."""
+        if not 1 <= t <= self.iterations:
+            raise KeyError(f"iteration {t} was not computed ({self.iterations} available)")
+        return Iteration(self, t, digits, max_points)
+
+    def _repr_html_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.run_html(display.run_view(self))
+
+    def _repr_markdown_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.run_markdown(display.run_view(self))
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -172,6 +188,42 @@ class Quantity:
     def decimal(self, digits: int = 6):
         """Certified decimal string(s): every digit is proven."""
         return _map(self.rounded(digits), str)
+
+    def _repr_latex_(self) -> str:
+        from . import display  # noqa: PLC0415  (display is only needed in notebooks)
+
+        return display.step_latex(display.step_view(self))
+
+    def _repr_markdown_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.step_markdown(display.step_view(self))
+
+    def _repr_html_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.step_html(display.step_view(self))
+
+
+@dataclass(frozen=True)
+class Iteration:
+    """One iteration of a run, for display: ``run.iteration(1)`` in a notebook shows the parameters
+    before and after, the log-likelihood, the responsibilities and every step (certified digits)."""
+
+    run: Run
+    t: int
+    digits: int = 6
+    max_points: int | None = 12
+
+    def _repr_html_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.iteration_html(display.iteration_view(self.run, self.t, self.digits, self.max_points))
+
+    def _repr_markdown_(self) -> str:
+        from . import display  # noqa: PLC0415
+
+        return display.iteration_markdown(display.iteration_view(self.run, self.t, self.digits, self.max_points))
 
 
 def _map(x, f):

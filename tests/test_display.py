@@ -1,0 +1,167 @@
+"""Jupyter display: what a quantity, an iteration, a run and a check report show, with the digits
+from the certified path, names escaped, and well-formed HTML."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import gmmexact
+from gmmexact import display
+from gmmexact.problem import Problem
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = str(ROOT / "examples" / "seed" / "problem.toml")
+CLAIMS = str(ROOT / "examples" / "seed" / "claims.toml")
+VOID = {"br", "hr", "img", "input", "meta", "link", "col"}
+
+
+class _Balance(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.errors = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack.pop() != tag:
+            self.errors.append(tag)
+
+
+def well_formed(text: str) -> bool:
+    parser = _Balance()
+    parser.feed(text)
+    parser.close()
+    return not parser.errors and not parser.stack
+
+
+def braces_balanced(text: str) -> bool:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "{}" and i and text[i - 1] == "\\":
+            continue
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+@pytest.fixture(scope="module")
+def run():
+    return gmmexact.solve(gmmexact.load(SEED))
+
+
+def test_quantity_reprs_show_three_renderings_and_the_certified_decimal(run):
+    q = run["density.A.women"]
+    latex = q._repr_latex_()
+    assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
+    assert r"\mathtt{density.A.women} &= \frac{\mathtt{exp.A.women}}{\mathtt{norm.women}}" in latex
+    assert r"\frac{1}{20 \pi e^{\frac{2}{5}}}" in latex
+    assert latex.rstrip("$").rstrip().endswith(r"\end{aligned}")
+    assert rf"&\approx {q.decimal(6)}" in latex and q.decimal(6) == "0.0106685"
+    assert braces_balanced(latex)
+    md = q._repr_markdown_()
+    assert md.startswith("**`density.A.women`**") and latex in md and "0.0106685 (certified, 6 significant digits)" in md
+    page = q._repr_html_()
+    assert well_formed(page) and "<code>0.0106685</code>" in page and "values put in" in page
+
+
+def test_exact_values_are_marked_equal_not_approximate(run):
+    latex = run["quad.A.women"]._repr_latex_()
+    assert r"&= \frac{4}{5}" in latex and "&= 0.800000" in latex and r"\approx" not in latex
+    assert display.step_view(run["quad.A.women"]).is_exact
+    assert not display.step_view(run["exp.A.women"]).is_exact
+
+
+def test_matrices_and_entries(run):
+    view = display.step_view(run["cov.women"])
+    assert view.decimal == run["cov.women"].decimal(6) == (("16.6667", "16.6667"), ("16.6667", "16.6667"))
+    assert r"\approx \begin{bmatrix}16.6667 & 16.6667 \\ 16.6667 & 16.6667\end{bmatrix}" in display.step_latex(view)
+    entry = run["cov.women[0][1]"]._repr_latex_()
+    # an entry shows the whole quantity's definition under the whole key, then its own value
+    assert r"\mathtt{cov.women} &= \frac{1}{\mathtt{count.women}}" in entry
+    assert r"\mathtt{cov.women[0][1]} &=" in entry and entry.count(r"\approx 16.6667") == 1
+    assert braces_balanced(entry)
+
+
+def test_scientific_decimals_in_latex_and_html(run):
+    q = run["density.A.men"]
+    assert q.decimal(6) == "1.14397e-29"
+    assert r"\approx 1.14397 \times 10^{-29}" in q._repr_latex_()
+    assert "1.14397×10<sup>−29</sup>" in q._repr_html_()
+
+
+def test_names_are_escaped():
+    problem = Problem.from_arrays([[0, 0], [1, 2], [3, 1]], means=[[0, 0], [2, 1]], weights=["1/2", "1/2"],
+                                  covariances=[[[1, 0], [0, 1]]] * 2, labels=["p_1", "<b>", "a&b"],
+                                  names=["x_y", "50%"], variables=["h#", "w$"])
+    run = gmmexact.solve(problem)
+    latex = run["density.<b>.x_y"]._repr_latex_()
+    assert r"\mathtt{density.<b>.x\_y}" in latex and braces_balanced(latex)
+    assert r"\mathtt{resp.a\&b.50\%}" in run["resp.a&b.50%"]._repr_latex_()
+    page = run.iteration(1)._repr_html_()
+    assert well_formed(page) and "&lt;b&gt;" in page and "<b>&" not in page
+    assert well_formed(run._repr_html_()) and well_formed(run["quad.<b>.50%"]._repr_html_())
+
+
+def test_iteration_view_of_the_seed(run):
+    it = run.iteration(1)
+    view = display.iteration_view(run, 1)
+    assert view.loglik == run["loglik"].decimal(6) == "-41.7017"
+    assert view.resp[0] == (run["resp.A.women"].decimal(6), run["resp.A.men"].decimal(6))
+    assert view.before[0].mean == ("162.000", "57.0000") and view.after[0].mean == run["mean.women"].decimal(6)
+    assert view.after[1].cov == run["cov.men"].decimal(6)
+    assert {f["key"] for f in view.findings} == {"cov.women", "cov.men"}
+    assert {q.iteration for q in view.report.quantities} == {1}
+    page = it._repr_html_()
+    assert well_formed(page)
+    assert "<code>−41.7017</code>" in page and "height − weight = 105" in page and "<details>" in page
+    md = it._repr_markdown_()
+    assert "| women | 0.500000 → 0.500000 | [162.000, 57.0000] → [165.000, 60.0000] |" in md
+    assert "| A | 1.00000 | 1.07229e-27 |" in md
+    assert "| `density.A.women` | $\\frac{1}{20 \\pi e^{\\frac{2}{5}}}$ | 0.0106685 |" in md
+    with pytest.raises(KeyError, match="iteration 2 was not computed"):
+        run.iteration(2)
+
+
+def test_iteration_two_starts_where_one_ended_and_points_are_limited():
+    problem = Problem.from_arrays([[0, 0], [1, 2], [2, 1], [5, 5], [6, 4], [5, 7], [3, 3]],
+                                  means=[[1, 1], [5, 5]], covariances=[[[2, 0], [0, 2]], [[3, 1], [1, 2]]],
+                                  weights=["1/2", "1/2"])
+    run = gmmexact.solve(problem, iterations=2)
+    one, two = display.iteration_view(run, 1), display.iteration_view(run, 2, max_points=3)
+    assert two.before == one.after
+    assert two.after[0].mean == run["iter2.mean.1"].decimal(6)
+    assert len(two.resp) == 3 and two.labels == ("x1", "x2", "x3")
+    assert {q.point for q in two.report.quantities} <= {None, "x1", "x2", "x3"}
+    assert "(first 3 of 7 points)" in display.iteration_markdown(two)
+    assert not two.findings
+
+
+def test_run_summary_of_a_stopped_run():
+    run = gmmexact.solve(gmmexact.load(SEED), iterations=2)
+    md = run._repr_markdown_()
+    assert "iterations computed: 1 of 2" in md
+    assert "| after 1 | women | 0.500000 | [165.000, 60.0000] |" in md
+    assert "**stopped**" in md
+    assert well_formed(run._repr_html_())
+
+
+def test_check_report_html():
+    report = gmmexact.check(SEED, CLAIMS)
+    page = display.check_html(report.data)
+    assert well_formed(page)
+    assert report._repr_html_() == page
+    s = report.data["summary"]
+    for verdict in ("correct", "carried", "wrong"):
+        assert f"{s[verdict]} {verdict}</span>" in page
+    wrong = [r for r in report.data["claims"] if r["verdict"] == "wrong"]
+    assert wrong and page.count("✗ wrong") == len(wrong)
+    assert page.count('style="background:#fff0f0"') == 1  # the first error's row
+    assert page.count("≈ carried") == s["carried"]
+    assert "carried (rounding) from #" in page
+    assert "[162, 57]" in page  # the stale mean the document writes
+    assert "&lt;" not in page or "<" not in report.data["claims_file"]
