@@ -180,6 +180,11 @@ def _bounds_from_interval(f: Fraction, lo: Fraction, hi: Fraction):
     return (lo, hi), (err_lo, err_hi), rel
 
 
+def _finite(value: float) -> Fraction:
+    """The float as the exact rational it is (0 for NaN and ±inf, whose errors are set to ∞ afterwards)."""
+    return Fraction(value) if math.isfinite(value) else Fraction(0)
+
+
 def _tight(rel) -> bool:
     lo, hi = rel
     if hi is None:
@@ -209,7 +214,7 @@ def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = 
         resolve(plan, r.key)
         q = exact_entry(plan, r.key)
         if q is not None:
-            bounds[i] = _bounds_from_exact(Fraction(r.value), r.scale * q)
+            bounds[i] = _bounds_from_exact(_finite(r.value), r.scale * q)
         else:
             pending.append(i)
     prec = 96
@@ -228,7 +233,7 @@ def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = 
                 if ends is None:
                     still.append(i)
                     continue
-                bounds[i] = _bounds_from_interval(Fraction(r.value), *ends)
+                bounds[i] = _bounds_from_interval(_finite(r.value), *ends)
                 balls[i] = ball
                 final_prec[i] = prec
                 if not _tight(bounds[i][2]) and prec < max_prec:
@@ -253,11 +258,13 @@ def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = 
     rels = [b[2] for b in bounds]
     rel_lo, rel_hi = lo_hi([(a if a is not None else Fraction(0), b) for a, b in rels],
                            intervals.down, intervals.up, intervals.INF)
-    digits = intervals.digits_below(rel_hi)
-    identical = np.array([b[1][1] == 0 for b in bounds], dtype=bool)
-    digits = np.where(identical, IDENTICAL, digits)
-    # an exact zero reported as a nonzero float has no correct significant digit
     floats = np.array([r.value for r in reported], dtype=np.float64)
+    bad = ~np.isfinite(floats)  # NaN or ±inf reported: no correct digit, infinite error
+    for arr in (err_lo, err_hi, rel_lo, rel_hi):
+        arr[bad] = intervals.INF
+    digits = intervals.digits_below(rel_hi)
+    identical = np.array([b[1][1] == 0 for b in bounds], dtype=bool) & ~bad
+    digits = np.where(identical, IDENTICAL, digits)
 
     def exact_text(i: int, want: int) -> str:
         r = reported[i]

@@ -36,9 +36,12 @@ def down(q) -> LD:
         return -up(-q)
     if q == 0:
         return LD(0)
-    shift = q.numerator.bit_length() - q.denominator.bit_length() - 63
-    scaled = q / Fraction(2) ** shift  # in [2**62, 2**64)
-    m = scaled.numerator // scaled.denominator
+    shift = q.numerator.bit_length() - q.denominator.bit_length() - 64
+    scaled = q / Fraction(2) ** shift  # in [2**63, 2**65)
+    if scaled >= 2**64:
+        shift += 1
+        scaled /= 2
+    m = scaled.numerator // scaled.denominator  # 64 significant bits
     x = np.ldexp(_split(m), shift)
     if not np.isfinite(x):
         return np.finfo(LD).max

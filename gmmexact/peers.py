@@ -344,7 +344,10 @@ def _cov_matrices(values: Mapping, problem: Problem) -> dict:
         m = re.match(r"^(iter\d+\.)?cov(?:\.([^.\[\]]+))?$", str(key))
         if not m:
             continue
-        arr = np.asarray(value, dtype=np.float64)
+        try:
+            arr, _ = _array(value, "", str(key))
+        except InputError:
+            continue  # reported with its key by reported_from_mapping
         if m[2] and arr.shape == (problem.d, problem.d):
             out[f"{m[1] or ''}cov.{m[2]}"] = arr
         elif not m[2] and arr.shape == (problem.K, problem.d, problem.d):
@@ -372,17 +375,20 @@ def _as_float(v, source: str, field: str) -> float:
         raise InputError(source, field, f"is {type(v).__name__}", "a number") from None
 
 
-def _array(value, source: str, field: str) -> np.ndarray:
+def _array(value, source: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """The values as float64 and where they were null (blanks of a template, not values)."""
     if isinstance(value, str) and value.strip().startswith("["):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
             raise InputError(source, field, f"{value!r} is not a list", 'a number or a list such as "[1.5, 2]"') from None
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        raw = np.asarray(value, dtype=object)
+        blank = np.vectorize(lambda v: v is None, otypes=[bool])(raw) if raw.size else np.zeros(raw.shape, bool)
+        arr = np.where(blank, np.nan, raw).astype(np.float64)
     except (TypeError, ValueError):
         raise InputError(source, field, "is not a number or a rectangular array of numbers", "numbers") from None
-    return arr
+    return arr, blank
 
 
 def _shape(kind: str, d: int) -> tuple:
@@ -412,12 +418,14 @@ def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> lis
             t, kind = int(m["t"] or 1), m["kind"]
             index = KINDS[kind][0]
             shape = {"": (), "c": (K,), "p": (n,), "pc": (n, K)}[index] + _shape(kind, d)
-            arr = _array(value, source, key_text)
+            arr, blank = _array(value, source, key_text)
             if arr.shape != shape:
                 what = {"": "", "c": f"one per component (K = {K})", "p": f"one per point (n = {n})",
                         "pc": f"points × components ({n} × {K})"}[index]
                 raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({kind}: {what or 'a scalar'})")
             for idx in np.ndindex(*shape) if shape else [()]:
+                if blank[idx]:
+                    continue
                 pos = list(idx)
                 point = problem.labels[pos.pop(0)] if "p" in index else None
                 comp = problem.component_names[pos.pop(0)] if "c" in index else None
@@ -432,12 +440,14 @@ def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> lis
                              f"a key such as mean.{problem.component_names[0]}, cov.{problem.component_names[0]}[0][1], "
                              f"resp, iter2.weight (kinds: {', '.join(KINDS)})") from None
         _check_names(key, problem, source, key_text)
-        arr = _array(value, source, key_text)
+        arr, blank = _array(value, source, key_text)
         if key.entry:
             if arr.shape != ():
                 raise InputError(source, key_text, f"has shape {arr.shape}", "a single number (an entry)")
             if any(i >= d for i in key.entry):
                 raise InputError(source, key_text, "index out of range", f"indices below d = {d}")
+            if blank[()]:
+                continue
             out.append(Reported(key, _as_float(arr, source, key_text), key_text))
             continue
         shape = _shape(key.kind, d)
@@ -447,6 +457,8 @@ def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> lis
                 else f"a {d}×{d} matrix"
             raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({key.kind} is {what})")
         for idx in np.ndindex(*shape) if shape else [()]:
+            if blank[idx]:
+                continue
             out.append(Reported(Key(key.iteration, key.kind, key.point, key.component, tuple(idx)),
                                 _as_float(arr[idx], source, key_text), key_text + "".join(f"[{i}]" for i in idx)))
     return out

@@ -1,0 +1,340 @@
+"""Cross-checks: certified digits of scikit-learn, of a user's function and of a results file."""
+import json
+import math
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gmmexact
+from gmmexact import intervals
+from gmmexact.cli import main
+from gmmexact.crosscheck import IDENTICAL, Reported, certify_reported, crosscheck_run, PeerResult
+from gmmexact.errors import InputError
+from gmmexact.keys import Key
+from gmmexact.peers import SKLEARN_OFFSET, crosscheck, float_start, read_results, template
+
+pytest.importorskip("sklearn")
+
+SEED = "examples/seed/problem.toml"
+
+
+def kinds(report, kind):
+    return [f for f in report.findings if f.kind == kind]
+
+
+def digits(report, prefix):
+    e = report.entries
+    return [int(d) for k, d in zip(e.keys, e.digits) if str(k).startswith(prefix)]
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return gmmexact.load(SEED)
+
+
+@pytest.fixture(scope="module")
+def seed_reports(seed):
+    return {(t, reg): crosscheck("sklearn", start=seed, covariance_type=t, reg_covar=reg)
+            for t in ("full", "tied", "diag", "spherical") for reg in (Fraction(0), Fraction(1, 10**6))}
+
+
+# --- the seed: the findings of the issue, for every covariance type and both reg_covar -------------
+
+def test_seed_model_is_scikit_learns(seed_reports):
+    r = seed_reports["tied", Fraction(0)]
+    assert (r.covariance_type, r.reg_covar, r.count_offset) == ("tied", 0, SKLEARN_OFFSET)
+    assert r.peer.settings["fit() identical to the stepped iterations"] is True
+    assert any("lower_bound_" in n for n in r.peer.notes) and any("10·eps" in n for n in r.peer.notes)
+    names = {str(k): n for k, n in zip(r.entries.keys, r.entries.names)}
+    assert names["loglik"] == "lower_bound_" and names["iter2.loglik"] == "score(X)"
+    assert r.entries.keys[:2] == (Key.parse("resp.A.women"), Key.parse("resp.A.men"))
+
+
+def test_seed_full_without_regularisation_is_a_finding_not_a_crash(seed_reports):
+    r = seed_reports["full", Fraction(0)]
+    assert not r.passed and r.peer.failure.step == "M-step" and r.peer.failure.iteration == 1
+    (f,) = kinds(r, "peer-error")
+    assert "ill-defined empirical covariance" in f.message
+    assert "condition number 1.10e+28" in f.message  # certified, of scikit-learn's own exact model
+    assert f.rank == 1 and f.relations == ("height − weight = 105",)  # the textbook covariance: singular
+    # the E-step before the failure was reported and is good to 13+ digits
+    assert min(digits(r, "resp.")) >= 13 and min(digits(r, "loglik")) >= 15
+
+
+def test_seed_tied_without_regularisation(seed_reports):
+    r = seed_reports["tied", Fraction(0)]
+    assert min(digits(r, "cov.")) == 12  # "only about 12 correct digits"
+    found = kinds(r, "singular-but-positive-definite-in-float")
+    assert {f.key for f in found} == {"cov.women", "cov.men"}
+    assert found[0].relations == ("height − weight = 105",) and found[0].condition == "8.17e+12"
+    (noise,) = kinds(r, "loglik-noise")
+    assert noise.key == "iter2.loglik" and "8.309105688242713" in noise.message
+    assert digits(r, "iter2.loglik") == [2]
+    assert not r.passed
+
+
+@pytest.mark.parametrize("cov_type", ["full", "tied"])
+def test_seed_regularised_covariance_is_dominated_by_reg_covar(seed_reports, cov_type):
+    r = seed_reports[cov_type, Fraction(1, 10**6)]
+    assert r.peer.failure is None
+    found = kinds(r, "regularisation-dominates")
+    assert {f.key for f in found} == {"cov.women", "cov.men"}
+    assert "height − weight = 105" in found[0].message and "1/1000000" in found[0].message
+    # the iteration itself is fine; the next E-step, through the nearly singular covariance, loses digits
+    assert min(digits(r, "cov.")) >= 12 and min(digits(r, "weight.")) >= 15
+    assert min(digits(r, "iter2.")) < 12
+
+
+@pytest.mark.parametrize("cov_type", ["diag", "spherical"])
+@pytest.mark.parametrize("reg", [Fraction(0), Fraction(1, 10**6)])
+def test_seed_diagonal_covariances_lose_digits_to_cancellation(seed_reports, cov_type, reg):
+    r = seed_reports[cov_type, reg]
+    found = kinds(r, "cancellation")
+    assert {f.key.split("[")[0] for f in found} == {"cov.women", "cov.men"}
+    lost = [f.digits_lost for f in found]
+    assert min(lost) >= 3
+    assert min(digits(r, "cov.")) <= 16 - min(lost)
+    assert r.peer.failure is None and not kinds(r, "peer-error")
+    assert r.passed  # 12 digits or more everywhere: above the default --min-digits 10
+
+
+# --- a random well-conditioned 3-D problem: scikit-learn is good to 13 digits ---------------------
+
+def random_problem(n=30, seed=1):
+    rng = np.random.default_rng(seed)
+    centres = np.array([[0.0, 0.0, 0.0], [4.0, 3.0, -2.0]])
+    ints = np.rint((centres[np.arange(n) % 2] + rng.standard_normal((n, 3))) * 100).astype(int)
+    points = [[Fraction(int(v), 100) for v in row] for row in ints]
+    means = [[Fraction(1, 2), 0, 0], [Fraction(7, 2), 3, -2]]
+    covs = [[[2, Fraction(1, 2), 0], [Fraction(1, 2), 2, 0], [0, 0, 1]], [[1, 0, 0], [0, 3, 1], [0, 1, 2]]]
+    return gmmexact.Problem.from_arrays(points, means, covs, ["2/5", "3/5"])
+
+
+def test_random_3d_problem_scikit_learn_gets_13_digits_everywhere():
+    r = crosscheck("sklearn", start=random_problem(), iterations=2, min_digits=13)
+    assert r.passed, r.as_dict(limit=5)["quantities"]
+    assert len(r.entries) == 3 * 30 * 2 + 3 + 2 * 2 * (1 + 3 + 9)  # resp and loglik ×3 E-steps, parameters ×2
+    assert min(int(d) for d in r.entries.digits) >= 13
+    assert not [f for f in r.findings if f.kind != "cancellation"]
+
+
+# --- a user's function with a planted bug -------------------------------------------------------------
+
+def em_step(X, weights, means, covariances, *, iterations, covariance_type, reg_covar, bug=False):
+    """One textbook EM iteration in float64 (Cholesky log-densities, log-sum-exp)."""
+    n, d = X.shape
+    logs = []
+    for w, m, c in zip(weights, means, covariances):
+        L = np.linalg.cholesky(c)
+        z = np.linalg.solve(L, (X - m).T)
+        logs.append(np.log(w) - 0.5 * (z * z).sum(0) - np.log(np.diag(L)).sum() - 0.5 * d * np.log(2 * np.pi))
+    logs = np.array(logs).T
+    top = logs.max(1, keepdims=True)
+    evidence = top[:, 0] + np.log(np.exp(logs - top).sum(1))
+    resp = np.exp(logs - evidence[:, None])
+    count = resp.sum(0)
+    mean = resp.T @ X / count[:, None]
+    cov = np.array([(resp[:, k, None] * (X - mean[k])).T @ (X - mean[k]) / (n if bug else count[k])
+                    for k in range(len(weights))])
+    return {"resp": resp, "loglik": evidence.sum(), "count": count, "weight": count / n, "mean": mean, "cov": cov}
+
+
+def test_callable_peer_correct_implementation_passes():
+    r = crosscheck(em_step, start=random_problem(), min_digits=12)
+    assert r.passed and not kinds(r, "slip")
+    assert {k.kind for k in r.entries.keys} == {"resp", "loglik", "count", "weight", "mean", "cov"}
+
+
+def test_callable_peer_planted_bug_is_caught_and_named():
+    def buggy(*args, **kw):
+        return em_step(*args, bug=True, **kw)
+
+    r = crosscheck(buggy, start=random_problem())
+    assert not r.passed
+    bad = {str(k.whole) for k, d in zip(r.entries.keys, r.entries.digits) if d < 10}
+    assert bad == {"cov.1", "cov.2"}
+    slips = kinds(r, "slip")
+    assert {f.key for f in slips} == {"cov.1", "cov.2"}
+    assert all("divided by n instead of the count m_c" in f.message for f in slips)
+
+
+def test_callable_peer_that_raises_is_a_finding(seed):
+    def broken(X, *args, **kw):
+        raise np.linalg.LinAlgError("Matrix is not positive definite")
+
+    r = crosscheck(broken, start=seed)
+    assert not r.passed and r.peer.failure.error == "LinAlgError"
+    assert "Matrix is not positive definite" in kinds(r, "peer-error")[0].message
+
+
+# --- results files from a second, independent implementation ----------------------------------------
+
+def numpy_em_keys(problem):
+    """A second float implementation: explicit inverse and determinant, no log-sum-exp, per-key output."""
+    s = float_start(problem)
+    X, w, mu, cov = s["X"], s["weights"], s["means"], s["covariances"]
+    n, d = X.shape
+    dens = np.array([[np.exp(-0.5 * (x - m) @ np.linalg.inv(c) @ (x - m)) / np.sqrt((2 * np.pi) ** d * np.linalg.det(c))
+                      for m, c in zip(mu, cov)] for x in X])
+    joint = dens * w
+    resp = joint / joint.sum(1, keepdims=True)
+    out = {"loglik": float(np.log(joint.sum(1)).sum())}
+    for k, name in enumerate(problem.component_names):
+        r = resp[:, k]
+        m = (r[:, None] * X).sum(0) / r.sum()
+        out[f"weight.{name}"] = float(r.sum() / n)
+        out[f"mean.{name}"] = m.tolist()
+        out[f"cov.{name}"] = (((X - m) * r[:, None]).T @ (X - m) / r.sum()).tolist()
+        for p, label in enumerate(problem.labels):
+            out[f"resp.{label}.{name}"] = float(resp[p, k])
+    return out
+
+
+@pytest.mark.parametrize("suffix", [".json", ".npz", ".csv"])
+def test_results_file_from_an_independent_implementation(tmp_path, suffix):
+    problem = random_problem(n=12, seed=3)
+    values = numpy_em_keys(problem)
+    path = tmp_path / f"results{suffix}"
+    if suffix == ".json":
+        path.write_text(json.dumps(values))
+    elif suffix == ".npz":
+        np.savez(path, **{k: np.asarray(v) for k, v in values.items()})
+    else:
+        path.write_text("key,value\n" + "".join(f'{k},"{json.dumps(v)}"\n' for k, v in values.items()))
+    r = crosscheck(str(path), start=problem, min_digits=12)
+    assert r.passed, r.as_dict(limit=3)["quantities"]
+    assert len(r.entries) == 1 + 2 * (1 + 3 + 9) + 12 * 2
+
+
+def test_template_round_trip(tmp_path, seed):
+    path = tmp_path / "t.json"
+    assert main(["crosscheck", SEED, "--template", str(path)]) == 0
+    doc = json.loads(path.read_text())
+    assert doc["cov.women"] == [[None, None], [None, None]] and "resp.F.men" in doc and "loglik" in doc
+    doc["mean.women"] = [165.0, 60.0]
+    path.write_text(json.dumps(doc))
+    r = read_results(str(path), seed)
+    assert [str(x.key) for x in r.reported] == ["mean.women[0]", "mean.women[1]"]
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text(template(gmmexact.solve(seed), str(csv_path)))
+    assert "cov.men[1][0]," in csv_path.read_text()
+
+
+@pytest.mark.parametrize("content, field", [
+    ({"mean.nobody": [1, 2]}, "mean.nobody"),
+    ({"mean.women": [1, 2, 3]}, "mean.women"),
+    ({"resp": [[0.5, 0.5]]}, "resp"),
+    ({"density.Q.women": 1}, "density.Q.women"),
+    ({"colour": 3}, "colour"),
+])
+def test_bad_results_files_name_the_key(tmp_path, seed, content, field):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(InputError) as e:
+        read_results(str(path), seed)
+    assert e.value.field == field
+
+
+# --- the CLI ---------------------------------------------------------------------------------------
+
+def test_cli_exit_codes_and_json_schema(tmp_path, capsys):
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--covariance-type", "diag", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(doc)[:2] == ["quantities", "findings"]
+    assert set(doc["quantities"][0]) >= {"key", "float", "exact", "abs_error", "rel_error", "correct_digits"}
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--covariance-type", "diag", "--min-digits", "14"]) == 1
+    capsys.readouterr()
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--reg-covar", "0"]) == 1  # scikit-learn raises
+    assert "ill-defined empirical covariance" in capsys.readouterr().out
+    assert main(["crosscheck", SEED, "--with", "nonexistent_module_xyz:f"]) == 2
+    assert main(["crosscheck", SEED, "--with", str(tmp_path / "missing.json")]) == 2
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--reg-covar", "abc"]) == 2
+    assert main(["crosscheck", SEED]) == 2
+    err = capsys.readouterr().err
+    assert "--reg-covar" in err and "--with" in err
+
+
+def test_cli_markdown_and_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "digits.png"
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--covariance-type", "tied", "--reg-covar", "0",
+                 "--format", "markdown", "--plot", str(png)]) == 1
+    out = capsys.readouterr().out
+    assert "| `cov.women[0][0]` | covariances_[0, 0] |" in out and "**FAIL**" in out
+    assert png.stat().st_size > 5000
+
+
+def test_estimator_from_python():
+    from sklearn.mixture import GaussianMixture
+
+    problem = random_problem(n=20, seed=5)
+    s = float_start(problem)
+    gm = GaussianMixture(2, max_iter=1, means_init=s["means"], weights_init=s["weights"],
+                         precisions_init=s["precisions"])
+    r = gmmexact.crosscheck(gm, s["X"])
+    assert r.passed and r.count_offset == SKLEARN_OFFSET and r.reg_covar == Fraction(1, 10**6)  # 1e-6 read as the decimal it is written as
+    assert "| quantity |" in r._repr_markdown_()
+
+
+# --- certified digits --------------------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(num=st.integers(-10**12, 10**12).filter(bool), den=st.integers(1, 10**9),
+       wiggle=st.integers(-2**40, 2**40))
+def test_digits_of_a_rational_are_exactly_floor_minus_log10_rel(seed, num, den, wiggle):
+    run = gmmexact.solve(seed)  # count.* are irrational; use a rational entry instead: det.women = 100
+    q = Fraction(num, den)
+    f = float(q) * (1 + wiggle * 2.0**-60)
+    exact = Fraction(100)
+    r = certify_reported(run, [Reported(Key.parse("det.women"), f, "", q / 100)])
+    err = abs(Fraction(f) - q)
+    if err == 0:
+        assert r.digits[0] == IDENTICAL
+        return
+    rel = err / abs(q)
+    want = max(0, math.floor(-math.log10(rel)) if rel < 1 else 0)
+    while want > 0 and rel > Fraction(1, 10**want):
+        want -= 1
+    while rel <= Fraction(1, 10 ** (want + 1)):
+        want += 1
+    assert r.digits[0] == want
+    assert intervals.fraction(r.err_lo[0]) <= err <= intervals.fraction(r.err_hi[0])
+    assert exact == 100
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=Fraction(-10**30), max_value=Fraction(10**30)))
+def test_outward_conversion_encloses(q):
+    lo, hi = intervals.down(q), intervals.up(q)
+    assert intervals.fraction(lo) <= q <= intervals.fraction(hi)
+    assert hi == lo or np.nextafter(lo, np.longdouble("inf")) == hi
+
+
+def test_balls_certify_an_irrational_value_to_two_digits_of_its_error(seed):
+    run = gmmexact.solve(seed)
+    exact = run["resp.B.men"].decimal(30)
+    f = float(Fraction(exact))
+    r = certify_reported(run, [Reported(Key.parse("resp.B.men"), f)])
+    lo, hi = intervals.fraction(r.rel_lo[0]), intervals.fraction(r.rel_hi[0])
+    assert 0 < lo <= hi <= lo * Fraction(21, 20)
+    assert r.digits[0] >= 15
+
+
+def test_values_of_iterations_that_do_not_exist_are_unmatched(seed):
+    run = gmmexact.solve(seed, 2)  # stops after iteration 1: the covariances are singular
+    peer = PeerResult("p", (Reported(Key.parse("iter2.loglik"), 8.3, "score(X)", Fraction(1, 6)),
+                            Reported(Key.parse("weight.women"), 0.5)))
+    r = crosscheck_run(run, peer)
+    assert [k for k, _, _ in r.peer.unmatched] == ["iter2.loglik"]
+    assert kinds(r, "loglik-noise") and not r.passed
+
+
+def test_nan_and_inf_have_no_correct_digit(seed):
+    run = gmmexact.solve(seed)
+    r = certify_reported(run, [Reported(Key.parse("weight.women"), float("nan")),
+                               Reported(Key.parse("mean.men[0]"), float("inf"))])
+    assert r.digits.tolist() == [0, 0] and np.isinf(r.err_lo).all()
