@@ -118,6 +118,9 @@ class Run:
     def _arb(self) -> Certifier:
         return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
 
+    def __repr__(self) -> str:
+        return f"<Run {self.problem.source}: {self.iterations} of {self.plan.requested} iterations, {self.backend.name}>"
+
     def iteration(self, t: int, digits: int = 6, max_points: int | None = 12) -> "Iteration":
         """Iteration ``t`` as a value that displays itself in Jupyter (parameters, responsibilities, steps)."""
         if not 1 <= t <= self.iterations:
@@ -189,6 +192,9 @@ class Quantity:
         """Certified decimal string(s): every digit is proven."""
         return _map(self.rounded(digits), str)
 
+    def __repr__(self) -> str:
+        return f"<Quantity {self.key}>"
+
     def _repr_latex_(self) -> str:
         from . import display  # noqa: PLC0415  (display is only needed in notebooks)
 
@@ -214,6 +220,9 @@ class Iteration:
     t: int
     digits: int = 6
     max_points: int | None = 12
+
+    def __repr__(self) -> str:
+        return f"<Iteration {self.t} of {self.run.problem.source}>"
 
     def _repr_html_(self) -> str:
         from . import display  # noqa: PLC0415
