@@ -240,13 +240,14 @@ def _latex(args) -> int:
     if not args.step and not args.compact and shown * problem.K * args.iterations > 200:
         print(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
               f"point in full and the others in tables", file=sys.stderr)
-    # one iteration more than shown: the log-likelihood after the last one
-    run = solve(problem, iterations=args.iterations + 1, backend=args.backend)
+    run = solve(problem, iterations=args.iterations, backend=args.backend)
+    # one iteration more, for the log-likelihood after the last one shown
+    after = solve(problem, iterations=args.iterations + 1, backend=args.backend) if not run.stopped else None
     checks = None
     if args.claims:
         claims = claims_from_dict(read_claims_data(args.claims), run.plan, args.claims)
         checks = Checker(run).check(claims)
-    tex = latex_fragment(run, args.step, options, checks) if args.step else latex_document(run, options, checks)
+    tex = latex_fragment(run, args.step, options, checks) if args.step else latex_document(run, options, checks, after)
     out = args.output
     if args.pdf:
         pdf = out if out and out.lower().endswith(".pdf") else (

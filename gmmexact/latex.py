@@ -192,8 +192,9 @@ def _pack(terms: list[str]) -> list[str]:
 
 # -- the builder ------------------------------------------------------------------------------
 class _Builder:
-    def __init__(self, run, options: LatexOptions, checks=None):
+    def __init__(self, run, options: LatexOptions, checks=None, after=None):
         self.run = run
+        self.after = after  # the same problem solved one iteration further: the log-likelihood after
         self.problem = run.problem
         self.options = options
         self.d = run.problem.d
@@ -268,6 +269,8 @@ class _Builder:
             col = lambda v: r"\begin{bmatrix}" + r" \\ ".join(f(q) for q in v) + r"\end{bmatrix}"
             dev = rf"\left({col(x)} - {col(comp.mean)}\right)"
             inv = self.notation.name(Key(1, "inv", None, key.component))
+            if self.d == 1:
+                return [rf"&= \left({f(x[0])} - {self._factor(comp.mean[0])}\right)^{{2}} {inv}"]
             return [rf"&= {dev}^{{\top}} {inv} {dev}"]
         return []
 
@@ -289,9 +292,10 @@ class _Builder:
             if isinstance(v, tuple):
                 rows, cols = (self.d, 1) if inp.shape == "vector" else (self.d, self.d)
                 repl[sp.MatrixSymbol(str(inp), rows, cols)] = sp.MatrixSymbol(name, rows, cols)
-                values[name] = _array(v)
+                text = _array(v)
+                values[name] = rf"\left({text}\right)" if text.startswith("-") else text  # d = 1: a number
                 if inp.shape == "vector":
-                    values[name + "^T"] = _row_vector(v)
+                    values[name + "^T"] = values[name] if self.d == 1 else _row_vector(v)
             else:
                 repl[sp.Symbol(str(inp))] = sp.Symbol(name)
                 text = _number(v)
@@ -532,8 +536,11 @@ class _Builder:
         key = Key(t, "loglik")
         out.append(self.step_with_marks(key))
         after = Key(t + 1, "loglik")
-        if t + 1 <= self.run.iterations:
-            before_v, after_v = self.decimal(key), self.decimal(after)
+        source = self if t + 1 <= self.run.iterations else None
+        if source is None and self.after is not None and t + 1 <= self.after.iterations:
+            source = _Builder(self.after, self.options)
+        if source is not None:
+            before_v, after_v = self.decimal(key), source.decimal(after)
             out.append(rf"After the iteration: ${self.notation.name(after)} \approx {after_v}$ "
                        rf"(before: ${self.notation.name(key)} \approx {before_v}$); EM never decreases it.")
         else:
@@ -711,11 +718,12 @@ def _check_selection(run, options: LatexOptions) -> None:
                              f"{', '.join(unknown)}", f"names from {', '.join(known[:10])}{'…' if len(known) > 10 else ''}")
 
 
-def latex_document(run, options: LatexOptions = LatexOptions(), checks=None) -> str:
+def latex_document(run, options: LatexOptions = LatexOptions(), checks=None, after=None) -> str:
     r"""A complete, compilable LaTeX article working through the run's iterations.
 
     ``checks``: the verdicts of :meth:`gmmexact.check.Checker.check` on a document's claims, shown
-    beside the steps they belong to and summarised at the end.
+    beside the steps they belong to and summarised at the end. ``after``: the same problem solved one
+    iteration further, for the log-likelihood after the last iteration shown (only that is used).
 
     >>> import gmmexact
     >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
@@ -724,7 +732,7 @@ def latex_document(run, options: LatexOptions = LatexOptions(), checks=None) -> 
     True
     """
     _check_selection(run, options)
-    return _Builder(run, options, checks).document()
+    return _Builder(run, options, checks, after).document()
 
 
 def latex_fragment(run, key: str | Key, options: LatexOptions = LatexOptions(), checks=None) -> str:

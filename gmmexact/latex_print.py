@@ -103,12 +103,13 @@ class Notation:
         return _subscript_name(c)
 
     def label(self, p: str) -> str:
-        return _subscript_name(p)
+        """A point label as a subscript; default labels ``x3`` read ``3``."""
+        m = re.fullmatch(r"x([0-9]+)", p)
+        return m[1] if m else _subscript_name(p)
 
     def point(self, p: str) -> str:
         """``x_{\\text{A}}``; default labels ``x3`` read ``x_{3}``."""
-        m = re.fullmatch(r"x([0-9]+)", p)
-        return f"x_{{{m[1]}}}" if m else rf"x_{{{self.label(p)}}}"
+        return f"x_{{{self.label(p)}}}"
 
     def variable(self, i: int) -> str:
         return escape_text(self.variables[i])
@@ -277,6 +278,8 @@ class TextbookPrinter(LatexPrinter):
         if isinstance(mat, sp.MatrixSymbol) and f"{mat.name}^T" in self.values:
             return self.values[f"{mat.name}^T"]  # a vector of decimals, transposed: a row
         s = self._print(mat)
+        if getattr(mat, "shape", None) == (1, 1):
+            return s  # d = 1: the transpose of a number is the number
         if isinstance(mat, sp.MatrixSymbol) and "^" in s and not s.endswith(")"):
             return rf"{{{s}}}^{{\top}}"  # a name with a superscript of its own
         if isinstance(mat, sp.MatrixSymbol) or isinstance(mat, sp.MatrixBase) or (s.startswith("(") and s.endswith(")")):
@@ -288,6 +291,15 @@ class TextbookPrinter(LatexPrinter):
         if isinstance(expr.arg, sp.MatrixSymbol) and "^" not in s:
             return rf"{s}^{{-1}}"
         return rf"\left({s}\right)^{{-1}}"
+
+    def _print_MatrixBase(self, expr):
+        if expr.shape == (1, 1):  # d = 1: a 1×1 matrix reads as its number
+            s = self._print(expr[0, 0])
+            return rf"\left({s}\right)" if s.startswith("-") or isinstance(expr[0, 0], sp.Add) else s
+        return super()._print_MatrixBase(expr)
+
+    _print_ImmutableMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
+    _print_Matrix = _print_MutableDenseMatrix = _print_MatrixBase
 
     def _print_MatAdd(self, expr):
         # explicit matrices first, as a worked solution writes x_p − μ_c
@@ -301,15 +313,19 @@ class TextbookPrinter(LatexPrinter):
         return text[2:] if text.startswith("+ ") else "-" + text[2:]
 
     def _print_MatMul(self, expr):
-        parts = []
+        out = ""
         for a in expr.args:
-            if isinstance(a, sp.MatAdd):
-                parts.append(rf"\left({self._print(a)}\right)")
+            if isinstance(a, sp.MatAdd) or (isinstance(a, sp.Transpose) and isinstance(a.arg, sp.MatAdd)
+                                            and a.shape == (1, 1)):
+                s = rf"\left({self._print(a)}\right)"
             elif isinstance(a, sp.Pow) and a.exp == -1 and not isinstance(a.base, sp.MatrixExpr):
-                parts.append(rf"\frac{{1}}{{{self._print(a.base)}}}")
+                s = rf"\frac{{1}}{{{self._print(a.base)}}}"
             else:
-                parts.append(self.parenthesize(a, PRECEDENCE["Mul"]))
-        return " ".join(parts)
+                s = self.parenthesize(a, PRECEDENCE["Mul"])
+            if out:  # numbers side by side (d = 1, certified decimals) need a dot
+                out += r" \cdot " if (s[:1].isdigit() or s.startswith(("-", r"\left(-", r"\left(\frac"))) else " "
+            out += s
+        return out
 
     # -- exponentials and products ---------------------------------------------------------
     def _inline_exponent(self, arg) -> str | None:

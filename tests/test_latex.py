@@ -51,7 +51,7 @@ weight = 0.5
 
 @pytest.fixture(scope="module")
 def run():
-    return gmmexact.solve(gmmexact.load(SEED), iterations=2)  # as the CLI: one more for the log-likelihood after
+    return gmmexact.solve(gmmexact.load(SEED))
 
 
 @pytest.fixture(scope="module")
@@ -250,6 +250,9 @@ def test_names_with_special_characters_compile(tmp_path):
     run = gmmexact.solve(gmmexact.load(path), iterations=3)
     tex = latex_document(run, LatexOptions(iterations=2))
     assert r"^{(2)}" in tex and r"\section{Iteration 2: M-step}" in tex
+    assert r"After the iteration: $\ell(\theta^{(2)}) \approx " in tex
+    one = latex_document(gmmexact.solve(run.problem), after=run)  # one iteration; the log-likelihood after it
+    assert r"After the iteration: $\ell(\theta^{\text{new}}) \approx -24.2511$ (before: $\ell(\theta) \approx -40.0517$)" in one
     assert r"\text{wo\_men \{x\} \textasciitilde{}\textasciicircum{}}" in tex
     text = _pdf_text(tex, tmp_path)
     # (pdftotext reads the OT1 fonts' underscore as a space)
