@@ -280,12 +280,14 @@ def _relations(vectors, point) -> tuple:
     return tuple(out)
 
 
-def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, start=None):
+def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, zero_variances=()):
     """The M-step of every component, exact wherever it is rational (``resp`` rows of Fractions or None).
 
     Components whose responsibilities are all rational go through :func:`mstep_parameters` exactly;
     for the others the symmetric configurations of :func:`symmetric_mstep` still give exact entries
     (only with ``count_offset = 0``: an offset makes every entry depend on the count itself).
+    ``zero_variances``: per component, the relations ``x_j = b`` of the variables whose updated
+    variance is exactly 0 (``diag`` and ``spherical``; see :func:`updated_ranks`).
     """
     n, K, d = problem.n, problem.K, problem.d
     columns = [[resp[p][k] for p in range(n)] if resp is not None else [None] for k in range(K)]
@@ -311,7 +313,14 @@ def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, 
                       for s in symmetric.values()]
             if all(s is None for s in sums) and shared and shared[0] is not None and shared.count(shared[0]) == len(shared):
                 covs = [shared[0]] * K
-    new = tuple(ExactComponent(weights[c], None if means[c] is None else tuple(means[c]),
+    if kind in ("diag", "spherical") and "covariance" not in fixed:
+        # off the diagonal exactly 0; on it exactly 0 where the variable is constant (``updated_ranks``)
+        for c in range(K):
+            if covs[c] is None:
+                zero = {j for a, _ in (zero_variances[c] if zero_variances else ()) for j, v in enumerate(a) if v}
+                covs[c] = [[Fraction(0) if i != j or i in zero else None for j in range(d)] for i in range(d)]
+    # an unknown mean as d unknown entries, so that known covariance entries stay visible
+    new = tuple(ExactComponent(weights[c], (None,) * d if means[c] is None else tuple(means[c]),
                                None if covs[c] is None else tuple(map(tuple, covs[c]))) for c in range(K))
     return new, tuple(counts)
 
@@ -360,9 +369,14 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
         if textbook:
             new, counts = _textbook_mstep(problem, mono, resp, quad, groups)
         else:
-            new, counts = exact_mstep_all(problem, mono, model, resp, groups)
+            new, counts = exact_mstep_all(problem, mono, model, resp, groups,
+                                          behind if problem.covariance_type in ("diag", "spherical") else ())
         done.append(ExactIteration(t, start, quad, resp, tuple(new), tuple(counts)))
-        start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)
+        if textbook:
+            start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)
+        else:  # |Σ| and Σ⁻¹ are rational whenever Σ is (a fixed covariance, say), whatever the rest
+            start = tuple(_with_inverse(c) if degeneracy is None and c.cov is not None
+                          and all(None not in row for row in c.cov) else c for c in new)
     return ExactPlan(problem, mono, tuple(done), degeneracy, iterations)
 
 
