@@ -765,9 +765,10 @@ def latex_fragment(run, key: str | Key, options: LatexOptions = LatexOptions(), 
     return builder.step_with_marks(parsed) + "\n"
 
 
-def compile_pdf(tex: str, pdf_path: str | Path, engine: str = "pdflatex", timeout: float = 300) -> Path:
-    """Compile ``tex`` with the LaTeX engine on PATH (in a temporary directory, twice for the
-    longtables) and copy the PDF to ``pdf_path``.
+def compile_pdf(tex: str, pdf_path: str | Path, engine: str = "pdflatex", timeout: float = 300,
+                runs: int = 2) -> Path:
+    """Compile ``tex`` with the LaTeX engine on PATH (in a temporary directory; ``runs`` times, as
+    longtable settles its column widths on the second run) and copy the PDF to ``pdf_path``.
 
     Raises :class:`LatexEngineError` when the engine is missing (``missing=True``) or fails.
     """
@@ -782,7 +783,7 @@ def compile_pdf(tex: str, pdf_path: str | Path, engine: str = "pdflatex", timeou
     with tempfile.TemporaryDirectory(prefix="gmmexact-latex-") as tmp:
         src = Path(tmp) / "solution.tex"
         src.write_text(tex, encoding="utf-8")
-        for _ in range(2):  # longtable settles its column widths on the second run
+        for _ in range(runs):
             try:
                 proc = subprocess.run([exe, "-halt-on-error", "-interaction=nonstopmode", "solution.tex"],
                                       cwd=tmp, capture_output=True, timeout=timeout,

@@ -66,7 +66,8 @@ def printer(run):
 
 
 def _pdf_text(tex: str, tmp_path: Path, layout: bool = False) -> str:
-    pdf = compile_pdf(tex, tmp_path / "doc.pdf")
+    # one pdflatex run is enough for the text; the layout needs the second, which settles table widths
+    pdf = compile_pdf(tex, tmp_path / "doc.pdf", runs=2 if layout else 1)
     assert pdf.read_bytes().startswith(b"%PDF")
     args = ["pdftotext"] + (["-layout"] if layout else []) + [str(pdf), "-"]
     return subprocess.run(args, capture_output=True, text=True, check=True).stdout
