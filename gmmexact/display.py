@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from .forms import general_formula
 from .keys import E_STEP_KINDS, Key
 from .rounding import Rounded, round_fraction
 
@@ -143,7 +144,8 @@ class StepView:
 
 
 def step_view(quantity, digits: int = 6) -> StepView:
-    """Collect a :class:`~gmmexact.run.Quantity`'s forms and certified decimal.
+    """Collect a :class:`~gmmexact.run.Quantity`'s forms and certified decimal (the general formula
+    that of the problem's model: covariance type, fixed parameters, offset and regularisation).
 
     >>> import gmmexact
     >>> view = step_view(gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))["density.A.women"])
@@ -158,7 +160,8 @@ def step_view(quantity, digits: int = 6) -> StepView:
         out.append(None if len(text) > MAX_LATEX or text in lines else text)
         lines.append(text)
     return StepView(
-        key=str(quantity.key), whole=str(quantity.key.whole), description=quantity.description, formula=quantity.formula,
+        key=str(quantity.key), whole=str(quantity.key.whole), description=quantity.description,
+        formula=general_formula(quantity.key.kind, quantity.run.problem),
         definition=out[0], substituted=out[1], exact=out[2], decimal=_strings(rounded),
         is_exact=bool(flat) and all(isinstance(v, Rounded) and v.exact for v in flat), digits=digits)
 

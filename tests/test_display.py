@@ -165,3 +165,13 @@ def test_check_report_html():
     assert "carried (rounding) from #" in page
     assert "[162, 57]" in page  # the stale mean the document writes
     assert "&lt;" not in page or "<" not in report.data["claims_file"]
+
+
+def test_general_formula_follows_the_model():
+    from dataclasses import replace
+    from fractions import Fraction
+    seed = gmmexact.load(SEED)
+    run = gmmexact.solve(replace(seed, covariance_type="spherical", reg_covar=Fraction(1, 10**6)))
+    latex = run["cov.women"]._repr_latex_()
+    assert r"\lVert x_p - \mu_c^{\text{new}} \rVert^2" in latex and r"\lambda = \frac{1}{1000000}" in latex
+    assert braces_balanced(latex)
