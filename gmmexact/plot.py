@@ -47,6 +47,7 @@ from .rounding import Rounded, round_fraction
 from .run import Run
 
 FORMATS = ("png", "svg")
+CROWD = 100  # above this many points, markers shrink and go under the components
 LABEL_LIMIT = 30  # points labelled by default when there are at most this many
 PANEL_LABEL_LIMIT = 12  # the same in the panels of a corner plot (d > 2)
 LANE = 5.0  # points between the parallel lanes of components collapsed onto one line
@@ -327,7 +328,9 @@ class _Painter:
                 ax.plot(path[:, 0], path[:, 1], ls=":", lw=1.2, color=self.colors[c], marker=".", ms=5, zorder=3,
                         gid=f"path-{name}")
         pts = np.array([[x[a] for a in axes] for x in data.points])
-        ax.scatter(pts[:, 0], pts[:, 1], s=42, c=self.pcolors, edgecolors="black", linewidths=0.6, zorder=5,
+        many = len(pts) > CROWD  # many points: smaller markers, under the components
+        ax.scatter(pts[:, 0], pts[:, 1], s=max(4.0, 42 * math.sqrt(CROWD / len(pts))) if many else 42, c=self.pcolors,
+                   edgecolors="black", linewidths=0 if many else 0.6, zorder=1.8 if many else 5,
                    gid="points")
         if labels:
             for p in self.labelled:
@@ -530,8 +533,11 @@ class _Painter:
                 label += "the data satisfy " + " and ".join(hull.text) + ";\nsegments: where the data lie, "
             else:
                 label += "where the data lie; "
-            handles.append(Line2D([], [], color="0.35", lw=3, marker=MarkerStyle("|"), ms=9,
-                                  label=label + "ticks at ±1σ, ±2σ"))
+            if data.d == 1:
+                handles.append(Line2D([], [], color="0.35", lw=3, label=f"{after}: variance 0,\nall the mass at the mean"))
+            else:
+                handles.append(Line2D([], [], color="0.35", lw=3, marker=MarkerStyle("|"), ms=9,
+                                      label=label + "ticks at ±1σ, ±2σ"))
         if len(data.states) > 2 and data.d > 1:
             handles.append(Line2D([], [], color="0.35", ls=":", marker=".", label="means, iteration by iteration"))
         handles.append(Line2D([], [], ls="none", marker="|" if data.d == 1 else "o", color="0.5", mec="black",

@@ -324,3 +324,25 @@ def test_cli_plot_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypat
     err = capsys.readouterr().err
     assert "matplotlib" in err and "pip install 'gmmexact[plot]'" in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_one_dimension_all_points_equal_is_a_spike():
+    run = gmmexact.solve(Problem.from_arrays([2, 2, 2], means=[1, 3], covariances=[1, 1], weights=["1/2", "1/2"]))
+    fig = plot.figure(run, dpi=DPI)
+    for name in run.problem.component_names:
+        spike = artist(fig, f"after-spike-{name}")
+        assert spike.get_xdata()[0] == pytest.approx(2)
+    assert artist(fig, "relation").get_text() == "x = 2"
+    assert not [a for a in fig.axes[0].lines if a.get_gid() == "after-mixture"]
+    assert "variance 0" in " ".join(t.get_text() for t in fig.legends[0].get_texts())
+
+
+def test_many_points_small_markers_under_the_components():
+    points = [[i % 13, (7 * i) % 11] for i in range(150)]
+    run = gmmexact.solve(Problem.from_arrays(points, means=[[3, 3], [9, 7]], weights=["1/2", "1/2"],
+                                             covariances=[[[4, 0], [0, 4]]] * 2))
+    fig = plot.figure(run, dpi=DPI)
+    dots = artist(fig, "points")
+    assert dots.get_zorder() < artist(fig, "after-1sigma-1").get_zorder()
+    assert dots.get_sizes()[0] < 42
+    assert not [t for t in fig.axes[0].texts if t.get_text() == "x1"]  # 150 points: no labels by default
