@@ -175,3 +175,24 @@ def test_general_formula_follows_the_model():
     latex = run["cov.women"]._repr_latex_()
     assert r"\lVert x_p - \mu_c^{\text{new}} \rVert^2" in latex and r"\lambda = \frac{1}{1000000}" in latex
     assert braces_balanced(latex)
+
+
+from fractions import Fraction  # noqa: E402
+import re  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+from gmmexact.rounding import round_fraction  # noqa: E402
+
+
+@given(st.fractions(min_value=-10**40, max_value=10**40), st.integers(1, 12))
+def test_decimal_markup_keeps_the_certified_value(q, digits):
+    """The LaTeX and HTML of a certified decimal read back as the same number, digit for digit."""
+    text = str(round_fraction(q, digits))
+    latex = display.decimal_latex(text)
+    m = re.fullmatch(r"(-?[0-9.]+)(?: \\times 10\^\{(-?[0-9]+)\})?", latex)
+    assert m, latex
+    assert Fraction(m[1]) * Fraction(10) ** int(m[2] or 0) == round_fraction(q, digits).fraction()
+    plain = display.decimal_html(text).replace("−", "-").replace("×10<sup>", "e").replace("</sup>", "")
+    assert Fraction(plain.split("e")[0]) * Fraction(10) ** int(plain.split("e")[1] if "e" in plain else 0) \
+        == round_fraction(q, digits).fraction()

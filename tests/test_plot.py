@@ -346,3 +346,33 @@ def test_many_points_small_markers_under_the_components():
     assert dots.get_zorder() < artist(fig, "after-1sigma-1").get_zorder()
     assert dots.get_sizes()[0] < 42
     assert not [t for t in fig.axes[0].texts if t.get_text() == "x1"]  # 150 points: no labels by default
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(-4, 4), min_size=3, max_size=6), st.integers(-3, 3), st.integers(-5, 5),
+       st.sampled_from(["free", "line", "vertical"]))
+def test_panel_hulls_and_supports_are_exact(xs, slope, intercept, shape):
+    """Every point satisfies each panel's relations exactly; the supports have the exact ranks."""
+    if shape == "free":
+        points = [[x, (x * x + 3 * i) % 7] for i, x in enumerate(xs)]
+    elif shape == "line":
+        points = [[x, slope * x + intercept] for x in xs]
+    else:
+        points = [[intercept, x] for x in xs]
+    if len({tuple(p) for p in points}) < 2:
+        points.append([points[0][0] + 1, points[0][1] + (slope if shape == "line" else 0)])
+    problem = Problem.from_arrays(points, means=[[0, 0], [1, 1]], weights=["1/2", "1/2"],
+                                  covariances=[[[1, 0], [0, 1]]] * 2)
+    run = gmmexact.solve(problem)
+    for axes in ((0,), (1,), (0, 1)):
+        h = plot.hull(run, axes)
+        for a, b in h.relations:
+            assert all(sum(ai * Fraction(p[k]) for ai, k in zip(a, axes)) == b for p in points)
+        assert h.dimension + len(h.relations) == len(axes)
+    ranks = plot.plot_data(run).ranks
+    for c in range(2):
+        vectors = plot.support(run, c)
+        assert (linalg.to_fmpq_mat(vectors).rank() if vectors else 0) == ranks[c]
