@@ -305,7 +305,7 @@ def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, 
             sym = symmetric[mean]
             if means[c] is None:
                 means[c] = list(sym.mean)
-            if covs[c] is None and sym.cov is not None and "covariance" not in fixed:
+            if covs[c] is None and sym.cov is not None and "covariance" not in fixed and kind != "tied":
                 covs[c] = _symmetric_cov(sym.cov, kind, d, problem.reg_covar)
         if kind == "tied" and "covariance" not in fixed:
             # Σ_c m_c C_c / n = C when every component's moment matrix is the same rational C

@@ -4,6 +4,7 @@ Exact assertions where the M-step is rational (K = 1, responsibilities of 1/2 by
 responsibilities given directly to ``mstep_parameters``); scikit-learn's float M-step on a random
 well-conditioned 3-D problem for every type; the seed with every type; invariants with hypothesis.
 """
+import os
 import warnings
 from dataclasses import replace
 from fractions import Fraction
@@ -35,7 +36,9 @@ TYPES = ("full", "tied", "diag", "spherical")
 EPS10 = Fraction(10, 2**52)  # scikit-learn's nk + 10·eps
 F = Fraction
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# GMMEXACT_EXAMPLES=500 for a longer search
+SETTINGS = settings(max_examples=int(os.environ.get("GMMEXACT_EXAMPLES", 25)), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def seed(**options):
@@ -605,3 +608,61 @@ def test_examples_load_and_solve():
     tied = load(ROOT / "examples" / "types" / "tied_sklearn.toml")
     assert tied.covariance_type == "tied" and tied.reg_covar == F(1, 10**6) and tied.count_offset == EPS10
     assert tied.components[0].covariance == ((1, F(1, 2)), (F(1, 2), 2))
+
+
+def test_symmetric_groups_give_exact_entries_with_soft_responsibilities():
+    # every point has q_2 − q_1 = 16: the responsibilities are equal across points but transcendental
+    p = gmmexact.Problem.from_arrays([[-1, 0], [1, 0], [3, 0]], means=[[0, -3], [0, 5]],
+                                     covariances=[[[1, 0], [0, 1]]] * 2, weights=["1/2", "1/2"])
+    for kind, cov, ranks in [("diag", ((F(8, 3), 0), (0, 0)), (1, 1)),
+                             ("spherical", ((F(4, 3), 0), (0, F(4, 3))), None),
+                             ("tied", ((F(8, 3), 0), (0, 0)), (1, 1))]:
+        run = gmmexact.solve(replace(p, covariance_type=kind))
+        assert run["resp.x1.1"].value is None and run["mean.2"].value == (1, 0)
+        assert run["cov.1"].value == run["cov.2"].value == cov, kind
+        assert (run.plan.degeneracy.ranks if run.plan.degeneracy else None) == ranks
+    reg = gmmexact.solve(replace(p, covariance_type="spherical", reg_covar=F(1, 3)))
+    assert reg["cov.2"].value == ((F(5, 3), 0), (0, F(5, 3)))
+    offset = gmmexact.solve(replace(p, covariance_type="diag", count_offset=F(1, 3)))
+    assert offset["mean.1"].value is None and offset["cov.1[0][1]"].value == 0  # an offset: m_c enters
+
+
+@st.composite
+def ranked_problems(draw):
+    """Points on a random affine subspace, K starting components, and positive rational responsibilities."""
+    d = draw(st.sampled_from([1, 2, 3]))
+    K = draw(st.sampled_from([1, 2, 3]))
+    n = draw(st.integers(1, 5))
+    base = draw(st.lists(small, min_size=d, max_size=d))
+    directions = draw(st.lists(st.lists(st.integers(-2, 2), min_size=d, max_size=d), min_size=0, max_size=d))
+    points = []
+    for _ in range(n):
+        ts = draw(st.lists(st.integers(-3, 3), min_size=len(directions), max_size=len(directions)))
+        points.append([base[i] + sum(t * v[i] for t, v in zip(ts, directions)) for i in range(d)])
+    means = draw(st.lists(st.lists(small, min_size=d, max_size=d), min_size=K, max_size=K))
+    if draw(st.booleans()):  # fixed means on the data's subspace sometimes
+        means = [points[draw(st.integers(0, n - 1))] for _ in range(K)]
+    problem = gmmexact.Problem.from_arrays(
+        points, means=means, covariances=[[[int(i == j) for j in range(d)] for i in range(d)]] * K,
+        weights=[F(1, K)] * K, covariance_type=draw(st.sampled_from(TYPES)),
+        count_offset=draw(st.sampled_from([F(0), F(1, 7)])), fixed=draw(st.sampled_from([(), ("mean",)])))
+    resp = []
+    for _ in range(n):
+        raw = draw(st.lists(st.integers(1, 9), min_size=K, max_size=K))
+        resp.append([F(v, sum(raw)) for v in raw])
+    return problem, resp
+
+
+@SETTINGS
+@given(ranked_problems())
+def test_exact_ranks_hold_for_any_positive_responsibilities(case):
+    problem, resp = case
+    plan = derive_exact(problem)
+    mono = monomials(problem.points)
+    n, K, d = problem.n, problem.K, problem.d
+    sums = [[sum((resp[p][c] * int(mono.matrix[p, k]) for p in range(n)), F(0)) for k in range(mono.width)]
+            for c in range(K)]
+    _, _, _, covs = mstep_parameters(mono, sums, n, MStepModel.of(problem))
+    deg = plan.degeneracy
+    for c, cov in enumerate(covs):
+        assert to_fmpq_mat(cov).rank() == (deg.ranks[c] if deg else d)
