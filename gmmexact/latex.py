@@ -40,7 +40,7 @@ PACKAGES = ("amsmath", "amssymb", "xcolor", "booktabs", "array", "longtable", "g
 """LaTeX packages a document uses (all in TeX Live's latex-base and latex-recommended sets)."""
 DEBIAN_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended")
 LINE_WIDTH = 80  # visible characters of a display line before a sum is broken over lines
-MAX_WIDTH = 3 * LINE_WIDTH  # wider forms that cannot be broken are left out (the decimals remain)
+MAX_WIDTH = LINE_WIDTH + 12  # wider forms that cannot be broken are left out (the decimals remain)
 TABLE_COMPONENTS = 3  # components per table in compact mode (keeps tables within the page width)
 
 COLORS = {"correct": "0,0.5,0", "carried": "0.75,0.45,0", "wrong": "0.8,0,0", "undecided": "0.5,0,0.5"}
@@ -154,11 +154,18 @@ def _written_latex(w) -> str:
 
 def _visible(tex: str) -> int:
     """A rough count of the characters a formula shows (commands and braces do not count; binary
-    operators count their spacing)."""
+    operators count their spacing; a matrix as wide as its widest row)."""
+    def matrix(m):
+        rows = m[1].split(r"\\")
+        return "x" * max(_visible(r.replace("&", "  ")) for r in rows) + "xx"
+    tex = re.sub(r"\\begin\{[bv]matrix\}((?:(?!\\begin\{).)*?)\\end\{[bv]matrix\}", matrix, tex)
     tex = re.sub(r"\\text[a-z]+\{\}|\\[$&%#_{}]", "x", tex)  # escaped characters in names show one glyph
     tex = re.sub(r"\\(text|mathrm)\{([^{}]*)\}", r"\2", tex)
     tex = re.sub(r" ?(\+|-|=|\\cdot|\\times) ?", "+++", tex)
-    tex = re.sub(r"\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}|\\left|\\right|\\[a-zA-Z]+|[{}_^&\\ ]", "", tex)
+    tex = re.sub(r"\\begin\{[a-z*]+\}|\\end\{[a-z*]+\}|\\(left|right|frac|tfrac|mathcal|Big|big|top|tag)\b", "", tex)
+    tex = re.sub(r"\\(log|exp|quad)\b", "xxx", tex)
+    tex = re.sub(r"\\[a-zA-Z]+", "x", tex)  # a symbol: one glyph
+    tex = re.sub(r"[{}_^&\\ ]", "", tex)
     return len(tex)
 
 
@@ -370,7 +377,10 @@ class _Builder:
         if not (integer and _all_exact(values)):  # 125.000 adds nothing to 125
             add([_array(values)], "=" if _all_exact(values) else r"\approx")
         lines = [x for group in body for x in group]
-        lines[0] = lhs + " " + lines[0]
+        if _visible(lhs) + _visible(lines[0]) > LINE_WIDTH + 12:
+            lines.insert(0, f"&{lhs}")  # a long name on a line of its own, the steps below it
+        else:
+            lines[0] = lhs + " " + lines[0]
         out = [r"\begin{align*}"] + [rows[0] + r" \\[3pt]"] + [x + r" \\" for x in lines[:-1]] + [lines[-1]]
         out.append(r"\end{align*}")
         if omitted:
