@@ -2,6 +2,13 @@
 
 Every number becomes a ``fractions.Fraction``; every mistake becomes an ``InputError`` that names
 the file, the field (e.g. ``components[1] (men).covariance``), what is wrong and what would be right.
+
+Besides ``[data]`` and ``[[components]]``, a file may set the model: ``covariance_type`` (``full``,
+``tied``, ``diag``, ``spherical``), ``fixed`` (a list of ``weight``, ``mean``, ``covariance``),
+``reg_covar`` and ``count_offset`` (exact numbers ≥ 0), and a top-level ``covariance`` that every
+component starts from instead of one per component (natural for ``tied``). The starting covariances
+must have the type's structure: equal for ``tied``, diagonal for ``diag``, a multiple of the identity
+for ``spherical``.
 """
 from __future__ import annotations
 
