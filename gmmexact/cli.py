@@ -226,6 +226,7 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
 def _latex(args) -> int:
     from .check import Checker  # noqa: PLC0415
     from .claims import claims_from_dict, read_claims_data  # noqa: PLC0415
+    from .keys import Key  # noqa: PLC0415
     from .latex import LatexEngineError, LatexOptions, compile_pdf, latex_document, latex_fragment  # noqa: PLC0415
     from .problem import load  # noqa: PLC0415
     from .run import solve  # noqa: PLC0415
@@ -240,6 +241,11 @@ def _latex(args) -> int:
     if not args.step and not args.compact and shown * problem.K * args.iterations > 200:
         print(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
               f"point in full and the others in tables", file=sys.stderr)
+    if args.step:  # a fragment of a later iteration: solve that far
+        try:
+            args.iterations = max(args.iterations, Key.parse(args.step).iteration)
+        except ValueError:
+            pass  # named in latex_fragment's error
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     # one iteration more, for the log-likelihood after the last one shown
     after = solve(problem, iterations=args.iterations + 1, backend=args.backend) if not run.stopped else None

@@ -20,7 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from .forms import GENERAL, SUM_LIMIT
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
 from .latex_print import Notation, TextbookPrinter, escape_text, latex_fraction, latex_number
 from .rounding import Rounded
-from .values import entry_keys, shape_entries
+from .values import entry_keys, exact_entry, shape_entries
 
 __all__ = ["LatexOptions", "latex_document", "latex_fragment", "compile_pdf", "LatexEngineError",
            "PACKAGES", "DEBIAN_PACKAGES"]
@@ -303,6 +303,8 @@ class _Builder:
                 values[name] = rf"\left({text}\right)" if text.startswith("-") else text  # d = 1: a number
                 if inp.shape == "vector":
                     values[name + "^T"] = values[name] if self.d == 1 else _row_vector(v)
+                elif self.d > 1:
+                    values[name + "|"] = text.replace("{bmatrix}", "{vmatrix}")
             else:
                 repl[sp.Symbol(str(inp))] = sp.Symbol(name)
                 text = _number(v)
@@ -406,15 +408,20 @@ class _Builder:
         c = next(x for x in self.checks if x.claim.index == index)
         return (rf"claim {index} (${self.notation.name(c.claim.key)} = {_written_latex(c.claim.written)}$)")
 
+    def _claim_value(self, c) -> str:
+        """``= v`` or ``\\approx v``: the certified value shown beside a claim (= when it is the exact value)."""
+        values = (shape_entries([e.value for e in c.entries], c.claim.key, self.d)
+                  if c.claim.key.shape != "scalar" and not c.claim.key.entry else c.entries[0].value)
+        exact = all(_equals(exact_entry(self.run.plan, e.key), e.value) for e in c.entries)
+        return ("= " if exact else r"\approx ") + _array(values, _sci_text)
+
     def mark(self, c) -> str:
         verdict = c.verdict
         color = COLORS.get(verdict, "0,0,0")
         label = VERDICT.get(verdict, escape_text(verdict))
         name = self.notation.name(c.claim.key)
-        exact = _array(shape_entries([e.value for e in c.entries], c.claim.key, self.d)
-                       if c.claim.key.shape != "scalar" and not c.claim.key.entry else c.entries[0].value, _sci_text)
         parts = [rf"\textcolor[rgb]{{{color}}}{{\textbf{{{label}}}}}: written "
-                 rf"${name} = {_written_latex(c.claim.written)}$; exact value $\approx {exact}$"]
+                 rf"${name} = {_written_latex(c.claim.written)}$; exact value ${self._claim_value(c)}$"]
         if verdict == "carried":
             kind = "rounding" if c.carried_kind == "rounding" else "an earlier error"
             parts.append(f" (carried by {kind} from " + ", ".join(self._claim_ref(i) for i in c.carried_from) + ")")
@@ -619,13 +626,11 @@ class _Builder:
         rows = []
         for c in self.checks:
             color = COLORS.get(c.verdict, "0,0,0")
-            exact = _array(shape_entries([e.value for e in c.entries], c.claim.key, self.d)
-                           if c.claim.key.shape != "scalar" and not c.claim.key.entry else c.entries[0].value, _sci_text)
             verdict = rf"\textcolor[rgb]{{{color}}}{{{VERDICT.get(c.verdict, escape_text(c.verdict))}}}"
             if c.claim.index == self.first_error:
                 verdict += r" \textbf{(first)}"
             rows.append([str(c.claim.index), f"${self.notation.name(c.claim.key)}$",
-                         f"${_written_latex(c.claim.written)}$", rf"$\approx {exact}$", verdict])
+                         f"${_written_latex(c.claim.written)}$", f"${self._claim_value(c)}$", verdict])
         out += self.table(r"\textbf{Every written number}, in the document's order", ["claim", "quantity", "written",
                           "exact value", "verdict"], rows, small=True)
         return out
@@ -661,6 +666,16 @@ class _Builder:
         body += self.claims_summary()
         body.append(r"\end{document}")
         return "\n".join(body) + "\n"
+
+
+def _equals(exact: Fraction | None, text: str) -> bool:
+    """Whether a certified decimal string is the exact rational value itself."""
+    if exact is None:
+        return False
+    try:
+        return Fraction(text) == exact
+    except (ValueError, ZeroDivisionError):
+        return False
 
 
 def _rat(q) -> sp.Rational:
@@ -771,7 +786,8 @@ def latex_fragment(run, key: str | Key, options: LatexOptions = LatexOptions(), 
                          "(gmmexact claims-template lists them all)") from None
     if parsed.entry:
         parsed = parsed.whole
-    builder = _Builder(run, options, checks)
+    shown = max(options.iterations or run.iterations, parsed.iteration)  # a later iteration's names carry it
+    builder = _Builder(run, replace(options, iterations=shown), checks)
     return builder.step_with_marks(parsed) + "\n"
 
 

@@ -286,6 +286,14 @@ class TextbookPrinter(LatexPrinter):
             return rf"{s}^{{\top}}"
         return rf"\left({s}\right)^{{\top}}"
 
+    def _print_Determinant(self, expr):
+        mat = expr.arg
+        if isinstance(mat, sp.MatrixSymbol) and f"{mat.name}|" in self.values:
+            return self.values[f"{mat.name}|"]  # a matrix of decimals, as a vmatrix
+        if isinstance(mat, sp.MatrixBase):
+            return self._print(mat).replace("{bmatrix}", "{vmatrix}")
+        return rf"\lvert {self._print(mat)} \rvert"
+
     def _print_Inverse(self, expr):
         s = self._print(expr.arg)
         if isinstance(expr.arg, sp.MatrixSymbol) and "^" not in s:
