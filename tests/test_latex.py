@@ -223,6 +223,24 @@ def test_marked_document_shows_every_claim(run, checks):
     assert "claim 55" in tex[first:first + 200]
 
 
+def test_later_iterations_name_their_parameters(tmp_path):
+    path = tmp_path / "nasty.toml"
+    path.write_text(NASTY)
+    run = gmmexact.solve(gmmexact.load(path), iterations=2)
+    women = r"\text{wo\_men \{x\} \textasciitilde{}\textasciicircum{}}"
+    det = latex_fragment(run, "iter2.det.wo_men {x} ~^").splitlines()
+    assert det[2:] == [rf"\lvert \Sigma_{{{women}}}^{{(1)}} \rvert &\approx \begin{{vmatrix}}16.6667 & 15.0000 \\ "
+                       r"15.0000 & 14.0000\end{vmatrix} \\", r"&\approx 8.33333", r"\end{align*}"]
+    resp = latex_fragment(run, "iter2.resp.a_1.wo_men {x} ~^").splitlines()[2]
+    assert resp.startswith(rf"r_{{\text{{a\_1}},{women}}}^{{(2)}} &= \frac{{\pi_{{{women}}}^{{(1)}}")
+
+
+def test_claims_beside_exact_values(run, checks):
+    tex = latex_document(run, LatexOptions(iterations=1), checks)
+    assert r"written $\lvert \Sigma_{\text{women}} \rvert = 100$; exact value $= 100.00$" in tex
+    assert r"written $Z_{\text{women}} = 62.83$; exact value $\approx 62.8319$" in tex
+
+
 # -- compiled -----------------------------------------------------------------------------------
 @needs_tex
 def test_seed_document_compiles(run, tmp_path):
