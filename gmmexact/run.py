@@ -18,7 +18,7 @@ from . import diagnostics
 from .backends import get_backend
 from .certify import Certifier, Undecided, start_precision
 from .exact import ExactPlan, derive_exact
-from .forms import GENERAL, Forms
+from .forms import Forms, general_formula
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
 from .linalg import to_fmpq_mat
 from .problem import Problem
@@ -163,7 +163,7 @@ class Quantity:
     @property
     def formula(self) -> str:
         """The general formula (LaTeX)."""
-        return GENERAL[self.key.kind]
+        return general_formula(self.key.kind, self.run.problem)
 
     @property
     def description(self) -> str:

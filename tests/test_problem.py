@@ -198,7 +198,7 @@ def test_toml_syntax_error_has_line_and_column(tmp_path):
     ("labels =", "label =", ["data.label: unknown key", "did you mean 'labels'"]),
     ('name = "women"', 'nmae = "women"', ["components[0].nmae", "did you mean 'name'", "mean, covariance"]),
     ("weight = 0.5", "wieght = 0.5", ["components[0] (women).wieght", "did you mean 'weight'"]),
-    ("[data]", 'covariance_type = "diag"\n[data]', ["covariance_type: 'diag' is not supported yet", '"full"']),
+    ("[data]", 'covariance_type = "dag"\n[data]', ["covariance_type", "'dag'", '"diag"']),
     ("[data]", 'covariance_type = "banana"\n[data]', ["covariance_type: is the string 'banana'", '"full"']),
     ("points = [[160", "pts = [[160", ["data.pts: unknown key", "did you mean 'points'"]),
 ])
