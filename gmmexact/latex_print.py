@@ -192,7 +192,7 @@ class TextbookPrinter(LatexPrinter):
     >>> P.doprint(sp.exp(-sp.Symbol("quad.A.women") / 2))
     'e^{-q_{\\text{A},\\text{women}}/2}'
     >>> P.doprint(sp.Matrix([[1, 0], [0, sp.Rational(1, 10)]]))
-    '\\begin{bmatrix}1 & 0\\\\0 & \\frac{1}{10}\\end{bmatrix}'
+    '\\begin{bmatrix}1 & 0\\\\0 & \\dfrac{1}{10}\\end{bmatrix}'
     """
 
     def __init__(self, notation: Notation, values: dict[str, str] | None = None, **settings):
@@ -304,7 +304,10 @@ class TextbookPrinter(LatexPrinter):
         if expr.shape == (1, 1):  # d = 1: a 1×1 matrix reads as its number
             s = self._print(expr[0, 0])
             return rf"\left({s}\right)" if s.startswith("-") or isinstance(expr[0, 0], sp.Add) else s
-        return super()._print_MatrixBase(expr)
+        out = super()._print_MatrixBase(expr)
+        if all(e.is_Rational for e in expr):  # fractions in a matrix at full size, as written by hand
+            out = out.replace(r"\frac{", r"\dfrac{")
+        return out
 
     _print_ImmutableMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_Matrix = _print_MutableDenseMatrix = _print_MatrixBase

@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,17 @@ def test_textbook_forms(printer):
     half_of = sp.Mul(sp.Rational(-1, 2), sp.Rational(4, 5), evaluate=False)
     assert printer.doprint(sp.exp(half_of, evaluate=False)) == r"\exp\left(- \frac{1}{2} \cdot \frac{4}{5}\right)"
     assert printer.doprint(sp.Matrix([[1, -2], [0, sp.Rational(1, 10)]])) == \
-        r"\begin{bmatrix}1 & -2\\0 & \frac{1}{10}\end{bmatrix}"
+        r"\begin{bmatrix}1 & -2\\0 & \dfrac{1}{10}\end{bmatrix}"
+
+
+@given(st.fractions(min_value=-50, max_value=Fraction(-1, 40), max_denominator=40).filter(lambda q: q.denominator > 1),
+       st.integers(2, 999))
+def test_exponentials_stay_in_the_numerator(a, b):
+    printer = TextbookPrinter(Notation(("A",), ("1",), ("x",)))
+    e = sp.exp(sp.Rational(a.numerator, a.denominator)) / (b * sp.pi)
+    assert printer.doprint(e) == rf"\frac{{e^{{{a.numerator}/{a.denominator}}}}}{{{b} \pi}}"
+    assert printer.doprint(1 / (1 + sp.exp(-sp.Rational(a.numerator, a.denominator)))) == \
+        rf"\frac{{1}}{{1 + e^{{{-a.numerator}/{a.denominator}}}}}"
 
 
 def test_names_come_from_the_problem(run):
