@@ -57,6 +57,26 @@ class Reported:
 
 
 @dataclass(frozen=True)
+class Block:
+    """Many reported floats of one kind at once: ``values[p, c]`` for ``resp`` (points × components).
+
+    ``name`` is formatted with ``p`` and ``c`` (positions) for the peer's name of one entry.
+    """
+
+    iteration: int
+    kind: str
+    values: np.ndarray
+    name: str
+    scale: Fraction = Fraction(1)
+
+    def reported(self, problem) -> list[Reported]:
+        """The block as single entries (for the exact path)."""
+        return [Reported(Key(self.iteration, self.kind, label, comp), float(self.values[p, c]),
+                         self.name.format(p=p, c=c), self.scale)
+                for p, label in enumerate(problem.labels) for c, comp in enumerate(problem.component_names)]
+
+
+@dataclass(frozen=True)
 class PeerFailure:
     """The peer raised instead of reporting: where and with which message."""
 
@@ -77,6 +97,15 @@ class PeerResult:
     failure: PeerFailure | None = None
     unmatched: tuple[tuple[str, float, str], ...] = ()  # (key, value, why): no exact counterpart
     extra: dict = field(default_factory=dict)  # peer-side facts for diagnoses (float determinants, …)
+    blocks: tuple[Block, ...] = ()  # large arrays of one kind (responsibilities), kept as arrays
+
+    def expanded(self, problem) -> "PeerResult":
+        """The same result with every block turned into single entries."""
+        if not self.blocks:
+            return self
+        more = [r for b in self.blocks for r in b.reported(problem)]
+        return PeerResult(self.name, tuple(more) + self.reported, self.settings, self.notes, self.failure,
+                          self.unmatched, self.extra)
 
 
 # --- certified comparison -----------------------------------------------------------------------
@@ -105,6 +134,15 @@ class Entries:
 
     def __len__(self) -> int:
         return len(self.floats)
+
+    def groups(self) -> dict[tuple[int, str], np.ndarray]:
+        """(iteration, kind) → positions of its entries (in the order of the entries)."""
+        if hasattr(self.keys, "groups"):
+            return self.keys.groups()
+        out: dict = {}
+        for i, k in enumerate(self.keys):
+            out.setdefault((k.iteration, k.kind), []).append(i)
+        return {g: np.array(v, dtype=np.int64) for g, v in out.items()}
 
     def exact_decimal(self, i: int, digits: int) -> str:
         """The exact value of entry ``i``, certified, to at most ``digits`` significant digits."""
@@ -331,13 +369,11 @@ class CrossCheck:
     def summary(self) -> list[dict]:
         """Per (iteration, kind): how many entries, the fewest and the median correct digits."""
         e = self.entries
-        groups: dict[tuple[int, str], list[int]] = {}
-        for i, k in enumerate(e.keys):
-            groups.setdefault((k.iteration, k.kind), []).append(i)
+        groups = e.groups()
         out = []
         for (t, kind), idx in sorted(groups.items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
             d = e.digits[idx]
-            worst = idx[int(np.argmin(d))]
+            worst = int(idx[int(np.argmin(d))])
             out.append({"iteration": t, "kind": kind, "count": len(idx), "min_digits": _digits_value(int(d.min())),
                         "median_digits": _digits_value(int(np.median(d))), "worst": str(e.keys[worst]),
                         "below_min": int((d < self.min_digits).sum())})
@@ -507,9 +543,11 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
 
 def _loglik_noise(entries: Entries, conditioning: dict) -> list[Finding]:
     out = []
-    for i, k in enumerate(entries.keys):
+    positions = [int(i) for (_, kind), idx in entries.groups().items() if kind == "loglik" for i in idx]
+    for i in positions:
+        k = entries.keys[i]
         d = int(entries.digits[i])
-        if k.kind != "loglik" or d > 2:
+        if d > 2:
             continue
         prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
         causes = [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")
@@ -720,6 +758,7 @@ def crosscheck_run(run: Run, peer: PeerResult, *, min_digits: int = 10, certify:
     ``certify`` (default :func:`certify_reported`) turns the reported floats into :class:`Entries`;
     the fast path for large problems plugs in here.
     """
+    peer = peer.expanded(run.problem)
     usable = []
     unmatched = list(peer.unmatched)
     for r in peer.reported:
@@ -761,7 +800,9 @@ def crosscheck(peer, X=None, start=None, *, iterations: int | None = None, min_d
     iterations
         EM iterations (default: the estimator's ``max_iter``, else 1).
     options
-        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.peers.prepare`).
+        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.peers.prepare`);
+        ``method``: ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy
+        longdouble with rigorous a-posteriori bounds, for large n) or ``"auto"`` (fast from n·K = 20000).
 
     Returns
     -------

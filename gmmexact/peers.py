@@ -38,7 +38,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import linalg
-from .crosscheck import CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
+from .crosscheck import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
 from .errors import InputError
 from .keys import KINDS, Key
 from .problem import Problem, load
@@ -206,6 +206,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     n, d, K = problem.n, problem.d, problem.K
     names, labels = problem.component_names, problem.labels
     reported: list[Reported] = []
+    blocks: list[Block] = []
     floats: dict[str, Any] = {}
     failure = None
     settings = {"covariance_type": cov_type, "reg_covar": reg_covar, "iterations": iterations, "tol": 0.0,
@@ -229,11 +230,8 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
                 lb, log_resp = gm._e_step(X)
                 lower_bounds.append(float(lb))
                 if responsibilities:
-                    resp = np.exp(log_resp)
-                    for p, label in enumerate(labels):
-                        for c, name in enumerate(names):
-                            reported.append(Reported(Key(t, "resp", label, name), float(resp[p, c]),
-                                                     f"exp(log_resp)[{p}, {c}]" + ("" if t == 1 else f" (iteration {t})")))
+                    blocks.append(Block(t, "resp", np.exp(log_resp),
+                                        "exp(log_resp)[{p}, {c}]" + ("" if t == 1 else f" (iteration {t})")))
                 reported.append(Reported(Key(t, "loglik"), float(lb),
                                          "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
                 step = "M-step"
@@ -261,7 +259,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
             if failure is None:
                 failure = PeerFailure(iterations, "fit", type(e).__name__, str(e))
     if not stepped and fitted is not None:  # report what fit() exposes
-        reported = [r for r in reported if r.key.iteration > iterations]
+        reported, blocks = [], []
         reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
         pre = "" if iterations == 1 else f"iter{iterations}."
         for c, name in enumerate(names):
@@ -283,13 +281,10 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
         score = fitted.score(X)
         reported.append(Reported(Key(t, "loglik"), float(score), "score(X)", Fraction(1, n)))
         if responsibilities:
-            for p, label in enumerate(labels):
-                for c, name in enumerate(names):
-                    reported.append(Reported(Key(t, "resp", label, name), float(proba[p, c]),
-                                             f"predict_proba(X)[{p}, {c}] after fit()"))
+            blocks.append(Block(t, "resp", np.asarray(proba, dtype=np.float64), "predict_proba(X)[{p}, {c}] after fit()"))
     return PeerResult(f"scikit-learn {sklearn.__version__} GaussianMixture(covariance_type={cov_type!r}, "
                       f"reg_covar={reg_covar!r})", tuple(reported), settings, SKLEARN_NOTES, failure,
-                      tuple(unmatched), {"float_covariances": floats})
+                      tuple(unmatched), {"float_covariances": floats}, tuple(blocks))
 
 
 def _namespace(X):
@@ -578,8 +573,29 @@ def problem_from_estimator(gm, X) -> Problem:
     return prepare(problem, covariance_type=cov_type)
 
 
+FAST_SIZE = 20_000  # n·K from which method="auto" takes the fast path
+
+
+def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: int, method: str) -> CrossCheck:
+    """Exact layer and arb balls (``method="exact"``), or numpy with rigorous bounds (``"fast"``);
+    ``"auto"`` takes the fast path for n·K >= FAST_SIZE when the data allow it."""
+    from . import crosscheck_fast as fast  # noqa: PLC0415
+
+    if method not in ("auto", "exact", "fast"):
+        raise InputError(None, "method", f"is {method!r}", '"auto", "exact" or "fast"')
+    use_fast = method == "fast" or (method == "auto" and problem.n * problem.K >= FAST_SIZE)
+    if use_fast and all(r.key.kind in fast.FAST_KINDS for r in result.reported):
+        data = fast.FastData.build(problem.points)
+        if not isinstance(data, str):
+            return fast.crosscheck_fast(problem, result, min_digits=min_digits, iterations=iterations, data=data)
+        if method == "fast":
+            raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
+    needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
+    return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+
+
 def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
-               reg_covar=None, certify=None) -> CrossCheck:
+               reg_covar=None, method: str = "auto") -> CrossCheck:
     """See :func:`gmmexact.crosscheck.crosscheck`."""
     is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
     if is_estimator:
@@ -590,7 +606,7 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
         result = run_sklearn(problem, iterations, reg_covar=float(peer.reg_covar if reg_covar is None else reg_covar),
                              cov_type=cov_type)
-        return crosscheck_run(solve(problem, iterations + 1), result, min_digits=min_digits, certify=certify)
+        return _certify(problem, result, iterations + 1, min_digits, method)
     problem = _problem_from(start, X)
     iterations = iterations or 1
     if peer == "sklearn":
@@ -598,7 +614,7 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         reg = SKLEARN_REG if reg_covar is None else Fraction(reg_covar)
         problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
         result = run_sklearn(problem, iterations, reg_covar=float(reg), cov_type=cov_type)
-        return crosscheck_run(solve(problem, iterations + 1), result, min_digits=min_digits, certify=certify)
+        return _certify(problem, result, iterations + 1, min_digits, method)
     problem = prepare(problem, covariance_type=covariance_type, reg_covar=reg_covar)
     if callable(peer):
         result = call_function(peer, problem, iterations)
@@ -609,5 +625,4 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
     else:
         raise InputError(None, "peer", f"is {type(peer).__name__}",
                          '"sklearn", a GaussianMixture, a callable, "module:function" or a results file path')
-    needed = max([r.key.iteration for r in result.reported] + [iterations])
-    return crosscheck_run(solve(problem, needed), result, min_digits=min_digits, certify=certify)
+    return _certify(problem, result, iterations, min_digits, method)

@@ -1,0 +1,618 @@
+"""Certified enclosures for cross-checking large problems: numpy first, then a rigorous bound.
+
+The float peer has about 16 digits, so its error is certified to two digits by enclosures good to
+about 18: ``numpy.longdouble`` (64-bit significand on x86-64) with a-posteriori error bounds, instead
+of arbitrary-precision balls for every point. Per iteration:
+
+- E-step: ``quad = M · C`` with the exact integer monomial matrix ``M`` of the data (``monomials.py``
+  layout, centred at an exact rational) and the coefficient columns ``C`` of the parameters (arb balls
+  → longdouble midpoints + radii); rounding bounded by ``γ_{w+1} |M|·|C|`` (a float64 product);
+- ``exp`` by Cody–Waite reduction, a 2^(j/32) table and a degree-9 Taylor polynomial whose rounding
+  (``γ_19``), truncation and argument errors are bounded in closed form; ``log`` of the evidence by a
+  Newton correction with that ``exp``; every sum over points is blocked and pairwise with bound ``γ_k Σ|x|``;
+- M-step: the sums ``Rᵀ · M`` the same way, then the engine's own exact formulas
+  (``monomials.mstep_parameters``: every covariance type, fixed parameters, count offset, reg_covar)
+  on arb balls of those few sums.
+
+Every bound is an upper bound of the true error (float64 bound arithmetic is inflated by a factor
+that covers its own rounding), so the digit counts derived from them are proven; only their
+tightness depends on the platform's ``longdouble``. Eligible problems: data with a common denominator
+whose centred integer numerators fit comfortably in 64 bits (``FastData.build`` says why not).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+
+import flint
+import numpy as np
+from flint import arb, arb_mat
+
+from . import intervals
+from .intervals import MANT
+from .crosscheck import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_from_interval, _finite, _interval_text,
+                         _loglik_noise)
+from .diagnostics import Finding
+from .errors import InputError
+from .keys import Key
+from .monomials import Monomials, quad_coefficients
+from .rounding import round_arb
+
+LD = np.longdouble
+U = float(np.finfo(LD).eps) / 2  # unit roundoff of longdouble (2^-64 on x87)
+SAFE = 1 + 1e-9  # covers the rounding of the float64 bound arithmetic itself
+
+
+def gamma(k: int) -> float:
+    """``γ_k = k·u / (1 − k·u)``, rounded up."""
+    return k * U / (1 - k * U) * SAFE
+
+
+# --- conversions between arb balls and (longdouble midpoint, float64 radius) ----------------------
+
+def ld_to_arb(x) -> arb:
+    """A finite longdouble as the exact ball it is."""
+    n, d = LD(x).as_integer_ratio()
+    return arb(n) / d if d & (d - 1) else arb((n, -(d.bit_length() - 1)))
+
+
+def arb_to_ld(x: arb) -> tuple[LD, float]:
+    """Midpoint (longdouble) and a radius (float64, rounded up) with ``x ⊂ [mid − rad, mid + rad]``."""
+    lo, hi = intervals_of(x)
+    mid = intervals.down((lo + hi) / 2)
+    midq = intervals.fraction(mid)
+    rad = max(hi - midq, midq - lo)
+    return mid, _up_float(rad)
+
+
+def intervals_of(x: arb) -> tuple[Fraction, Fraction]:
+    from .rounding import ball_bounds  # noqa: PLC0415
+
+    return ball_bounds(x)
+
+
+def _up_float(q: Fraction) -> float:
+    f = float(q)
+    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+
+
+# --- the data, exactly, as integers --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FastData:
+    """The points as ``X / scale`` with integers ``X`` (int64); monomials about any integer centre."""
+
+    X: np.ndarray  # n × d int64
+    scale: int
+    pairs: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def build(cls, points) -> "FastData | str":
+        """The integer form of ``points`` (Fractions), or the reason the fast path cannot be used."""
+        n, d = len(points), len(points[0])
+        flat = [v for p in points for v in p]
+        try:
+            nums = np.array([v.numerator for v in flat], dtype=np.int64)
+            dens = np.array([v.denominator for v in flat], dtype=np.int64)
+        except OverflowError:
+            return "the points' numerators or denominators do not fit in 64-bit integers"
+        scale = reduce(math.lcm, (int(v) for v in np.unique(dens)), 1)
+        if scale > 2**40 or int(np.abs(nums).max(initial=0)) * scale >= 2**62:
+            return "the points scaled to a common denominator do not fit in 64-bit integers"
+        X = (nums * (scale // dens)).reshape(n, d)
+        if int(np.abs(X).max(initial=0)) >= 2**29:
+            return "the scaled points exceed 2^29 (their centred squares would not be exact)"
+        return cls(X, scale, tuple((i, j) for i in range(d) for j in range(i, d)))
+
+    def monomials(self, shift: np.ndarray) -> tuple[Monomials, np.ndarray, np.ndarray]:
+        """Monomials of ``A = X − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × n, exact longdouble)
+        and their absolute values (float64, rounded up)."""
+        if MANT < 60:  # a narrow longdouble (float64) would round the products
+            raise ArithmeticError("the fast path needs a longdouble significand of at least 60 bits")
+        AT = np.ascontiguousarray((self.X - shift).T)
+        d, n = AT.shape
+        w = len(self.pairs) + d + 1
+        Al = AT.astype(LD)  # |A| < 2^30: every product below is exact in a 64-bit significand
+        Af = np.abs(AT).astype(np.float64)
+        M = np.empty((w, n), dtype=LD)
+        Mabs = np.empty((w, n))
+        for k, (i, j) in enumerate(self.pairs):
+            np.multiply(Al[i], Al[j], out=M[k])
+            np.multiply(Af[i], Af[j], out=Mabs[k])
+        M[len(self.pairs):w - 1] = Al
+        Mabs[len(self.pairs):w - 1] = Af
+        M[w - 1] = 1
+        Mabs[w - 1] = 1
+        mono = Monomials(tuple(Fraction(int(v), self.scale) for v in shift), self.scale, self.pairs, None)
+        return mono, M, Mabs * SAFE
+
+    def shift_near(self, point) -> np.ndarray:
+        """The integer vector nearest ``point · scale`` (``point`` float or Fraction coordinates)."""
+        return np.array([round(Fraction(v) * self.scale) if isinstance(v, Fraction) else int(np.rint(v * self.scale))
+                         for v in point], dtype=np.int64)
+
+
+# --- rigorous elementwise exp and log on longdouble arrays ----------------------------------------
+
+def _constants():
+    saved = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        step = arb(2).log() / TABLE
+        sq = intervals_of(step)
+        step_q = (sq[0] + sq[1]) / 2
+        # L1: ln2/TABLE to 30 significant bits, so m·L1 is exact for |m| < 2^33
+        e = step_q.numerator.bit_length() - step_q.denominator.bit_length()
+        L1 = Fraction(math.floor(step_q * 2 ** (30 - e)), 2 ** (30 - e))
+        rest = step - ld_to_arb(LD(L1.numerator) / LD(L1.denominator))
+        l2, l2rad = arb_to_ld(rest)
+        table = []
+        for j in range(TABLE):
+            mid, rad = arb_to_ld(arb(2) ** (arb(j) / TABLE))
+            table.append((mid, rad / float(mid) * SAFE))
+        inv_step = arb_to_ld(1 / step)[0]
+        log2pi = arb(2 * arb.pi()).log()
+        return {"L1": LD(L1.numerator) / LD(L1.denominator), "l2": l2, "l2rad": l2rad,
+                "table": np.array([t[0] for t in table], dtype=LD), "table_rel": max(t[1] for t in table),
+                "inv_step": inv_step, "log2pi": log2pi,
+                "coef": [arb_to_ld(1 / arb(math.factorial(i)))[0] for i in range(DEGREE + 1)]}
+    finally:
+        flint.ctx.prec = saved
+
+
+_C = None
+TABLE = 256  # exp(x) = 2^k · 2^(j/256) · exp(r), |r| <= ln2/512
+DEGREE = 5  # Taylor degree: truncation < 1e-20 relative for |r| <= ln2/512
+
+
+def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``exp`` of an exact argument within ``yerr`` of ``y <= 0``: values and relative error bounds.
+
+    >>> e, rel = exp_nonpositive(np.array([0, -1, -700], dtype=np.longdouble), np.zeros(3))
+    >>> bool(abs(float(e[1]) - math.exp(-1)) < 1e-16), bool(rel.max() < 1e-17)
+    (True, True)
+    """
+    global _C
+    if _C is None:
+        _C = _constants()
+    c = _C
+    y = np.asarray(y, dtype=LD)
+    m = np.rint(y * c["inv_step"])
+    t = y - m * c["L1"]  # m·L1 exact
+    ml2 = m * c["l2"]
+    r = t - ml2
+    absm = np.abs(m).astype(np.float64)
+    rerr = (U * (np.abs(t) + np.abs(ml2) + np.abs(r)).astype(np.float64) + absm * (c["l2rad"] + abs(float(c["l2"])) * U)) * SAFE
+    p = np.full(y.shape, c["coef"][DEGREE], dtype=LD)
+    for i in range(DEGREE - 1, -1, -1):
+        p = p * r + c["coef"][i]
+    k = np.floor(m / TABLE)
+    j = (m - TABLE * k).astype(np.int64)
+    e = np.ldexp(c["table"][j] * p, k.astype(np.int64))
+    rmax = float(np.abs(r).max(initial=0))
+    if rmax > 0.0014:
+        raise ArithmeticError(f"exp argument reduction left |r| = {rmax}")
+    horner = gamma(2 * DEGREE + 1) * math.exp(2 * rmax)
+    trunc = rmax ** (DEGREE + 1) / math.factorial(DEGREE + 1) * math.exp(2 * rmax)
+    arg = (np.asarray(yerr, dtype=np.float64) + rerr)
+    rel = (arg * (1 + arg) + horner + trunc + c["table_rel"] + 2 * U) * SAFE
+    tiny = y < -11000  # near the end of the longdouble range: no relative accuracy claimed
+    if tiny.any():
+        rel = np.where(tiny, np.inf, rel)
+    return e, rel
+
+
+def log_at_least_one(s: np.ndarray, srel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log`` of exact values within relative ``srel`` of ``s >= 1``: values and absolute error bounds."""
+    y0 = np.log(s)  # any approximation: corrected below with the certified exp
+    e, erel = exp_nonpositive(-y0, np.zeros(s.shape))
+    t = s * e
+    trel = (srel + erel + U) * SAFE
+    eps = t - 1  # exact (Sterbenz: t is near 1)
+    epsf = np.abs(eps).astype(np.float64)
+    if float(epsf.max(initial=0)) + float(trel.max(initial=0)) > 1e-6:
+        raise ArithmeticError("log correction too large")
+    out = y0 + eps
+    err = (epsf * epsf + trel * (1 + 2 * trel) + U * np.abs(out).astype(np.float64)) * SAFE
+    return out, err
+
+
+BLOCK = 16
+
+
+def blocked_sum(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Sum along the last axis: blocks of ``BLOCK`` terms in any order, then pairwise rounds.
+
+    Returns the sum and ``k`` such that its rounding error is at most ``γ_k Σ|x|`` (a sum of m terms
+    in any order has error at most ``γ_{m−1} Σ|x|``; each pairwise round adds one more addition).
+
+    >>> total, k = blocked_sum(np.arange(40, dtype=np.longdouble))
+    >>> float(total), k
+    (780.0, 17)
+    """
+    n = x.shape[-1]
+    pad = (-n) % BLOCK
+    if pad:
+        x = np.concatenate([x, np.zeros(x.shape[:-1] + (pad,), dtype=x.dtype)], axis=-1)
+    x = x.reshape(x.shape[:-1] + (-1, BLOCK)).sum(axis=-1)
+    levels = BLOCK - 1
+    while x.shape[-1] > 1:
+        if x.shape[-1] % 2:
+            x = np.concatenate([x, np.zeros(x.shape[:-1] + (1,), dtype=x.dtype)], axis=-1)
+        x = x[..., 0::2] + x[..., 1::2]
+        levels += 1
+    return x[..., 0], levels
+
+
+# --- one iteration ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FastIteration:
+    """Enclosures of one iteration: responsibilities as value ± relative bound, the rest as arb balls."""
+
+    resp: np.ndarray  # n × K longdouble
+    resp_rel: np.ndarray  # n × K float64
+    loglik: arb
+    counts: list
+    weights: list
+    means: list
+    covs: list
+
+
+def _lift(q):
+    return arb(q.numerator) / q.denominator if isinstance(q, Fraction) else arb(q)
+
+
+def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mstep: bool = True) -> list[FastIteration]:
+    """Enclose ``iterations`` EM iterations of ``problem`` (fewer if a covariance is not invertible).
+
+    Each component's sums and quadratic forms use monomials about an integer centre near its mean, so
+    the bounds do not pay for the distance between the component and the data's centre.
+    ``last_mstep=False`` stops after the last E-step (its M-step quantities are then ``None``).
+    """
+    n, d, K = problem.n, problem.d, problem.K
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        params = [(_lift(c.weight), [_lift(v) for v in c.mean], [[_lift(v) for v in row] for row in c.covariance])
+                  for c in problem.components]
+        if _C is None:
+            exp_nonpositive(np.zeros(1, dtype=LD), np.zeros(1))
+        log2pi = _C["log2pi"]
+        centred = [data.monomials(data.shift_near(c.mean)) for c in problem.components]
+        out = []
+        for t in range(1, iterations + 1):
+            z = np.empty((n, K), dtype=LD)
+            zerr = np.empty((n, K))
+            for c, (weight, mean, cov) in enumerate(params):
+                A = arb_mat(cov)
+                try:
+                    det = A.det()
+                    inv = A.inv()
+                except (ZeroDivisionError, ValueError):
+                    return out
+                if not det > 0:
+                    return out
+                mono, M, Mabs = centred[c]
+                inv_rows = [[inv[i, j] for j in range(d)] for i in range(d)]
+                mids, rads = zip(*(arb_to_ld(x) for x in quad_coefficients(mono, mean, inv_rows, _lift)))
+                col = np.array(mids, dtype=LD)
+                quad = col @ M
+                qerr = (gamma(M.shape[0] + 1) * ((np.abs(col).astype(np.float64) * SAFE) @ Mabs)
+                        + np.array(rads) @ Mabs) * SAFE
+                lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
+                z[:, c] = quad * LD(-0.5) + lc
+                zerr[:, c] = (qerr / 2 + lc_rad + U * np.abs(z[:, c]).astype(np.float64)) * SAFE
+            rows = np.arange(n)
+            top = np.argmax(z, axis=1)
+            zmax = z[rows, top]
+            y = z - zmax[:, None]
+            yerr = (zerr + zerr[rows, top][:, None] + U * np.abs(y).astype(np.float64)) * SAFE
+            e, erel = exp_nonpositive(y, yerr)
+            s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
+            srel = (erel.max(axis=1) + (K - 1) * U * (1 + K * U)) * SAFE
+            resp = e / s[:, None]
+            resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
+            logs, logs_err = log_at_least_one(s, srel)
+            terms = zmax + logs
+            term_err = (zerr[rows, top] + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
+            total, levels = blocked_sum(terms)
+            loglik_err = (gamma(levels) * float(np.abs(terms).astype(np.float64).sum()) + float(term_err.sum())) * SAFE
+            loglik = ld_to_arb(total) + arb(0, loglik_err * (1 + 1e-9))
+            if t == iterations and not last_mstep:
+                out.append(FastIteration(resp, resp_rel, loglik, None, None, None, None))
+                break
+            # M-step: each component's sums about an integer centre near its new mean
+            R = resp.astype(np.float64)
+            approx = (R.T @ (data.X / data.scale)) / R.sum(axis=0)[:, None]
+            centred = [data.monomials(data.shift_near(approx[c])) for c in range(K)]
+            Rb = R * SAFE
+            Rerr = resp_rel * Rb * SAFE
+            parts = []
+            for c in range(K):
+                mono, M, Mabs = centred[c]
+                S, levels = blocked_sum(M * resp[:, c])
+                err = (gamma(levels + 1) * (Mabs @ Rb[:, c]) + Mabs @ Rerr[:, c] + U * np.abs(S).astype(np.float64)) * SAFE
+                parts.append((mono, [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9)) for k in range(len(S))]))
+            counts, weights, means, covs = centred_mstep(parts, problem)
+            out.append(FastIteration(resp, resp_rel, loglik, counts, weights, means, covs))
+            params = list(zip(weights, means, covs))
+        return out
+    finally:
+        flint.ctx.prec = saved
+
+
+def centred_mstep(parts, problem):
+    """The engine's M-step formulas (``monomials.mstep_parameters``) from per-component centred sums.
+
+    ``parts[c] = (mono_c, S_c)``: sums ``Σ_p r_pc [A_i A_j, A_i, 1]`` about ``mono_c.center``. With
+    ``m_c`` the count, ``o`` the count offset, ``ñ_c = m_c + o``, ``μ̃`` the centre and
+    ``S1 = Σ r (x − μ̃)``: ``μ_c = μ̃ + (S1 − o μ̃)/ñ_c``, ``W_c = S2 − S1 δᵀ − δ S1ᵀ + m δδᵀ``
+    (``δ = μ_c − μ̃``, small: no cancellation), ``G_c = W_c + o μ_c μ_cᵀ``; covariances and weights as
+    documented there.
+    """
+    d, K, n = problem.d, problem.K, problem.n
+    o = _lift(problem.count_offset)
+    kind, fixed = problem.covariance_type, problem.fixed
+    counts, weights, means, Ws, Gs, nts = [], [], [], [], [], []
+    for c, (mono, S) in enumerate(parts):
+        a = mono.scale
+        m = S[mono.constant_column]
+        nt = m + o
+        S1 = [S[mono.linear_column(i)] / a for i in range(d)]
+        centre = [_lift(v) for v in mono.center]
+        if "mean" in fixed:
+            mean = [_lift(v) for v in problem.components[c].mean]
+        else:
+            mean = [centre[i] + (S1[i] - o * centre[i]) / nt for i in range(d)]
+        delta = [mean[i] - centre[i] for i in range(d)]
+        S2 = {}
+        for k, (i, j) in enumerate(mono.pairs):
+            S2[i, j] = S2[j, i] = S[k] / (a * a)
+        W = [[S2[i, j] - S1[i] * delta[j] - delta[i] * S1[j] + m * delta[i] * delta[j] for j in range(d)]
+             for i in range(d)]
+        G = [[W[i][j] + o * mean[i] * mean[j] for j in range(d)] for i in range(d)]
+        counts.append(m)
+        means.append(mean)
+        Ws.append(W)
+        Gs.append(G)
+        nts.append(nt)
+    if "weight" in fixed:
+        weights = [_lift(c.weight) for c in problem.components]
+    else:
+        weights = [nt / (n + K * o) for nt in nts]
+    zero = arb(0)
+    if "covariance" in fixed:
+        covs = [[[_lift(v) for v in row] for row in c.covariance] for c in problem.components]
+        return counts, weights, means, covs
+    if kind == "tied":
+        total = [[sum((Gs[c][i][j] for c in range(K)), zero) for j in range(d)] for i in range(d)]
+        shared = [[v / (n + K * o) for v in row] for row in total]
+        covs = [shared] * K
+    elif kind == "full":
+        covs = [[[v / nt for v in row] for row in W] for W, nt in zip(Ws, nts)]
+    else:
+        covs = []
+        for G, nt in zip(Gs, nts):
+            var = [G[i][i] / nt for i in range(d)]
+            if kind == "spherical":
+                var = [sum(var, zero) / d] * d
+            covs.append([[var[i] if i == j else zero for j in range(d)] for i in range(d)])
+    reg = _lift(problem.reg_covar)
+    if problem.reg_covar:
+        covs = [[[v + reg if i == j else v for j, v in enumerate(row)] for i, row in enumerate(cov)] for cov in covs]
+    return counts, weights, means, covs
+
+
+# --- certified comparison with a peer ------------------------------------------------------------
+
+class _Keys:
+    """Entry keys of blocks (generated on demand) followed by explicit keys: a lazy sequence."""
+
+    def __init__(self, problem, blocks, keys, names):
+        self.problem, self.blocks, self.keys, self.names_ = problem, blocks, list(keys), list(names)
+        self.sizes = [b.values.size for b in blocks]
+        self.offset = sum(self.sizes)
+
+    def __len__(self):
+        return self.offset + len(self.keys)
+
+    def _locate(self, i):
+        for b, size in zip(self.blocks, self.sizes):
+            if i < size:
+                p, c = divmod(i, self.problem.K)
+                return b, p, c
+            i -= size
+        return None, i, None
+
+    def key(self, i):
+        if i < 0:
+            i += len(self)
+        b, p, c = self._locate(i)
+        if b is None:
+            return self.keys[p]
+        return Key(b.iteration, b.kind, self.problem.labels[p], self.problem.component_names[c])
+
+    def name(self, i):
+        b, p, c = self._locate(i)
+        return self.names_[p] if b is None else b.name.format(p=p, c=c)
+
+    def groups(self) -> dict:
+        """(iteration, kind) → positions, without building every key."""
+        out: dict = {}
+        start = 0
+        for b, size in zip(self.blocks, self.sizes):
+            out.setdefault((b.iteration, b.kind), []).append(np.arange(start, start + size))
+            start += size
+        for i, k in enumerate(self.keys):
+            out.setdefault((k.iteration, k.kind), []).append(np.array([self.offset + i]))
+        return {g: np.concatenate(v) for g, v in out.items()}
+
+
+class _View:
+    def __init__(self, keys: _Keys, which: str):
+        self.k, self.which = keys, which
+
+    def __len__(self):
+        return len(self.k)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        return self.k.key(i) if self.which == "key" else self.k.name(i)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def groups(self) -> dict:
+        return self.k.groups()
+
+
+def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray):
+    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0)."""
+    f = f.astype(LD)
+    radius = mid * rel.astype(LD)
+    diff = np.abs(f - mid)
+    k = LD(1 + 8 * U)
+    err_hi = (diff + radius) * k
+    err_lo = np.maximum(diff - radius, 0) / k
+    exact_lo = (mid - radius) / k
+    exact_hi = (mid + radius) * k
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel_hi = np.where(exact_lo > 0, err_hi / exact_lo * k, intervals.INF)
+        rel_lo = err_lo / exact_hi / k
+    bad = ~np.isfinite(f) | ~np.isfinite(rel)
+    for arr in (err_hi, rel_hi):
+        arr[bad] = intervals.INF
+    return exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi
+
+
+def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries:
+    """Certified errors of blocks (responsibilities) and single entries against the fast enclosures."""
+    parts = []
+    for b in blocks:
+        it = its[b.iteration - 1]
+        if b.kind != "resp" or b.scale != 1:
+            raise ValueError(f"no fast enclosure of {b.kind} blocks")
+        parts.append(_block_bounds(b.values.reshape(-1), it.resp.reshape(-1), it.resp_rel.reshape(-1)))
+    balls = [_ball(problem, its, r.key) * _lift(r.scale) for r in reported]
+    single = []
+    for r, x in zip(reported, balls):
+        lo, hi = intervals_of(x)
+        single.append(_bounds_from_interval(_finite(r.value), lo, hi))
+    floats = np.concatenate([b.values.reshape(-1) for b in blocks] + [np.array([r.value for r in reported], dtype=np.float64)])
+
+    def col(j, conv_pair):
+        block = [p[j] for p in parts]
+        one = np.array([conv_pair(b) for b in single], dtype=LD) if single else np.zeros(0, dtype=LD)
+        return np.concatenate(block + [one])
+
+    def down_or(x, missing):
+        return intervals.down(x) if x is not None else missing
+
+    def up_or(x, missing):
+        return intervals.up(x) if x is not None else missing
+
+    exact_lo = col(0, lambda b: down_or(b[0][0], -intervals.INF))
+    exact_hi = col(1, lambda b: up_or(b[0][1], intervals.INF))
+    err_lo = col(2, lambda b: down_or(b[1][0], LD(0)))
+    err_hi = col(3, lambda b: up_or(b[1][1], intervals.INF))
+    rel_lo = col(4, lambda b: down_or(b[2][0], LD(0)))
+    rel_hi = col(5, lambda b: up_or(b[2][1], intervals.INF))
+    bad = ~np.isfinite(floats)
+    for arr in (err_lo, err_hi, rel_lo, rel_hi):
+        arr[bad] = intervals.INF
+    digits = intervals.digits_below(rel_hi)
+    zero_err = np.concatenate([np.zeros(sum(b.values.size for b in blocks), dtype=bool),
+                               np.array([b[1][1] == 0 for b in single], dtype=bool)])
+    digits = np.where(zero_err & ~bad, IDENTICAL, digits)
+    keys = _Keys(problem, list(blocks), [r.key for r in reported], [r.name for r in reported])
+    offset = keys.offset
+
+    def exact_text(i: int, want: int) -> str:
+        if i >= offset:
+            x = balls[i - offset]
+            for dgt in range(want, 0, -1):
+                got = round_arb(x, dgt)
+                if got is not None:
+                    return str(got)
+        return _interval_text(intervals.fraction(exact_lo[i]), intervals.fraction(exact_hi[i]), want)
+
+    return Entries(_View(keys, "key"), _View(keys, "name"), floats, exact_lo, exact_hi, err_lo, err_hi,
+                   rel_lo, rel_hi, digits, exact_text)
+
+
+def _ball(problem, its, key: Key):
+    it = its[key.iteration - 1]
+    c = problem.component_index.get(key.component) if key.component is not None else None
+    if key.kind == "loglik":
+        return it.loglik
+    if key.kind == "count":
+        return it.counts[c]
+    if key.kind == "weight":
+        return it.weights[c]
+    if key.kind == "mean":
+        return it.means[c][key.entry[0]]
+    if key.kind == "cov":
+        return it.covs[c][key.entry[0]][key.entry[1]]
+    if key.kind == "resp":
+        p = problem.point_index[key.point]
+        mid, rel = it.resp[p, c], float(it.resp_rel[p, c])
+        return ld_to_arb(mid) * (1 + arb(0, rel))
+    raise KeyError(f"{key}: the fast path encloses resp, loglik, count, weight, mean and cov only")
+
+
+FAST_KINDS = ("resp", "loglik", "count", "weight", "mean", "cov")
+
+
+def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iterations: int | None = None,
+                    data: "FastData | None" = None) -> CrossCheck:
+    """A cross-check whose enclosures come from :func:`iterate` (no exact layer, no per-point balls).
+
+    Diagnoses that need the exact layer (singular covariances, cancellation, slips) are not made; the
+    findings say so.
+    """
+    data = data or FastData.build(problem.points)
+    if isinstance(data, str):
+        raise ValueError(data)
+    wanted = max([b.iteration for b in peer.blocks] + [r.key.iteration for r in peer.reported] + [iterations or 1])
+    m_kinds = {"count", "weight", "mean", "cov"}
+    last_m = any(r.key.iteration == wanted and r.key.kind in m_kinds for r in peer.reported)
+    its = iterate(data, problem, wanted, last_mstep=last_m)
+    unmatched = list(peer.unmatched)
+    keep_blocks = []
+    for b in peer.blocks:
+        if b.iteration <= len(its):
+            keep_blocks.append(b)
+        else:
+            unmatched.append((f"{'' if b.iteration == 1 else f'iter{b.iteration}.'}{b.kind}", float("nan"),
+                              f"iteration {b.iteration} could not be enclosed (a covariance is not invertible)"))
+    keep = []
+    for r in peer.reported:
+        if r.key.kind not in FAST_KINDS:
+            raise InputError(problem.source, str(r.key), "has no fast enclosure",
+                             f"keys of kinds {', '.join(FAST_KINDS)} (or the exact path: method='exact')")
+        if r.key.iteration <= len(its):
+            keep.append(r)
+        else:
+            unmatched.append((str(r.key), r.value, f"iteration {r.key.iteration} could not be enclosed "
+                                                   "(a covariance is not invertible)"))
+    peer = PeerResult(peer.name, tuple(keep), peer.settings, peer.notes, peer.failure, tuple(unmatched), peer.extra,
+                      tuple(keep_blocks))
+    entries = certify_fast(problem, its, keep_blocks, keep)
+    findings = []
+    if peer.failure is not None:
+        f = peer.failure
+        findings.append(Finding("peer-error", f"iteration {f.iteration}", f"{peer.name} raised {f.error} in the "
+                                f"{f.step} of iteration {f.iteration}: {f.message.strip()}"))
+    if unmatched:
+        findings.append(Finding("undefined", unmatched[0][0], f"{len(unmatched)} reported value(s) have no "
+                                f"certified counterpart: {unmatched[0][2]}."))
+    findings += _loglik_noise(entries, {})
+    findings.append(Finding("method", "", "fast path: enclosures from longdouble arithmetic with a-posteriori "
+                            "bounds; singular-covariance, cancellation and slip diagnoses need the exact layer "
+                            "(method='exact')."))
+    return CrossCheck(problem.source, peer, entries, tuple(findings), min_digits, len(its),
+                      problem.covariance_type, problem.reg_covar, problem.count_offset)
