@@ -583,14 +583,16 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
 
     if method not in ("auto", "exact", "fast"):
         raise InputError(None, "method", f"is {method!r}", '"auto", "exact" or "fast"')
-    use_fast = method == "fast" or (method == "auto" and problem.n * problem.K >= FAST_SIZE)
+    needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
+    # the fast bounds widen by one or two digits per iteration: auto takes them for one iteration (and the
+    # E-step after it) only
+    use_fast = method == "fast" or (method == "auto" and problem.n * problem.K >= FAST_SIZE and needed <= 2)
     if use_fast and all(r.key.kind in fast.FAST_KINDS for r in result.reported):
         data = fast.FastData.build(problem.points)
         if not isinstance(data, str):
             return fast.crosscheck_fast(problem, result, min_digits=min_digits, iterations=iterations, data=data)
         if method == "fast":
             raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
-    needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
     return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
 
 

@@ -338,3 +338,96 @@ def test_nan_and_inf_have_no_correct_digit(seed):
     r = certify_reported(run, [Reported(Key.parse("weight.women"), float("nan")),
                                Reported(Key.parse("mean.men[0]"), float("inf"))])
     assert r.digits.tolist() == [0, 0] and np.isinf(r.err_lo).all()
+
+
+# --- the fast path: numpy longdouble with rigorous bounds ----------------------------------------------
+
+from gmmexact import crosscheck_fast as fast  # noqa: E402
+
+
+@pytest.mark.parametrize("cov_type", ["full", "tied", "diag", "spherical"])
+def test_fast_and_exact_paths_agree(cov_type):
+    """Both enclosures are proven, so their error bounds must overlap; the fast one is nearly as tight."""
+    p = random_problem(n=24, seed=7)
+    if cov_type != "full":
+        eye = tuple(tuple(Fraction(2) if i == j else Fraction(0) for j in range(3)) for i in range(3))
+        p = replace(p, components=tuple(replace(c, covariance=eye) for c in p.components))
+    p = replace(p, covariance_type=cov_type)
+    a = crosscheck("sklearn", start=p, method="exact")
+    b = crosscheck("sklearn", start=p, method="fast")
+    ia = {str(k): i for i, k in enumerate(a.entries.keys)}
+    ib = {str(k): i for i, k in enumerate(b.entries.keys)}
+    assert set(ia) == set(ib)
+    for k in ia:
+        i, j = ia[k], ib[k]
+        assert b.entries.err_lo[j] <= a.entries.err_hi[i] and a.entries.err_lo[i] <= b.entries.err_hi[j], k
+        assert b.entries.exact_lo[j] <= a.entries.exact_hi[i] and a.entries.exact_lo[i] <= b.entries.exact_hi[j], k
+        assert b.entries.digits[j] <= a.entries.digits[i]
+        # the fast bounds are about 1e-17 relative after one iteration, wider after two
+        slack = 1 if a.entries.keys[i].iteration == 1 else 3
+        assert b.entries.digits[j] >= min(int(a.entries.digits[i]), 16) - slack, k
+    assert b.entries.digits.min() >= 12
+
+
+@pytest.mark.parametrize("cov_type, fixed, offset", [
+    ("full", {"mean"}, 0), ("tied", {"weight"}, Fraction(1, 1000)), ("diag", set(), Fraction(1, 100)),
+    ("spherical", {"mean", "weight"}, 0), ("full", {"covariance"}, Fraction(1, 7)),
+])
+def test_fast_enclosures_contain_the_engine_values(cov_type, fixed, offset):
+    """The fast M-step (per-component centred) against the engine's exact values: every type and option."""
+    import flint
+
+    p = random_problem(n=18, seed=11)
+    eye = tuple(tuple(Fraction(3, 2) if i == j else Fraction(0) for j in range(3)) for i in range(3))
+    p = replace(p, components=tuple(replace(c, covariance=eye) for c in p.components))
+    p = replace(p, covariance_type=cov_type, fixed=frozenset(fixed), count_offset=offset, reg_covar=Fraction(1, 10**4))
+    run = gmmexact.solve(p, 2)
+    its = fast.iterate(fast.FastData.build(p.points), p, 2)
+    for t, it in enumerate(its, 1):
+        pre = "" if t == 1 else f"iter{t}."
+        for c, name in enumerate(p.component_names):
+            pairs = [(it.weights[c], f"weight.{name}"), (it.counts[c], f"count.{name}")]
+            pairs += [(it.means[c][i], f"mean.{name}[{i}]") for i in range(3)]
+            pairs += [(it.covs[c][i][j], f"cov.{name}[{i}][{j}]") for i in range(3) for j in range(3)]
+            pairs += [(fast.ld_to_arb(it.resp[q, c]), f"resp.{p.labels[q]}.{name}") for q in (0, 5, 17)]
+            pairs.append((it.loglik, "loglik"))
+            for ball, key in pairs:
+                exact = Fraction(run[pre + key].decimal(30).replace("e", "e"))
+                saved = flint.ctx.prec
+                flint.ctx.prec = 200
+                try:
+                    if key.startswith("resp"):
+                        rel = float(it.resp_rel[[0, 5, 17].index(int(key.split(".")[1][1:]) - 1), c])
+                        ball = ball * (1 + flint.arb(0, rel))
+                    lo, hi = fast.intervals_of(ball)
+                finally:
+                    flint.ctx.prec = saved
+                slack = abs(exact) / 10**28
+                assert lo - slack <= exact <= hi + slack, (pre + key, lo, exact, hi)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(min_value=-11000, max_value=0), min_size=1, max_size=20))
+def test_fast_exp_encloses_the_exact_exponential(xs):
+    import flint
+
+    y = np.array(xs, dtype=np.longdouble)
+    e, rel = fast.exp_nonpositive(y, np.zeros(len(xs)))
+    saved = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        for yi, ei, ri in zip(y, e, rel):
+            exact = fast.ld_to_arb(yi).exp()
+            got = fast.ld_to_arb(ei)
+            assert abs(got - exact) <= exact * float(ri)
+            assert ri < 1e-18
+    finally:
+        flint.ctx.prec = saved
+
+
+def test_fast_path_is_refused_clearly_for_data_it_cannot_hold():
+    p = gmmexact.Problem.from_arrays([["1/3"], ["1/7"], [Fraction(1, 2**50)]], means=[[0]], covariances=[[[1]]],
+                                     weights=[1])
+    assert "64-bit" in fast.FastData.build(p.points)
+    with pytest.raises(InputError):
+        crosscheck(em_step, start=p, method="fast")
