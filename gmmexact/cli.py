@@ -302,7 +302,7 @@ def _crosscheck(args) -> int:
         raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
     result = crosscheck(args.peer, start=problem, iterations=args.iterations, min_digits=args.min_digits,
                         covariance_type=args.covariance_type, reg_covar=reg)
-    data = result.as_dict()
+    data = result.as_dict(limit=None if args.format == "json" else 200)
     if args.format == "json":
         json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -311,7 +311,7 @@ def _crosscheck(args) -> int:
     else:
         render.render_text(data)
     if args.plot:
-        render.plot_digits(data, args.plot)
+        render.plot_digits(data, result.digits_by_kind(), args.plot)
     return EXIT_OK if result.passed else EXIT_ERROR
 
 

@@ -390,12 +390,20 @@ class CrossCheck:
                 "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
                 "meets_min_digits": d >= self.min_digits}
 
+    def digits_by_kind(self) -> dict[str, list]:
+        """Correct digits of every entry, grouped by ``iter<t>.kind`` (``None``: identical), for plots."""
+        out = {}
+        for (t, kind), idx in sorted(self.entries.groups().items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
+            out[f"{'' if t == 1 else f'iter{t}.'}{kind}"] = [_digits_value(int(d)) for d in self.entries.digits[idx]]
+        return out
+
     def as_dict(self, limit: int | None = None) -> dict:
         """The JSON document: ``quantities`` (every entry, or the worst ``limit``), then ``findings``."""
         idx = range(len(self.entries)) if limit is None else sorted(self.worst(limit))
         return {
             "quantities": [self.quantity(i) for i in idx],
             "findings": [f.as_dict() for f in self.findings],
+            "values": len(self.entries),
             "summary": self.summary(),
             "worst": [str(self.entries.keys[i]) for i in self.worst(10)],
             "peer": {"name": self.peer.name, "settings": _plain(self.peer.settings), "notes": list(self.peer.notes),

@@ -36,8 +36,9 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     console = console or Console()
     console.print(Text(_head(data), style="bold"))
     qs = data["quantities"]
-    shown = qs if len(qs) <= max_rows else [q for q in qs if q["key"] in set(data["worst"])]
-    table = Table(title=("every reported value" if shown is qs else f"the {len(shown)} worst of {len(qs)} values"),
+    total = data.get("values", len(qs))
+    shown = qs if len(qs) <= max_rows and len(qs) == total else [q for q in qs if q["key"] in set(data["worst"])]
+    table = Table(title=("every reported value" if len(shown) == total else f"the {len(shown)} worst of {total} values"),
                   title_justify="left")
     for col in ("quantity", "peer's name", "float", "exact (certified)", "abs error", "rel error", "digits"):
         table.add_column(col, no_wrap=col in ("quantity", "float", "exact (certified)"),
@@ -91,6 +92,8 @@ def render_markdown(data: dict) -> str:
     """The same content as Markdown tables and lists."""
     lines = [f"# Cross-check: {data['peer']['name']}", "", _head(data), ""]
     qs = data["quantities"]
+    if len(qs) < data.get("values", len(qs)):
+        lines += [f"The {len(qs)} values with the fewest correct digits, of {data['values']} (JSON output has all).", ""]
     if qs:
         lines += ["| quantity | peer's name | float | exact (certified) | abs error | rel error | correct digits |",
                   "|---|---|---|---|---|---|---:|"]
@@ -121,8 +124,11 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plot_digits(data: dict, path: str) -> None:
-    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed."""
+def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
+    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
+
+    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one).
+    """
     try:
         import matplotlib  # noqa: PLC0415
 
@@ -132,24 +138,21 @@ def plot_digits(data: dict, path: str) -> None:
         from .errors import InputError  # noqa: PLC0415
 
         raise InputError(None, "--plot", "matplotlib is not installed", 'pip install matplotlib (or "gmmexact[plot]")') from None
-    qs = data["quantities"]
-    groups: dict[str, list[dict]] = {}
-    for q in qs:
-        kind = q["key"].split(".")[1] if q["key"].startswith("iter") else q["key"].split(".")[0].split("[")[0]
-        prefix = q["key"].split(".")[0] + "." if q["key"].startswith("iter") else ""
-        groups.setdefault(prefix + kind, []).append(q)
-    top = max([q["correct_digits"] for q in qs if not q["identical"]] + [17])
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(groups) + 2), 4.2))
-    for x, (name, members) in enumerate(groups.items()):
-        ys = [top + 1 if q["identical"] else q["correct_digits"] for q in members]
-        jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(members) > 1 else x for i in range(len(members))]
-        colours = ["tab:green" if q["identical"] or q["correct_digits"] >= data["min_digits"] else
-                   "tab:red" if q["correct_digits"] < 3 else "tab:orange" for q in members]
+    known = [d for ds in digits_by_kind.values() for d in ds if d is not None]
+    top = max(known + [17])
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(digits_by_kind) + 2), 4.2))
+    for x, (name, ds) in enumerate(digits_by_kind.items()):
+        ys = [top + 1 if d is None else d for d in ds]
+        if len(ys) > 2000:  # many values: a violin of the distribution instead of dots
+            ax.violinplot([ys], positions=[x], widths=0.7, showextrema=True)
+            continue
+        jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(ys) > 1 else x for i in range(len(ys))]
+        colours = ["tab:green" if y >= data["min_digits"] else "tab:red" if y < 3 else "tab:orange" for y in ys]
         ax.scatter(jitter, ys, s=14, c=colours, alpha=0.8, linewidths=0)
     ax.axhline(data["min_digits"], color="grey", linestyle="--", linewidth=1)
-    ax.text(len(groups) - 0.5, data["min_digits"] + 0.2, f"--min-digits {data['min_digits']}", ha="right",
+    ax.text(len(digits_by_kind) - 0.5, data["min_digits"] + 0.2, f"--min-digits {data['min_digits']}", ha="right",
             va="bottom", fontsize=8, color="grey")
-    ax.set_xticks(range(len(groups)), list(groups), rotation=30, ha="right")
+    ax.set_xticks(range(len(digits_by_kind)), list(digits_by_kind), rotation=30, ha="right")
     ax.set_ylabel("correct significant digits (certified)")
     ax.set_ylim(-0.5, top + 2)
     ax.set_title(f"{data['peer']['name']}\nagainst the exact EM iteration ({data['problem']})", fontsize=9)
