@@ -324,6 +324,20 @@ class _Builder:
                  for p, x in zip(problem.labels, problem.points)]
         return sp.MatMul(sp.Pow(sym("count"), -1, evaluate=False), sp.MatAdd(*terms, evaluate=False), evaluate=False)
 
+    def _sum_form(self, key: Key) -> str | None:
+        """The mean or covariance over many points as a named Σ (its entries, written out, are too wide)."""
+        problem = self.problem
+        plain = not getattr(problem, "count_offset", 0) and not getattr(problem, "reg_covar", 0) \
+            and getattr(problem, "covariance_type", "full") == "full"
+        if key.kind not in ("mean", "cov") or not plain \
+                or {"mean": "mean", "cov": "covariance"}[key.kind] in getattr(problem, "fixed", ()):
+            return None
+        n = self.notation
+        c, new, it = n.comp(key.component), n.params(key.iteration), n.it(key.iteration)
+        r = rf"r_{{p,{c}}}{it}"
+        body = rf"x_p" if key.kind == "mean" else rf"(x_p - \mu_{{{c}}}{new})(x_p - \mu_{{{c}}}{new})^{{\top}}"
+        return rf"\frac{{1}}{{m_{{{c}}}{it}}} \sum_{{p=1}}^{{{problem.n}}} {r} \, {body}"
+
     def _rows_for(self, expr, tex: str | None = None, printer=None) -> list[str] | None:
         """One form as align rows (``&= …``), broken over lines when long; None when too wide."""
         printer = printer or self.printer
@@ -361,14 +375,19 @@ class _Builder:
             seen.add(re.sub(r"\s+", "", row[3:]))
             body.append([row])
         definition = self._mean_form(key) or q.definition
-        add(self._rows_for(definition))
+        defined = self._rows_for(definition)
+        if defined is None and self._sum_form(key):
+            defined = [self._sum_form(key)]
+        add(defined)
         substituted = q.substituted
         sub_tex = self.printer.doprint(substituted)
         if not (_has_key_symbols(substituted) and _visible(sub_tex) > LINE_WIDTH):
             add(self._rows_for(substituted, sub_tex))  # (partly substituted and long: the decimals say more)
         exact = q.exact
         exact_tex = self.printer.doprint(exact)
-        add(self._rows_for(exact, exact_tex))
+        exact_rows = self._rows_for(exact, exact_tex)
+        if exact_rows is not None or not _has_key_symbols(exact):  # (a definition too wide: shown above)
+            add(exact_rows)
         named = bool(_has_key_symbols(exact)) or omitted
         if named:  # the exact form still names earlier quantities: show their certified decimals
             dec = self._decimal_substituted(key, definition)
