@@ -103,9 +103,9 @@ class PeerResult:
         """The same result with every block turned into single entries."""
         if not self.blocks:
             return self
-        more = [r for b in self.blocks for r in b.reported(problem)]
-        return PeerResult(self.name, tuple(more) + self.reported, self.settings, self.notes, self.failure,
-                          self.unmatched, self.extra)
+        every = [r for b in self.blocks for r in b.reported(problem)] + list(self.reported)
+        every.sort(key=lambda r: (r.key.iteration, _kind_order(r.key.kind)))  # stable: a worked solution's order
+        return PeerResult(self.name, tuple(every), self.settings, self.notes, self.failure, self.unmatched, self.extra)
 
 
 # --- certified comparison -----------------------------------------------------------------------
@@ -411,7 +411,8 @@ class CrossCheck:
                      "unmatched": [{"key": k, "float": repr(v), "why": w} for k, v, w in self.peer.unmatched]},
             "problem": self.problem,
             "model": {"covariance_type": self.covariance_type, "reg_covar": str(self.reg_covar),
-                      "count_offset": str(self.count_offset), "iterations": self.iterations},
+                      "count_offset": str(self.count_offset), "count_offset_text": offset_text(self.count_offset),
+                      "iterations": self.iterations},
             "min_digits": self.min_digits,
             "passed": self.passed,
             "definition": "correct_digits = floor(−log10(relative error)), from the certified upper bound of "
@@ -422,6 +423,17 @@ class CrossCheck:
         from .crosscheck_report import render_markdown  # noqa: PLC0415  (printers depend on us, not back)
 
         return render_markdown(self.as_dict(limit=40))
+
+
+def offset_text(q: Fraction) -> str:
+    """A count offset as people write it: ``10·2⁻⁵²`` (scikit-learn's ``10·eps``), else the fraction.
+
+    >>> offset_text(Fraction(10, 2**52)), offset_text(Fraction(1, 1000))
+    ('10·2⁻⁵²', '1/1000')
+    """
+    if q == Fraction(10, 2**52):
+        return "10·2⁻⁵²"
+    return str(q)
 
 
 def _digits_value(d: int):
@@ -522,6 +534,8 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
         return out
     mats = peer.extra.get("float_covariances", {})
     seen_cov = {str(k.whole) for k in entries.keys if k.kind == "cov"}
+    if cov_type == "tied":  # one shared covariance: one finding
+        textbook = textbook[:1]
     for f in textbook:
         mat = mats.get(f.key)
         if mat is None or f.key not in seen_cov:
@@ -532,7 +546,7 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
             continue
         det = float(np.linalg.det(mat))
         exact = conditioning.get(f.key)
-        model = (f" In the peer's own model (count offset {run.problem.count_offset}) it is not singular but "
+        model = (f" In the peer's own model (counts nk + {offset_text(run.problem.count_offset)}) it is not singular but "
                  f"nearly so: certified condition number {exact.condition}, so float64 cannot resolve its small "
                  f"eigenvalue." if exact is not None else "")
         det_key = Key(_iteration_of(f.key) + 1, "det", None, f.key.split(".")[-1])

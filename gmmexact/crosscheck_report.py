@@ -27,7 +27,8 @@ def _head(data: dict) -> str:
     m = data["model"]
     s = data["peer"]["settings"]
     return (f"gmmexact crosscheck · {data['problem']} · {data['peer']['name']} · covariance_type {m['covariance_type']}, "
-            f"reg_covar {m['reg_covar']}, count offset {m['count_offset']}, {m['iterations']} exact iteration(s)"
+            f"reg_covar {m['reg_covar']}, counts + {m.get('count_offset_text', m['count_offset'])}, "
+            f"{m['iterations']} exact iteration(s)"
             + (f" · {s.get('iterations')} peer iteration(s)" if "iterations" in s else ""))
 
 
@@ -40,12 +41,15 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     shown = qs if len(qs) <= max_rows and len(qs) == total else [q for q in qs if q["key"] in set(data["worst"])]
     table = Table(title=("every reported value" if len(shown) == total else f"the {len(shown)} worst of {total} values"),
                   title_justify="left")
-    for col in ("quantity", "peer's name", "float", "exact (certified)", "abs error", "rel error", "digits"):
-        table.add_column(col, no_wrap=col in ("quantity", "float", "exact (certified)"),
-                         justify="right" if col == "digits" else "left")
+    names = console.width >= 150  # the peer's own names need room; JSON and Markdown always have them
+    cols = ("quantity",) + (("peer's name",) if names else ()) + ("float", "exact (certified)", "abs error",
+                                                                  "rel error", "digits")
+    for col in cols:
+        table.add_column(col, no_wrap=col != "peer's name", justify="right" if col == "digits" else "left")
     for q in shown:
-        table.add_row(escape(q["key"]), escape(q["name"]), q["float"], q["exact"], escape(q["abs_error"]),
-                      escape(q["rel_error"] or "–"), Text(_digits(q), style=_style(q, data["min_digits"])))
+        cells = [escape(q["key"])] + ([escape(q["name"])] if names else [])
+        table.add_row(*cells, q["float"], q["exact"], escape(q["abs_error"]), escape(q["rel_error"] or "–"),
+                      Text(_digits(q), style=_style(q, data["min_digits"])))
     if qs:
         console.print(table)
     summary = Table(title="correct significant digits per kind (proven lower bounds)", title_justify="left")
