@@ -237,8 +237,9 @@ class _Builder:
 
     # -- one step --------------------------------------------------------------------------
     def general_row(self, key: Key) -> str:
+        """The general formula of the problem's model as align rows (its side conditions on rows below)."""
         kind = key.kind
-        text = GENERAL[kind]
+        text = self.run[key].formula
         if kind == "det":
             text = (r"\lvert\Sigma_c\rvert = \begin{vmatrix} a & b \\ c & d \end{vmatrix} = ad - bc" if self.d == 2
                     else r"\lvert\Sigma_c\rvert = \det \Sigma_c")
@@ -247,11 +248,11 @@ class _Builder:
                     r"\begin{bmatrix} d & -b \\ -c & a \end{bmatrix}")
         elif kind in _GENERAL_LHS and _top_level_eq(text) is None:
             text = f"{_GENERAL_LHS[kind]} = {text}"
-        eq = _top_level_eq(text)
-        if eq is not None:
-            lhs, rhs = text[:eq], text[eq + 1:]
-            return rf"{lhs.strip()} &= {rhs.strip()} \tag*{{\small general}}"
-        return rf"&{text} \tag*{{\small general}}"
+        main, *where = [part.strip() for part in text.split(r", \quad ")]
+        eq = _top_level_eq(main)
+        tag = r" \tag*{\small general}"
+        first = rf"{main[:eq].strip()} &= {main[eq + 1:].strip()}{tag}" if eq is not None else rf"&{main}{tag}"
+        return r" \\ ".join([first] + [rf"&\qquad {w}" for w in where])
 
     def _start_cov(self, key: Key):
         comp = self.problem.components[self.problem.component_index[key.component]]
