@@ -3,8 +3,8 @@ relations the data satisfy, in the problem's variable names) and certified condi
 """
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
+from fractions import Fraction
 
 import flint
 from flint import acb_mat, arb, arb_mat
@@ -164,12 +164,13 @@ def conditioning_findings(key: str, matrix, threshold: float = 1e4) -> list[Find
     if rounded is None:
         return [Finding("conditioning", key, f"{key}: condition number not certified to 3 digits")]
     shown = rounded.scientific()
-    lost = max(0, math.floor(math.log10(float(rounded.fraction()))))
+    # floor(log10 κ) from the rounded digits (κ can exceed any float: a collapsing component)
+    lost = max(0, len(str(abs(rounded.mantissa))) - 1 + rounded.exponent)
     info = Finding("conditioning", key, f"{key}: condition number κ₂ = {shown} (certified, 3 digits)",
                    condition=shown, digits_lost=lost)
-    if rounded.fraction() < threshold:
+    if rounded.fraction() < Fraction(threshold):
         return [info]
-    if rounded.fraction() * 2**-53 >= 1:
+    if rounded.fraction() >= 2**53:
         msg = (f"{key} has condition number {shown} ≥ 1/ε of float64 (2⁵³ ≈ 9.0e15): float64 code may see it as "
                f"singular although it is not (its exact determinant is positive).")
         return [Finding("float64-singular", key, msg, condition=shown, digits_lost=16)]

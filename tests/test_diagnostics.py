@@ -81,3 +81,23 @@ def test_singular_message_reads_well():
     (finding, _) = [f for f in run.diagnostics if f.kind == "singular-covariance"]
     assert "they lie on a line" in finding.message and "squeezed onto that line" in finding.message
     assert "data's a" not in finding.message
+
+
+def test_condition_numbers_beyond_any_float_are_reported():
+    # iteration 2's second component collapses towards two points: κ₂ ≈ 3e35 (no float can hold 10^400,
+    # but 1e35 is fine; the digits must come from the rounded mantissa, never from float division)
+    problem = gmmexact.Problem.from_arrays(
+        [[1, 2, 0], [2, 1, 1], [4, 0, 2], [7, 3, 1], [8, 5, 0]], means=[[2, 1, 1], [7, 4, 1]],
+        covariances=[[[2, 0, 0], [0, 2, 1], [0, 1, 2]], [[3, 1, 0], [1, 3, 0], [0, 0, 1]]], weights=["1/2", "1/2"])
+    run = gmmexact.solve(problem, iterations=2)
+    found = {f.key: f for f in run.diagnostics if f.key.startswith("iter2.cov")}
+    assert found["iter2.cov.2"].kind == "float64-singular" and found["iter2.cov.2"].condition.endswith("e+35")
+
+
+def test_digits_lost_from_the_rounded_condition_number():
+    from flint import arb_mat
+    from gmmexact.diagnostics import conditioning_findings
+    (f,) = conditioning_findings("m", arb_mat([[10**9, 0], [0, 1]]))
+    assert (f.kind, f.condition, f.digits_lost) == ("ill-conditioned", "1.00e+9", 9)
+    (g,) = conditioning_findings("m", arb_mat([[9995, 0], [0, 1]]))
+    assert (g.condition, g.digits_lost) == ("1.00e+4", 4)
