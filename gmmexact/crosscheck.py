@@ -383,8 +383,8 @@ class CrossCheck:
         """The JSON record of entry ``i``."""
         e = self.entries
         d = int(e.digits[i])
-        rel = (None if not np.isfinite(e.rel_hi[i]) and e.err_lo[i] > 0 and not np.isfinite(e.exact_hi[i] - e.exact_lo[i])
-               else error_text(e.rel_lo[i], e.rel_hi[i]))
+        # relative to an exact value that may be 0 there is no relative error (the float then has no digit)
+        rel = None if e.exact_lo[i] <= 0 <= e.exact_hi[i] else error_text(e.rel_lo[i], e.rel_hi[i])
         return {"key": str(e.keys[i]), "name": e.names[i], "float": repr(float(e.floats[i])),
                 "exact": e.exact_decimal(i, shown_digits(d)), "abs_error": error_text(e.err_lo[i], e.err_hi[i]),
                 "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
