@@ -58,6 +58,16 @@ def ld_to_arb(x) -> arb:
     return arb(n) / d if d & (d - 1) else arb((n, -(d.bit_length() - 1)))
 
 
+def arb_to_ld2(x: arb) -> tuple[LD, float, float]:
+    """``x`` as ``hi + lo`` (longdouble + float64 correction) and a radius: ``x ⊂ hi + lo ± rad``."""
+    lo_q, hi_q = intervals_of(x)
+    mid = (lo_q + hi_q) / 2
+    hi = intervals.down(mid)
+    low = float(mid - intervals.fraction(hi))
+    centre = intervals.fraction(hi) + Fraction(low)
+    return hi, low, _up_float(max(hi_q - centre, centre - lo_q))
+
+
 def arb_to_ld(x: arb) -> tuple[LD, float]:
     """Midpoint (longdouble) and a radius (float64, rounded up) with ``x ⊂ [mid − rad, mid + rad]``."""
     lo, hi = intervals_of(x)
@@ -106,32 +116,67 @@ class FastData:
             return "the scaled points exceed 2^29 (their centred squares would not be exact)"
         return cls(X, scale, tuple((i, j) for i in range(d) for j in range(i, d)))
 
-    def monomials(self, shift: np.ndarray) -> tuple[Monomials, np.ndarray, np.ndarray]:
-        """Monomials of ``A = X − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × n, exact longdouble)
-        and their absolute values (float64, rounded up)."""
+    def monomials(self, shift: np.ndarray) -> "Centred":
+        """Monomials of ``A = X − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × n): exact int64 and
+        longdouble, and their absolute values (float64, rounded up)."""
         if MANT < 60:  # a narrow longdouble (float64) would round the products
             raise ArithmeticError("the fast path needs a longdouble significand of at least 60 bits")
         AT = np.ascontiguousarray((self.X - shift).T)
         d, n = AT.shape
         w = len(self.pairs) + d + 1
-        Al = AT.astype(LD)  # |A| < 2^30: every product below is exact in a 64-bit significand
-        Af = np.abs(AT).astype(np.float64)
-        M = np.empty((w, n), dtype=LD)
-        Mabs = np.empty((w, n))
+        Mi = np.empty((w, n), dtype=np.int64)  # |A| < 2^30: the products are exact in int64
         for k, (i, j) in enumerate(self.pairs):
-            np.multiply(Al[i], Al[j], out=M[k])
-            np.multiply(Af[i], Af[j], out=Mabs[k])
-        M[len(self.pairs):w - 1] = Al
-        Mabs[len(self.pairs):w - 1] = Af
-        M[w - 1] = 1
-        Mabs[w - 1] = 1
+            np.multiply(AT[i], AT[j], out=Mi[k])
+        Mi[len(self.pairs):w - 1] = AT
+        Mi[w - 1] = 1
+        Mabs = np.abs(Mi).astype(np.float64) * SAFE
         mono = Monomials(tuple(Fraction(int(v), self.scale) for v in shift), self.scale, self.pairs, None)
-        return mono, M, Mabs * SAFE
+        return Centred(mono, Mi.astype(LD), Mi, Mabs, Mabs.sum(axis=0) * SAFE)
 
     def shift_near(self, point) -> np.ndarray:
         """The integer vector nearest ``point · scale`` (``point`` float or Fraction coordinates)."""
         return np.array([round(Fraction(v) * self.scale) if isinstance(v, Fraction) else int(np.rint(v * self.scale))
                          for v in point], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Centred:
+    """Monomials of the data about one integer centre (see :meth:`FastData.monomials`)."""
+
+    mono: Monomials
+    M: np.ndarray  # w × n longdouble, exact
+    Mi: np.ndarray  # w × n int64, exact
+    Mabs: np.ndarray  # w × n float64, ≥ |M|
+    Mrow: np.ndarray  # n float64, ≥ Σ_k |M_kp|
+
+
+def quadratic_forms(col: np.ndarray, low, rads, cm: Centred) -> tuple[np.ndarray, np.ndarray]:
+    """``quad_p = Σ_k (col_k + low_k) M_kp`` (``col`` longdouble, ``low`` float64 corrections, ``rads``
+    the radii of the coefficients' enclosures) and error bounds.
+
+    The coefficients are split as ``col = c1·2^-s + rest`` with integers ``c1`` small enough that
+    ``c1 · M`` is an exact int64 product; only ``(rest + low) · M`` (``|rest| <= 2^-s-1``) is rounded, in
+    a float64 product. So the bound is about ``u·|quad|``, not ``w·u·Σ|col||M|``.
+    """
+    w = len(col)
+    cabs = np.abs(col).astype(np.float64) * SAFE
+    qabs = cabs @ cm.Mabs
+    top = float(qabs.max(initial=0)) + 1
+    s = 61 - math.ceil(math.log2(top))
+    big = float(cm.Mrow.max(initial=0))
+    while s > -1000 and 2.0**s * top * SAFE + 0.5 * big >= 2.0**62:
+        s -= 1
+    c1 = np.rint(np.ldexp(col, s))
+    c1 = np.where(np.abs(c1) < LD(2.0**62), c1, 0)  # a coefficient too large to split stays in the rest
+    exact = c1.astype(np.int64) @ cm.Mi  # |partial sums| < 2^62: exact
+    rest = col - np.ldexp(c1, -s)  # exact: the low bits of col
+    small = rest.astype(np.float64) + np.asarray(low, dtype=np.float64)  # rounded: covered below
+    rounded = small @ cm.Mi.astype(np.float64)
+    quad = np.ldexp(exact.astype(LD), -s) + rounded.astype(LD)
+    small_abs = (np.abs(rest).astype(np.float64) + np.abs(np.asarray(low, dtype=np.float64))) * SAFE
+    err = ((w + 4) * 2.0**-53 * (small_abs @ cm.Mabs)
+           + U * np.abs(quad).astype(np.float64) + np.asarray(rads, dtype=np.float64) @ cm.Mabs) * SAFE
+    return quad, err
 
 
 # --- rigorous elementwise exp and log on longdouble arrays ----------------------------------------
@@ -284,8 +329,9 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
         centred = [data.monomials(data.shift_near(c.mean)) for c in problem.components]
         out = []
         for t in range(1, iterations + 1):
-            z = np.empty((n, K), dtype=LD)
-            zerr = np.empty((n, K))
+            q = np.empty((n, K), dtype=LD)
+            qe = np.empty((n, K))
+            lcs, lc_rads = [], []
             for c, (weight, mean, cov) in enumerate(params):
                 A = arb_mat(cov)
                 try:
@@ -295,21 +341,28 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                     return out
                 if not det > 0:
                     return out
-                mono, M, Mabs = centred[c]
+                cm = centred[c]
                 inv_rows = [[inv[i, j] for j in range(d)] for i in range(d)]
-                mids, rads = zip(*(arb_to_ld(x) for x in quad_coefficients(mono, mean, inv_rows, _lift)))
-                col = np.array(mids, dtype=LD)
-                quad = col @ M
-                qerr = (gamma(M.shape[0] + 1) * ((np.abs(col).astype(np.float64) * SAFE) @ Mabs)
-                        + np.array(rads) @ Mabs) * SAFE
+                his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(cm.mono, mean, inv_rows, _lift)))
+                q[:, c], qe[:, c] = quadratic_forms(np.array(his, dtype=LD), lows, rads, cm)
                 lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
-                z[:, c] = quad * LD(-0.5) + lc
-                zerr[:, c] = (qerr / 2 + lc_rad + U * np.abs(z[:, c]).astype(np.float64)) * SAFE
+                lcs.append(lc)
+                lc_rads.append(lc_rad)
+            lcv = np.array(lcs, dtype=LD)
+            lcr = np.array(lc_rads)
+            z = q * LD(-0.5) + lcv
             rows = np.arange(n)
             top = np.argmax(z, axis=1)
             zmax = z[rows, top]
-            y = z - zmax[:, None]
-            yerr = (zerr + zerr[rows, top][:, None] + U * np.abs(y).astype(np.float64)) * SAFE
+            zmax_err = (qe[rows, top] / 2 + lcr[top] + U * np.abs(zmax).astype(np.float64)) * SAFE
+            # y = z − z_top, formed from the differences (no rounding of the large constants)
+            dq = q - q[rows, top][:, None]
+            dl = lcv[None, :] - lcv[top][:, None]
+            y = dq * LD(-0.5) + dl
+            yerr = ((qe + qe[rows, top][:, None]) / 2 + lcr[None, :] + lcr[top][:, None]
+                    + U * (np.abs(dq).astype(np.float64) / 2 + np.abs(dl).astype(np.float64)
+                           + np.abs(y).astype(np.float64))) * SAFE
+            yerr[rows, top] = 0  # z_top − z_top is 0 exactly
             e, erel = exp_nonpositive(y, yerr)
             s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
             srel = (erel.max(axis=1) + (K - 1) * U * (1 + K * U)) * SAFE
@@ -317,7 +370,7 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
             logs, logs_err = log_at_least_one(s, srel)
             terms = zmax + logs
-            term_err = (zerr[rows, top] + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
+            term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
             total, levels = blocked_sum(terms)
             loglik_err = (gamma(levels) * float(np.abs(terms).astype(np.float64).sum()) + float(term_err.sum())) * SAFE
             loglik = ld_to_arb(total) + arb(0, loglik_err * (1 + 1e-9))
@@ -327,12 +380,13 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             # M-step: each component's sums about an integer centre near its new mean
             R = resp.astype(np.float64)
             approx = (R.T @ (data.X / data.scale)) / R.sum(axis=0)[:, None]
+            del centred  # free the E-step's monomials before building the M-step's
             centred = [data.monomials(data.shift_near(approx[c])) for c in range(K)]
             Rb = R * SAFE
             Rerr = resp_rel * Rb * SAFE
             parts = []
             for c in range(K):
-                mono, M, Mabs = centred[c]
+                mono, M, Mabs = centred[c].mono, centred[c].M, centred[c].Mabs
                 S, levels = blocked_sum(M * resp[:, c])
                 err = (gamma(levels + 1) * (Mabs @ Rb[:, c]) + Mabs @ Rerr[:, c] + U * np.abs(S).astype(np.float64)) * SAFE
                 parts.append((mono, [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9)) for k in range(len(S))]))
