@@ -101,6 +101,9 @@ class FastData:
     @classmethod
     def build(cls, points) -> "FastData | str":
         """The integer form of ``points`` (Fractions), or the reason the fast path cannot be used."""
+        if MANT < 60:
+            return (f"this platform's longdouble has a {MANT}-bit significand; the fast path needs 64 "
+                    "(x86-64 extended precision)")
         n, d = len(points), len(points[0])
         flat = [v for p in points for v in p]
         try:

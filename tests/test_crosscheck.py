@@ -431,3 +431,17 @@ def test_fast_path_is_refused_clearly_for_data_it_cannot_hold():
     assert "64-bit" in fast.FastData.build(p.points)
     with pytest.raises(InputError):
         crosscheck(em_step, start=p, method="fast")
+
+
+def test_auto_takes_the_fast_path_for_large_problems():
+    rng = np.random.default_rng(2)
+    n = 10_000
+    ints = np.rint((np.array([[0.0, 0.0], [5.0, 3.0]])[np.arange(n) % 2] + rng.standard_normal((n, 2))) * 100)
+    p = gmmexact.Problem.from_arrays([[Fraction(int(v), 100) for v in row] for row in ints.astype(int).tolist()],
+                                     means=[[0, 0], [5, 3]], covariances=[[[2, 0], [0, 2]]] * 2, weights=["1/2", "1/2"])
+    r = crosscheck("sklearn", start=p)
+    assert kinds(r, "method") and len(r.entries) == 2 * n * 2 + 2 + 2 * (1 + 2 + 4)
+    assert r.passed and int(r.entries.digits.min()) >= 12
+    doc = r.as_dict(limit=5)
+    assert doc["values"] == len(r.entries) and len(doc["quantities"]) == 5
+    assert [s["kind"] for s in doc["summary"]] == ["resp", "loglik", "weight", "mean", "cov", "resp", "loglik"]
