@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json or .csv) and stop")
     cross.add_argument("--plot", metavar="FILE", help="also draw the correct digits per value (PNG/SVG; matplotlib)")
     cross.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    cross.add_argument("--method", choices=("auto", "exact", "fast"), default="auto",
+                       help="exact layer and arb balls (every diagnosis), or numpy longdouble with rigorous bounds "
+                            "(large n); auto: fast from n·K = 20000 for one iteration")
     return parser
 
 
@@ -301,7 +304,7 @@ def _crosscheck(args) -> int:
     if reg is not None and reg < 0:
         raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
     result = crosscheck(args.peer, start=problem, iterations=args.iterations, min_digits=args.min_digits,
-                        covariance_type=args.covariance_type, reg_covar=reg)
+                        covariance_type=args.covariance_type, reg_covar=reg, method=args.method)
     data = result.as_dict(limit=None if args.format == "json" else 200)
     if args.format == "json":
         json.dump(data, sys.stdout, indent=1, ensure_ascii=False)

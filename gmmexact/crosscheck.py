@@ -182,7 +182,9 @@ def error_text(lo, hi) -> str:
     '≤ 8.5e-22'
     """
     if not np.isfinite(hi):
-        return "∞" if lo == hi else f"≥ {_two_digits(intervals.fraction(lo), math.floor)}"
+        if lo == hi:
+            return "∞"
+        return "not bounded" if lo == 0 else f"≥ {_two_digits(intervals.fraction(lo), math.floor)}"
     flo, fhi = intervals.fraction(lo), intervals.fraction(hi)
     if fhi == 0:
         return "0"
@@ -569,7 +571,7 @@ def _loglik_noise(entries: Entries, conditioning: dict) -> list[Finding]:
     for i in positions:
         k = entries.keys[i]
         d = int(entries.digits[i])
-        if d > 2:
+        if d > 2 or not np.isfinite(entries.rel_hi[i]):  # unbounded (fast path): not evidence of noise
             continue
         prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
         causes = [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")

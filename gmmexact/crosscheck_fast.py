@@ -239,16 +239,18 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     k = np.floor(m / TABLE)
     j = (m - TABLE * k).astype(np.int64)
     e = np.ldexp(c["table"][j] * p, k.astype(np.int64))
-    rmax = float(np.abs(r).max(initial=0))
+    finite = np.isfinite(r)
+    rmax = float(np.abs(np.where(finite, r, 0)).max(initial=0))
     if rmax > 0.0014:
         raise ArithmeticError(f"exp argument reduction left |r| = {rmax}")
     horner = gamma(2 * DEGREE + 1) * math.exp(2 * rmax)
     trunc = rmax ** (DEGREE + 1) / math.factorial(DEGREE + 1) * math.exp(2 * rmax)
     arg = (np.asarray(yerr, dtype=np.float64) + rerr)
     rel = (arg * (1 + arg) + horner + trunc + c["table_rel"] + 2 * U) * SAFE
-    tiny = y < -11000  # near the end of the longdouble range: no relative accuracy claimed
+    tiny = (y < -11000) | ~finite | ~np.isfinite(rel)  # near the end of the range: no accuracy claimed
     if tiny.any():
         rel = np.where(tiny, np.inf, rel)
+        e = np.where(tiny, LD(0), e)
     return e, rel
 
 
@@ -260,11 +262,10 @@ def log_at_least_one(s: np.ndarray, srel: np.ndarray) -> tuple[np.ndarray, np.nd
     trel = (srel + erel + U) * SAFE
     eps = t - 1  # exact (Sterbenz: t is near 1)
     epsf = np.abs(eps).astype(np.float64)
-    if float(epsf.max(initial=0)) + float(trel.max(initial=0)) > 1e-6:
-        raise ArithmeticError("log correction too large")
     out = y0 + eps
     err = (epsf * epsf + trel * (1 + 2 * trel) + U * np.abs(out).astype(np.float64)) * SAFE
-    return out, err
+    bad = ~(epsf + trel <= 1e-6)  # not near 1, or not bounded (NaN compares false): no claim
+    return out, np.where(bad, np.inf, err)
 
 
 BLOCK = 16
@@ -376,7 +377,8 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
             total, levels = blocked_sum(terms)
             loglik_err = (gamma(levels) * float(np.abs(terms).astype(np.float64).sum()) + float(term_err.sum())) * SAFE
-            loglik = ld_to_arb(total) + arb(0, loglik_err * (1 + 1e-9))
+            loglik = (ld_to_arb(total) + arb(0, loglik_err * (1 + 1e-9)) if math.isfinite(loglik_err)
+                      and np.isfinite(total) else arb("nan"))
             if t == iterations and not last_mstep:
                 out.append(FastIteration(resp, resp_rel, loglik, None, None, None, None))
                 break
@@ -557,7 +559,11 @@ def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries
     balls = [_ball(problem, its, r.key) * _lift(r.scale) for r in reported]
     single = []
     for r, x in zip(reported, balls):
-        lo, hi = intervals_of(x)
+        try:
+            lo, hi = intervals_of(x)
+        except (ValueError, OverflowError):  # not bounded by the fast path: nothing is claimed
+            single.append(((None, None), (Fraction(0), None), (Fraction(0), None)))
+            continue
         single.append(_bounds_from_interval(_finite(r.value), lo, hi))
     floats = np.concatenate([b.values.reshape(-1) for b in blocks] + [np.array([r.value for r in reported], dtype=np.float64)])
 
@@ -595,6 +601,8 @@ def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries
                 got = round_arb(x, dgt)
                 if got is not None:
                     return str(got)
+        if not (np.isfinite(exact_lo[i]) and np.isfinite(exact_hi[i])):
+            return "not bounded (fast path)"
         return _interval_text(intervals.fraction(exact_lo[i]), intervals.fraction(exact_hi[i]), want)
 
     return Entries(_View(keys, "key"), _View(keys, "name"), floats, exact_lo, exact_hi, err_lo, err_hi,
@@ -667,8 +675,13 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
     if unmatched:
         findings.append(Finding("undefined", unmatched[0][0], f"{len(unmatched)} reported value(s) have no "
                                 f"certified counterpart: {unmatched[0][2]}."))
+    unbounded = int((~np.isfinite(entries.rel_hi) & np.isfinite(entries.floats)).sum())
+    if unbounded:
+        findings.append(Finding("method", "fast path", f"{unbounded} value(s) could not be bounded by the fast path (a "
+                                "quadratic form or log-likelihood beyond its range); their digit counts are 0 "
+                                "as far as proven: use method='exact'."))
     findings += _loglik_noise(entries, {})
-    findings.append(Finding("method", "", "fast path: enclosures from longdouble arithmetic with a-posteriori "
+    findings.append(Finding("method", "fast path", "fast path: enclosures from longdouble arithmetic with a-posteriori "
                             "bounds; singular-covariance, cancellation and slip diagnoses need the exact layer "
                             "(method='exact')."))
     return CrossCheck(problem.source, peer, entries, tuple(findings), min_digits, len(its),

@@ -590,7 +590,10 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     if use_fast and all(r.key.kind in fast.FAST_KINDS for r in result.reported):
         data = fast.FastData.build(problem.points)
         if not isinstance(data, str):
-            return fast.crosscheck_fast(problem, result, min_digits=min_digits, iterations=iterations, data=data)
+            got = fast.crosscheck_fast(problem, result, min_digits=min_digits, iterations=iterations, data=data)
+            bounded = np.isfinite(got.entries.rel_hi) | ~np.isfinite(got.entries.floats)
+            if method == "fast" or bounded.all():
+                return got  # auto: values the fast bounds cannot hold go to the exact path
         if method == "fast":
             raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
     return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)

@@ -445,3 +445,15 @@ def test_auto_takes_the_fast_path_for_large_problems():
     doc = r.as_dict(limit=5)
     assert doc["values"] == len(r.entries) and len(doc["quantities"]) == 5
     assert [s["kind"] for s in doc["summary"]] == ["resp", "loglik", "weight", "mean", "cov", "resp", "loglik"]
+
+
+def test_fast_path_says_what_it_cannot_bound(seed):
+    """The seed's next E-step under reg_covar = 1e-6 has quadratic forms of order 1e8: beyond the fast
+    bounds, reported as not bounded (digits 0 as far as proven); auto goes to the exact path instead."""
+    r = crosscheck("sklearn", start=seed, method="fast")
+    (i,) = [i for i, k in enumerate(r.entries.keys) if str(k) == "iter2.loglik"]
+    assert r.quantity(i)["exact"] == "not bounded (fast path)" and r.quantity(i)["abs_error"] == "not bounded"
+    assert any("could not be bounded" in f.message for f in kinds(r, "method")) and not kinds(r, "loglik-noise")
+    exact = crosscheck("sklearn", start=seed)
+    (j,) = [j for j, k in enumerate(exact.entries.keys) if str(k) == "iter2.loglik"]
+    assert exact.quantity(j)["correct_digits"] == 9  # the exact path certifies it
