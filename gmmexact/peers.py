@@ -213,6 +213,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
                 "n_init": 1, "max_iter": iterations, "scikit-learn": sklearn.__version__}
     stepped = hasattr(gm, "_e_step") and hasattr(gm, "_m_step") and hasattr(gm, "_initialize_parameters")
     lower_bounds = []
+    t, step = 1, "initialisation"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
