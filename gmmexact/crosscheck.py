@@ -292,7 +292,7 @@ def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = 
         return lo, hi
 
     ex = [b[0] for b in bounds]
-    exact_lo, exact_hi = lo_hi(ex, intervals.down, intervals.up, intervals.INF)
+    _, exact_hi = lo_hi(ex, intervals.down, intervals.up, intervals.INF)
     exact_lo = np.array([intervals.down(a) if a is not None else -intervals.INF for a, _ in ex], dtype=LD)
     err_lo, err_hi = lo_hi([b[1] for b in bounds], intervals.down, intervals.up, intervals.INF)
     rels = [b[2] for b in bounds]
