@@ -62,7 +62,6 @@ def _rss_mb() -> float:
 
 
 def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
-    from dataclasses import replace
     from fractions import Fraction
 
     from bench_iteration import exact_problem, generate

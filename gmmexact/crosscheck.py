@@ -28,9 +28,9 @@ from .backends import get_backend
 from .certify import Certifier
 from .diagnostics import Finding
 from .keys import KINDS, Key
-from .rounding import Rounded, ball_bounds, round_arb, round_fraction, round_interval
+from .rounding import ball_bounds, round_arb, round_fraction, round_interval
 from .run import Run
-from .values import ball_entry, entry_keys, exact_entry, resolve
+from .values import ball_entry, exact_entry, resolve
 
 LD = np.longdouble
 IDENTICAL = 10_000  # digit count of a float proven equal to the exact value
@@ -788,7 +788,7 @@ def crosscheck_run(run: Run, peer: PeerResult, *, min_digits: int = 10, certify:
     for r in peer.reported:
         try:
             resolve(run.plan, r.key)
-        except KeyError as e:
+        except KeyError:
             if r.key.iteration > run.iterations:
                 why = (run.stopped.message if run.stopped is not None
                        else f"iteration {r.key.iteration} was not computed")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-import math
 import re
 import warnings
 from dataclasses import replace
@@ -204,7 +203,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     gm = sklearn_estimator(problem, iterations, reg_covar, cov_type)
     X = float_start(problem)["X"]
     n, d, K = problem.n, problem.d, problem.K
-    names, labels = problem.component_names, problem.labels
+    names = problem.component_names
     reported: list[Reported] = []
     blocks: list[Block] = []
     floats: dict[str, Any] = {}
