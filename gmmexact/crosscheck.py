@@ -715,9 +715,9 @@ def _slips(run: Run, entries: Entries, min_digits: int) -> list[Finding]:
                 if mag == 0 and f == 0 or mag > 0 and max(abs(f - lo), abs(f - hi)) <= mag / 10**6:
                     done.add((k.iteration, k.kind, k.component))
                     out.append(Finding("slip", str(k.whole),
-                                       f"{k.whole} is wrong ({_digits_word(int(entries.digits[i]))} correct) and "
-                                       f"matches {what} to at least 6 digits: {entries.names[i] or k} = "
-                                       f"{float(entries.floats[i])!r}."))
+                                       f"{k.whole} is wrong ({_digits_word(int(entries.digits[i]))} correct): "
+                                       f"{entries.names[i] or k} = {float(entries.floats[i])!r} matches, to at least "
+                                       f"6 digits, {what}."))
                     break
     return out
 
