@@ -614,7 +614,10 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         return _certify(problem, result, iterations + 1, min_digits, method)
     problem = _problem_from(start, X)
     iterations = iterations or 1
-    if peer == "sklearn":
+    if isinstance(peer, str) and peer == "sklearn":
+        if problem.fixed:
+            raise InputError(problem.source, "fixed", f"holds {', '.join(sorted(problem.fixed))} fixed, which "
+                             "scikit-learn's GaussianMixture cannot do", "no fixed parameters with --with sklearn")
         cov_type = covariance_type or getattr(problem, "covariance_type", "full")
         reg = SKLEARN_REG if reg_covar is None else Fraction(reg_covar)
         problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)

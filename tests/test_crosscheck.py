@@ -457,3 +457,9 @@ def test_fast_path_says_what_it_cannot_bound(seed):
     exact = crosscheck("sklearn", start=seed)
     (j,) = [j for j, k in enumerate(exact.entries.keys) if str(k) == "iter2.loglik"]
     assert exact.quantity(j)["correct_digits"] == 9  # the exact path certifies it
+
+
+def test_sklearn_cannot_hold_parameters_fixed(seed):
+    with pytest.raises(InputError) as e:
+        crosscheck("sklearn", start=replace(seed, fixed=frozenset({"covariance"})))
+    assert e.value.field == "fixed"
