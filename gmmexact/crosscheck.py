@@ -560,7 +560,7 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
             f"{f.key} is singular exactly in the textbook M-step (rank {f.rank} of {run.problem.d}; every point "
             f"satisfies {' and '.join(f.relations)}) but the peer's float covariance is positive definite: smallest "
             f"eigenvalue {eig.min():.3g} (largest {eig.max():.3g}), determinant {det:.3g}{det_text}.{model} Its "
-            f"determinant and every log-density computed from it are rounding noise.",
+            f"small eigenvalue and determinant, and every log-density computed from them, are dominated by rounding.",
             rank=f.rank, relations=f.relations, condition=exact.condition if exact is not None else None))
     return out
 
