@@ -65,7 +65,7 @@ def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
     from fractions import Fraction
 
     from bench_iteration import exact_problem, generate
-    from gmmexact.crosscheck import PeerResult
+    from gmmexact.comparison import PeerResult
     from gmmexact.crosscheck_fast import FastData, crosscheck_fast
     from gmmexact.peers import SKLEARN_OFFSET, float_start, prepare, run_sklearn, sklearn_estimator
 
@@ -106,7 +106,7 @@ def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
                       "median_digits": float(np.median(e.digits)), "two_digit_errors": float(tight.mean()),
                       "passed_10": bool(check.passed)}
     if exact:
-        from gmmexact.crosscheck import crosscheck_run
+        from gmmexact.comparison import crosscheck_run
         from gmmexact.run import solve
 
         _reset_peak()

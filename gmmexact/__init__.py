@@ -8,7 +8,8 @@
 __version__ = "0.1.0"
 
 from .check_report import CheckReport, check  # noqa: E402  (report.py reads __version__)
-from .crosscheck import CrossCheck, crosscheck
+from .comparison import CrossCheck
+from .peers import crosscheck
 from .errors import GmmExactError, InputError
 from .keys import Key
 from .problem import Component, Problem, from_dict, load

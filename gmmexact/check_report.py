@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from .check import Checker, ClaimCheck
+from .verdicts import Checker, ClaimCheck
 from .claims import claims_from_dict, read_claims_data
 from .keys import Key
 from .problem import Problem, load

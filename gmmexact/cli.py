@@ -227,7 +227,7 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
 
 
 def _latex(args) -> int:
-    from .check import Checker  # noqa: PLC0415
+    from .verdicts import Checker  # noqa: PLC0415
     from .claims import claims_from_dict, read_claims_data  # noqa: PLC0415
     from .keys import Key  # noqa: PLC0415
     from .latex import LatexEngineError, LatexOptions, compile_pdf, latex_document, latex_fragment  # noqa: PLC0415

@@ -32,7 +32,7 @@ from flint import arb, arb_mat
 
 from . import intervals
 from .intervals import MANT
-from .crosscheck import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_from_interval, _finite, _interval_text,
+from .comparison import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_from_interval, _finite, _interval_text,
                          _loglik_noise)
 from .diagnostics import Finding
 from .errors import InputError

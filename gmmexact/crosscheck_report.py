@@ -1,6 +1,6 @@
 """Rendering of a cross-check (the plain-data document of :meth:`CrossCheck.as_dict`): terminal
 text with rich, Markdown, and a plot of correct digits per quantity. Formatting only: every number
-shown was certified in ``crosscheck.py``.
+shown was certified in ``comparison.py``.
 """
 from __future__ import annotations
 

@@ -766,7 +766,7 @@ def _check_selection(run, options: LatexOptions) -> None:
 def latex_document(run, options: LatexOptions = LatexOptions(), checks=None, after=None) -> str:
     r"""A complete, compilable LaTeX article working through the run's iterations.
 
-    ``checks``: the verdicts of :meth:`gmmexact.check.Checker.check` on a document's claims, shown
+    ``checks``: the verdicts of :meth:`gmmexact.verdicts.Checker.check` on a document's claims, shown
     beside the steps they belong to and summarised at the end. ``after``: the same problem solved one
     iteration further, for the log-likelihood after the last iteration shown (only that is used).
 

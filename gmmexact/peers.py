@@ -1,7 +1,7 @@
 """The peers a cross-check compares with: scikit-learn, a user's Python function, a results file.
 
 Each peer gets the problem's start rounded to float64 and reports float values in the engine's
-vocabulary (:class:`gmmexact.crosscheck.Reported`); it never computes anything exact.
+vocabulary (:class:`gmmexact.comparison.Reported`); it never computes anything exact.
 
 A user's function (``--with module:function``) is called once as::
 
@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import linalg
-from .crosscheck import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
+from .comparison import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
 from .errors import InputError
 from .keys import KINDS, Key
 from .problem import Problem, load
@@ -601,7 +601,43 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
 
 def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
                reg_covar=None, method: str = "auto") -> CrossCheck:
-    """See :func:`gmmexact.crosscheck.crosscheck`."""
+    """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
+
+    Parameters
+    ----------
+    peer
+        ``"sklearn"``, a fitted or unfitted ``sklearn.mixture.GaussianMixture`` (its ``means_init``,
+        ``precisions_init``, ``weights_init``, ``covariance_type``, ``reg_covar`` and ``max_iter`` define
+        the start and the model), a Python callable (see :func:`gmmexact.peers.call_function`),
+        ``"module:function"``, or the path of a results file (JSON, NPZ, CSV).
+    X
+        The data (n × d array-like of exact numbers: ints, ``Fraction``, ``Decimal``, strings; floats are
+        read as the exact binary values they are). Not needed when ``start`` is a ``Problem``.
+    start
+        A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
+        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
+    iterations
+        EM iterations (default: the estimator's ``max_iter``, else 1).
+    options
+        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.peers.prepare`);
+        ``method``: ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy
+        longdouble with rigorous a-posteriori bounds, for large n) or ``"auto"`` (fast from n·K = 20000).
+
+    Returns
+    -------
+    CrossCheck
+        Per-entry certified errors and correct digits, findings; displays itself in Jupyter.
+
+    Examples
+    --------
+    >>> import gmmexact
+    >>> problem = gmmexact.load("examples/seed/problem.toml")
+    >>> def em_step(X, weights, means, covariances, **kw):
+    ...     return {"mean.women": [162.5, 57.5]}
+    >>> report = crosscheck(em_step, start=problem)
+    >>> report.passed, report.quantity(0)["correct_digits"], report.quantity(0)["exact"]
+    (False, 1, '165.000')
+    """
     is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
     if is_estimator:
         problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import gmmexact
-from gmmexact.check import Checker
+from gmmexact.verdicts import Checker
 from gmmexact.claims import claims_from_dict
 from gmmexact.cli import main
 
@@ -214,8 +214,7 @@ def test_written_inputs_equal_to_the_exact_value_count_as_exact():
 
 
 def test_undecided_when_the_exact_value_cannot_be_enclosed(monkeypatch):
-    import importlib
-    check_module = importlib.import_module("gmmexact.check")  # the module, not the gmmexact.check function
+    import gmmexact.verdicts as check_module
     monkeypatch.setattr(check_module, "CHECK_MAX_PREC", 16)  # far too little for 14 digits
     got = check(gmmexact.load(SEED), [("density.A.women", "0.010668474878")])
     assert got[0].verdict == "undecided" and any("could not be enclosed" in n for n in got[0].notes)

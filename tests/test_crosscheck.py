@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import gmmexact
 from gmmexact import intervals
 from gmmexact.cli import main
-from gmmexact.crosscheck import IDENTICAL, Reported, certify_reported, crosscheck_run, PeerResult
+from gmmexact.comparison import IDENTICAL, Reported, certify_reported, crosscheck_run, PeerResult
 from gmmexact.errors import InputError
 from gmmexact.keys import Key
 from gmmexact.peers import SKLEARN_OFFSET, crosscheck, float_start, read_results, template

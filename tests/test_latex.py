@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gmmexact
-from gmmexact.check import Checker
+from gmmexact.verdicts import Checker
 from gmmexact.claims import claims_from_dict, read_claims_data
 from gmmexact.cli import main
 from gmmexact.errors import InputError

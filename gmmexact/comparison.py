@@ -13,8 +13,6 @@ Data flow: Run + reported floats → :class:`Entries` (certified bounds, numpy a
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -803,57 +801,3 @@ def crosscheck_run(run: Run, peer: PeerResult, *, min_digits: int = 10, certify:
     cov_type, reg, offset = _model(run)
     return CrossCheck(run.problem.source, peer, entries, tuple(findings), min_digits, run.iterations,
                       cov_type, reg, offset)
-
-
-def crosscheck(peer, X=None, start=None, *, iterations: int | None = None, min_digits: int = 10, **options) -> CrossCheck:
-    """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
-
-    Parameters
-    ----------
-    peer
-        ``"sklearn"``, a fitted or unfitted ``sklearn.mixture.GaussianMixture`` (its ``means_init``,
-        ``precisions_init``, ``weights_init``, ``covariance_type``, ``reg_covar`` and ``max_iter`` define
-        the start and the model), a Python callable (see :func:`gmmexact.peers.call_function`),
-        ``"module:function"``, or the path of a results file (JSON, NPZ, CSV).
-    X
-        The data (n × d array-like of exact numbers: ints, ``Fraction``, ``Decimal``, strings; floats are
-        read as the exact binary values they are). Not needed when ``start`` is a ``Problem``.
-    start
-        A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
-        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
-    iterations
-        EM iterations (default: the estimator's ``max_iter``, else 1).
-    options
-        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.peers.prepare`);
-        ``method``: ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy
-        longdouble with rigorous a-posteriori bounds, for large n) or ``"auto"`` (fast from n·K = 20000).
-
-    Returns
-    -------
-    CrossCheck
-        Per-entry certified errors and correct digits, findings; displays itself in Jupyter.
-
-    Examples
-    --------
-    >>> import gmmexact
-    >>> problem = gmmexact.load("examples/seed/problem.toml")
-    >>> def em_step(X, weights, means, covariances, **kw):
-    ...     return {"mean.women": [162.5, 57.5]}
-    >>> report = crosscheck(em_step, start=problem)
-    >>> report.passed, report.quantity(0)["correct_digits"], report.quantity(0)["exact"]
-    (False, 1, '165.000')
-    """
-    from . import peers  # noqa: PLC0415  (peers builds on this module)
-
-    return peers.crosscheck(peer, X, start, iterations=iterations, min_digits=min_digits, **options)
-
-
-class _CallableModule(types.ModuleType):
-    """``gmmexact.crosscheck(...)`` calls :func:`crosscheck` even where the name resolves to this module."""
-
-    def __call__(self, *args, **kwargs):
-        return crosscheck(*args, **kwargs)
-
-
-if __name__ in sys.modules:
-    sys.modules[__name__].__class__ = _CallableModule
