@@ -157,6 +157,8 @@ class Checker:
         return self._explicit_cache[whole]
 
     def _make_explicit(self, whole: Key):
+        if whole.kind == "inv":  # by hand: the adjugate over the determinant, which a document may round
+            return self._inverse_by_hand(whole)
         expr = explicit(self.run.forms.definition(whole), self.d)  # expands Σ with numeric limits
         atoms = expr.atoms(sp.Indexed) if not isinstance(expr, sp.MatrixBase) else set().union(
             *(e.atoms(sp.Indexed) for e in expr))
@@ -179,6 +181,17 @@ class Checker:
         return expr.xreplace(values) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(
             lambda e: e.xreplace(values))
 
+    def _inverse_by_hand(self, whole: Key):
+        """Σ⁻¹ = adj(Σ) / |Σ| with |Σ| as its own (possibly written) quantity."""
+        problem, d, c, t = self.run.problem, self.d, whole.component, whole.iteration
+        if t == 1:
+            comp = problem.components[problem.component_index[c]]
+            cov = sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row] for row in comp.covariance])
+        else:
+            cov = sp.Matrix(d, d, lambda i, j: sp.Symbol(str(Key(t - 1, "cov", None, c, (i, j)))))
+        inverse = cov.adjugate() / sp.Symbol(str(Key(t, "det", None, c)))
+        return inverse[0, 0] if d == 1 else inverse
+
     def _has_definition(self, key: Key) -> bool:
         """Whether ``key``'s quantity is computed from other quantities (not a starting constant)."""
         return bool(self.run.forms.inputs(key.whole))
@@ -195,10 +208,24 @@ class Checker:
         return inputs
 
     def carried(self, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck]):
-        """The earlier claims this claim's numbers were computed from, if any combination fits."""
+        """How the claim was computed from the document's own earlier numbers, if it was:
+        ``(claims used, "rounding" | "error", π approximation or None)``, else None."""
         expr, inputs = self._step(claim.key, {c.key.whole for c in earlier})
-        if not inputs:
+        return self._search(expr, claim, earlier, verdicts, need_document=True)
+
+    def _search(self, expr, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck],
+                need_document: bool):
+        """Evaluate ``expr`` (an explicit step over key symbols) with each combination of the inputs'
+        written values (latest first) or exact enclosures, and with π or a hand value of it (3.14,
+        22/7, …), until it gives every written target to its digits.
+
+        Returns ``(used claim indices, kind, π value or None)`` for the first combination that fits,
+        or None. With ``need_document`` a fit must use at least one written number or a hand π.
+        """
+        inputs = self._inputs(expr)
+        if inputs is None:
             return None
+        has_pi = _has_pi(expr)
         wholes = sorted({k.whole for k in inputs.values()}, key=str)
         options = []
         for whole in wholes:
@@ -211,30 +238,32 @@ class Checker:
         iv.prec = prec
         try:
             exact_values = {}
-            for combo in combos:
-                if all(x is None for x in combo):
-                    continue
-                chosen = dict(zip(wholes, combo))
-                values = {}  # Symbol -> (lo, hi) exact bounds; a point for written values
-                for sym, k in inputs.items():
-                    source = chosen[k.whole]
-                    if source is not None:
-                        written = dict(source.entries(self.d))
-                        if k not in written:  # that claim wrote other entries only
-                            break
-                        values[sym] = (written[k].value, written[k].value)
-                    else:
-                        if sym not in exact_values:
-                            exact_values[sym] = self._enclosure(k, prec)
-                            if exact_values[sym] is None:
-                                return None
-                        values[sym] = exact_values[sym]
-                else:
-                    if not self._fits(expr, values, targets):
+            for pi in (None, *PI_BY_HAND) if has_pi else (None,):
+                variant = expr if pi is None else expr.xreplace({sp.pi: sp.Rational(pi.numerator, pi.denominator)})
+                for combo in combos:
+                    if need_document and pi is None and all(x is None for x in combo):
                         continue
-                    used = tuple(sorted(c.index for c in combo if c is not None))
-                    bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
-                    return used, ("error" if bad else "rounding")
+                    chosen = dict(zip(wholes, combo))
+                    values = {}  # Symbol -> (lo, hi) exact bounds; a point for written values
+                    for sym, k in inputs.items():
+                        source = chosen[k.whole]
+                        if source is not None:
+                            written = dict(source.entries(self.d))
+                            if k not in written:  # that claim wrote other entries only
+                                break
+                            values[sym] = (written[k].value, written[k].value)
+                        else:
+                            if sym not in exact_values:
+                                exact_values[sym] = self._enclosure(k, prec)
+                                if exact_values[sym] is None:
+                                    return None
+                            values[sym] = exact_values[sym]
+                    else:
+                        if not self._fits(variant, values, targets):
+                            continue
+                        used = tuple(sorted(c.index for c in combo if c is not None))
+                        bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
+                        return used, ("error" if bad else "rounding"), pi
         finally:
             iv.prec = old
         return None
@@ -324,100 +353,130 @@ class Checker:
                     todo.append(inp.whole)
         return seen
 
-    def first_wrong(self, claim: Claim, checks: dict[int, ClaimCheck]) -> int:
-        ancestors = self._ancestors(claim.key)
-        wrong = [c for c in checks.values() if c.verdict == "wrong" and c.claim.key.whole in ancestors]
-        if not wrong:
-            return claim.index
-        order = lambda c: (c.claim.key.iteration, KIND_ORDER.index(c.claim.key.kind), c.claim.index)
-        return min(wrong, key=order).claim.index
+    def first_wrong(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> int:
+        """Where the document's numbers that this claim was computed from first go wrong.
+
+        Follows the step's inputs as the document wrote them (the latest written value of each,
+        through unwritten intermediate steps): a wrong input, or one carried from an error, hands
+        on its own first wrong step; when every written input was right, the mistake is this claim's.
+        """
+        _, inputs = self._step(claim.key, {c.key.whole for c in earlier})
+        latest = {}
+        for c in earlier:
+            latest[c.key.whole] = c
+        origins = []
+        for k in (inputs or {}).values():
+            source = latest.get(k.whole)
+            if source is None:
+                continue
+            got = checks[source.index]
+            if (got.verdict == "wrong" or got.carried_kind == "error") and got.first_wrong is not None:
+                origins.append(got.first_wrong)
+        return min(origins) if origins else claim.index
 
     # -- equal to another quantity ---------------------------------------------------------
-    def matches(self, claim: Claim) -> list[str]:
+    def matches(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> list[str]:
         """What the written numbers are, if not this quantity: a starting parameter repeated as the
         updated one, or a common slip in the step (the bare exponential as the density, a covariance
-        about the starting mean or divided by n, …), each decided with certified enclosures."""
-        key, d = claim.key, self.d
-        entries = claim.entries(d)
-        prec = start_precision(max((w.digits or 6) for _, w in entries) + 4, self.run.iterations) + 32
-        problem = self.run.problem
-        t, kind, p, c = key.iteration, key.kind, key.point, key.component
+        about the starting mean or divided by n, a determinant as the product of the diagonal, …).
 
-        def enc(k: Key):
-            bounds = self._enclosure(k, prec)
-            if bounds is None:
-                raise LookupError
-            return interval(*bounds)
-
-        def at(kind_, entry=(), point=None, t_=t):
-            return Key(t_, kind_, point, c, entry)
-
-        def start(kind_, entry):
-            """The value the iteration started from: the problem's (t = 1) or the previous M-step's."""
-            if t > 1:
-                return enc(at(kind_, entry, t_=t - 1))
-            comp = problem.components[problem.component_index[c]]
-            value = {"weight": comp.weight, "mean": comp.mean[entry[0]] if entry else None,
-                     "cov": comp.covariance[entry[0]][entry[1]] if len(entry) == 2 else None}[kind_]
-            return interval(value)
-
-        def entry_of(k: Key):
-            return k.entry if k.entry else ()
-
-        alternatives = []  # (description, function of the entry key -> iv interval)
-        if kind in ("mean", "cov", "weight"):
-            alternatives.append((f"the starting {dict(mean='mean', cov='covariance', weight='weight')[kind]} of {c} "
-                                 f"({'from the problem file' if t == 1 else f'iteration {t - 1}'}), not the updated one",
-                                 lambda k: start(kind, entry_of(k))))
-        if kind == "cov":
-            def about_start(k):
-                i, j = k.entry
-                di = enc(at("mean", (i,))) - start("mean", (i,))
-                dj = enc(at("mean", (j,))) - start("mean", (j,))
-                return enc(k) + di * dj
-            alternatives += [
-                (f"the covariance taken about the starting mean of {c} instead of the updated one", about_start),
-                (f"the covariance divided by n = {problem.n} instead of the count {at('count')}",
-                 lambda k: enc(k) * enc(at("count")) / problem.n),
-                (f"the weighted sum of outer products, not yet divided by the count {at('count')}",
-                 lambda k: enc(k) * enc(at("count"))),
-            ]
-        if kind == "mean":
-            alternatives.append((f"the weighted sum Σ r x, not yet divided by the count {at('count')}",
-                                 lambda k: enc(k) * enc(at("count"))))
-        if kind == "weight":
-            alternatives.append((f"the count {at('count')}, not divided by n = {problem.n}", lambda k: enc(at("count"))))
-        if kind == "density":
-            alternatives += [(f"{at('exp', point=p)} (the bare exponential, without the normalising constant)",
-                              lambda k: enc(at("exp", point=p))),
-                             (f"{at('joint', point=p)} (the density times the weight)", lambda k: enc(at("joint", point=p)))]
-        if kind == "resp":
-            alternatives += [(f"{at('joint', point=p)} (not divided by the evidence {Key(t, 'evidence', p)})",
-                              lambda k: enc(at("joint", point=p))),
-                             (f"{at('density', point=p)} (the density, not the responsibility)",
-                              lambda k: enc(at("density", point=p)))]
-        if kind == "exp":
-            alternatives.append(("exp(−q) without the ½ of the exponent", lambda k: enc(k) * enc(k)))
-        if kind == "norm":
-            alternatives.append(("the normalising constant without the square root of |Σ|",
-                                 lambda k: enc(k) * iv.sqrt(enc(at("det")))))
-            if d > 1:
-                alternatives.append((f"the normalising constant with (2π)^(1/2) instead of (2π)^(d/2) (d = {d})",
-                                     lambda k: enc(k) / iv.sqrt(2 * iv.pi) ** (d - 1)))
+        Each slip is an explicit expression over key symbols, evaluated like a carried step: from the
+        exact values and from the document's own written numbers, decided with certified intervals.
+        """
         out = []
-        old = iv.prec
-        iv.prec = prec
-        try:
-            for description, value in alternatives:
-                try:
-                    fits = all(w.lo <= lo and hi <= w.hi for (k, w) in entries
-                               for lo, hi in [ball_bounds(value(k))])
-                except (LookupError, TypeError, ValueError, ZeroDivisionError, ComplexResult):
-                    continue
-                if fits:
-                    out.append(description)
-        finally:
-            iv.prec = old
+        for description, expr in self._slips(claim.key):
+            got = self._search(expr, claim, earlier, checks, need_document=False)
+            if got is None:
+                continue
+            used, _, pi = got
+            extra = []
+            if used:
+                extra.append("from the document's " + ", ".join(f"#{i}" for i in used))
+            if pi is not None:
+                extra.append(f"with π ≈ {_pi_text(pi)}")
+            out.append(description + (f" ({'; '.join(extra)})" if extra else ""))
+        return out
+
+    def _slips(self, key: Key) -> list[tuple[str, object]]:
+        """``(description, explicit expression)`` of what students write instead of ``key``'s quantity."""
+        problem, d, n = self.run.problem, self.d, self.run.problem.n
+        t, kind, p, c = key.iteration, key.kind, key.point, key.component
+        sym = lambda kind_, point=None, comp=c, entry=(), t_=t: sp.Symbol(str(Key(t_, kind_, point, comp, entry)))
+        vec = lambda kind_, comp=c, t_=t: sp.Matrix([sym(kind_, None, comp, (i,), t_) for i in range(d)])
+        mat = lambda kind_, comp=c, t_=t: sp.Matrix(d, d, lambda i, j: sym(kind_, None, comp, (i, j), t_))
+
+        def x(label):
+            return sp.Matrix([sp.Rational(v.numerator, v.denominator)
+                              for v in problem.points[problem.point_index[label]]])
+
+        def start(kind_):
+            if t > 1:
+                return sym(kind_, t_=t - 1) if kind_ == "weight" else (vec if kind_ == "mean" else mat)(kind_, t_=t - 1)
+            comp = problem.components[problem.component_index[c]]
+            if kind_ == "weight":
+                return sp.Rational(comp.weight.numerator, comp.weight.denominator)
+            if kind_ == "mean":
+                return sp.Matrix([sp.Rational(v.numerator, v.denominator) for v in comp.mean])
+            return sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row] for row in comp.covariance])
+
+        def scatter(about):
+            return sum((sym("resp", q) * (x(q) - about) * (x(q) - about).T for q in problem.labels[1:]),
+                       sym("resp", problem.labels[0]) * (x(problem.labels[0]) - about) * (x(problem.labels[0]) - about).T)
+
+        def weighted_sum():
+            return sum((sym("resp", q) * x(q) for q in problem.labels), sp.zeros(d, 1))
+
+        out = []
+        if kind in ("mean", "cov", "weight") and problem.covariance_type == "full":
+            name = dict(mean="mean", cov="covariance", weight="weight")[kind]
+            out.append((f"the starting {name} of {c} ({'from the problem file' if t == 1 else f'iteration {t - 1}'}), "
+                        f"not the updated one", start(kind)))
+        if kind == "cov" and problem.covariance_type == "full" and "covariance" not in problem.fixed:
+            count = sym("count")
+            out += [(f"the covariance taken about the starting mean of {c} instead of the updated one",
+                     scatter(start("mean")) / count),
+                    (f"the covariance divided by n = {n} instead of the count {Key(t, 'count', None, c)}",
+                     scatter(vec("mean")) / n),
+                    (f"the weighted sum of outer products, not yet divided by the count {Key(t, 'count', None, c)}",
+                     scatter(vec("mean")))]
+        if kind == "mean" and "mean" not in problem.fixed:
+            out += [(f"the weighted sum Σ r x, not yet divided by the count {Key(t, 'count', None, c)}", weighted_sum()),
+                    (f"the weighted sum Σ r x divided by n = {n} instead of the count {Key(t, 'count', None, c)}",
+                     weighted_sum() / n)]
+        if kind == "weight" and "weight" not in problem.fixed:
+            out.append((f"the count {Key(t, 'count', None, c)}, not divided by n = {n}", sym("count")))
+        if kind == "density":
+            out += [(f"{Key(t, 'exp', p, c)} (the bare exponential, without the normalising constant)", sym("exp", p)),
+                    (f"{Key(t, 'joint', p, c)} (the density times the weight)", sym("joint", p))]
+        if kind == "resp":
+            out += [(f"{Key(t, 'joint', p, c)} (not divided by the evidence {Key(t, 'evidence', p)})", sym("joint", p)),
+                    (f"{Key(t, 'density', p, c)} (the density, not the responsibility)", sym("density", p))]
+        if kind == "exp":
+            out.append(("exp(−q) without the ½ of the exponent", sp.exp(-sym("quad", p))))
+        if kind == "quad":
+            dev = x(p) - start("mean")
+            out += [("the quadratic form with Σ instead of Σ⁻¹", (dev.T * start("cov") * dev)[0, 0]),
+                    ("the quadratic form with x − μ squared but not weighted by Σ⁻¹", (dev.T * dev)[0, 0])]
+        if kind == "dev":
+            out.append(("μ − x instead of x − μ (the sign is flipped)", vec("mean") - x(p)))
+        if kind == "norm":
+            det = sym("det")
+            out.append(("the normalising constant without the square root of |Σ|", (2 * sp.pi) ** sp.Rational(d, 2) * det))
+            if d > 1:
+                out.append((f"the normalising constant with (2π)^(1/2) instead of (2π)^(d/2) (d = {d})",
+                            sp.sqrt(2 * sp.pi) * sp.sqrt(det)))
+        if kind in ("det", "inv") and d > 1:
+            cov = start("cov")
+            if kind == "det":
+                out.append(("the product of the diagonal of Σ (the off-diagonal terms left out)",
+                            sp.Mul(*[cov[i, i] for i in range(d)])))
+            else:
+                adj = cov.adjugate()
+                flipped = sp.Matrix(d, d, lambda i, j: adj[i, j] if i == j else -adj[i, j])
+                det = sym("det")
+                out += [("the adjugate with the signs of its off-diagonal entries flipped, over |Σ|", flipped / det),
+                        ("the adjugate not divided by |Σ|", adj),
+                        ("Σ itself divided by |Σ| (the adjugate's swap and signs left out)", cov / det)]
         return out
 
     # -- all claims ------------------------------------------------------------------------
@@ -435,13 +494,17 @@ class Checker:
             notes += self._sum_notes(claim, earlier)
             common = dict(exact=exact, symbols=symbols)
             if all(e.correct for e in entries):
-                notes += self._justified_notes(claim, earlier)
+                notes += self._justified_notes(claim, earlier, carried=False)
+                notes += self._hard_assignment_notes(claim)
                 checks[claim.index] = ClaimCheck(claim, "correct", entries, notes=tuple(notes), **common)
                 continue
+            notes += self._entry_notes(claim, entries)
             carried = self.carried(claim, earlier, checks)
             if carried:
-                used, kind = carried
-                notes += self._justified_notes(claim, earlier)
+                used, kind, pi = carried
+                if pi is not None:
+                    notes.append(f"computed with π ≈ {_pi_text(pi)}")
+                notes += self._justified_notes(claim, earlier, carried=True)
                 origin = None
                 if kind == "error":
                     origin = min((checks[i].first_wrong for i in used if checks[i].first_wrong is not None),
@@ -454,8 +517,9 @@ class Checker:
                              f"{CHECK_MAX_PREC} bits); no written input reproduces it either")
                 checks[claim.index] = ClaimCheck(claim, "undecided", entries, notes=tuple(notes), **common)
                 continue
-            notes += [f"the written value matches {m}" for m in self.matches(claim)]
-            checks[claim.index] = ClaimCheck(claim, "wrong", entries, first_wrong=self.first_wrong(claim, checks),
+            notes += [f"the written value matches {m}" for m in self.matches(claim, earlier, checks)]
+            checks[claim.index] = ClaimCheck(claim, "wrong", entries,
+                                             first_wrong=self.first_wrong(claim, earlier, checks),
                                              notes=tuple(notes), **common)
         return [checks[c.index] for c in claims]
 
@@ -478,17 +542,75 @@ class Checker:
         return [f"the document's responsibilities of {key.point} do not sum to 1: {parts} = "
                 f"{_fraction_text(total)}, and no rounding of the digits shown can make them"]
 
-    def _justified_notes(self, claim: Claim, earlier: list[Claim]) -> list[str]:
+    def _justified_notes(self, claim: Claim, earlier: list[Claim], carried: bool) -> list[str]:
+        """More digits than the document's rounded inputs determine: noted for a carried number, and
+        for a correct one only when it shows at least two digits more (one more is common and harmless)."""
         shown = [w.digits for _, w in claim.entries(self.d) if w.digits is not None and w.value != 0]
         if not shown:
             return []
         got = self.justified(claim, earlier)
-        if got is None or got[0] >= min(shown):
+        if got is None or got[0] + (1 if carried else 2) > min(shown):
             return []
         digits, used = got
         sources = ", ".join(f"{c.key} = {_text(c.written)}" for c in used)
-        return [f"shows {min(shown)} significant digits, but it was computed from {sources}: at most "
-                f"{max(digits, 0)} {'is' if digits == 1 else 'are'} justified"]
+        if digits <= 0:
+            return [f"shows {_digits_text(min(shown))}, but it was computed from {sources}, whose rounding "
+                    f"leaves none of them determined"]
+        return [f"shows {_digits_text(min(shown))}, but it was computed from {sources}: at most {digits} "
+                f"{'is' if digits == 1 else 'are'} justified"]
+
+    def _hard_assignment_notes(self, claim: Claim) -> list[str]:
+        """A responsibility written as 0 or 1 that is far from it (a hard, k-means-like assignment)."""
+        key = claim.key
+        if key.kind != "resp" or key.entry or claim.written.ulp != 1 or claim.written.value not in (0, 1):
+            return []
+        bounds = self._enclosure(key, start_precision(6, self.run.iterations))
+        if bounds is None:
+            return []
+        far = abs(bounds[0] - claim.written.value) > Fraction(1, 20) if claim.written.value == 0 else \
+            abs(1 - bounds[1]) > Fraction(1, 20)
+        if not far:
+            return []
+        value = self.run.round([key], 2)[key]
+        return [f"written as the hard assignment {claim.written.text} where the responsibility is {value}: "
+                "fine to the digit shown, but later steps computed from it inherit that rounding"]
+
+    def _entry_notes(self, claim: Claim, entries) -> list[str]:
+        """Which entries of a vector or matrix are off, and a written covariance that is not symmetric."""
+        notes = []
+        if len(entries) > 1:
+            bad = [e for e in entries if e.correct is False]
+            if 0 < len(bad) < len(entries):
+                names = ", ".join("".join(f"[{i}]" for i in e.key.entry) + f" = {e.written.text}" for e in bad)
+                notes.append(f"entr{'y' if len(bad) == 1 else 'ies'} {names} {'is' if len(bad) == 1 else 'are'} "
+                             f"off; the others are right to their digits")
+        if claim.key.shape == "matrix" and self.d > 1 and claim.key.kind in ("cov", "inv", "outer") and not claim.key.entry:
+            rows = claim.written
+            skew = [(i, j) for i in range(self.d) for j in range(i + 1, self.d)
+                    if rows[i][j].hi < rows[j][i].lo or rows[j][i].hi < rows[i][j].lo]
+            if skew:
+                i, j = skew[0]
+                notes.append(f"the written matrix is not symmetric: [{i}][{j}] = {rows[i][j].text} but "
+                             f"[{j}][{i}] = {rows[j][i].text}")
+        return notes
+
+
+PI_BY_HAND = (Fraction(314, 100), Fraction(3142, 1000), Fraction(31416, 10000), Fraction(314159, 100000),
+              Fraction(22, 7))  # values of π worked with by hand
+
+
+def _has_pi(expr) -> bool:
+    if isinstance(expr, sp.MatrixBase):
+        return any(e.has(sp.pi) for e in expr)
+    return expr.has(sp.pi)
+
+
+def _pi_text(q: Fraction) -> str:
+    return "22/7" if q == Fraction(22, 7) else _fraction_text(q)
+
+
+def _digits_text(n: int) -> str:
+    return f"{n} significant digit{'' if n == 1 else 's'}"
 
 
 def _combinations(wholes: list[Key], options: list[list]) -> list[tuple]:
