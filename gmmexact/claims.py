@@ -57,7 +57,9 @@ def _value(raw, key: Key, d: int, src: str, field: str):
             return w
         return (w,) if want == "vector" else ((w,),)
     if not isinstance(raw, list):
-        raise InputError(src, field, f"is a single number, but {key} is a {want}",
+        hint = (" ((x−μ)ᵀ(x−μ) is a number; the outer product (x−μ)(x−μ)ᵀ in the covariance update is a "
+                f"{d}×{d} matrix)") if key.kind in ("outer", "cov") else ""
+        raise InputError(src, field, f"is a single number, but {key} is a {want}{hint}",
                          f"a list of {d}" + (f" rows of {d}" if want == "matrix" else "") + " numbers")
     if want == "vector":
         if len(raw) != d or any(isinstance(v, list) for v in raw):
@@ -91,8 +93,9 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
     if unknown:
         raise InputError(source, sorted(unknown)[0], "unknown table", "[[claim]] records or a [values] table")
     records = []
+    locations = getattr(data, "locations", None)
     for i, rec in enumerate(data.get("claim", [])):
-        field = f"claim[{i}]"
+        field = locations[i] if locations else f"claim[{i}]"
         if not isinstance(rec, dict):
             raise InputError(source, field, "is not a table", "[[claim]] with key, value and optional where")
         extra = set(rec) - {"key", "value", "where"}
@@ -139,41 +142,62 @@ def read_claims_data(path: str | Path) -> dict:
         raise InputError(src, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
 
 
+class ClaimsData(dict):
+    """The raw records of a claims file, with where each came from (``"line 4"`` for CSV files)."""
+
+    locations: list[str] | None = None
+
+
 def _read_csv(path) -> dict:
-    """``key,value,where`` rows (a header row is optional); vectors as ``[165, 60]``, matrices nested."""
+    """``key,value,where`` rows (a header row is optional); vectors as ``[165, 60]``, matrices nested.
+
+    A byte-order mark (spreadsheet exports) is skipped; errors name the file's line.
+    """
     src = str(path)
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = [r for r in csv.reader(f) if any(cell.strip() for cell in r)]
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
     except FileNotFoundError:
         raise InputError(src, None, "file not found", "the path of a claims CSV file") from None
-    except (OSError, UnicodeDecodeError) as e:
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 CSV file") from None
-    if rows and [c.strip().lower() for c in rows[0][:2]] == ["key", "value"]:
+    if rows and [c.strip().lower() for c in rows[0][1][:2]] == ["key", "value"]:
         rows = rows[1:]
-    records = []
-    for n, row in enumerate(rows, start=1):
+    records, locations = [], []
+    for line, row in rows:
         if len(row) < 2:
-            raise InputError(src, f"row {n}", f"has {len(row)} column(s)", "key,value[,where]")
-        records.append({"key": row[0].strip(), "value": _csv_value(row[1].strip(), src, n),
+            raise InputError(src, f"line {line}", f"has {len(row)} column(s)", "key,value[,where]")
+        records.append({"key": row[0].strip(), "value": _csv_value(row[1].strip(), src, line),
                         **({"where": row[2].strip()} if len(row) > 2 and row[2].strip() else {})})
-    return {"claim": records}
+        locations.append(f"line {line}")
+    data = ClaimsData(claim=records)
+    data.locations = locations
+    return data
 
 
-def _csv_value(text: str, src: str, row: int):
+def _csv_value(text: str, src: str, line: int):
+    """A CSV cell: a number as written, or bracketed lists of them (``[165, 60]``, ``[[1, 0], [0, 1]]``)."""
     if not text.startswith("["):
         return text
-    depth, item, out, stack = 0, "", None, []
-    for ch in text:
+    stack, item, out = [], "", None
+    expected = "balanced brackets, e.g. [165, 60] or [[1, 0], [0, 1]]"
+    for pos, ch in enumerate(text):
+        if out is not None:
+            if ch.strip():
+                raise InputError(src, f"line {line}", f"text after the closing bracket in {text!r}", expected)
+            continue
         if ch == "[":
+            if item.strip():
+                raise InputError(src, f"line {line}", f"a number before '[' in {text!r}", expected)
             stack.append([])
-            depth += 1
         elif ch in ",]":
+            if not stack:
+                raise InputError(src, f"line {line}", f"unbalanced brackets in {text!r}", expected)
             if item.strip():
                 stack[-1].append(item.strip())
             item = ""
             if ch == "]":
-                depth -= 1
                 done = stack.pop()
                 if stack:
                     stack[-1].append(done)
@@ -181,8 +205,8 @@ def _csv_value(text: str, src: str, row: int):
                     out = done
         else:
             item += ch
-    if depth or out is None:
-        raise InputError(src, f"row {row}", f"unbalanced brackets in {text!r}", "[165, 60] or [[1, 0], [0, 1]]")
+    if stack or out is None:
+        raise InputError(src, f"line {line}", f"unbalanced brackets in {text!r}", expected)
     return out
 
 

@@ -33,7 +33,7 @@ _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+"
 _SUPERSCRIPT_RUN = re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
 _MINUS = str.maketrans({"−": "-", "\u2013": "-"})  # unicode minus and en dash
 
-_MANTISSA = r"(?P<sign>[+-]?)(?P<int>\d+)?(?:\.(?P<frac>\d+))?"
+_MANTISSA = r"(?P<sign>[+-]?)(?:(?P<int>\d+)\.?)?(?:\.(?P<frac>\d+))?"  # "5." is 5
 _EXP = r"(?P<exp>[+-]?\d+)"
 _DECIMAL = re.compile(rf"^{_MANTISSA}(?:[eE]{_EXP})?$")
 _TIMES = re.compile(

@@ -374,3 +374,32 @@ def test_hard_assignment_far_from_the_responsibility_is_noted():
     assert got[0].verdict == "correct" and any("hard assignment 1 where the responsibility is 0.74" in n
                                                for n in got[0].notes)
     assert not got[1].notes
+
+
+@pytest.mark.parametrize("content, expected", [
+    ('key,value\ncov.men,"[165, 60]]"\n', "line 2: text after the closing bracket"),
+    ('key,value\nmean.men,"[165, 60] x"\n', "line 2: text after the closing bracket"),
+    ('key,value\nmean.men,"]165, 60["\n', "line 2.value"),
+    ('key,value\n\ndet.women,abc\n', "line 3.value"),
+    ('key,value\ndet.women\n', "line 2: has 1 column(s)"),
+])
+def test_bad_csv_claims_exit_2_naming_the_line(tmp_path, capsys, content, expected):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    assert main(["check", SEED, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "internal error" not in err
+
+
+def test_csv_with_a_byte_order_mark(tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("key,value\r\ndet.women,100\r\n".encode("utf-8-sig"))
+    code, data = _json(capsys, "check", SEED, str(path), "--format", "json")
+    assert code == 0 and data["claims"][0]["verdict"] == "correct"
+
+
+def test_outer_product_written_as_a_number_says_why(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[values]\n"outer.A.women" = "50"\n')
+    assert main(["check", SEED, str(path)]) == 2
+    assert "the outer product (x−μ)(x−μ)ᵀ in the covariance update is a 2×2 matrix" in capsys.readouterr().err

@@ -122,7 +122,7 @@ def test_booleans_rejected(value):
 
 
 @pytest.mark.parametrize("text", [
-    "", "   ", "abc", "5.", "1e5e3", "1.2.3", "x10^3", "× 10^-3", "2 × 11^3", "1.15 × 10^", "10^-3.5",
+    "", "   ", "abc", "1e5e3", "1.2.3", "x10^3", "× 10^-3", "2 × 11^3", "1.15 × 10^", "10^-3.5",
     "1/0", "1.5/2", "1/-3", "1 2", "1 .5", "16. 67", "e5", "--5", "0x10", "1,5", "10^{-3", "7.2 × 10⁻", "⁵", "inf", "nan",
     "1.15 ×× 10^-29", "1.15e-29 m",
 ])
@@ -195,3 +195,8 @@ def test_seed_claims_say_what_the_seed_writes():
     assert by_key["cov.men"][-1] == [["16.67", "16.67"], ["16.67", "16.67"]]
     resp = {k: v for k, v in by_key.items() if k.startswith("resp.")}
     assert len(resp) == 12 and all(len(v) == 1 for v in resp.values())
+
+
+def test_trailing_point_is_an_integer_as_written():
+    w = parse_written("5.")
+    assert (w.value, w.ulp, w.digits) == (5, 1, 1)
