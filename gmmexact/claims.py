@@ -42,6 +42,16 @@ class Claim:
 
 
 def _nearest_keys(text: str, plan: ExactPlan) -> str:
+    d = plan.problem.d
+    try:
+        whole = Key.parse(text).whole
+        resolve(plan, whole)
+    except (ValueError, KeyError):
+        pass
+    else:  # the quantity exists: its entries are what was meant
+        last = f"[{d - 1}]" if whole.shape == "vector" else f"[{d - 1}][{d - 1}]"
+        first = "[0]" if whole.shape == "vector" else "[0][0]"
+        return f"an entry from {whole}{first} to {whole}{last} (entries count from 0), or {whole} itself"
     keys = [str(k) for k in Run(plan).keys()]
     close = difflib.get_close_matches(text, keys, n=3)
     return f"one of the problem's keys, e.g. {', '.join(close or keys[:3])}"

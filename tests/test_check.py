@@ -403,3 +403,10 @@ def test_outer_product_written_as_a_number_says_why(tmp_path, capsys):
     path.write_text('[values]\n"outer.A.women" = "50"\n')
     assert main(["check", SEED, str(path)]) == 2
     assert "the outer product (x−μ)(x−μ)ᵀ in the covariance update is a 2×2 matrix" in capsys.readouterr().err
+
+
+def test_entry_out_of_range_suggests_the_entries(tmp_path, capsys):
+    path = tmp_path / "c.toml"
+    path.write_text('[values]\n"mean.women[2]" = "3"\n')
+    assert main(["check", SEED, str(path)]) == 2
+    assert "an entry from mean.women[0] to mean.women[1]" in capsys.readouterr().err
