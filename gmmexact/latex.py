@@ -20,7 +20,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+import tomllib
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,7 +31,8 @@ import sympy as sp
 from .certify import Undecided
 from .forms import GENERAL, SUM_LIMIT
 from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
-from .latex_print import Notation, TextbookPrinter, escape_text, latex_fraction, latex_number
+from .latex_print import (Notation, TextbookPrinter, decimal_text, escape_text, latex_fraction, latex_number,
+                          matrix, terminating)
 from .rounding import Rounded
 from .values import entry_keys, exact_entry, shape_entries
 
@@ -49,7 +52,9 @@ VERDICT = {"correct": r"$\checkmark$ correct", "carried": r"$\approx$ carried", 
 
 # general formulas as an aligned row: (left side, right side); None: the formula is shown whole
 _GENERAL_LHS = {"norm": "Z_c", "quad": "q_{pc}", "exp": r"e^{-q_{pc}/2}", "evidence": "p(x_p)",
-                "loglik": r"\ell(\theta)"}
+                "loglik": r"\ell(\theta)", "joint": r"p(x_p, z_p {=} c)"}
+_NAME_ONLY = ("dev", "outer")  # the formula is the quantity's name: it stands in the left-hand column
+SUBTRACTION_DIGITS = 4  # tries beyond the digits a subtraction's inputs need, so that the difference showsSUBTRACTION_DIGITS = 8  # at most this many more digits of a subtraction's inputs, so that the difference shows
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,13 @@ class LatexEngineError(Exception):
 def _number(value) -> str:
     """A certified rounded value (or an undecided enclosure) in LaTeX."""
     if isinstance(value, Rounded):
+        if value.exact and value.mantissa:  # an exact value needs no padding zeros: 0.1, 125, not 0.100000
+            m, e = value.mantissa, value.exponent
+            while m % 10 == 0:
+                m, e = m // 10, e + 1
+            if e >= 0 and abs(m) * 10 ** e < 10 ** 6:
+                return str(m * 10 ** e)
+            return latex_number(m, e)
         return latex_number(value.mantissa, value.exponent)
     if isinstance(value, Undecided):
         return rf"\text{{{escape_text(str(value))}}}"
@@ -97,10 +109,8 @@ def _array(values, fmt=_number) -> str:
     if len(values) == 1:
         return _array(values[0], fmt)
     if isinstance(values[0], tuple):
-        rows = [" & ".join(fmt(v) for v in row) for row in values]
-    else:
-        rows = [fmt(v) for v in values]
-    return r"\begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+        return matrix([[fmt(v) for v in row] for row in values])
+    return matrix([[fmt(v)] for v in values])
 
 
 def _row_vector(values) -> str:
@@ -176,7 +186,7 @@ def _split_terms(printer: TextbookPrinter, expr) -> list[str] | None:
         coef, body = expr.args
     if not isinstance(body, (sp.Add, sp.MatAdd)):
         return None
-    terms = [printer.doprint(t) for t in body.args]
+    terms = [printer.doprint(t) for t in printer.ordered_terms(body)]
     if coef is not None:
         c = printer.doprint(coef)
         return [c + r" \Big(" + terms[0]] + terms[1:-1] + [terms[-1] + r"\Big)"] if len(terms) > 1 else None
@@ -207,8 +217,12 @@ class _Builder:
         self.d = run.problem.d
         shown = options.iterations or run.iterations
         self.iterations = min(shown, run.iterations)
-        self.notation = Notation.of(run.problem, multi=self.iterations > 1)
-        self.printer = TextbookPrinter(self.notation)
+        self.notation = Notation.of(run.problem, multi=self.iterations > 1, decimals=written_decimals(run.problem))
+        self._positions = ({p: i for i, p in enumerate(run.problem.labels)},
+                           {c: i for i, c in enumerate(run.problem.component_names)})
+        self._value_keys: dict[str, Key] = {}  # placeholder symbol names of certified decimals -> their keys
+        self._exact_places: dict = {}  # exact forms of the current step's inputs -> their places
+        self.printer = TextbookPrinter(self.notation, term_order=self._term_order)
         self.points = list(options.points) if options.points else list(run.problem.labels)
         self.components = list(options.components) if options.components else list(run.problem.component_names)
         self.checks = list(checks or [])
@@ -219,6 +233,44 @@ class _Builder:
         for c in self.checks:
             self.by_key.setdefault(c.claim.key.whole, []).append(c)
         self.marked: set[int] = set()
+        self._notes: list[str] = []  # remarks on the step being built (printed below it)
+
+    # -- the problem's order ------------------------------------------------------------------
+    def _place(self, key: Key) -> tuple:
+        points, comps = self._positions
+        return (key.iteration, points.get(key.point, -1), comps.get(key.component, -1))
+
+    def _term_order(self, term):
+        """Where a term of a sum stands: by the quantities it names (points, then components), or by the
+        input whose exact form it holds; None when neither says."""
+        places = []
+        for s in term.free_symbols if hasattr(term, "free_symbols") else ():
+            name = str(getattr(s, "name", s))
+            key = self._value_keys.get(name)
+            if key is None:
+                try:
+                    key = Key.parse(name)
+                except ValueError:
+                    continue
+            places.append(self._place(key))
+        if places:
+            return min(places)
+        if self._exact_places:
+            for sub in sp.preorder_traversal(term):
+                if sub in self._exact_places:
+                    return self._exact_places[sub]
+        return None
+
+    def _track_inputs(self, key: Key) -> None:
+        """Remember the exact forms of ``key``'s inputs, so that the terms of its substituted and exact
+        forms can be put in the order of the quantities they came from."""
+        places = {}
+        inputs = list(self.run[key].inputs)
+        for inp in inputs + [k for i in inputs for k in self.run[i].inputs]:  # two levels: sums inside logs
+            form = self.run[inp].exact
+            if isinstance(form, sp.Basic) and not form.is_Number and not isinstance(form, sp.MatrixBase):
+                places.setdefault(form, self._place(inp))
+        self._exact_places = places
 
     # -- certified values ------------------------------------------------------------------
     def round(self, keys) -> None:
@@ -242,10 +294,19 @@ class _Builder:
         text = self.run[key].formula
         if kind == "det":
             text = (r"\lvert\Sigma_c\rvert = \begin{vmatrix} a & b \\ c & d \end{vmatrix} = ad - bc" if self.d == 2
+                    else r"\lvert\Sigma_c\rvert = \begin{vmatrix} a & b & c \\ d & e & f \\ g & h & i \end{vmatrix} "
+                         r"= a(ei - fh) - b(di - fg) + c(dh - eg)" if self.d == 3
                     else r"\lvert\Sigma_c\rvert = \det \Sigma_c")
         elif kind == "inv" and self.d == 2:
             text = (r"\Sigma_c^{-1} = \begin{bmatrix} a & b \\ c & d \end{bmatrix}^{-1} = \frac{1}{ad - bc}"
                     r"\begin{bmatrix} d & -b \\ -c & a \end{bmatrix}")
+        elif kind == "inv" and _top_level_eq(text) is None:
+            text = (r"\Sigma_c^{-1} = \frac{1}{\Sigma_c}" if self.d == 1 else
+                    r"\Sigma_c^{-1} = \frac{1}{\lvert\Sigma_c\rvert} \operatorname{adj}(\Sigma_c)")
+            if self.d == 3:
+                text += r", \quad \operatorname{adj}(\Sigma_c)_{ij} = (-1)^{i+j} M_{ji}, \ M_{ji}: \text{the minor without row } j \text{ and column } i"
+        elif kind in _NAME_ONLY and _top_level_eq(text) is None:
+            return rf"{text} & \tag*{{\small general}}"
         elif kind in _GENERAL_LHS and _top_level_eq(text) is None:
             text = f"{_GENERAL_LHS[kind]} = {text}"
         main, *where = [part.strip() for part in text.split(r", \quad ")]
@@ -259,44 +320,74 @@ class _Builder:
         return comp.covariance
 
     def _extra_rows(self, key: Key) -> list[str]:
-        """Rows only a hand-worked solution shows: the 2×2 formulas with the numbers put in, and
-        the point and mean of a quadratic form (first iteration, where they are exact rationals)."""
+        """Rows only a hand-worked solution shows: the determinant and inverse with the numbers put in
+        (2×2 and 3×3 formulas; a larger matrix as itself), and the point and mean of a quadratic form
+        (first iteration, where they are exact rationals)."""
         if key.iteration != 1:
             return []
-        f = latex_fraction
-        if key.kind in ("det", "inv") and self.d == 2:
-            (a, b), (c, d) = self._start_cov(key)
-            det = rf"{self._factor(a)} \cdot {self._factor(d)} - {self._factor(b)} \cdot {self._factor(c)}"
-            if key.kind == "det":
-                return [rf"&= {det}"]
-            adj = rf"\begin{{bmatrix}} {f(d)} & {f(-b)} \\ {f(-c)} & {f(a)} \end{{bmatrix}}"
-            return [rf"&= \frac{{1}}{{{det}}} {adj}", rf"&= \frac{{1}}{{{self.printer.doprint(self.run[Key(1, 'det', None, key.component)].exact)}}} {adj}"]
+        num, fac = self.notation.number, self._factor
+        if key.kind in ("det", "inv") and self.d > 1:
+            cov = self._start_cov(key)
+            det_value = self.run[Key(1, "det", None, key.component)].exact
+            det_name = (f"{det_value.p}/{det_value.q}" if isinstance(det_value, sp.Rational) and det_value.q != 1
+                        else self.printer.doprint(det_value))
+            if self.d == 2:
+                (a, b), (c, d) = cov
+                det = rf"{fac(a)} \cdot {fac(d)} - {fac(b)} \cdot {fac(c)}"
+                if key.kind == "det":
+                    return [rf"&= {det}"]
+                adj = matrix([[num(d), num(-b)], [num(-c), num(a)]])
+                return [rf"&= \frac{{1}}{{{det}}} {adj}", rf"&= \frac{{1}}{{{det_name}}} {adj}"]
+            given = matrix([[num(v) for v in row] for row in cov], "vmatrix")
+            if self.d == 3:
+                minor = lambda i, j: _minor_text(cov, i, j, fac)
+                if key.kind == "det":
+                    terms = [rf"{fac(cov[0][j]) if j == 0 else self._factor(cov[0][j], lead=False)}"
+                             rf"\left({minor(0, j)}\right)" for j in range(3)]
+                    return [rf"&= {given}",
+                            rf"&= {terms[0]} - {terms[1]} + {terms[2]}".replace(r"\cdot\left(", r"\left(")]
+                adj = matrix([[("" if (i + j) % 2 == 0 else "-") + rf"\left({minor(j, i)}\right)" for j in range(3)]
+                              for i in range(3)])
+                return [rf"&= \frac{{1}}{{{det_name}}} {adj}"]
+            if key.kind == "det":  # d > 3: the matrix, then its exact value (by exact elimination)
+                return [rf"&= {given} \quad \text{{\small (exact elimination)}}"]
+            return [rf"&= {given.replace('vmatrix', 'bmatrix')}^{{-1}} \quad \text{{\small (exact elimination)}}"]
         if key.kind == "quad":
             x = self.problem.points[self.problem.point_index[key.point]]
             comp = self.problem.components[self.problem.component_index[key.component]]
-            col = lambda v: r"\begin{bmatrix}" + r" \\ ".join(f(q) for q in v) + r"\end{bmatrix}"
+            col = lambda v: matrix([[num(q)] for q in v])
             dev = rf"\left({col(x)} - {col(comp.mean)}\right)"
             inv = self.notation.name(Key(1, "inv", None, key.component))
             if self.d == 1:
-                return [rf"&= \left({f(x[0])} - {self._factor(comp.mean[0])}\right)^{{2}} {inv}"]
+                return [rf"&= \left({num(x[0])} - {fac(comp.mean[0])}\right)^{{2}} {inv}"]
             return [rf"&= {dev}^{{\top}} {inv} {dev}"]
         return []
 
-    @staticmethod
-    def _factor(q: Fraction) -> str:
-        s = latex_fraction(q)
+    def _factor(self, q: Fraction, lead: bool = True) -> str:
+        """An input number as a factor: in parentheses when negative."""
+        s = self.notation.number(q)
         return rf"\left({s}\right)" if q < 0 else s
 
     def _decimal_substituted(self, key: Key, definition) -> list[str] | None:
         """The definition with its inputs' certified decimals put in (every digit proven), as rows."""
-        inputs = self.run[key].inputs
-        if not inputs or isinstance(definition, str):
+        if isinstance(definition, str):
+            return None
+        # every quantity the form names (a term times a zero vector drops out of the engine's inputs)
+        inputs = list(dict.fromkeys([*self.run[key].inputs, *_named_keys(definition)]))
+        if not inputs:
             return None
         self.round(inputs)
         values, repl = {}, {}
         for i, inp in enumerate(inputs):
             name = f"gmmexact-value-{i}"
+            self._value_keys[name] = inp
             v = self.values(inp)
+            digits = self._input_digits(key, inp)
+            if digits is not None:
+                v = self._values_at(inp, digits)
+                why = ("the difference of nearly equal numbers shows" if key.kind == "dev" else
+                       "the product of the numbers shown gives the result shown")
+                self._notes.append(rf"${self.notation.name(inp)}$ to {digits} significant digits, so that {why}.")
             if isinstance(v, tuple):
                 rows, cols = (self.d, 1) if inp.shape == "vector" else (self.d, self.d)
                 repl[sp.MatrixSymbol(str(inp), rows, cols)] = sp.MatrixSymbol(name, rows, cols)
@@ -306,12 +397,47 @@ class _Builder:
                     values[name + "^T"] = values[name] if self.d == 1 else _row_vector(v)
                 elif self.d > 1:
                     values[name + "|"] = text.replace("{bmatrix}", "{vmatrix}")
+                else:  # d = 1: the determinant of a number is the number
+                    values[name + "|"] = text
             else:
                 repl[sp.Symbol(str(inp))] = sp.Symbol(name)
                 text = _number(v)
                 values[name] = rf"\left({text}\right)" if text.startswith("-") else text
         expr = definition.xreplace(repl)
-        return self._rows_for(expr, printer=TextbookPrinter(self.notation, values=values))
+        return self._rows_for(expr, printer=TextbookPrinter(self.notation, values=values, term_order=self._term_order))
+
+    def _values_at(self, key: Key, digits: int):
+        """``key``'s certified values to ``digits`` significant digits (not cached)."""
+        entries = entry_keys(key, self.d)
+        rounded = self.run.round(entries, digits)
+        return shape_entries([rounded[e] for e in entries], key, self.d)
+
+    def _input_digits(self, key: Key, inp: Key) -> int | None:
+        """More digits of an input where its rounded decimals would not give the step's printed result: a
+        deviation x_p − μ_c of a mean within a few units of the last digit of x_p, and the outer product of
+        such a deviation. The digits that make the printed inputs' difference (product) round to the printed
+        result; None when the usual digits do."""
+        if (key.kind, inp.kind) not in (("dev", "mean"), ("outer", "dev")) or key.iteration is None:
+            return None
+        result = _flat(self.values(key))
+        given = _flat(self.values(inp))
+        if not all(isinstance(r, Rounded) for r in result + given):
+            return None
+        digits = self.options.digits
+        if key.kind == "dev":
+            x = self.problem.points[self.problem.point_index[key.point]]
+            gap = max((_lead(g) - _lead(r) for g, r in zip(given, result) if g.mantissa and r.mantissa), default=0)
+            predict = lambda v: [Fraction(xi) - _fraction(vi) for xi, vi in zip(x, v)]
+        else:
+            gap = 0
+            predict = lambda v: [_fraction(a) * _fraction(b) for a in v for b in v]
+        for extra in range(max(gap, 0), max(gap, 0) + SUBTRACTION_DIGITS):
+            v = given if extra == 0 else _flat(self._values_at(inp, digits + extra))
+            if not all(isinstance(r, Rounded) for r in v):
+                return None
+            if all(_rounds_to(p, r) for p, r in zip(predict(v), result)):
+                return None if extra == 0 else digits + extra
+        return None
 
     def _mean_form(self, key: Key):
         """μ_c = (1/m_c)(r_1c x_1 + … + r_nc x_n) with the points as vectors, as a worked solution writes
@@ -325,7 +451,7 @@ class _Builder:
                  for p, x in zip(problem.labels, problem.points)]
         return sp.MatMul(sp.Pow(sym("count"), -1, evaluate=False), sp.MatAdd(*terms, evaluate=False), evaluate=False)
 
-    def _sum_form(self, key: Key) -> str | None:
+    def _sum_form(self, key: Key) -> list[str] | None:
         """The mean or covariance over many points as a named Σ (its entries, written out, are too wide)."""
         problem = self.problem
         plain = not getattr(problem, "count_offset", 0) and not getattr(problem, "reg_covar", 0) \
@@ -337,7 +463,10 @@ class _Builder:
         c, new, it = n.comp(key.component), n.params(key.iteration), n.it(key.iteration)
         r = rf"r_{{p,{c}}}{it}"
         body = rf"x_p" if key.kind == "mean" else rf"(x_p - \mu_{{{c}}}{new})(x_p - \mu_{{{c}}}{new})^{{\top}}"
-        return rf"\frac{{1}}{{m_{{{c}}}{it}}} \sum_{{p=1}}^{{{problem.n}}} {r} \, {body}"
+        whole = rf"\frac{{1}}{{m_{{{c}}}{it}}} \sum_{{p=1}}^{{{problem.n}}} {r} \, {body}"
+        if _visible(whole) <= LINE_WIDTH:
+            return [whole]
+        return [rf"\frac{{1}}{{m_{{{c}}}{it}}} \sum_{{p=1}}^{{{problem.n}}} {r}", rf"\qquad \cdot {body}"]
 
     def _rows_for(self, expr, tex: str | None = None, printer=None) -> list[str] | None:
         """One form as align rows (``&= …``), broken over lines when long; None when too wide."""
@@ -355,6 +484,8 @@ class _Builder:
     def step(self, key: Key) -> str:
         """One step as an ``align*`` block (the general formula first)."""
         q = self.run[key]
+        self._notes = []
+        self._track_inputs(key)
         lhs = self.notation.name(key)
         rows = [self.general_row(key), r"\\[3pt]"]
         body: list[list[str]] = []  # groups of lines, each group one "= …" form
@@ -378,7 +509,7 @@ class _Builder:
         definition = self._mean_form(key) or q.definition
         defined = self._rows_for(definition)
         if defined is None and self._sum_form(key):
-            defined = [self._sum_form(key)]
+            defined = self._sum_form(key)
         add(defined)
         substituted = q.substituted
         sub_tex = self.printer.doprint(substituted)
@@ -387,7 +518,9 @@ class _Builder:
         exact = q.exact
         exact_tex = self.printer.doprint(exact)
         exact_rows = self._rows_for(exact, exact_tex)
-        if exact_rows is not None or not _has_key_symbols(exact):  # (a definition too wide: shown above)
+        if _same_terms(exact, substituted):
+            pass  # the substituted form's terms in another order: nothing new
+        elif exact_rows is not None or not _has_key_symbols(exact):  # (a definition too wide: shown above)
             add(exact_rows)
         named = bool(_has_key_symbols(exact)) or omitted
         if named:  # the exact form still names earlier quantities: show their certified decimals
@@ -408,6 +541,8 @@ class _Builder:
         if omitted:
             out.append(r"{\small (A form too long to display is left out; "
                        r"\texttt{gmmexact solve --format json} gives it whole.)}\par")
+        for note in dict.fromkeys(self._notes):
+            out.append(r"{\small (" + note + r")}\par")
         return "\n".join(out)
 
     def step_with_marks(self, key: Key) -> str:
@@ -426,13 +561,19 @@ class _Builder:
 
     def _claim_ref(self, index: int) -> str:
         c = next(x for x in self.checks if x.claim.index == index)
-        return (rf"claim {index} (${self.notation.name(c.claim.key)} = {_written_latex(c.claim.written)}$)")
+        return (rf"claim \#{index} (${self.notation.name(c.claim.key)} = {_written_latex(c.claim.written)}$)")
 
     def _claim_value(self, c) -> str:
         """``= v`` or ``\\approx v``: the certified value shown beside a claim (= when it is the exact value)."""
         values = (shape_entries([e.value for e in c.entries], c.claim.key, self.d)
                   if c.claim.key.shape != "scalar" and not c.claim.key.entry else c.entries[0].value)
-        exact = all(_equals(exact_entry(self.run.plan, e.key), e.value) for e in c.entries)
+        exacts = [exact_entry(self.run.plan, e.key) for e in c.entries]
+        exact = all(_equals(q, e.value) for q, e in zip(exacts, c.entries))
+        if exact and all(terminating(q) for q in exacts):  # the exact value itself: 125, not 125.00
+            shown = [decimal_text(q) for q in exacts]
+            values = (shape_entries(shown, c.claim.key, self.d)
+                      if c.claim.key.shape != "scalar" and not c.claim.key.entry else shown[0])
+            return "= " + _array(values, str)
         return ("= " if exact else r"\approx ") + _array(values, _sci_text)
 
     def mark(self, c) -> str:
@@ -453,7 +594,7 @@ class _Builder:
         if notes:
             parts.append(r" \\ {\small " + escape_text("; ".join(notes)) + "}")
         body = "".join(parts)
-        head = rf"{{\small claim {c.claim.index}}}\quad "
+        head = rf"{{\small claim \#{c.claim.index}}}\quad "
         if c.claim.index == self.first_error:
             return (r"\par\noindent\fcolorbox[rgb]{0.8,0,0}{1,0.92,0.92}{\parbox{0.96\linewidth}{"
                     r"\textbf{\textcolor[rgb]{0.8,0,0}{First wrong step.}} " + head + body + r"}}\par")
@@ -466,7 +607,7 @@ class _Builder:
         out = [r"\section*{Data}", rf"\begin{{longtable}}{{{cols}}}", r"\toprule", head + r" \\", r"\midrule",
                r"\endhead"]
         for label, x in zip(self.problem.labels, self.problem.points):
-            out.append(" & ".join([escape_text(label)] + [f"${latex_fraction(v)}$" for v in x]) + r" \\")
+            out.append(" & ".join([escape_text(label)] + [f"${self.notation.number(v)}$" for v in x]) + r" \\")
         out += [r"\bottomrule", r"\end{longtable}"]
         return out
 
@@ -479,12 +620,11 @@ class _Builder:
         return out
 
     def initial_parameters(self) -> list[str]:
-        f = latex_fraction
+        f = self.notation.number
         rows = []
         for comp in self.problem.components:
-            mean = r"\begin{bmatrix}" + r" \\ ".join(f(v) for v in comp.mean) + r"\end{bmatrix}" if self.d > 1 else f(comp.mean[0])
-            cov = (r"\begin{bmatrix}" + r" \\ ".join(" & ".join(f(v) for v in row) for row in comp.covariance)
-                   + r"\end{bmatrix}") if self.d > 1 else f(comp.covariance[0][0])
+            mean = matrix([[f(v)] for v in comp.mean]) if self.d > 1 else f(comp.mean[0])
+            cov = matrix([[f(v) for v in row] for row in comp.covariance]) if self.d > 1 else f(comp.covariance[0][0])
             rows.append((comp.name, mean, cov, f(comp.weight)))
         model = (r"The model: $p(x) = \sum_{c=1}^{K} \pi_c \, \mathcal{N}(x \mid \mu_c, \Sigma_c)$ with "
                  rf"$K = {self.problem.K}$ components in $d = {self.d}$ dimensions.")
@@ -520,7 +660,7 @@ class _Builder:
                 + [f"$r_{{p,{self.notation.comp(c)}}}{self.notation.it(t)}$" for c in chunk]
             rows = []
             for p, x in zip(self.problem.labels, self.problem.points):
-                coords = [f"${latex_fraction(v)}$" for v in x] if len(names) <= 2 * TABLE_COMPONENTS else []
+                coords = [f"${self.notation.number(v)}$" for v in x] if len(names) <= 2 * TABLE_COMPONENTS else []
                 rows.append([escape_text(p)] + coords + [f"${self.decimal(Key(t, 'resp', p, c))}$" for c in chunk])
             out += self.table(rf"\textbf{{Responsibilities}} $r_{{pc}}$ (iteration {t}; certified, "
                               rf"{self.options.digits} digits)", header, rows)
@@ -640,7 +780,8 @@ class _Builder:
         counts = {v: sum(c.verdict == v for c in self.checks) for v in ("correct", "carried", "wrong")}
         out = [r"\section{The document's numbers}",
                rf"{len(self.checks)} written numbers: {counts['correct']} correct, {counts['carried']} carried, "
-               rf"{counts['wrong']} wrong."]
+               rf"{counts['wrong']} wrong. Claims are numbered in the claims file's order from \#0, as in "
+               r"\texttt{gmmexact check} (its \# column and the \texttt{index} of its JSON output)."]
         if self.first_error is not None:
             out.append(r"\textcolor[rgb]{0.8,0,0}{\textbf{First wrong step:}} " + self._claim_ref(self.first_error) + ".")
         rows = []
@@ -649,23 +790,37 @@ class _Builder:
             verdict = rf"\textcolor[rgb]{{{color}}}{{{VERDICT.get(c.verdict, escape_text(c.verdict))}}}"
             if c.claim.index == self.first_error:
                 verdict += r" \textbf{(first)}"
-            rows.append([str(c.claim.index), f"${self.notation.name(c.claim.key)}$",
+            rows.append([rf"\#{c.claim.index}", f"${self.notation.name(c.claim.key)}$",
                          f"${_written_latex(c.claim.written)}$", f"${self._claim_value(c)}$", verdict])
-        out += self.table(r"\textbf{Every written number}, in the document's order", ["claim", "quantity", "written",
+        out += self.table(r"\textbf{Every written number}, in the document's order", [r"\#", "quantity", "written",
                           "exact value", "verdict"], rows, small=True)
         return out
 
+    def notation_note(self) -> str:
+        """What the superscripts mean."""
+        if self.iterations > 1:
+            return (r"Notation: a superscript $(t)$ on a quantity of a step ($Z_c^{(t)}$, $q_{pc}^{(t)}$, "
+                    r"$r_{pc}^{(t)}$, $m_c^{(t)}$, $p^{(t)}(x_p)$) means it is computed in iteration $t$; on the "
+                    r"parameters ($\mu_c^{(t)}$, $\Sigma_c^{(t)}$, $\pi_c^{(t)}$, $\theta^{(t)}$) it means the "
+                    r"values after iteration $t$, so iteration $t$ starts from $\theta^{(t-1)}$ and $\theta^{(0)}$ "
+                    r"are the initial parameters. $\ell(\theta^{(t)})$ is the log-likelihood of $\theta^{(t)}$, "
+                    r"computed in the E-step of iteration $t+1$.")
+        return (r"Notation: $\mu_c$, $\Sigma_c$, $\pi_c$ ($\theta$) are the initial parameters; "
+                r"$\mu_c^{\text{new}}$, $\Sigma_c^{\text{new}}$, $\pi_c^{\text{new}}$ ($\theta^{\text{new}}$) the "
+                r"parameters after the iteration.")
+
     def document(self) -> str:
         source = self.options.source or self.problem.source or "problem"
-        title = rf"Worked EM solution: \texttt{{{escape_text(str(source))}}}"
+        title = rf"Worked EM solution: \texttt{{{escape_text(_shown_path(source))}}}"
         if self.checks and self.options.claims_source:
-            title += rf" \\ \large marked: \texttt{{{escape_text(str(self.options.claims_source))}}}"
+            title += rf" \\ \large marked: \texttt{{{escape_text(_shown_path(self.options.claims_source))}}}"
         t_word = "iteration" if self.iterations == 1 else "iterations"
         intro = (rf"{self.iterations} EM {t_word} for a mixture of {self.problem.K} Gaussians, "
                  rf"{self.problem.n} points in $d = {self.d}$ dimensions. Every step is shown as its general "
                  r"formula, the formula for this point and component, the values substituted, the exact result, "
                  rf"and its decimal value. Every decimal digit is certified ({self.options.digits} significant "
                  r"digits, proven by ball arithmetic); $=$ marks an exact value, $\approx$ a correctly rounded one.")
+        intro += " " + self.notation_note()
         if self.options.compact:
             intro += " Compact mode: one point in full, the others in tables."
         if self.options.points and len(self.points) < self.problem.n:
@@ -686,6 +841,96 @@ class _Builder:
         body += self.claims_summary()
         body.append(r"\end{document}")
         return "\n".join(body) + "\n"
+
+
+def _same_terms(a, b) -> bool:
+    """Whether two sums have the same terms (one only reorders the other)."""
+    if not (isinstance(a, (sp.Add, sp.MatAdd)) and isinstance(b, (sp.Add, sp.MatAdd))) or a is b:
+        return False
+    return sorted(map(sp.srepr, a.args)) == sorted(map(sp.srepr, b.args))
+
+
+def _flat(values) -> list:
+    return [x for v in values for x in _flat(v)] if isinstance(values, tuple) else [values]
+
+
+def _fraction(r: Rounded) -> Fraction:
+    return Fraction(r.mantissa) * Fraction(10) ** r.exponent
+
+
+def _lead(r: Rounded) -> int:
+    """The decimal exponent of a rounded value's leading digit."""
+    return r.exponent + len(str(abs(r.mantissa))) - 1
+
+
+def _rounds_to(value: Fraction, r: Rounded) -> bool:
+    """Whether the exact ``value`` rounds (half to even) to the printed ``r`` at its last digit."""
+    return round(value / Fraction(10) ** r.exponent) == r.mantissa
+
+
+def _named_keys(expr) -> list[Key]:
+    """The quantities a form names, in the order SymPy lists its symbols."""
+    out = []
+    if not isinstance(expr, sp.Basic):
+        return out
+    for s in sorted(expr.atoms(sp.Symbol, sp.MatrixSymbol), key=str):
+        try:
+            out.append(Key.parse(str(s.name)))
+        except ValueError:
+            pass
+    return out
+
+
+def _shown_path(path) -> str:
+    """A file name as a title shows it: a relative path as given, an absolute one by its name."""
+    p = Path(str(path))
+    return p.name if p.is_absolute() else str(path)
+
+
+def _minor_text(m, i: int, j: int, factor) -> str:
+    """The 2×2 minor of a 3×3 matrix without row ``i`` and column ``j``, with its numbers: ``a·d − b·c``."""
+    rows = [r for k, r in enumerate(m) if k != i]
+    (a, b), (c, d) = [[v for k, v in enumerate(r) if k != j] for r in rows]
+    return rf"{factor(a)} \cdot {factor(d)} - {factor(b)} \cdot {factor(c)}"
+
+
+def written_decimals(problem) -> frozenset:
+    """The rationals a problem file writes as decimals (``-1.5``, ``"0.75"``), to show them as written.
+
+    Read from the problem's source file (TOML, decimals as :class:`decimal.Decimal`); a value the file
+    also writes as a fraction (``"1/2"``) stays a fraction. A problem built in memory: none.
+
+    >>> import gmmexact
+    >>> sorted(written_decimals(gmmexact.load("examples/seed/problem.toml")))
+    [Fraction(1, 2)]
+    """
+    path = Path(str(problem.source))
+    if not path.is_file():
+        return frozenset()
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+    except (OSError, ValueError):
+        return frozenset()
+    decimals, fractions = set(), set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, Decimal) and v.is_finite():
+            decimals.add(Fraction(v))
+        elif isinstance(v, str) and re.fullmatch(r"\s*[-+]?[0-9]*\.[0-9]+(?:[eE][-+]?[0-9]+)?\s*", v):
+            decimals.add(Fraction(Decimal(v.strip())))
+        elif isinstance(v, str) and "/" in v:
+            try:
+                fractions.add(Fraction(v.replace(" ", "")))
+            except (ValueError, ZeroDivisionError):
+                pass
+    walk(data)
+    return frozenset(q for q in decimals - fractions if q.denominator != 1 and terminating(q))
 
 
 def _equals(exact: Fraction | None, text: str) -> bool:

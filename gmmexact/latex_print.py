@@ -20,7 +20,8 @@ from sympy.printing.precedence import PRECEDENCE
 from .keys import Key
 from .problem import Problem
 
-__all__ = ["Notation", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction"]
+__all__ = ["Notation", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction", "decimal_text",
+           "terminating", "matrix"]
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
@@ -93,10 +94,25 @@ class Notation:
     components: tuple[str, ...]
     variables: tuple[str, ...]
     multi: bool = False
+    decimals: frozenset = frozenset()  # rationals the problem writes as decimals (shown as written)
 
     @classmethod
-    def of(cls, problem: Problem, multi: bool = False) -> "Notation":
-        return cls(tuple(problem.labels), tuple(problem.component_names), tuple(problem.variables), multi)
+    def of(cls, problem: Problem, multi: bool = False, decimals=frozenset()) -> "Notation":
+        return cls(tuple(problem.labels), tuple(problem.component_names), tuple(problem.variables), multi,
+                   frozenset(decimals))
+
+    def number(self, q) -> str:
+        """An exact input number as the problem writes it: a decimal it wrote as one, else a fraction.
+
+        >>> Notation(("A",), ("1",), ("x",), decimals=frozenset({Fraction(-3, 2)})).number(Fraction(-3, 2))
+        '-1.5'
+        >>> Notation(("A",), ("1",), ("x",)).number(Fraction(-3, 2))
+        '-\\\\frac{3}{2}'
+        """
+        q = Fraction(q)
+        if q in self.decimals:
+            return decimal_text(q)
+        return latex_fraction(q)
 
     # -- pieces ----------------------------------------------------------------------------
     def comp(self, c: str) -> str:
@@ -192,13 +208,39 @@ class TextbookPrinter(LatexPrinter):
     >>> P.doprint(sp.exp(-sp.Symbol("quad.A.women") / 2))
     'e^{-q_{\\text{A},\\text{women}}/2}'
     >>> P.doprint(sp.Matrix([[1, 0], [0, sp.Rational(1, 10)]]))
-    '\\begin{bmatrix}1 & 0\\\\0 & \\dfrac{1}{10}\\end{bmatrix}'
+    '\\begin{bmatrix}1 & 0 \\\\[5pt] 0 & \\dfrac{1}{10}\\end{bmatrix}'
     """
 
-    def __init__(self, notation: Notation, values: dict[str, str] | None = None, **settings):
+    def __init__(self, notation: Notation, values: dict[str, str] | None = None, term_order=None, **settings):
         super().__init__({"mat_str": "bmatrix", "mat_delim": "", "order": "none", **settings})
         self.notation = notation
         self.values = values or {}  # symbol name -> LaTeX to print in its place (certified decimals)
+        self.term_order = term_order  # term -> sort key (or None): sums in the problem's point/component order
+
+    def ordered_terms(self, expr) -> list:
+        """The terms of a sum in the problem's order (points, then components; see ``term_order``); terms
+        the order does not place keep their places relative to each other, after the placed ones."""
+        terms = list(expr.args)
+        if self.term_order is None:
+            return terms
+        keys = [self.term_order(t) for t in terms]
+        if all(k is None for k in keys):
+            return terms
+        ranked = sorted(range(len(terms)), key=lambda i: (keys[i] is None, keys[i] or (), i))
+        return [terms[i] for i in ranked]
+
+    def _as_decimal(self, q) -> str | None:
+        """An input the problem writes as a decimal, as written; None for any other rational. (±1/2 stay
+        fractions in forms: they are the formulas' own halves, as in e^{-q/2}.)"""
+        if q in self.notation.decimals and abs(q) != sp.Rational(1, 2):
+            return decimal_text(Fraction(int(q.p), int(q.q)))
+        return None
+
+    def _print_Rational(self, expr):
+        return self._as_decimal(expr) or super()._print_Rational(expr)
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
 
     # -- names -----------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
@@ -254,8 +296,8 @@ class TextbookPrinter(LatexPrinter):
         return super()._print_MatrixElement(expr)
 
     def _print_Add(self, expr, order=None):
-        # a positive term first (x_p − μ, not −μ + x_p); otherwise the order the form was built in
-        terms = list(expr.args)
+        # a positive term first (x_p − μ, not −μ + x_p); otherwise the problem's order
+        terms = self.ordered_terms(expr)
         negative = [t.could_extract_minus_sign() for t in terms]
         if negative[0] and not all(negative):
             k = negative.index(False)
@@ -304,17 +346,17 @@ class TextbookPrinter(LatexPrinter):
         if expr.shape == (1, 1):  # d = 1: a 1×1 matrix reads as its number
             s = self._print(expr[0, 0])
             return rf"\left({s}\right)" if s.startswith("-") or isinstance(expr[0, 0], sp.Add) else s
-        out = super()._print_MatrixBase(expr)
+        rows = [[self._print(expr[i, j]) for j in range(expr.cols)] for i in range(expr.rows)]
         if all(e.is_Rational for e in expr):  # fractions in a matrix at full size, as written by hand
-            out = out.replace(r"\frac{", r"\dfrac{")
-        return out
+            rows = [[e.replace(r"\frac{", r"\dfrac{") for e in row] for row in rows]
+        return matrix(rows)
 
     _print_ImmutableMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_Matrix = _print_MutableDenseMatrix = _print_MatrixBase
 
     def _print_MatAdd(self, expr):
-        # explicit matrices first, as a worked solution writes x_p − μ_c
-        terms = sorted(expr.args, key=lambda t: not isinstance(t, sp.MatrixBase))
+        # explicit matrices first, as a worked solution writes x_p − μ_c; then the problem's order
+        terms = sorted(self.ordered_terms(expr), key=lambda t: not isinstance(t, sp.MatrixBase))
         out = []
         for t in terms:
             negative = isinstance(t, sp.MatMul) and t.args[0] == -1
@@ -383,7 +425,8 @@ class TextbookPrinter(LatexPrinter):
                 return sign + self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num)
             # (1/2) π N: the coefficient in front, as a weight is written
             rest = self._product(num)
-            return sign + rf"\frac{{{c.p}}}{{{c.q}}}" + (r" \cdot " if rest.startswith(r"\frac") else " ") + rest
+            coef = self._as_decimal(c) or rf"\frac{{{c.p}}}{{{c.q}}}"
+            return sign + coef + (r" \cdot " if rest.startswith(r"\frac") or coef[-1].isdigit() else " ") + rest
         top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
         bottom = self._product(([sp.Integer(c.q)] if c.q != 1 else []) + den, alone=True)
         return sign + rf"\frac{{{top}}}{{{bottom}}}"
@@ -402,14 +445,17 @@ class TextbookPrinter(LatexPrinter):
         product is a whole numerator or denominator, so a single factor needs no parentheses."""
         if not factors:
             return "1"
+        factors = _join_square_roots(factors)
         if alone and len(factors) == 1:
             return self._print(factors[0])
         out = ""
         for i, f in enumerate(factors):
-            s = self._factor(f, i == 0)
-            if out:
+            s = _SQRT_2PI if f is _SQRT_2PI_FACTOR else self._factor(f, i == 0)
+            if out and f is not _SQRT_2PI_FACTOR:
                 number = s[:1].isdigit() or s.startswith(("-", r"\frac")) or (f.is_Rational and s.startswith(r"\left("))
                 out += r" \cdot " if number else " "
+            elif out:
+                out += " "
             out += s
         return out
 
@@ -424,6 +470,22 @@ class TextbookPrinter(LatexPrinter):
         return tex if exp is None else rf"\log^{{{exp}}}\left({self._print(expr.args[0])}\right)"
 
 
+_SQRT_2PI = r"\sqrt{2 \pi}"
+_SQRT_2PI_FACTOR = sp.Symbol("gmmexact-sqrt-2pi")  # a placeholder factor: √2 √π printed as √(2π)
+
+
+def _join_square_roots(factors: list) -> list:
+    """√2 and √π side by side become one √(2π) (the normalising constant's (2π)^{1/2})."""
+    roots = [i for i, f in enumerate(factors) if f == sp.sqrt(2)], [i for i, f in enumerate(factors) if f == sp.sqrt(sp.pi)]
+    if not (roots[0] and roots[1]):
+        return factors
+    first, second = min(roots[0][0], roots[1][0]), max(roots[0][0], roots[1][0])
+    out = list(factors)
+    out[first] = _SQRT_2PI_FACTOR
+    del out[second]
+    return out
+
+
 def _flat_factors(expr) -> list:
     """The factors of a (possibly nested, unevaluated) product."""
     out = []
@@ -436,6 +498,52 @@ def _flat_factors(expr) -> list:
 def _has_denominator(expr) -> bool:
     return any(isinstance(a, sp.Pow) and a.exp.is_Rational and a.exp < 0 for a in expr.args) or \
         any(a.is_Rational and a.q != 1 for a in expr.args)
+
+
+def matrix(rows: list[list[str]], env: str = "bmatrix") -> str:
+    r"""Entries (LaTeX) as a ``bmatrix``; rows holding fractions get extra space so that a numerator never
+    touches the denominator above it.
+
+    >>> matrix([["1", "0"], ["0", "2"]])
+    '\\begin{bmatrix}1 & 0 \\\\ 0 & 2\\end{bmatrix}'
+    >>> matrix([[r"\dfrac{1}{2}"], ["3"]])
+    '\\begin{bmatrix}\\dfrac{1}{2} \\\\[5pt] 3\\end{bmatrix}'
+    """
+    tall = any(r"\frac" in e or r"\dfrac" in e or r"\sum" in e for row in rows for e in row)
+    sep = r" \\[5pt] " if tall else r" \\ "
+    return rf"\begin{{{env}}}" + sep.join(" & ".join(row) for row in rows) + rf"\end{{{env}}}"
+
+
+def terminating(q: Fraction) -> bool:
+    """Whether ``q`` has a finite decimal expansion (its denominator has no prime factors but 2 and 5).
+
+    >>> terminating(Fraction(17, 4)), terminating(Fraction(1, 3))
+    (True, False)
+    """
+    den = q.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    return den == 1
+
+
+def decimal_text(q: Fraction) -> str:
+    """A terminating rational as its exact decimal (every digit, no padding); a fraction otherwise.
+
+    >>> decimal_text(Fraction(-13, 50)), decimal_text(Fraction(377, 100)), decimal_text(Fraction(6))
+    ('-0.26', '3.77', '6')
+    >>> decimal_text(Fraction(1, 3))
+    '\\\\frac{1}{3}'
+    """
+    if not terminating(q):
+        return latex_fraction(q)
+    if q.denominator == 1:
+        return str(q.numerator)
+    places = 0
+    while (q * 10 ** places).denominator != 1:
+        places += 1
+    digits = str(abs((q * 10 ** places).numerator)).rjust(places + 1, "0")
+    return ("-" if q < 0 else "") + digits[:-places] + "." + digits[-places:]
 
 
 def latex_fraction(q: Fraction) -> str:

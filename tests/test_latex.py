@@ -84,7 +84,7 @@ def test_textbook_forms(printer):
     half_of = sp.Mul(sp.Rational(-1, 2), sp.Rational(4, 5), evaluate=False)
     assert printer.doprint(sp.exp(half_of, evaluate=False)) == r"\exp\left(- \frac{1}{2} \cdot \frac{4}{5}\right)"
     assert printer.doprint(sp.Matrix([[1, -2], [0, sp.Rational(1, 10)]])) == \
-        r"\begin{bmatrix}1 & -2\\0 & \dfrac{1}{10}\end{bmatrix}"
+        r"\begin{bmatrix}1 & -2 \\[5pt] 0 & \dfrac{1}{10}\end{bmatrix}"
 
 
 @given(st.fractions(min_value=-50, max_value=Fraction(-1, 40), max_denominator=40).filter(lambda q: q.denominator > 1),
@@ -167,7 +167,7 @@ def test_fragment_exact_lines(run):
     assert lines[2] == (r"q_{\text{A},\text{women}} &= \left(\begin{bmatrix}160 \\ 55\end{bmatrix} - "
                         r"\begin{bmatrix}162 \\ 57\end{bmatrix}\right)^{\top} \Sigma_{\text{women}}^{-1} "
                         r"\left(\begin{bmatrix}160 \\ 55\end{bmatrix} - \begin{bmatrix}162 \\ 57\end{bmatrix}\right) \\")
-    assert r"&= \frac{4}{5} \\" in lines and "&= 0.800000" in lines  # exact, and its decimal is exact too
+    assert r"&= \frac{4}{5} \\" in lines and "&= 0.8" in lines  # exact, and its decimal is exact too (no padding)
     det = latex_fragment(run, "det.men").splitlines()
     assert det[2:4] == [r"\lvert \Sigma_{\text{men}} \rvert &= 10 \cdot 10 - 0 \cdot 0 \\", "&= 100"]
 
@@ -231,7 +231,7 @@ def test_marked_document_shows_every_claim(run, checks):
     assert tex.count("{\\small claim ") == len(checks)
     assert "56 written numbers: 52 correct, 3 carried, 1 wrong." in tex
     first = tex.index("First wrong step.")
-    assert "claim 55" in tex[first:first + 200]
+    assert r"claim \#55" in tex[first:first + 200]
 
 
 def test_later_iterations_name_their_parameters(tmp_path):
@@ -248,7 +248,7 @@ def test_later_iterations_name_their_parameters(tmp_path):
 
 def test_claims_beside_exact_values(run, checks):
     tex = latex_document(run, LatexOptions(iterations=1), checks)
-    assert r"written $\lvert \Sigma_{\text{women}} \rvert = 100$; exact value $= 100.00$" in tex
+    assert r"written $\lvert \Sigma_{\text{women}} \rvert = 100$; exact value $= 100$" in tex  # not 100.00
     assert r"written $Z_{\text{women}} = 62.83$; exact value $\approx 62.8319$" in tex
 
 
@@ -264,13 +264,13 @@ def test_seed_document_compiles(run, tmp_path):
 def test_marked_document_compiles(run, checks, tmp_path):
     lines = _pdf_text(latex_document(run, LatexOptions(iterations=1), checks), tmp_path, layout=True).splitlines()
     # the summary table: the seed's 1.15 × 10⁻²⁹ carried (from 7.2 × 10⁻²⁸ / 62.83) ...
-    assert any(re.match(r"\s*9\s+N \(xA \| µmen , Σmen \)\s+1\.15 × 10−29\s+≈ 1\.1440 × 10−29\s+≈ carried$", x)
+    assert any(re.match(r"\s*#9\s+N \(xA \| µmen , Σmen \)\s+1\.15 × 10−29\s+≈ 1\.1440 × 10−29\s+≈ carried$", x)
                for x in lines)
     # ... and the stale [162, 57] written as the new mean of women wrong, the first wrong step
     i = next(i for i, x in enumerate(lines) if x.rstrip().endswith("× wrong (first)"))
     block = " ".join(lines[i - 2:i + 2]).split()
-    assert block[:4] == ["162", "165.00", "55", "µnew"] and block[-2:] == ["57", "60.00"]
-    assert any("First wrong step. claim 55" in x for x in lines)
+    assert block[:4] == ["162", "165.00", "#55", "µnew"] and block[-2:] == ["57", "60.00"]
+    assert any("First wrong step. claim #55" in x for x in lines)
 
 
 @needs_tex
@@ -331,3 +331,136 @@ def test_cli_pdf(tmp_path, capsys):
     assert (tmp_path / "seed.tex").exists()
     with pytest.raises(LatexEngineError, match="Undefined control sequence"):
         compile_pdf(r"\documentclass{article}\begin{document}\nosuchcommand\end{document}", tmp_path / "bad.pdf")
+
+
+# -- review findings: every factor decimal, visible differences, readable matrices, inputs as written,
+#    the problem's order, 3×3 working, notation ---------------------------------------------------------
+P1, P2, P3 = (GOLDEN / name for name in ("p1_d1k3.toml", "p2_d3.toml", "p3_special.toml"))
+
+
+@pytest.fixture(scope="module")
+def special():
+    return gmmexact.solve(gmmexact.load(P3))
+
+
+def test_every_factor_gets_its_decimal(special):
+    # point p_1 = (0, 0): its term drops out of the engine's inputs, yet the ≈ line shows its responsibility
+    comp = special.problem.component_names[1]
+    lines = latex_fragment(special, f"mean.{comp}").splitlines()
+    approx = [x for x in lines if x.startswith(r"&\approx \frac{1}{")]
+    assert approx and r"r_{\text{p\_1}" not in " ".join(lines[lines.index(approx[0]):])
+    assert re.search(r"\\Big\(0\.0[0-9]+ \\begin\{bmatrix\}0 \\\\ 0\\end\{bmatrix\}", approx[0]), approx[0]
+
+
+def _decimals(tex: str) -> list[Fraction]:
+    out = []
+    for m, e in re.findall(r"(-?[0-9]+(?:\.[0-9]+)?)(?: \\times 10\^\{(-?[0-9]+)\})?", tex):
+        out.append(Fraction(m) * Fraction(10) ** int(e or 0))
+    return out
+
+
+def test_a_subtraction_shows_its_difference(run):
+    # x_B − μ_women^new ≈ 1.7 × 10⁻⁷: the mean is printed with enough digits that the printed numbers give it
+    lines = latex_fragment(run, "dev.B.women").splitlines()
+    sub = next(x for x in lines if x.startswith(r"&\approx \begin{bmatrix}165"))
+    result = lines[lines.index(sub) + 1]
+    x, mu = _decimals(sub)[:2], _decimals(sub)[2:4]
+    shown = _decimals(result)[0::2]  # mantissas with their exponents folded in
+    assert mu[0] != 165 and all(abs((xi - m) - r) < Fraction(1, 10**11) for xi, m, r in zip(x, mu, shown))
+    assert all(round((xi - m) / Fraction(10) ** -12) == round(r / Fraction(10) ** -12) for xi, m, r in zip(x, mu, shown))
+    assert "so that the difference of nearly equal numbers shows" in "\n".join(lines)
+    # the outer product of the deviation: the printed factors' product is the printed result to its digits
+    lines = latex_fragment(run, "outer.B.women").splitlines()
+    row = next(x for x in lines if x.startswith(r"&\approx \begin{bmatrix}1.69"))
+    v = _decimals(row)[0]
+    out = _decimals(lines[lines.index(row) + 1])[0]
+    assert round(v * v / Fraction(10) ** -19) == round(out / Fraction(10) ** -19)
+
+
+def test_fractions_in_matrices_have_room():
+    # rows holding fractions are spaced so a numerator never touches the denominator above
+    two = latex_fragment(gmmexact.solve(gmmexact.load(P2)), "inv.one")
+    assert r"\dfrac{23}{40} & - \dfrac{3}{10} & \dfrac{1}{20} \\[5pt] - \dfrac{3}{10}" in two
+    tex = latex_document(gmmexact.solve(gmmexact.load(P3)))
+    for m in re.findall(r"\\begin\{bmatrix\}((?:(?!\\end\{bmatrix\}).)*)\\end\{bmatrix\}", tex):
+        if r"\frac" in m and r"\\" in m:
+            assert r"\\[5pt]" in m, m
+
+
+def test_inputs_as_the_problem_writes_them():
+    tex = latex_document(gmmexact.solve(gmmexact.load(P1)))
+    data = tex[tex.index(r"\section*{Data}"):tex.index(r"\section*{Initial parameters}")]
+    rows = re.findall(r"^([a-g]) & \$(.*)\$ \\\\$", data, re.M)
+    assert rows == [("a", "-1.5"), ("b", "0"), ("c", r"\frac{1}{3}"), ("d", "2"), ("e", "2.5"), ("f", "4"),
+                    ("g", r"\frac{9}{2}")]  # decimals as decimals, fractions as fractions
+    init = tex[tex.index(r"\section*{Initial parameters}"):tex.index(r"\section{Iteration 1")]
+    assert "high & $4.25$ & $0.75$ & $\\frac{1}{3}$" in init and "mid & $2$ & $\\frac{1}{2}$" in init
+    assert r"q_{\text{a},\text{high}} &= \left(-1.5 - 4.25\right)^{2}" in tex
+
+
+def test_sums_follow_the_problems_order(run):
+    tex = latex_fragment(run, "evidence.A")
+    women, men = tex.index(r"\pi_{\text{women}}"), tex.index(r"\pi_{\text{men}}")
+    assert women < men  # the components' order, not SymPy's
+    assert tex.index(r"\frac{e^{-2/5}}{40 \pi} + \frac{e^{-125/2}}{40 \pi}") > 0
+    lines = latex_fragment(run, "loglik").splitlines()
+    # the exact line only reordered the substituted one: it is dropped
+    assert [x[:3] for x in lines if x.startswith("&")][-1] == r"&\a"
+    assert sum(x.startswith("&= ") for x in lines) == 1
+    assert lines[3].startswith(r"&= \log\left(\frac{e^{-2/5}}{40 \pi} + \frac{e^{-125/2}}{40 \pi}\right) + "
+                               r"\log\left(\frac{e^{-9/10}}{40 \pi}")
+    one = gmmexact.solve(gmmexact.load(P1))
+    ev = latex_fragment(one, "evidence.a").splitlines()[2]
+    assert ev.index(r"\text{low}") < ev.index(r"\text{mid}") < ev.index(r"\text{high}")
+
+
+def test_three_by_three_determinant_and_inverse_are_worked():
+    run = gmmexact.solve(gmmexact.load(P2))
+    det = latex_fragment(run, "det.one").splitlines()
+    assert "a(ei - fh) - b(di - fg) + c(dh - eg)" in det[1]
+    assert det[2] == r"\lvert \Sigma_{\text{one}} \rvert &= \begin{vmatrix}2 & 0.5 & 0 \\ 0.5 & 1 & 0.25 \\ 0 & 0.25 & 1.5\end{vmatrix} \\"
+    assert det[3] == (r"&= 2\left(1 \cdot 1.5 - 0.25 \cdot 0.25\right) - 0.5\left(0.5 \cdot 1.5 - 0.25 \cdot 0\right) "
+                      r"+ 0\left(0.5 \cdot 0.25 - 1 \cdot 0\right) \\")
+    assert det[4:6] == [r"&= \frac{5}{2} \\", "&= 2.5"]
+    inv = latex_fragment(run, "inv.one").splitlines()
+    assert r"\operatorname{adj}(\Sigma_c)" in inv[1]
+    assert inv[2].startswith(r"\Sigma_{\text{one}}^{-1} &= \frac{1}{5/2} \begin{bmatrix}\left(1 \cdot 1.5 - 0.25 \cdot 0.25\right) & "
+                             r"-\left(0.5 \cdot 1.5 - 0 \cdot 0.25\right)")
+
+
+def test_notation_is_explained():
+    nasty = gmmexact.solve(gmmexact.load(P3), iterations=2)
+    multi = latex_document(nasty, LatexOptions(iterations=2))
+    assert r"a superscript $(t)$ on a quantity of a step" in multi and r"$\theta^{(0)}$" in multi
+    single = latex_document(gmmexact.solve(gmmexact.load(SEED)))
+    assert r"$\mu_c^{\text{new}}$" in single and "superscript $(t)$" not in single
+
+
+def test_small_things(run, tmp_path):
+    # the title names the file as given, an absolute path by its name
+    assert r"\title{Worked EM solution: \texttt{problem.toml}}" in latex_document(run)
+    assert r"\texttt{examples/seed/problem.toml}" in latex_document(run, LatexOptions(source="examples/seed/problem.toml"))
+    one = gmmexact.solve(gmmexact.load(P1))
+    norm = latex_fragment(one, "norm.mid")
+    assert r"\sqrt{2 \pi} \sqrt{\frac{1}{2}}" in norm and r"\sqrt{2} \sqrt{\pi}" not in norm  # √(2π)
+    # the general row of the joint density has its left-hand side; dev/outer stand in the name column
+    assert latex_fragment(run, "joint.A.men").splitlines()[1].startswith(
+        r"p(x_p, z_p {=} c) &= \pi_c \, \mathcal{N}(x_p \mid \mu_c, \Sigma_c)")
+    assert latex_fragment(run, "dev.A.men").splitlines()[1].startswith(r"x_p - \mu_c^{\text{new}} & \tag*")
+    # d = 1: a determinant is the number itself, never |0.67|
+    two = gmmexact.solve(gmmexact.load(P1), iterations=2)
+    det = latex_fragment(two, "iter2.det.mid")
+    assert not re.search(r"\\lvert -?[0-9]", det) and re.search(r"&\\approx [0-9.]+$", det.splitlines()[-2])
+    # exact values without padding: 0.1, not 0.100000
+    assert latex_fragment(run, "inv.women").splitlines()[-2] == r"&= \begin{bmatrix}0.1 & 0 \\ 0 & 0.1\end{bmatrix}"
+
+
+@needs_tex
+def test_no_overfull_lines(tmp_path):
+    tex = latex_document(gmmexact.solve(gmmexact.load(P3), iterations=2), LatexOptions(iterations=2))
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                   capture_output=True, check=True)
+    widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)",
+                                         (tmp_path / "doc.log").read_text(encoding="latin-1"))]
+    assert all(w < 2 for w in widths), widths
