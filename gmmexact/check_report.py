@@ -14,7 +14,10 @@ from .verdicts import Checker, ClaimCheck
 from .claims import claims_from_dict, read_claims_data
 from .keys import Key
 from .problem import Problem, load
+from .render_markdown import markdown_code, markdown_text
+from .report import parse_exact
 from .run import Run, solve
+from .web_latex import WebNotation, decimal_math, table_math, web_latex
 
 WHERE_WIDTH = 40
 VERDICTS = ("correct", "carried", "wrong", "undecided")
@@ -209,25 +212,70 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
         console.print(Text(f"{f['kind']}: {f['message']}", style="yellow"))
 
 
+MARKDOWN_EXACT_WIDTH = 240  # characters of the SymPy form: a longer closed form is left to the JSON output
+
+
+def exact_math(r: dict, value) -> str:
+    r"""The exact value of a claim's record as LaTeX math for MathJax: the closed form (when it names no
+    earlier quantity and is at most ``MARKDOWN_EXACT_WIDTH`` characters) ``pprox`` the certified value;
+    an integer alone; else the certified value alone (the JSON output keeps the full form).
+
+    >>> exact_math({"exact": "exp(-125/2)/(20*pi)"}, "1.1440e-29")
+    '\\frac{e^{-125/2}}{20 \\pi} \\approx 1.1440 \\times 10^{-29}'
+    >>> exact_math({"exact": "100"}, "100.00"), exact_math({"exact": "x_y/2", "symbols": {"x_y": {"key": "x.y"}}}, "0.5")
+    ('100', '0.5')
+    """
+    text = r.get("exact") or ""
+    if r.get("symbols") or not text or len(text) > MARKDOWN_EXACT_WIDTH or not _CLOSED.match(
+            text.replace("Matrix(", "").replace("[", "").replace("]", "")):
+        return decimal_math(value)
+    form = web_latex(parse_exact(text), WebNotation((), (), ()))
+    if _INTEGERS.match(text.replace("Matrix(", "").replace(")", "")):
+        return form
+    return rf"{form} \approx {decimal_math(value)}"
+
+
+def _why_markdown(r: dict) -> str:
+    """The terminal's "why": carried from which claims, the first wrong step, the checker's notes."""
+    why = []
+    if r["verdict"] == "carried" and r["carried_from"]:
+        kind = "rounding" if r["carried_kind"] == "rounding" else "an earlier error"
+        why.append(f"carried ({kind}) from " + ", ".join(
+            f"#{s['index']} {markdown_code(s['key'])} = {markdown_text(_cell(s['written']))}" for s in r["carried_from"]))
+    fw = r.get("first_wrong")
+    if r["verdict"] in ("wrong", "carried") and fw and fw["index"] != r["index"]:
+        why.append(f"first wrong step: #{fw['index']} {markdown_code(fw['key'])}")
+    why += [markdown_text(n) for n in r["notes"]]
+    return "; ".join(why) or "–"
+
+
 def render_check_markdown(data: dict) -> str:
+    """A check report (the dict of :func:`check_dict`) as Markdown: one table row per claim with its
+    where and why, exact values as inline LaTeX math, the summary and the findings as paragraphs.
+
+    >>> md = check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}})._repr_markdown_()
+    >>> print(md.splitlines()[4])
+    | 0 | `density.A.women` | 0.0107 | ✓ correct | $\\frac{e^{-2/5}}{20 \\pi} \\approx 0.010668$ | 0.32 | – | – |
+    """
     lines = [f"# Check of `{data['claims_file']}` against `{data['problem']}`", "",
-             "| # | quantity | written | verdict | exact value | error (last digit) | notes |", "|---|---|---|---|---|---|---|"]
+             "| # | quantity | written | verdict | exact value | error (last digit) | where | why |",
+             "|---|---|---|---|---|---|---|---|"]
     for r in data["claims"]:
         value = r["value"] if "entries" not in r else _entry_values(r, "value")
         error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
-        notes = list(r["notes"])
-        if r["carried_from"]:
-            notes.insert(0, "from " + ", ".join(f"#{s['index']} `{s['key']}`" for s in r["carried_from"]))
-        lines.append(f"| {r['index']} | `{r['key']}` | {_cell(r['written'])} | {SYMBOL[r['verdict']]} {r['verdict']} | "
-                     f"{exact_cell(r, value)} | {_cell(error)} | {'; '.join(notes).replace('|', '/')} |")
+        where = markdown_text(r["where"]) if r.get("where") else "–"
+        lines.append(f"| {r['index']} | {markdown_code(r['key'])} | {markdown_text(_cell(r['written']))} | "
+                     f"{SYMBOL[r['verdict']]} {r['verdict']} | {table_math(exact_math(r, value))} | "
+                     f"{markdown_text(_cell(error))} | {where} | {_why_markdown(r)} |")
     s = data["summary"]
     lines += ["", f"**{s['claims']} claims**: {s['correct']} correct, {s['carried']} carried "
                   f"({s['carried_rounding']} rounding, {s['carried_error']} earlier error), {s['wrong']} wrong"
                   + (f", {s['undecided']} undecided" if s["undecided"] else "") + "."]
     if s["first_error"]:
         e = s["first_error"]
-        lines.append(f"First error: #{e['index']} `{e['key']}` = {_cell(e['written'])}"
-                     + (f" ({e['where']})" if e.get("where") else "") + ".")
-    for f in data["findings"]:
-        lines.append(f"- **{f['kind']}**: {f['message']}")
+        lines += ["", f"First error: #{e['index']} {markdown_code(e['key'])} = {markdown_text(_cell(e['written']))}"
+                      + (f" ({markdown_text(e['where'])})" if e.get("where") else "") + "."]
+    if data["findings"]:
+        lines += ["", "## Findings", ""]
+        lines += [f"- **{f['kind']}** ({markdown_code(f['key'])}): {markdown_text(f['message'])}" for f in data["findings"]]
     return "\n".join(lines) + "\n"

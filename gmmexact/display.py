@@ -16,10 +16,13 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from .forms import general_formula
 from .keys import E_STEP_KINDS, Key
 from .rounding import Rounded, round_fraction
+from .render_markdown import markdown_text
+from .web_latex import table_math
 
 MAX_LATEX = 1500  # longer forms are left out of the display (``Quantity.exact`` etc. still hold them)
 MAX_POINTS = 12  # points shown in an iteration's tables unless asked otherwise
@@ -49,12 +52,25 @@ def key_latex(name: str) -> str:
     return rf"\mathtt{{{latex_text(name)}}}"
 
 
+class _KeyPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with a transpose written ``^{\top}``, as the LaTeX documents write it."""
+
+    def _print_Transpose(self, expr):
+        out = super()._print_Transpose(expr)
+        return out[:-len("^{T}")] + r"^{\top}" if out.endswith("^{T}") else out
+
+
 def latex_form(expr) -> str:
-    """SymPy's LaTeX of a form, with the symbols that stand for quantities written as their keys."""
+    r"""SymPy's LaTeX of a form, with the symbols that stand for quantities written as their keys.
+
+    >>> d = sp.MatrixSymbol("dev.A.women", 2, 1)
+    >>> latex_form(d * d.T)
+    '\\mathtt{dev.A.women} \\mathtt{dev.A.women}^{\\top}'
+    """
     if not hasattr(expr, "atoms"):
         return latex_text(str(expr))
     names = {s: key_latex(s.name) for s in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
-    return sp.latex(expr, symbol_names=names, mat_delim="[", mat_str="matrix")
+    return _KeyPrinter({"symbol_names": names, "mat_delim": "[", "mat_str": "matrix"}).doprint(expr)
 
 
 _SCIENTIFIC = re.compile(r"^(-?[0-9.]+)e([+-][0-9]+)$")
@@ -127,8 +143,10 @@ class StepView:
     """One quantity's three renderings and its certified decimal, ready to format.
 
     ``definition``, ``substituted`` and ``exact`` are LaTeX (``None`` when longer than
-    ``MAX_LATEX`` characters, or when they only repeat the line before); ``decimal`` is a certified
-    string, or nested tuples of them for vectors and matrices.
+    ``MAX_LATEX`` characters, when they only repeat a line before, or, for ``substituted``, when some
+    input is still a name: only values put in are shown); ``decimal`` is a certified string, or nested
+    tuples of them for vectors and matrices. ``description`` is that of the problem's model
+    (covariance type, fixed parameters, offset and regularisation).
     """
 
     key: str
@@ -152,15 +170,24 @@ def step_view(quantity, digits: int = 6) -> StepView:
     >>> print(view.definition, view.substituted, view.exact, view.decimal)
     \\frac{\\mathtt{exp.A.women}}{\\mathtt{norm.women}} \\frac{1}{20 \\pi e^{\\frac{2}{5}}} None 0.0106685
     """
+    from .report import describe  # noqa: PLC0415  (report imports run, which imports this lazily)
+
     rounded = quantity.rounded(digits)
     flat = list(_flatten(rounded))
     lines, out = [], []
-    for form in (lambda: quantity.definition, lambda: quantity.substituted, lambda: quantity.exact):
-        text = latex_form(form())
-        out.append(None if len(text) > MAX_LATEX or text in lines else text)
+    for name, form in (("definition", lambda: quantity.definition), ("substituted", lambda: quantity.substituted),
+                       ("exact", lambda: quantity.exact)):
+        expr = form()
+        text = latex_form(expr)
+        # values put in only where every input is a value: a line still naming quantities is neither
+        # the definition nor the value
+        partial = name == "substituted" and hasattr(expr, "atoms") and bool(
+            expr.atoms(sp.Symbol, sp.MatrixSymbol, sp.Indexed))
+        out.append(None if partial or len(text) > MAX_LATEX or text in lines else text)
         lines.append(text)
     return StepView(
-        key=str(quantity.key), whole=str(quantity.key.whole), description=quantity.description,
+        key=str(quantity.key), whole=str(quantity.key.whole),
+        description=describe(quantity.key.kind, quantity.run.problem),
         formula=general_formula(quantity.key.kind, quantity.run.problem),
         definition=out[0], substituted=out[1], exact=out[2], decimal=_strings(rounded),
         is_exact=bool(flat) and all(isinstance(v, Rounded) and v.exact for v in flat), digits=digits)
@@ -386,7 +413,7 @@ def _tuples(decimal):
 
 def _md(text: str) -> str:
     """Text for a Markdown table cell."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    return markdown_text(text)
 
 
 def iteration_markdown(view: IterationView) -> str:
@@ -401,10 +428,10 @@ def iteration_markdown(view: IterationView) -> str:
     lines += [f"| {_md(label)} | " + " | ".join(row) + " |" for label, row in zip(view.labels, view.resp)]
     lines += ["", "| quantity | exact | ≈ |", "|---|---|---|"]
     for q in view.report.quantities:
-        latex = q.latex.replace("|", r"\vert ") if q.latex and len(q.latex) <= MAX_LATEX else ""
-        lines.append(f"| `{q.key}` | {'$' + latex + '$' if latex else '–'} | {_plain_array(_tuples(q.decimal))} |")
+        latex = table_math(q.latex) if q.latex and len(q.latex) <= MAX_LATEX else "–"
+        lines.append(f"| `{q.key}` | {latex} | {_plain_array(_tuples(q.decimal))} |")
     if view.findings:
-        lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {f['message']}" for f in view.findings]
+        lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {markdown_text(f['message'])}" for f in view.findings]
     return "\n".join(lines) + "\n"
 
 
@@ -463,7 +490,7 @@ def run_markdown(view: RunView) -> str:
         for p in state:
             lines.append(f"| {'start' if t == 0 else f'after {t}'} | {_md(p.name)} | {p.weight} | "
                          f"{_plain_array(p.mean)} | {_plain_array(p.cov)} |")
-    lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {f['message']}" for f in view.findings]
+    lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {markdown_text(f['message'])}" for f in view.findings]
     return "\n".join(lines) + "\n"
 
 

@@ -17,6 +17,7 @@ from .certify import Undecided
 from .keys import KINDS, Key
 from .run import Run
 from .values import entry_keys, shape_entries
+from .web_latex import WebNotation, web_latex
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class QuantityRecord:
     decimal: object  # str, or nested lists of str; None entries where undecided
     rational: bool
     notes: tuple[str, ...] = ()
+    symbol: str = ""  # the quantity's textbook name (MathJax LaTeX), when ``latex``
+    latex_definition: str = ""  # the definition over earlier quantities (MathJax LaTeX), when ``latex``
+    closed: bool = False  # ``exact`` is a closed form (names no earlier quantity)
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,73 @@ def parse_exact(text: str, symbols: dict | None = None):
     return sp.sympify(text, locals=local)
 
 
+def _fraction_text(q) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+_COV_TEXT = {
+    "full": "new covariance Σ_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / {m}",
+    "tied": "new tied covariance Σ = Σ_c Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / {n} (the same matrix for every c)",
+    "diag": "new diagonal covariance: the variances Σ_p r_pc (x_pi − μ_ci)² / {m} on the diagonal, 0 elsewhere",
+    "spherical": "new spherical covariance σ_c²·I with σ_c² = Σ_p r_pc ‖x_p − μ_c‖² / (d·{m})",
+}
+_COV_OFFSET_TEXT = {
+    "full": "new covariance Σ_c = W_c / (m_c + o), W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ",
+    "tied": "new tied covariance Σ = Σ_c (W_c + o·μ_c μ_cᵀ) / (n + K·o), W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ "
+            "(the same matrix for every c)",
+    "diag": "new diagonal covariance diag((W_c + o·μ_c μ_cᵀ) / (m_c + o)), W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ",
+    "spherical": "new spherical covariance tr(W_c + o·μ_c μ_cᵀ) / (d·(m_c + o)) · I, "
+                 "W_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ",
+}
+
+
+def describe(kind: str, problem) -> str:
+    """What a quantity of ``kind`` is in ``problem``'s model: its covariance type, fixed parameters,
+    ``count_offset`` o and ``reg_covar`` λ (``keys.KINDS`` holds the description for every model).
+
+    >>> from dataclasses import replace
+    >>> from fractions import Fraction
+    >>> from gmmexact.problem import load
+    >>> seed = load("examples/seed/problem.toml")
+    >>> describe("cov", seed)
+    'new covariance Σ_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / m_c'
+    >>> describe("cov", replace(seed, covariance_type="spherical", reg_covar=Fraction(1, 10**6)))
+    'new spherical covariance σ_c²·I with σ_c² = Σ_p r_pc ‖x_p − μ_c‖² / (d·m_c), plus λ·I with λ = 1/1000000'
+    >>> describe("det", replace(seed, covariance_type="tied")), describe("weight", replace(seed, fixed={"weight"}))
+    ('|Σ|, determinant of the tied covariance (the same for every c)', 'π_c, held fixed: the starting weight')
+    """
+    cov_type, fixed, o, reg = problem.covariance_type, problem.fixed, problem.count_offset, problem.reg_covar
+    offset = f", with count_offset o = {_fraction_text(o)}" if o else ""
+    if kind == "det":
+        return {"full": "|Σ_c|, determinant of the covariance",
+                "tied": "|Σ|, determinant of the tied covariance (the same for every c)",
+                "diag": "|Σ_c|, determinant of the diagonal covariance: the product of the variances",
+                "spherical": "|Σ_c| = (σ_c²)^d, determinant of the spherical covariance σ_c²·I"}[cov_type]
+    if kind == "inv":
+        return {"full": "Σ_c⁻¹, inverse covariance (precision)",
+                "tied": "Σ⁻¹, inverse of the tied covariance (the same for every c)",
+                "diag": "Σ_c⁻¹, inverse of the diagonal covariance: the reciprocal variances on the diagonal",
+                "spherical": "Σ_c⁻¹ = I/σ_c², inverse of the spherical covariance"}[cov_type]
+    if kind == "count":
+        return "m_c = Σ_p r_pc" + (" (before the count_offset is added)" if o else "")
+    if kind == "weight":
+        if "weight" in fixed:
+            return "π_c, held fixed: the starting weight"
+        return ("new mixing weight π_c = m_c / n" if not o else "new mixing weight π_c = (m_c + o) / (n + K·o)") + offset
+    if kind == "mean":
+        if "mean" in fixed:
+            return "μ_c, held fixed: the starting mean"
+        return ("new mean μ_c = Σ_p r_pc x_p / m_c" if not o else "new mean μ_c = Σ_p r_pc x_p / (m_c + o)") + offset
+    if kind == "cov":
+        if "covariance" in fixed:
+            return "Σ_c, held fixed: the starting covariance"
+        text = (_COV_OFFSET_TEXT[cov_type] if o else _COV_TEXT[cov_type].format(m="m_c", n="n")) + offset
+        return text + (f", plus λ·I with λ = {_fraction_text(reg)}" if reg else "")
+    if kind in ("joint", "evidence", "resp", "density", "norm", "quad") and cov_type == "tied":
+        return KINDS[kind][2] + " (Σ_c = Σ, the tied covariance)"
+    return KINDS[kind][2]
+
+
 def decimal_text(value) -> str:
     """One line for a record's ``decimal``: nested lists in brackets, ``undecided`` for ``None``.
 
@@ -171,6 +242,11 @@ def decimal_text(value) -> str:
             return decimal_text(value[0])
         return "[" + ", ".join(decimal_text(v) for v in value) + "]"
     return value
+
+
+def _names_quantities(expr) -> bool:
+    """Whether a form refers to other quantities (symbols or indexed bases) rather than only numbers."""
+    return bool(hasattr(expr, "atoms") and expr.atoms(sp.Symbol, sp.MatrixSymbol, sp.Indexed))
 
 
 def _decimal(value):
@@ -205,13 +281,15 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
 
     ``forms``: ``"all"`` (exact value, definition and substituted rendering), ``"exact"`` (the exact
     value only) or ``"none"`` (certified decimals only: no SymPy per quantity, for many points).
-    LaTeX of the exact value only if ``latex``.
+    With ``latex``, the textbook LaTeX (for MathJax: Markdown, Jupyter) of each quantity's name, exact
+    value and (``forms="all"``) definition, in the problem's own names.
     """
     labels = list(run.problem.labels if points is None else points)
     if max_points is not None:
         labels = labels[:max_points]
     keys = run.keys(points=labels, kinds=kinds or KINDS)
     rounded = run.round(keys, digits)
+    notation = WebNotation.of(run.problem, multi=run.iterations > 1)
     records = []
     for key in keys:
         q = run[key]
@@ -228,10 +306,13 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
             symbols = {**more, **more2, **symbols}
         records.append(QuantityRecord(
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
-            shape=key.shape, description=KINDS[key.kind][2], exact=text, symbols=symbols,
+            shape=key.shape, description=describe(key.kind, run.problem), exact=text, symbols=symbols,
             formula=q.formula, definition=definition, substituted=substituted,
-            latex=sp.latex(exact) if latex and text is not None else "", decimal=_decimal(values), rational=q.value is not None,
-            notes=tuple(_notes(values, str(key)))))
+            latex=web_latex(exact, notation) if latex and text is not None else "", decimal=_decimal(values),
+            rational=q.value is not None, notes=tuple(_notes(values, str(key))),
+            symbol=notation.name(key) if latex else "",
+            latex_definition=web_latex(q.definition, notation) if latex and forms == "all" else "",
+            closed=text is not None and not _names_quantities(exact)))
     diagnostics = [f.as_dict() for f in run.diagnostics]
     undecided = [str(k) for k, v in rounded.items() if isinstance(v, Undecided)]
     if undecided:

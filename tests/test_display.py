@@ -87,6 +87,41 @@ def test_matrices_and_entries(run):
     assert braces_balanced(entry)
 
 
+def test_transposes_are_written_top_as_in_the_documents(run):
+    outer = run["outer.B.women"]._repr_latex_()
+    assert r"\mathtt{dev.B.women} \mathtt{dev.B.women}^{\top}" in outer and "^{T}" not in outer
+    md = run.iteration(1)._repr_markdown_()
+    assert "^{T}" not in md and r"(x_{\text{A}} - \mu_{\text{women}}^{\text{new}})^{\top}" in md
+
+
+def test_every_equals_line_is_the_definition_or_values(run):
+    """A line after the definition either puts values in for every input or is not shown: the
+    covariance's inputs (responsibilities put in, deviations still named) made a line that is neither."""
+    latex = run["cov.women"]._repr_latex_()
+    lines = latex.split("\\\\\n")
+    assert len(lines) == 3  # general formula, definition, certified decimal
+    assert lines[1].startswith(r"\mathtt{cov.women} &= \frac{1}{\mathtt{count.women}}")
+    assert r"\mathtt{dev." not in latex and "e^{" not in latex
+    assert "values put in" not in run["cov.women"]._repr_html_()
+    # where every input is a value, the values-put-in line stays
+    weight = display.step_view(run["weight.women"])
+    assert weight.substituted is not None and "mathtt" not in weight.substituted
+    assert display.step_view(run["density.A.women"]).substituted == r"\frac{1}{20 \pi e^{\frac{2}{5}}}"
+
+
+def test_descriptions_are_those_of_the_problems_model(run):
+    from dataclasses import replace
+    view = display.step_view(run["cov.women"])
+    assert view.description == "new covariance Σ_c = Σ_p r_pc (x_p − μ_c)(x_p − μ_c)ᵀ / m_c"
+    assert display.step_markdown(view).startswith(f"**`cov.women`**: {view.description}\n")
+    full = " ".join(display.step_view(run[k]).description for k in ("det.women", "inv.women", "cov.women", "weight.women"))
+    assert not {"tied", "spherical", "diag", "reg_covar", "fixed"} & set(re.findall(r"[a-z_]+", full))
+    tied = gmmexact.solve(replace(gmmexact.load(SEED), covariance_type="tied"))
+    described = display.step_view(tied["cov.women"]).description
+    assert described.startswith("new tied covariance Σ = Σ_c Σ_p") and "spherical" not in described
+    assert display.step_view(tied["det.men"]).description.startswith("|Σ|, determinant of the tied covariance")
+
+
 def test_scientific_decimals_in_latex_and_html(run):
     q = run["density.A.men"]
     assert q.decimal(6) == "1.14397e-29"
@@ -122,7 +157,7 @@ def test_iteration_view_of_the_seed(run):
     md = it._repr_markdown_()
     assert "| women | 0.500000 → 0.500000 | [162.000, 57.0000] → [165.000, 60.0000] |" in md
     assert "| A | 1.00000 | 1.07229e-27 |" in md
-    assert "| `density.A.women` | $\\frac{1}{20 \\pi e^{\\frac{2}{5}}}$ | 0.0106685 |" in md
+    assert "| `density.A.women` | $\\frac{e^{-2/5}}{20 \\pi}$ | 0.0106685 |" in md  # textbook LaTeX, as solve's
     with pytest.raises(KeyError, match="iteration 2 was not computed"):
         run.iteration(2)
 
