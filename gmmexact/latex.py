@@ -42,7 +42,7 @@ __all__ = ["LatexOptions", "latex_document", "latex_fragment", "compile_pdf", "L
 PACKAGES = ("amsmath", "amssymb", "xcolor", "booktabs", "array", "longtable", "geometry")
 """LaTeX packages a document uses (all in TeX Live's latex-base and latex-recommended sets)."""
 DEBIAN_PACKAGES = ("texlive-latex-base", "texlive-latex-recommended")
-LINE_WIDTH = 80  # visible characters of a display line before a sum is broken over lines
+LINE_WIDTH = 76  # visible characters of a display line before a sum is broken over lines
 MAX_WIDTH = LINE_WIDTH + 12  # wider forms that cannot be broken are left out (the decimals remain)
 TABLE_COMPONENTS = 3  # components per table in compact mode (keeps tables within the page width)
 
@@ -385,8 +385,8 @@ class _Builder:
             digits = self._input_digits(key, inp)
             if digits is not None:
                 v = self._values_at(inp, digits)
-                why = ("the difference of nearly equal numbers shows" if key.kind == "dev" else
-                       "the product of the numbers shown gives the result shown")
+                why = ("the difference of the numbers shown is the result shown" if key.kind == "dev" else
+                       "the product of the numbers shown is the result shown")
                 self._notes.append(rf"${self.notation.name(inp)}$ to {digits} significant digits, so that {why}.")
             if isinstance(v, tuple):
                 rows, cols = (self.d, 1) if inp.shape == "vector" else (self.d, self.d)
@@ -431,7 +431,7 @@ class _Builder:
         else:
             gap = 0
             predict = lambda v: [_fraction(a) * _fraction(b) for a in v for b in v]
-        for extra in range(max(gap, 0), max(gap, 0) + SUBTRACTION_DIGITS):
+        for extra in [0, *range(max(gap, 1), max(gap, 1) + SUBTRACTION_DIGITS)]:
             v = given if extra == 0 else _flat(self._values_at(inp, digits + extra))
             if not all(isinstance(r, Rounded) for r in v):
                 return None
@@ -615,7 +615,7 @@ class _Builder:
         out = [title, r"\begin{longtable}{lccc}", r"\toprule",
                r"component & mean $\mu_c$ & covariance $\Sigma_c$ & weight $\pi_c$ \\", r"\midrule", r"\endhead"]
         for name, mean, cov, weight in rows:
-            out.append(rf"{escape_text(name)} & ${mean}$ & ${cov}$ & ${weight}$ \\[4pt]")
+            out.append(rf"{escape_text(name)} & ${mean}$ & ${cov}$ & ${weight}$ \\[8pt]")
         out += [r"\bottomrule", r"\end{longtable}"]
         return out
 

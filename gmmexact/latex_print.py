@@ -232,8 +232,9 @@ class TextbookPrinter(LatexPrinter):
     def _as_decimal(self, q) -> str | None:
         """An input the problem writes as a decimal, as written; None for any other rational. (±1/2 stay
         fractions in forms: they are the formulas' own halves, as in e^{-q/2}.)"""
-        if q in self.notation.decimals and abs(q) != sp.Rational(1, 2):
-            return decimal_text(Fraction(int(q.p), int(q.q)))
+        f = Fraction(int(q.p), int(q.q))
+        if f in self.notation.decimals and abs(f) != Fraction(1, 2):
+            return decimal_text(f)
         return None
 
     def _print_Rational(self, expr):
@@ -405,6 +406,10 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_Mul(self, expr):
         args = _flat_factors(expr)
+        if len(args) == 2 and args[0] == -1 and args[1].is_Rational:  # an unevaluated −q: a negative input
+            shown = self._as_decimal(-args[1]) or self._as_decimal(args[1])
+            if shown is not None:
+                return shown if shown.startswith("-") and -args[1] < 0 else "-" + shown
         rationals = [a for a in args if a.is_Rational]
         if len(rationals) > 1 or any(isinstance(a, sp.MatrixBase) for a in args):
             # an unevaluated product of numbers (a substituted form): keep every factor visible

@@ -368,7 +368,8 @@ def test_a_subtraction_shows_its_difference(run):
     shown = _decimals(result)[0::2]  # mantissas with their exponents folded in
     assert mu[0] != 165 and all(abs((xi - m) - r) < Fraction(1, 10**11) for xi, m, r in zip(x, mu, shown))
     assert all(round((xi - m) / Fraction(10) ** -12) == round(r / Fraction(10) ** -12) for xi, m, r in zip(x, mu, shown))
-    assert "so that the difference of nearly equal numbers shows" in "\n".join(lines)
+    assert "so that the difference of the numbers shown is the result shown" in "\n".join(lines)
+    assert "significant digits" not in latex_fragment(run, "dev.D.men")  # where the usual digits do
     # the outer product of the deviation: the printed factors' product is the printed result to its digits
     lines = latex_fragment(run, "outer.B.women").splitlines()
     row = next(x for x in lines if x.startswith(r"&\approx \begin{bmatrix}1.69"))
@@ -396,6 +397,12 @@ def test_inputs_as_the_problem_writes_them():
     init = tex[tex.index(r"\section*{Initial parameters}"):tex.index(r"\section{Iteration 1")]
     assert "high & $4.25$ & $0.75$ & $\\frac{1}{3}$" in init and "mid & $2$ & $\\frac{1}{2}$" in init
     assert r"q_{\text{a},\text{high}} &= \left(-1.5 - 4.25\right)^{2}" in tex
+    # SymPy forms too: the printer writes a decimal input as written (a negative one held as −1 · q as well)
+    two = gmmexact.solve(gmmexact.load(P2))
+    assert r"\begin{vmatrix}2 & 0.5 & 0 \\ 0.5 & 1 & 0.25" in latex_fragment(two, "det.one")
+    printer = TextbookPrinter(Notation(("A",), ("1",), ("x",), decimals=frozenset({Fraction(-13, 50)})))
+    assert printer.doprint(sp.Matrix([[sp.Rational(-13, 50)], [sp.Rational(1, 3)]])) == \
+        r"\begin{bmatrix}-0.26 \\[5pt] \dfrac{1}{3}\end{bmatrix}"
 
 
 def test_sums_follow_the_problems_order(run):
