@@ -47,10 +47,12 @@ from .rounding import Rounded, round_fraction
 from .run import Run
 
 FORMATS = ("png", "svg")
+TEXT_RC = {"text.parse_math": False}  # names are text: "$cash$" is not mathtext, "\\" not a command
 CROWD = 100  # above this many points, markers shrink and go under the components
 LABEL_LIMIT = 30  # points labelled by default when there are at most this many
 PANEL_LABEL_LIMIT = 12  # the same in the panels of a corner plot (d > 2)
 LANE = 5.0  # points between the parallel lanes of components collapsed onto one line
+LABEL_ROOM = 0.24  # d = 1: the axes reach this far below 0 (fraction of the highest curve) for rug and labels
 POSITION_DIGITS = 12
 RESP_DIGITS = 3
 WEIGHT_DIGITS = 3
@@ -438,21 +440,23 @@ class _Painter:
             top = max(top, float(total.max()))
         top = top or 1.0
         ax.set_xlim(grid[0], grid[-1])
-        ax.set_ylim(-0.12 * top, 1.08 * top)
+        # room under the zero line for the rug and, below it, the labels (never on the curves)
+        ax.set_ylim(-(LABEL_ROOM if labels and self.labelled else 0.12) * top, 1.08 * top)
+        ax.set_yticks([v for v in ax.get_yticks() if 0 <= v <= 1.08 * top])  # a density has no negative ticks
         ax.axhline(0, color="0.6", lw=0.8, zorder=1)
         ax.scatter(x, np.full_like(x, -0.06 * top), marker="|", s=260, c=self.pcolors, linewidths=2, zorder=5,
                    gid="rug")
         if hull.dimension == 0 and any(self._rank(self.final, c, (i,)) == 0 for c in range(len(data.names))):
             ax.annotate(hull.text[0], (x[0], 0.5 * top), xytext=(6, 0), textcoords="offset points", fontsize=10,
                         gid="relation")
-        if labels:  # labels of close points stacked on up to three levels
+        if labels:  # below the rug, labels of close points stacked on up to three levels
             screen = ax.transData.transform(np.column_stack([x, np.zeros_like(x)]))[:, 0]
             last, level = {}, 0
             for p in sorted(self.labelled, key=lambda q: x[q]):
                 level = next((k for k in range(3) if screen[p] - last.get(k, -np.inf) > 22), (level + 1) % 3)
                 last[level] = screen[p]
-                ax.annotate(data.labels[p], (x[p], -0.06 * top), xytext=(0, 11 + 10 * level), textcoords="offset points",
-                            ha="center", va="bottom", fontsize=8, zorder=6)
+                ax.annotate(data.labels[p], (x[p], -0.06 * top), xytext=(0, -11 - 10 * level), textcoords="offset points",
+                            ha="center", va="top", fontsize=8, zorder=6, gid=f"label-{p}")
         if names:
             ax.set_xlabel(data.variables[i])
             ax.set_ylabel("weighted density π·N")
@@ -520,6 +524,11 @@ class _Painter:
                                label="start: mean, 1σ and 2σ ellipses"),
                         Line2D([], [], color="0.35", marker="o", mfc="0.35", mec="black",
                                label=f"{after}: mean, 1σ and 2σ")]
+        if data.d > 2:  # the diagonal panels' curves
+            handles += [Line2D([], [], color="0.5", lw=2, label="diagonal: each component's π_c·N(x_i),\n"
+                                                                 "coloured as above, dashed at the start"),
+                        Line2D([], [], color="black", lw=1, label=f"diagonal: their sum, {after}"),
+                        Line2D([], [], color="0.35", lw=1, ls=(0, (5, 3)), label="diagonal: their sum at the start")]
         if any(final.singular):
             hull = data.hulls[tuple(range(data.d))]
             ranks = {data.ranks[c] for c in range(len(data.names)) if final.singular[c]}
@@ -571,7 +580,8 @@ def figure(run: Run, *, points: Sequence[str] | None = None, dpi: float = 100) -
     """
     if points is not None:
         _check_points(run, points)
-    return _Painter(plot_data(run), points, dpi).draw()
+    with matplotlib.rc_context(TEXT_RC):  # every text created while drawing keeps its $ and \ as written
+        return _Painter(plot_data(run), points, dpi).draw()
 
 
 def _parallel(u, v) -> bool:

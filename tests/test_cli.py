@@ -83,6 +83,19 @@ def test_markdown(capsys):
     assert "| `density.A.women` |" in out and "density.B" not in out
 
 
+def test_markdown_of_solve_and_check_is_latex_for_mathjax(capsys):
+    code, out, _ = run_cli(capsys, "solve", SEED, "--format", "markdown")
+    assert code == 0 and "see JSON output" not in out
+    assert "| `mean.women` | $\\mu_{\\text{women}}^{\\text{new}}$ |" in out
+    assert "- mean.women" not in out and "count.women outer" not in out  # no raw keys inside math
+    claims = str(Path(SEED).parent / "claims.toml")
+    code, out, _ = run_cli(capsys, "check", SEED, claims, "--format", "markdown")
+    assert code == 1
+    assert "| # | quantity | written | verdict | exact value | error (last digit) | where | why |" in out
+    assert "$\\frac{e^{-125/2}}{20 \\pi} \\approx 1.1440 \\times 10^{-29}$" in out
+    assert "wrong.\n\nFirst error: #55" in out
+
+
 def test_mpmath_backend_prints_the_same_digits(capsys):
     _, arb_out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--digits", "15")
     _, mp_out, _ = run_cli(capsys, "solve", SEED, "--format", "json", "--digits", "15", "--backend", "mpmath")

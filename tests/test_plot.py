@@ -376,3 +376,57 @@ def test_panel_hulls_and_supports_are_exact(xs, slope, intercept, shape):
     for c in range(2):
         vectors = plot.support(run, c)
         assert (linalg.to_fmpq_mat(vectors).rank() if vectors else 0) == ranks[c]
+
+
+def test_names_with_dollars_and_backslashes_are_text_not_mathtext(tmp_path):
+    """"$cash$" in a name is not mathtext (it used to be set in italics without its dollars)."""
+    problem = Problem.from_arrays([[0, 0], [1, "1/2"], [3, 3], [4, "5/2"]], means=[["1/2", "1/2"], ["7/2", 3]],
+                                  covariances=[[[1, 0], [0, 1]], [[1, 0], [0, 1]]], weights=["1/2", "1/2"],
+                                  labels=["p_1", "$x$", "a", "b"], names=["grp_α & β", "100% $cash$ #1 \\ {ok}"],
+                                  variables=["x_1 & co", "$y$"])
+    pic = picture(gmmexact.solve(problem), tmp_path)
+    texts = [t for t in pic.fig.findobj(lambda a: hasattr(a, "get_parse_math")) if "$" in t.get_text()]
+    shown = {t.get_text() for t in texts}
+    assert "$x$" in shown and "$y$" in shown and "responsibility of 100% $cash$ #1 \\ {ok}" in shown
+    assert any(text.startswith("100% $cash$ #1 \\ {ok}: π 0.500 → ") for text in shown)  # the legend
+    assert texts and not [t.get_text() for t in texts if t.get_parse_math()]
+    for t in texts:  # what is drawn is the text as written, dollars included
+        assert t._preprocess_math(t.get_text()) == (t.get_text(), False)
+
+
+def test_one_dimension_labels_below_the_rug_never_on_the_curves(tmp_path):
+    problem = Problem.from_arrays(["-1.5", 0, "1/3", 2, "2.5", 4, "9/2"], means=[-1, 2, 4], covariances=[1, "1/2", 1],
+                                  weights=["1/3", "1/3", "1/3"], labels=list("abcdefg"), names=["low", "mid", "high"])
+    fig = plot.figure(gmmexact.solve(problem), dpi=DPI)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    zero = ax.transData.transform([(0, 0)])[0][1]
+    rug = artist(fig, "rug").get_offsets()[:, 1]
+    labels = [t for t in ax.texts if t.get_text() in "abcdefg"]
+    assert len(labels) == 7
+    for t in labels:  # under the zero line (every curve is at or above it) and under the rug's centre
+        box = t.get_window_extent(renderer)
+        assert box.y1 < zero and box.y1 < ax.transData.transform([(0, rug[0])])[0][1], t.get_text()
+        assert box.y0 > ax.get_window_extent(renderer).y0  # inside the axes
+    assert min(ax.get_yticks()) >= 0  # no negative density on the axis
+
+
+def test_three_dimensions_legend_explains_the_diagonal_curves(tmp_path):
+    problem = Problem.from_arrays([[0, 0, 0], [1, 2, 1], [2, 1, 0], [5, 5, 3], [6, 4, 4], [5, 7, 5], [3, 3, 1]],
+                                  means=[[1, 1, 0], [5, 5, 4]], weights=["1/2", "1/2"], variables=["u", "v", "w"],
+                                  covariances=[[[2, 0, 0], [0, 2, 0], [0, 0, 1]], [[3, 1, 0], [1, 2, 0], [0, 0, 2]]])
+    fig = plot.figure(gmmexact.solve(problem), dpi=DPI)
+    legend = fig.legends[0]
+    entries = {t.get_text(): h for t, h in zip(legend.get_texts(), legend.legend_handles)}
+    after = entries["diagonal: their sum, after iteration 1"]
+    start = entries["diagonal: their sum at the start"]
+    # the legend's lines look like the curves they explain
+    panel_after = [a for ax in fig.axes for a in ax.lines if a.get_gid() == "after-mixture"]
+    panel_start = [a for ax in fig.axes for a in ax.lines if a.get_gid() == "before-mixture"]
+    assert len(panel_after) == len(panel_start) == 3
+    assert to_rgb(after.get_color()) == to_rgb(panel_after[0].get_color()) == (0, 0, 0)
+    assert to_rgb(start.get_color()) == to_rgb(panel_start[0].get_color())
+    assert start.get_linestyle() == panel_start[0].get_linestyle() == "--"
+    assert any(text.startswith("diagonal: each component's π_c·N(x_i)") for text in entries)
+    two = plot.figure(gmmexact.solve(gmmexact.load(SEED)), dpi=DPI)  # d = 2 has no diagonal panels
+    assert not [t for t in two.legends[0].get_texts() if t.get_text().startswith("diagonal")]
