@@ -296,7 +296,8 @@ class _Builder:
             text = (r"\lvert\Sigma_c\rvert = \begin{vmatrix} a & b \\ c & d \end{vmatrix} = ad - bc" if self.d == 2
                     else r"\lvert\Sigma_c\rvert = \begin{vmatrix} a & b & c \\ d & e & f \\ g & h & i \end{vmatrix} "
                          r"= a(ei - fh) - b(di - fg) + c(dh - eg)" if self.d == 3
-                    else r"\lvert\Sigma_c\rvert = \det \Sigma_c")
+                    else r"\lvert\Sigma_c\rvert = \Sigma_c \quad (d = 1\text{: the determinant of a number is the number})"
+                    if self.d == 1 else r"\lvert\Sigma_c\rvert = \det \Sigma_c")
         elif kind == "inv" and self.d == 2:
             text = (r"\Sigma_c^{-1} = \begin{bmatrix} a & b \\ c & d \end{bmatrix}^{-1} = \frac{1}{ad - bc}"
                     r"\begin{bmatrix} d & -b \\ -c & a \end{bmatrix}")

@@ -458,6 +458,7 @@ def test_small_things(run, tmp_path):
     two = gmmexact.solve(gmmexact.load(P1), iterations=2)
     det = latex_fragment(two, "iter2.det.mid")
     assert not re.search(r"\\lvert -?[0-9]", det) and re.search(r"&\\approx [0-9.]+$", det.splitlines()[-2])
+    assert r"\lvert\Sigma_c\rvert &= \Sigma_c" in det
     # exact values without padding: 0.1, not 0.100000
     assert latex_fragment(run, "inv.women").splitlines()[-2] == r"&= \begin{bmatrix}0.1 & 0 \\ 0 & 0.1\end{bmatrix}"
 
