@@ -500,14 +500,15 @@ VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e",
 
 
 def check_html(data: dict) -> str:
-    """A check report (the dict of ``check_report.check_dict``) as an HTML table, verdicts in colour.
+    """A check report (the dict of ``check_report.check_dict``) as an HTML table, verdicts in colour,
+    exact values as LaTeX for the notebook's MathJax (as in the Markdown).
 
     >>> import gmmexact
     >>> out = check_html(gmmexact.check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}}).data)
     >>> "✓ correct" in out and "density.A.women" in out
     True
     """
-    from .check_report import SYMBOL, _cell, _entry_values, exact_cell  # noqa: PLC0415
+    from .check_report import SYMBOL, _cell, _entry_values, exact_math  # noqa: PLC0415
 
     rows = []
     first = (data["summary"].get("first_error") or {}).get("index")
@@ -533,7 +534,7 @@ def check_html(data: dict) -> str:
             f"<td>{html.escape(_cell(r['written']))}</td>"
             f'<td style="color:{color};font-weight:bold;white-space:nowrap">'
             f"{SYMBOL.get(r['verdict'], '')} {html.escape(r['verdict'])}</td>"
-            f"<td>{html.escape(exact_cell(r, value))}</td><td>{html.escape(_cell(error))}</td>"
+            f"<td>${html.escape(exact_math(r, value))}$</td><td>{html.escape(_cell(error))}</td>"
             f'<td style="text-align:left">{"<br>".join(notes)}</td></tr>')
     s = data["summary"]
     counts = ", ".join(f'<span style="color:{VERDICT_COLOR[v]}">{s.get(v, 0)} {v}</span>'

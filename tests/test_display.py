@@ -199,6 +199,7 @@ def test_check_report_html():
     assert page.count("≈ carried") == s["carried"]
     assert "carried (rounding) from #" in page
     assert "[162, 57]" in page  # the stale mean the document writes
+    assert r"<td>$\frac{e^{-125/2}}{20 \pi} \approx 1.1440 \times 10^{-29}$</td>" in page  # LaTeX, as the Markdown
     assert "&lt;" not in page or "<" not in report.data["claims_file"]
 
 
