@@ -240,9 +240,6 @@ class TextbookPrinter(LatexPrinter):
     def _print_Rational(self, expr):
         return self._as_decimal(expr) or super()._print_Rational(expr)
 
-    def _print_Integer(self, expr):
-        return str(expr.p)
-
     # -- names -----------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
         if expr.name in self.values:
