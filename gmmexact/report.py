@@ -14,7 +14,7 @@ from sympy.printing.str import StrPrinter
 
 from . import __version__
 from .certify import Undecided
-from .keys import KINDS, Key
+from .keys import KINDS
 from .run import Run
 from .values import entry_keys, shape_entries
 from .web_latex import WebNotation, web_latex
