@@ -503,12 +503,42 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
                     f"digit of it means anything.")
         out.append(Finding("loglik-noise" if noisy else "undefined", peer.unmatched[0][0], msg,
                            relations=stop.relations if stop else ()))
+    out += non_finite(entries)
     out += _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg)
-    out += _loglik_noise(entries, conditioning)
+    slips = _slips(run, entries, min_digits)
+    causes = {**conditioning, **{f.key: f for f in textbook}}
+    out += _loglik_noise(entries, causes, explained={f.key for f in slips})
     out += _cancellation(run, entries, cov_type, reg)
     out += _regularisation(run, entries, cov_type, reg, textbook)
-    out += _slips(run, entries, min_digits)
+    out += slips
     return out
+
+
+def non_finite(entries: Entries) -> list[Finding]:
+    """NaN and ±Inf among the reported values: no correct digit, and which ones they are.
+
+    >>> e = Entries((Key.parse("loglik"), Key.parse("mean.a[0]")), ("", ""), np.array([np.inf, np.nan]),
+    ...             *[np.zeros(2, dtype=LD)] * 6, np.zeros(2, dtype=np.int64))
+    >>> print(non_finite(e)[0].message)
+    2 reported values are not finite (1 NaN, 1 +Inf): loglik = inf, mean.a[0] = nan. They have no correct digit; a NaN comes from an undefined operation (0/0, ∞ − ∞, 0·∞, the log or square root of a negative number) or from a NaN in the input; an Inf from an overflow or a division by zero (the log of 0 is −Inf).
+    """
+    bad = np.flatnonzero(~np.isfinite(entries.floats))
+    if not len(bad):
+        return []
+    vals = entries.floats[bad]
+    counts = [(int(np.isnan(vals).sum()), "NaN"), (int((vals == np.inf).sum()), "+Inf"),
+              (int((vals == -np.inf).sum()), "−Inf")]
+    what = ", ".join(f"{c} {name}" for c, name in counts if c)
+    shown = ", ".join(f"{entries.names[i] or entries.keys[i]} = {float(entries.floats[i])!r}" for i in bad[:8])
+    more = f" and {len(bad) - 8} more" if len(bad) > 8 else ""
+    return [Finding("non-finite", str(entries.keys[int(bad[0])]),
+                    f"{len(bad)} reported value{'s are' if len(bad) != 1 else ' is'} not finite ({what}): {shown}{more}. "
+                    f"{'They have' if len(bad) != 1 else 'It has'} no correct digit" + "".join(why for c, why in (
+                        (counts[0][0], "; a NaN comes from an undefined operation (0/0, ∞ − ∞, 0·∞, the log or square "
+                                       "root of a negative number) or from a NaN in the input"),
+                        (counts[1][0] + counts[2][0], "; an Inf from an overflow or a division by zero (the log of 0 "
+                                                      "is −Inf)")) if c) + ".",
+                    digits_lost=16)]
 
 
 def _textbook_singular(run: Run) -> list[Finding]:
@@ -541,9 +571,11 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
         if mat is None or f.key not in seen_cov:
             continue
         mat = np.asarray(mat, dtype=np.float64)
+        if not np.isfinite(mat).all():
+            continue  # NaN or Inf: the non-finite finding says so
         eig = np.linalg.eigvalsh(mat)
-        if eig.min() <= 0:
-            continue
+        if eig.min() <= 0 or not _rounding_dominates(run, f.key, mat, eig):
+            continue  # not positive definite, or wrong by more than rounding (a slip, not conditioning)
         det = float(np.linalg.det(mat))
         exact = conditioning.get(f.key)
         model = (f" In the peer's own model (counts nk + {offset_text(run.problem.count_offset)}) it is not singular but "
@@ -563,21 +595,51 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
     return out
 
 
-def _loglik_noise(entries: Entries, conditioning: dict) -> list[Finding]:
+ROUNDING_SIZE = 1e-8  # a float covariance this close to the exact one (relative, Frobenius) is rounding-size wrong
+TINY_EIGENVALUE = 1024  # or a smallest eigenvalue below this many ε·d·λmax: rounding dominates it whatever else
+
+
+def _rounding_dominates(run: Run, key: str, mat: np.ndarray, eig: np.ndarray) -> bool:
+    """The float covariance differs from the peer model's exact one by rounding only, or its smallest
+    eigenvalue is itself of the size of rounding (``TINY_EIGENVALUE·d·ε·λmax``)."""
+    d = mat.shape[0]
+    if eig.min() <= TINY_EIGENVALUE * d * np.finfo(np.float64).eps * eig.max():
+        return True
+    k = Key.parse(key)
+    with _prec(128):
+        exact = np.empty_like(mat)
+        for i in range(d):
+            for j in range(d):
+                b = _ball_at(run, Key(k.iteration, "cov", None, k.component, (i, j)), 128)
+                if b is None:
+                    return False
+                exact[i, j] = float(b.mid())
+    return bool(np.linalg.norm(mat - exact) <= ROUNDING_SIZE * np.linalg.norm(exact))
+
+
+def _loglik_noise(entries: Entries, conditioning: dict, explained=frozenset()) -> list[Finding]:
+    """Log-likelihoods with at most 2 correct digits computed from ill-conditioned or singular covariances
+    (``conditioning``: key → finding with its certified condition number); none without such a cause, and
+    none for a value a slip explains (``explained``: keys of slip findings)."""
     out = []
     positions = [int(i) for (_, kind), idx in entries.groups().items() if kind == "loglik" for i in idx]
     for i in positions:
         k = entries.keys[i]
         d = int(entries.digits[i])
-        if d > 2 or not np.isfinite(entries.rel_hi[i]):  # unbounded (fast path): not evidence of noise
+        if d > 2 or not np.isfinite(entries.rel_hi[i]):  # unbounded (fast path, NaN, Inf): not evidence of noise
+            continue
+        if str(k.whole) in explained:
             continue
         prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
         causes = [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")
                   and (prefix or not key.startswith("iter"))]
-        why = ""
-        if causes:
-            why = (f" It is computed from covariances with condition number {causes[0].condition} (certified): "
-                   f"their log-determinants and quadratic forms are dominated by rounding.")
+        if not causes:
+            continue  # few digits without a conditioning cause: a wrong value, not noise
+        cause = next((f for f in causes if f.condition), causes[0])
+        why = (f" It is computed from covariances with condition number {cause.condition} (certified): "
+               f"their log-determinants and quadratic forms are dominated by rounding." if cause.condition else
+               f" It is computed from {cause.key}, singular exactly (rank {cause.rank}; every point satisfies "
+               f"{' and '.join(cause.relations)}): its log-determinant and quadratic forms are dominated by rounding.")
         out.append(Finding("loglik-noise", str(k),
                            f"{entries.names[i] or k} = {float(entries.floats[i])!r} is noise beyond {_digits_word(d)}: "
                            f"the exact value is {entries.exact_decimal(i, 6)} (relative error "
@@ -605,9 +667,11 @@ def _cancellation(run: Run, entries: Entries, cov_type: str, reg: Fraction) -> l
     seen = set()
     with flint.ctx.workprec(prec) if hasattr(flint.ctx, "workprec") else _prec(prec):
         for i, k in enumerate(entries.keys):
-            if k.kind != "cov" or not k.entry or k.entry[0] != k.entry[1] or (k.iteration, k.component) in seen:
+            # spherical: one variance per component; diag: one per variable of each component
+            which = (k.iteration, k.component) if cov_type == "spherical" else (k.iteration, k.component, k.entry)
+            if k.kind != "cov" or not k.entry or k.entry[0] != k.entry[1] or which in seen:
                 continue
-            seen.add((k.iteration, k.component))
+            seen.add(which)
             idx = range(run.problem.d) if cov_type == "spherical" else [k.entry[0]]
             var, sq = arb(0), arb(0)
             for j in idx:
@@ -698,7 +762,7 @@ def _slips(run: Run, entries: Entries, min_digits: int) -> list[Finding]:
     with _prec(prec):
         for i in bad:
             k = entries.keys[i]
-            if (k.iteration, k.kind, k.component) in done:
+            if (k.iteration, k.kind, k.component) in done or not np.isfinite(entries.floats[i]):
                 continue
             for what, value in _candidates(run, k, prec):
                 if value is None:

@@ -33,7 +33,7 @@ from flint import arb, arb_mat
 from . import intervals
 from .intervals import MANT
 from .comparison import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_from_interval, _finite, _interval_text,
-                         _loglik_noise)
+                         non_finite)
 from .diagnostics import Finding
 from .errors import InputError
 from .keys import Key
@@ -680,7 +680,7 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
         findings.append(Finding("method", "fast path", f"{unbounded} value(s) could not be bounded by the fast path (a "
                                 "quadratic form or log-likelihood beyond its range); their digit counts are 0 "
                                 "as far as proven: use method='exact'."))
-    findings += _loglik_noise(entries, {})
+    findings += non_finite(entries)
     findings.append(Finding("method", "fast path", "fast path: enclosures from longdouble arithmetic with a-posteriori "
                             "bounds; singular-covariance, cancellation and slip diagnoses need the exact layer "
                             "(method='exact')."))

@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-RED_FINDINGS = ("peer-error", "loglik-noise", "undefined", "singular-but-positive-definite-in-float", "slip")
+RED_FINDINGS = ("peer-error", "loglik-noise", "undefined", "non-finite", "singular-but-positive-definite-in-float", "slip")
 
 
 def _digits(q: dict) -> str:
@@ -128,11 +128,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
-    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
-
-    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one).
-    """
+def _matplotlib():
     try:
         import matplotlib  # noqa: PLC0415
 
@@ -142,6 +138,44 @@ def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
         from .errors import InputError  # noqa: PLC0415
 
         raise InputError(None, "--plot", "matplotlib is not installed", 'pip install matplotlib (or "gmmexact[plot]")') from None
+    return plt
+
+
+def check_plot_path(path: str) -> None:
+    """Refuse, before any work, a plot file that cannot be written: a missing or unwritable directory,
+    or a format matplotlib does not draw (``InputError``, field ``--plot``).
+
+    >>> check_plot_path("/nonexistent/dir/x.png")
+    Traceback (most recent call last):
+    ...
+    gmmexact.errors.InputError: --plot: directory '/nonexistent/dir' does not exist; expected an existing, writable directory
+    """
+    import os  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from .errors import InputError  # noqa: PLC0415
+
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(None, "--plot", f"directory {str(folder)!r} does not exist", "an existing, writable directory")
+    if not os.access(folder, os.W_OK) or p.is_dir():
+        raise InputError(None, "--plot", f"{path!r} cannot be written", "a file name in a writable directory")
+    plt = _matplotlib()
+    kinds = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    suffix = p.suffix.lower().lstrip(".")
+    if suffix not in kinds:
+        raise InputError(None, "--plot", f"{path!r} has the extension {p.suffix or '(none)'!r}",
+                         f"one of {', '.join('.' + k for k in sorted(kinds))}")
+
+
+def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
+    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
+
+    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one).
+    """
+    plt = _matplotlib()
     known = [d for ds in digits_by_kind.values() for d in ds if d is not None]
     top = max(known + [17])
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(digits_by_kind) + 2), 4.2))

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import csv
 import importlib
+import io
 import json
 import re
 import warnings
+import zipfile
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -300,9 +302,13 @@ def _namespace(X):
 def load_function(spec: str) -> Callable:
     """``module:function`` (or ``module:object.attr``) → the callable."""
     module_name, _, attr = spec.partition(":")
+    module_name, attr = module_name.strip(), attr.strip()
+    if not module_name or not attr or not all(part.isidentifier() for part in attr.split(".")):
+        raise InputError(None, "--with", f"{spec!r} does not name a module and a function",
+                         "module:function, e.g. mypackage.gmm:em_step (or sklearn, or a results file)")
     try:
         obj = importlib.import_module(module_name)
-    except ImportError as e:
+    except (ImportError, ValueError, TypeError) as e:
         raise InputError(None, "--with", f"cannot import module {module_name!r}: {e}",
                          "module:function with the module importable (on PYTHONPATH)") from None
     for part in attr.split("."):
@@ -329,6 +335,9 @@ def call_function(f: Callable, problem: Problem, iterations: int, name: str | No
     if not isinstance(out, Mapping):
         raise InputError(label, None, f"returned {type(out).__name__}", "a mapping of key → array (see gmmexact.peers)")
     reported = reported_from_mapping(out, problem, label)
+    if not reported:
+        raise InputError(label, None, "returned no values" if not out else "returned only blanks (None)",
+                         "a mapping with at least one key → number or array (see gmmexact.peers)")
     return PeerResult(label, tuple(reported), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg},
                       (), None, (), {"float_covariances": _cov_matrices(out, problem)})
 
@@ -483,11 +492,7 @@ def read_results(path: str, problem: Problem) -> PeerResult:
             raise InputError(path, None, f"is a JSON {type(data).__name__}", "a JSON object key → number or nested lists")
         data = {k: v for k, v in data.items() if not k.startswith("_")}  # _comment, _about
     elif suffix == ".npz":
-        try:
-            with np.load(p, allow_pickle=False) as z:
-                data = {k: z[k] for k in z.files}
-        except (OSError, ValueError) as e:
-            raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+        data = _read_npz(p, path)
     elif suffix == ".csv":
         data = {}
         with p.open(newline="", encoding="utf-8-sig") as f:
@@ -506,11 +511,72 @@ def read_results(path: str, problem: Problem) -> PeerResult:
     return PeerResult(path, tuple(reported), {"file": path}, (), None, (), {"float_covariances": _cov_matrices(data, problem)})
 
 
-def template(run: Run, path: str) -> str:
-    """A results file listing every key of the run's M-steps, responsibilities and log-likelihoods, blank."""
+NPZ_BLANK = "_blank."  # an NPZ template marks its blanks: "_blank.<key>" is True where "<key>" holds no value yet
+
+
+def _read_npz(p: Path, path: str) -> dict:
+    """An NPZ archive as key → array, without its ``_`` entries; the template's NaN blanks dropped."""
+    with p.open("rb") as f:
+        head = f.read(6)
+    if head == b"\x93NUMPY":
+        raise InputError(path, None, "is a single .npy array, not an NPZ archive", "numpy.savez(path, key=array, …) output")
+    if not zipfile.is_zipfile(p):
+        raise InputError(path, None, "is not an NPZ archive (not a zip file)", "numpy.savez(path, key=array, …) output")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            raw = {k: z[k] for k in z.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise InputError(path, None, "holds an array of Python objects (pickled), which is not read",
+                             "numeric arrays (numpy.savez of float arrays)") from None
+        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+    data = {}
+    for k, v in raw.items():
+        if k.startswith("_"):
+            continue
+        blank = raw.get(NPZ_BLANK + k)
+        if blank is not None and blank.shape == v.shape and v.dtype.kind == "f":
+            keep = ~(blank.astype(bool) & np.isnan(v))  # a NaN where the template left a blank: still blank
+            if not keep.any():
+                continue
+            if not keep.all():
+                v = np.where(keep, v.astype(object), None)
+        data[k] = v
+    return data
+
+
+def template(run: Run, path: str) -> str | bytes:
+    """A results file listing every key of the run's M-steps, responsibilities and log-likelihoods, blank.
+
+    JSON and CSV templates are text with one key per quantity (nulls, empty values); an NPZ template
+    (bytes) holds one NaN array per kind and iteration (``resp`` n × K, ``mean`` K × d, …) with a mask
+    ``_blank.<key>``: a NaN left where the mask is True is a blank, any other NaN a reported NaN.
+
+    >>> import gmmexact, io
+    >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+    >>> z = np.load(io.BytesIO(template(run, "t.npz")))
+    >>> [(k, z[k].shape) for k in z.files if not k.startswith("_")]
+    [('resp', (6, 2)), ('loglik', ()), ('count', (2,)), ('weight', (2,)), ('mean', (2, 2)), ('cov', (2, 2, 2))]
+    """
     keys = [k for k in run.keys() if k.kind in ("resp", "loglik", "count", "weight", "mean", "cov")]
     suffix = Path(path).suffix.lower()
     d = run.problem.d
+    if suffix == ".npz":
+        arrays = {"_about": np.array("float results keyed by gmmexact's vocabulary: replace each array's NaN with "
+                                     "your values (numpy.savez), leave NaN what you do not compute; _blank.<key> "
+                                     "marks the template's blanks; see gmmexact.peers")}
+        index_shape = {"": (), "c": (run.problem.K,), "p": (run.problem.n,), "pc": (run.problem.n, run.problem.K)}
+        for k in keys:
+            name = f"{'' if k.iteration == 1 else f'iter{k.iteration}.'}{k.kind}"
+            if name not in arrays:
+                shape = index_shape[KINDS[k.kind][0]] + _shape(k.kind, d)
+                arrays[name] = np.full(shape, np.nan)
+                arrays[NPZ_BLANK + name] = np.ones(shape, dtype=bool)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue()
     if suffix == ".json":
         doc = {"_about": "float results keyed by gmmexact's vocabulary; fill in numbers (vectors and matrices as "
                          "lists), leave null what you do not compute; see gmmexact.peers"}
@@ -527,7 +593,7 @@ def template(run: Run, path: str) -> str:
                 lines += [f"{e}," for e in entry_keys(k, d)]
         return "\n".join(lines) + "\n"
     raise InputError(None, "--template", f"{path!r} has the extension {suffix or '(none)'!r}",
-                     "a .json or .csv file name (the template is text)")
+                     "a .json, .csv or .npz file name")
 
 
 # --- one entry point for the API and the CLI ------------------------------------------------------
