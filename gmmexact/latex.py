@@ -543,7 +543,7 @@ class _Builder:
             out.append(r"{\small (A form too long to display is left out; "
                        r"\texttt{gmmexact solve --format json} gives it whole.)}\par")
         for note in dict.fromkeys(self._notes):
-            out.append(r"{\small (" + note + r")}\par")
+            out.append(r"{\small Note: " + note + r"}\par")
         return "\n".join(out)
 
     def step_with_marks(self, key: Key) -> str:
