@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--min-digits", type=int, default=10,
                        help="correct significant digits every value must have for exit status 0 (default 10)")
     cross.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json or .csv) and stop")
+    cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json, .csv or .npz) and stop")
     cross.add_argument("--plot", metavar="FILE", help="also draw the correct digits per value (PNG/SVG; matplotlib)")
     cross.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     cross.add_argument("--method", choices=("auto", "exact", "fast"), default="auto",
@@ -291,11 +291,20 @@ def _crosscheck(args) -> int:
 
     problem = load(args.problem, normalize_weights=args.normalize_weights)
     if args.template:
+        if args.peer or args.plot:
+            raise InputError(None, "--template", f"was given with {'--with' if args.peer else '--plot'}",
+                             "--template FILE alone (it writes a blank results file and compares nothing)")
         text = template(solve(problem, iterations=args.iterations), args.template)
-        with open(args.template, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(args.template, "wb" if isinstance(text, bytes) else "w",
+                      **({} if isinstance(text, bytes) else {"encoding": "utf-8"})) as f:
+                f.write(text)
+        except OSError as e:
+            raise InputError(args.template, None, f"cannot be written ({e.strerror})", "a file in a writable directory") from None
         print(f"gmmexact: wrote {args.template}", file=sys.stderr)
         return EXIT_OK
+    if args.plot:
+        render.check_plot_path(args.plot)
     if not args.peer:
         raise InputError(None, "--with", "is missing", "sklearn, module:function or a results file (or --template FILE)")
     if args.min_digits < 0:
