@@ -29,8 +29,8 @@ from pathlib import Path
 import sympy as sp
 
 from .certify import Undecided
-from .forms import GENERAL, SUM_LIMIT
-from .keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
+from .forms import SUM_LIMIT
+from .keys import Key
 from .latex_print import (Notation, TextbookPrinter, decimal_text, escape_text, latex_fraction, latex_number,
                           matrix, terminating)
 from .rounding import Rounded
@@ -343,8 +343,7 @@ class _Builder:
             if self.d == 3:
                 minor = lambda i, j: _minor_text(cov, i, j, fac)
                 if key.kind == "det":
-                    terms = [rf"{fac(cov[0][j]) if j == 0 else self._factor(cov[0][j], lead=False)}"
-                             rf"\left({minor(0, j)}\right)" for j in range(3)]
+                    terms = [rf"{fac(cov[0][j])}\left({minor(0, j)}\right)" for j in range(3)]
                     return [rf"&= {given}",
                             rf"&= {terms[0]} - {terms[1]} + {terms[2]}".replace(r"\cdot\left(", r"\left(")]
                 adj = matrix([[("" if (i + j) % 2 == 0 else "-") + rf"\left({minor(j, i)}\right)" for j in range(3)]
@@ -364,7 +363,7 @@ class _Builder:
             return [rf"&= {dev}^{{\top}} {inv} {dev}"]
         return []
 
-    def _factor(self, q: Fraction, lead: bool = True) -> str:
+    def _factor(self, q: Fraction) -> str:
         """An input number as a factor: in parentheses when negative."""
         s = self.notation.number(q)
         return rf"\left({s}\right)" if q < 0 else s
@@ -463,7 +462,7 @@ class _Builder:
         n = self.notation
         c, new, it = n.comp(key.component), n.params(key.iteration), n.it(key.iteration)
         r = rf"r_{{p,{c}}}{it}"
-        body = rf"x_p" if key.kind == "mean" else rf"(x_p - \mu_{{{c}}}{new})(x_p - \mu_{{{c}}}{new})^{{\top}}"
+        body = "x_p" if key.kind == "mean" else rf"(x_p - \mu_{{{c}}}{new})(x_p - \mu_{{{c}}}{new})^{{\top}}"
         whole = rf"\frac{{1}}{{m_{{{c}}}{it}}} \sum_{{p=1}}^{{{problem.n}}} {r} \, {body}"
         if _visible(whole) <= LINE_WIDTH:
             return [whole]
