@@ -179,28 +179,55 @@ def exact_cell(r: dict, value) -> str:
     return f"{text} ≈ {_cell(value)}"
 
 
+STAGES = {"det": "determinants, inverses, normalising constants", "inv": "determinants, inverses, normalising constants",
+          "norm": "determinants, inverses, normalising constants", "quad": "densities", "exp": "densities",
+          "density": "densities", "joint": "responsibilities", "evidence": "responsibilities",
+          "resp": "responsibilities", "loglik": "log-likelihood", "count": "counts and weights",
+          "weight": "counts and weights", "mean": "means", "dev": "covariances", "outer": "covariances",
+          "cov": "covariances"}
+
+
+def step_of(key: str) -> str:
+    """The step of the derivation a claim's key belongs to, for grouping a report by step.
+
+    >>> step_of("iter2.cov.women[0][1]"), step_of("density.A.men")
+    ('iteration 2 · covariances', 'iteration 1 · densities')
+    """
+    k = Key.parse(key)
+    return f"iteration {k.iteration} · {STAGES[k.kind]}"
+
+
 def render_check_text(data: dict, console: Console | None = None) -> None:
+    """A table per step of the document, in its order (a step the document returns to starts a new table)."""
     console = console or Console()
     console.print(Text(f"gmmexact check · {data['problem']} · {data['claims_file']}", style="bold"))
-    table = Table(expand=False)
-    for col in ("#", "quantity", "written", "", "exact value", "error (last digit)", "where / why"):
-        table.add_column(col, no_wrap=col in ("#", "quantity"))
+    groups: list[tuple[str, list[dict]]] = []
     for r in data["claims"]:
-        value = r["value"] if "entries" not in r else _entry_values(r, "value")
-        error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
-        why = []
-        if r["where"]:  # the full text is in the JSON output
-            why.append(r["where"] if len(r["where"]) <= WHERE_WIDTH else r["where"][:WHERE_WIDTH - 1] + "…")
-        if r["verdict"] == "carried":
-            src = ", ".join(f"#{s['index']} {s['key']} = {_cell(s['written'])}" for s in r["carried_from"])
-            why.append(f"carried ({'rounding' if r['carried_kind'] == 'rounding' else 'earlier error'}) from {src}")
-        if r["verdict"] in ("wrong", "carried") and r["first_wrong"] and r["first_wrong"]["index"] != r["index"]:
-            why.append(f"first wrong step: #{r['first_wrong']['index']} {r['first_wrong']['key']}")
-        why += r["notes"]
-        table.add_row(str(r["index"]), escape(r["key"]), escape(_cell(r["written"])),
-                      Text(SYMBOL[r["verdict"]], style=STYLE[r["verdict"]]), escape(exact_cell(r, value)),
-                      escape(_cell(error)), escape("; ".join(why)))
-    console.print(table)
+        step = step_of(r["key"])
+        if not groups or groups[-1][0] != step:
+            groups.append((step, []))
+        groups[-1][1].append(r)
+    for step, records in groups:
+        table = Table(title=step, title_justify="left", title_style="bold", expand=False)
+        for col in ("#", "quantity", "written", "", "exact value", "error (last digit)", "where / why"):
+            table.add_column(col, no_wrap=col in ("#", "quantity"))
+        for r in records:
+            value = r["value"] if "entries" not in r else _entry_values(r, "value")
+            error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
+            why = []
+            if r["where"]:  # the full text is in the JSON output
+                why.append(r["where"] if len(r["where"]) <= WHERE_WIDTH else r["where"][:WHERE_WIDTH - 1] + "…")
+            if r["verdict"] == "carried":
+                src = ", ".join(f"#{s['index']} {s['key']} = {_cell(s['written'])}" for s in r["carried_from"])
+                kind = "rounding" if r["carried_kind"] == "rounding" else "earlier error"
+                why.append(f"carried ({kind})" + (f" from {src}" if src else ""))
+            if r["verdict"] in ("wrong", "carried") and r["first_wrong"] and r["first_wrong"]["index"] != r["index"]:
+                why.append(f"first wrong step: #{r['first_wrong']['index']} {r['first_wrong']['key']}")
+            why += r["notes"]
+            table.add_row(str(r["index"]), escape(r["key"]), escape(_cell(r["written"])),
+                          Text(SYMBOL[r["verdict"]], style=STYLE[r["verdict"]]), escape(exact_cell(r, value)),
+                          escape(_cell(error)), escape("; ".join(why)))
+        console.print(table)
     s = data["summary"]
     console.print(Text(f"{s['claims']} claims: {s['correct']} correct, {s['carried']} carried "
                        f"({s['carried_rounding']} rounding, {s['carried_error']} earlier error), {s['wrong']} wrong"
@@ -217,7 +244,7 @@ MARKDOWN_EXACT_WIDTH = 240  # characters of the SymPy form: a longer closed form
 
 def exact_math(r: dict, value) -> str:
     r"""The exact value of a claim's record as LaTeX math for MathJax: the closed form (when it names no
-    earlier quantity and is at most ``MARKDOWN_EXACT_WIDTH`` characters) ``pprox`` the certified value;
+    earlier quantity and is at most ``MARKDOWN_EXACT_WIDTH`` characters) ``\approx`` the certified value;
     an integer alone; else the certified value alone (the JSON output keeps the full form).
 
     >>> exact_math({"exact": "exp(-125/2)/(20*pi)"}, "1.1440e-29")
