@@ -179,19 +179,18 @@ def exact_cell(r: dict, value) -> str:
     return f"{text} ≈ {_cell(value)}"
 
 
-STAGES = {"det": "determinants, inverses, normalising constants", "inv": "determinants, inverses, normalising constants",
-          "norm": "determinants, inverses, normalising constants", "quad": "densities", "exp": "densities",
-          "density": "densities", "joint": "responsibilities", "evidence": "responsibilities",
-          "resp": "responsibilities", "loglik": "log-likelihood", "count": "counts and weights",
-          "weight": "counts and weights", "mean": "means", "dev": "covariances", "outer": "covariances",
-          "cov": "covariances"}
+_SIGMA = "E-step: determinants, inverses, normalising constants"
+STAGES = {"det": _SIGMA, "inv": _SIGMA, "norm": _SIGMA, "quad": "E-step: densities", "exp": "E-step: densities",
+          "density": "E-step: densities", "joint": "E-step: responsibilities", "evidence": "E-step: responsibilities",
+          "resp": "E-step: responsibilities", "loglik": "log-likelihood", "count": "M-step", "weight": "M-step",
+          "mean": "M-step", "dev": "M-step", "outer": "M-step", "cov": "M-step"}
 
 
 def step_of(key: str) -> str:
     """The step of the derivation a claim's key belongs to, for grouping a report by step.
 
     >>> step_of("iter2.cov.women[0][1]"), step_of("density.A.men")
-    ('iteration 2 · covariances', 'iteration 1 · densities')
+    ('iteration 2 · M-step', 'iteration 1 · E-step: densities')
     """
     k = Key.parse(key)
     return f"iteration {k.iteration} · {STAGES[k.kind]}"
