@@ -57,6 +57,10 @@ def test_seed_text_and_strict(capsys):
     assert main(["check", SEED, SEED_CLAIMS]) == 1
     out = capsys.readouterr().out
     assert "≈" in out and "✗" in out and "first error" in out
+    titles = [line.strip() for line in out.splitlines() if line.startswith("iteration 1 · ")]
+    assert titles == ["iteration 1 · E-step: determinants, inverses, normalising constants",
+                      "iteration 1 · E-step: densities", "iteration 1 · E-step: responsibilities",
+                      "iteration 1 · M-step"]
 
 
 def test_carried_rounding_fails_only_with_strict(tmp_path, capsys):
