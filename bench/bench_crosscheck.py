@@ -3,16 +3,19 @@
 Run from the repository root:
 
     python bench/bench_crosscheck.py                              # n = 100000, d = 5, K = 4 (the target)
-    python bench/bench_crosscheck.py --sizes 10000,3,3 100000,5,4 --exact-up-to 10000
+    python bench/bench_crosscheck.py --sizes 10000,3,3 100000,5,4 --runs 3 --repeat 7 --exact-up-to 10000
 
-For each size (in a fresh subprocess, hidden flag ``--_one``; BLAS pinned to one thread unless
-``--threads 0``) it prints: scikit-learn's own ``fit`` (one iteration from the problem's start,
-``reg_covar = 1e-6``: median of ``--repeat`` runs); the time to certify every number scikit-learn's
-iteration produces (the responsibilities of its E-step, ``lower_bound_``, ``weights_``, ``means_``,
-``covariances_``) and, separately, with ``predict_proba``/``score`` after the fit (the next E-step);
-their ratio to the fit; the peak resident memory of the certification; and how good the certified
-bounds are (fewest correct digits, share of errors known to two significant digits). With
-``--exact-up-to N`` the exact path (exact layer + arb balls) is timed as well for n <= N.
+For each size, ``--runs`` fresh subprocesses (hidden flag ``--_one``; BLAS pinned to one thread unless
+``--threads 0``). In each, after one warm-up of everything, ``--repeat`` rounds each time in turn:
+scikit-learn's own ``fit`` (one iteration from the problem's start, ``reg_covar = 1e-6``); the
+certification of every number scikit-learn's iteration produces (the responsibilities of its E-step,
+``lower_bound_``, ``weights_``, ``means_``, ``covariances_``); the same with ``predict_proba``/``score``
+after the fit (the next E-step). Timing them in turn puts the fit and the certification under the same
+machine load. It prints, per run and over all runs, the medians and the spread (min–max) of each, the
+ratio of the medians, the spread of the per-round ratios, the first (cold) certification of the
+process, the peak resident memory of a certification, and how good the certified bounds are (fewest
+correct digits, share of errors known to two significant digits). With ``--exact-up-to N`` the exact
+path (exact layer + arb balls) is timed once as well for n <= N.
 """
 from __future__ import annotations
 
@@ -61,50 +64,66 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _certify(problem, result):
+    from gmmexact.crosscheck_fast import FastData, crosscheck_fast, steady_memory
+
+    with steady_memory():  # as gmmexact.crosscheck does
+        data = FastData.build(problem.points)
+        return crosscheck_fast(problem, result, data=data)
+
+
 def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
     from fractions import Fraction
 
     from bench_iteration import exact_problem, generate
     from gmmexact.comparison import PeerResult
-    from gmmexact.crosscheck_fast import FastData, crosscheck_fast
     from gmmexact.peers import SKLEARN_OFFSET, float_start, prepare, run_sklearn, sklearn_estimator
 
     ints, start_idx, var = generate(n, d, K, seed)
     problem = prepare(exact_problem(ints, start_idx, var), reg_covar=Fraction(1, 10**6), count_offset=SKLEARN_OFFSET)
     X = float_start(problem)["X"]
-    fits = []
-    for _ in range(repeat + 1):  # the first is a warm-up
-        gm = sklearn_estimator(problem, 1, 1e-6, "full")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            t0 = time.perf_counter()
-            gm.fit(X)
-            fits.append(time.perf_counter() - t0)
-    fit_s = statistics.median(fits[1:])
     t0 = time.perf_counter()
     peer = run_sklearn(problem, 1, reg_covar=1e-6, cov_type="full")
     peer_s = time.perf_counter() - t0
     iteration = PeerResult(peer.name, tuple(r for r in peer.reported if r.key.iteration == 1), peer.settings,
                            peer.notes, peer.failure, (), peer.extra, tuple(b for b in peer.blocks if b.iteration == 1))
-    out = {"n": n, "d": d, "K": K, "sklearn_fit_s": fit_s, "peer_run_s": peer_s}
-    for label, result in (("iteration", iteration), ("with_next_estep", peer)):
-        times = []
-        for r in range(repeat):
-            _reset_peak()
-            base = _rss_mb()
+    results = {"iteration": iteration, "with_next_estep": peer}
+
+    def fit() -> float:
+        gm = sklearn_estimator(problem, 1, 1e-6, "full")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             t0 = time.perf_counter()
-            data = FastData.build(problem.points)
-            check = crosscheck_fast(problem, result, data=data)
-            times.append(time.perf_counter() - t0)
-            if r == 0:
-                peak = _peak_mb() - base
+            gm.fit(X)
+            return time.perf_counter() - t0
+
+    def certify(label) -> tuple[float, object]:
+        t0 = time.perf_counter()
+        check = _certify(problem, results[label])
+        return time.perf_counter() - t0, check
+
+    out = {"n": n, "d": d, "K": K, "peer_run_s": peer_s, "load": os.getloadavg()[0]}
+    cold = {}
+    checks = {}
+    for label in results:  # the first certification of the process: cold caches and allocator, peak memory
+        _reset_peak()
+        base = _rss_mb()
+        cold[label], checks[label] = certify(label)
+        out.setdefault(label, {})["peak_mb"] = _peak_mb() - base
+    fit()  # warm-up
+    fits, times = [], {label: [] for label in results}
+    for _ in range(repeat):
+        fits.append(fit())
+        for label in results:
+            times[label].append(certify(label)[0])
+    out["sklearn_fit_s"] = fits
+    for label, check in checks.items():
         e = check.entries
         finite = np.isfinite(e.rel_hi) & (e.rel_lo > 0)
         tight = finite & (e.rel_hi <= e.rel_lo * np.longdouble(1.05))
-        out[label] = {"certify_s": statistics.median(times), "ratio": statistics.median(times) / fit_s,
-                      "peak_mb": peak, "values": len(e), "min_digits": int(e.digits.min()),
-                      "median_digits": float(np.median(e.digits)), "two_digit_errors": float(tight.mean()),
-                      "passed_10": bool(check.passed)}
+        out[label].update({"certify_s": times[label], "cold_s": cold[label], "values": len(e),
+                           "min_digits": int(e.digits.min()), "median_digits": float(np.median(e.digits)),
+                           "two_digit_errors": float(tight.mean()), "passed_10": bool(check.passed)})
     if exact:
         from gmmexact.comparison import crosscheck_run
         from gmmexact.run import solve
@@ -115,29 +134,88 @@ def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
         check = crosscheck_run(solve(problem, 1), iteration)
         out["exact"] = {"certify_s": time.perf_counter() - t0, "peak_mb": _peak_mb() - base,
                         "min_digits": int(check.entries.digits.min())}
-        out["exact"]["ratio"] = out["exact"]["certify_s"] / fit_s
+        out["exact"]["ratio"] = out["exact"]["certify_s"] / statistics.median(fits)
     return out
+
+
+def engine_version() -> str:
+    """The commit of the working tree and whether gmmexact/ differs from it (timings depend on it)."""
+    root = os.path.dirname(HERE)
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "gmmexact"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "gmmexact version unknown (not a git checkout)"
+    return f"gmmexact commit {head}" + (" + uncommitted changes in gmmexact/" if dirty else "")
 
 
 def versions() -> str:
     import flint
     import sklearn
 
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        head = "?"
     return (f"Python {platform.python_version()}, numpy {np.__version__}, scikit-learn {sklearn.__version__}, "
-            f"python-flint {flint.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, gmmexact {head}, "
+            f"python-flint {flint.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, {engine_version()}, "
             f"longdouble with {np.finfo(np.longdouble).nmant + 1}-bit significand")
+
+
+def _spread(xs, digits=3) -> str:
+    return f"{statistics.median(xs):.{digits}f} ({min(xs):.{digits}f}–{max(xs):.{digits}f})"
+
+
+def _ratios(fits, times) -> list[float]:
+    return [t / f for t, f in zip(times, fits)]
+
+
+def _ratio(times, fits, per_round) -> str:
+    return f"{statistics.median(times) / statistics.median(fits):.1f} ({min(per_round):.1f}–{max(per_round):.1f})"
+
+
+def table(rows: list[dict]) -> list[str]:
+    """One line per run and one over all runs of a size: medians (min–max) of the repeats."""
+    head = ("|      n | d | K | run | load | sklearn fit s (min–max) | certify s (min–max) | x fit (per round) "
+            "|        first call s | peak MB | values | min digits | 2-digit errors | + next E-step s (min–max) "
+            "| x fit (per round) | peak MB |")
+    lines = [head, "|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|"]
+    sizes = {}
+    for r in rows:
+        sizes.setdefault((r["n"], r["d"], r["K"]), []).append(r)
+    for (n, d, K), runs in sizes.items():
+        for i, r in enumerate(runs + ([None] if len(runs) > 1 else [])):
+            group = runs if r is None else [r]
+            fits = [f for g in group for f in g["sklearn_fit_s"]]
+            a = [t for g in group for t in g["iteration"]["certify_s"]]
+            b = [t for g in group for t in g["with_next_estep"]["certify_s"]]
+            ra = [x for g in group for x in _ratios(g["sklearn_fit_s"], g["iteration"]["certify_s"])]
+            rb = [x for g in group for x in _ratios(g["sklearn_fit_s"], g["with_next_estep"]["certify_s"])]
+            first = group[0]
+            cold = [g["iteration"]["cold_s"] for g in group]
+            peak = max(g["iteration"]["peak_mb"] for g in group)
+            peak_b = max(g["with_next_estep"]["peak_mb"] for g in group)
+            label = "all" if r is None else str(i + 1)
+            load = "" if r is None else f"{r['load']:.1f}"
+            lines.append(
+                f"| {n:>6} | {d} | {K} | {label:>3} | {load:>4} | {_spread(fits, 4):>23} | {_spread(a):>19} | "
+                f"{_ratio(a, fits, ra):>17} | "
+                f"{_spread(cold) if r is None else f'{cold[0]:.3f}':>19} | {peak:7.0f} | {first['iteration']['values']:6} | "
+                f"{min(g['iteration']['min_digits'] for g in group):10} | "
+                f"{statistics.median([g['iteration']['two_digit_errors'] for g in group]):14.0%} | {_spread(b):>25} | "
+                f"{_ratio(b, fits, rb):>17} | {peak_b:7.0f} |")
+    exact = [r for r in rows if "exact" in r]
+    if exact:
+        lines.append("")
+        lines += [f"exact path, n = {r['n']}, d = {r['d']}, K = {r['K']}: {r['exact']['certify_s']:.2f} s, "
+                  f"{r['exact']['ratio']:.0f}× the fit, peak {r['exact']['peak_mb']:.0f} MB" for r in exact]
+    return lines
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", nargs="+", default=["100000,5,4"], help="N,D,K triples (default 100000,5,4)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--repeat", type=int, default=3, help="runs behind each median (default 3)")
+    ap.add_argument("--repeat", type=int, default=5, help="timed rounds per process (default 5)")
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per size (default 3)")
     ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1; 0: library default)")
     ap.add_argument("--exact-up-to", type=int, default=0, help="also time the exact path for n up to this")
     ap.add_argument("--json", help="also write the figures here")
@@ -155,24 +233,15 @@ def main(argv=None) -> int:
     print("command: python bench/bench_crosscheck.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     rows = []
     for size in args.sizes:
-        cmd = [sys.executable, __file__, "--_one", size, "--seed", str(args.seed), "--repeat", str(args.repeat),
-               "--exact-up-to", str(args.exact_up_to)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        if proc.returncode:
-            print(proc.stderr, file=sys.stderr)
-            return proc.returncode
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    head = ("|      n | d | K | sklearn fit s | certify s | x fit | peak MB | values | min digits | 2-digit errors "
-            "| + next E-step s | x fit | peak MB | exact path s | x fit |")
-    print(head)
-    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
-    for r in rows:
-        a, b = r["iteration"], r["with_next_estep"]
-        ex = r.get("exact")
-        print(f"| {r['n']:>6} | {r['d']} | {r['K']} | {r['sklearn_fit_s']:13.4f} | {a['certify_s']:9.3f} | "
-              f"{a['ratio']:5.1f} | {a['peak_mb']:7.0f} | {a['values']:6} | {a['min_digits']:10} | "
-              f"{a['two_digit_errors']:14.0%} | {b['certify_s']:15.3f} | {b['ratio']:5.1f} | {b['peak_mb']:7.0f} | "
-              + (f"{ex['certify_s']:12.2f} | {ex['ratio']:5.0f} |" if ex else f"{'–':>12} | {'–':>5} |"))
+        for run in range(args.runs):
+            cmd = [sys.executable, __file__, "--_one", size, "--seed", str(args.seed), "--repeat", str(args.repeat),
+                   "--exact-up-to", str(args.exact_up_to if run == 0 else 0)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if proc.returncode:
+                print(proc.stderr, file=sys.stderr)
+                return proc.returncode
+            rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    print("\n".join(table(rows)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

@@ -22,6 +22,7 @@ whose centred integer numerators fit comfortably in 64 bits (``FastData.build`` 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import reduce
@@ -88,6 +89,34 @@ def _up_float(q: Fraction) -> float:
     return f if Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
+@contextmanager
+def steady_memory():
+    """numpy's request for transparent huge pages switched off for the duration (restored after).
+
+    numpy asks the kernel for huge pages on every array of 4 MB or more (``madvise``); where the kernel
+    then compacts memory synchronously (``/sys/kernel/mm/transparent_hugepage/defrag = madvise``, a
+    common default) the first touch of such an array can stall, by an amount that depends on the state
+    of the whole machine's memory. Measured on the benchmark (n = 100000, d = 5, K = 4): 0.2 s of kernel
+    time in a first certification with the request, 0.05 s without. The fast path's passes run in
+    chunks that stay in cache; huge pages would not speed them up.
+
+    >>> with steady_memory():
+    ...     a = np.ones(10**6)
+    >>> float(a.sum())
+    1000000.0
+    """
+    core = getattr(np, "_core", None) or getattr(np, "core", None)
+    setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
+    if setter is None:
+        yield
+        return
+    before = setter(False)
+    try:
+        yield
+    finally:
+        setter(before)
+
+
 # --- the data, exactly, as integers --------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -119,12 +148,16 @@ class FastData:
             return "the scaled points exceed 2^29 (their centred squares would not be exact)"
         return cls(X, scale, tuple((i, j) for i in range(d) for j in range(i, d)))
 
-    def monomials(self, shift: np.ndarray) -> "Centred":
-        """Monomials of ``A = X − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × n): exact int64 and
-        longdouble, and their absolute values (float64, rounded up)."""
+    def layout(self, shift: np.ndarray) -> Monomials:
+        """The monomial layout about ``shift / scale`` (no arrays: for the coefficient columns)."""
+        return Monomials(tuple(Fraction(int(v), self.scale) for v in shift), self.scale, self.pairs, None)
+
+    def monomials(self, shift: np.ndarray, rows: slice = slice(None)) -> "Centred":
+        """Monomials of ``A = X[rows] − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × m): exact int64
+        and longdouble, and their absolute values (float64, rounded up)."""
         if MANT < 60:  # a narrow longdouble (float64) would round the products
             raise ArithmeticError("the fast path needs a longdouble significand of at least 60 bits")
-        AT = np.ascontiguousarray((self.X - shift).T)
+        AT = np.ascontiguousarray((self.X[rows] - shift).T)
         d, n = AT.shape
         w = len(self.pairs) + d + 1
         Mi = np.empty((w, n), dtype=np.int64)  # |A| < 2^30: the products are exact in int64
@@ -132,9 +165,9 @@ class FastData:
             np.multiply(AT[i], AT[j], out=Mi[k])
         Mi[len(self.pairs):w - 1] = AT
         Mi[w - 1] = 1
-        Mabs = np.abs(Mi).astype(np.float64) * SAFE
-        mono = Monomials(tuple(Fraction(int(v), self.scale) for v in shift), self.scale, self.pairs, None)
-        return Centred(mono, Mi.astype(LD), Mi, Mabs, Mabs.sum(axis=0) * SAFE)
+        Mabs = np.abs(Mi).astype(np.float64)
+        Mabs *= SAFE
+        return Centred(self.layout(shift), Mi.astype(LD), Mi, Mabs, Mabs.sum(axis=0) * SAFE)
 
     def shift_near(self, point) -> np.ndarray:
         """The integer vector nearest ``point · scale`` (``point`` float or Fraction coordinates)."""
@@ -286,7 +319,18 @@ def blocked_sum(x: np.ndarray) -> tuple[np.ndarray, int]:
     if pad:
         x = np.concatenate([x, np.zeros(x.shape[:-1] + (pad,), dtype=x.dtype)], axis=-1)
     x = x.reshape(x.shape[:-1] + (-1, BLOCK)).sum(axis=-1)
-    levels = BLOCK - 1
+    total, levels = pairwise_sum(x)
+    return total, levels + BLOCK - 1
+
+
+def pairwise_sum(x: np.ndarray) -> tuple[np.ndarray, int]:
+    """Sum along the last axis in pairwise rounds; ``k`` rounds bound the error by ``γ_k Σ|x|``.
+
+    >>> total, k = pairwise_sum(np.arange(5, dtype=np.longdouble))
+    >>> float(total), k
+    (10.0, 3)
+    """
+    levels = 0
     while x.shape[-1] > 1:
         if x.shape[-1] % 2:
             x = np.concatenate([x, np.zeros(x.shape[:-1] + (1,), dtype=x.dtype)], axis=-1)
@@ -314,11 +358,17 @@ def _lift(q):
     return arb(q.numerator) / q.denominator if isinstance(q, Fraction) else arb(q)
 
 
-def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mstep: bool = True) -> list[FastIteration]:
+CHUNK = 4096  # points per pass: every temporary stays in cache and is reused, none is mapped afresh
+
+
+def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mstep: bool = True,
+            chunk: int = CHUNK) -> list[FastIteration]:
     """Enclose ``iterations`` EM iterations of ``problem`` (fewer if a covariance is not invertible).
 
     Each component's sums and quadratic forms use monomials about an integer centre near its mean, so
-    the bounds do not pay for the distance between the component and the data's centre.
+    the bounds do not pay for the distance between the component and the data's centre. The points
+    are taken ``chunk`` at a time (the monomials of a chunk built, used and dropped), so the memory
+    is O(n·K) and the passes run in cache; sums over points add a pairwise round over the chunks.
     ``last_mstep=False`` stops after the last E-step (its M-step quantities are then ``None``).
     """
     n, d, K = problem.n, problem.d, problem.K
@@ -330,12 +380,11 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
         if _C is None:
             exp_nonpositive(np.zeros(1, dtype=LD), np.zeros(1))
         log2pi = _C["log2pi"]
-        centred = [data.monomials(data.shift_near(c.mean)) for c in problem.components]
+        chunks = [slice(a, min(a + chunk, n)) for a in range(0, n, max(1, chunk))]
+        shifts = [data.shift_near(c.mean) for c in problem.components]
         out = []
         for t in range(1, iterations + 1):
-            q = np.empty((n, K), dtype=LD)
-            qe = np.empty((n, K))
-            lcs, lc_rads = [], []
+            coefs, lcs, lc_rads = [], [], []
             for c, (weight, mean, cov) in enumerate(params):
                 A = arb_mat(cov)
                 try:
@@ -345,36 +394,26 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                     return out
                 if not det > 0:
                     return out
-                cm = centred[c]
                 inv_rows = [[inv[i, j] for j in range(d)] for i in range(d)]
-                his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(cm.mono, mean, inv_rows, _lift)))
-                q[:, c], qe[:, c] = quadratic_forms(np.array(his, dtype=LD), lows, rads, cm)
+                his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(data.layout(shifts[c]), mean,
+                                                                                 inv_rows, _lift)))
+                coefs.append((np.array(his, dtype=LD), np.array(lows, dtype=np.float64), np.array(rads, dtype=np.float64)))
                 lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
                 lcs.append(lc)
                 lc_rads.append(lc_rad)
             lcv = np.array(lcs, dtype=LD)
             lcr = np.array(lc_rads)
-            z = q * LD(-0.5) + lcv
-            rows = np.arange(n)
-            top = np.argmax(z, axis=1)
-            zmax = z[rows, top]
-            zmax_err = (qe[rows, top] / 2 + lcr[top] + U * np.abs(zmax).astype(np.float64)) * SAFE
-            # y = z − z_top, formed from the differences (no rounding of the large constants)
-            dq = q - q[rows, top][:, None]
-            dl = lcv[None, :] - lcv[top][:, None]
-            y = dq * LD(-0.5) + dl
-            yerr = ((qe + qe[rows, top][:, None]) / 2 + lcr[None, :] + lcr[top][:, None]
-                    + U * (np.abs(dq).astype(np.float64) / 2 + np.abs(dl).astype(np.float64)
-                           + np.abs(y).astype(np.float64))) * SAFE
-            yerr[rows, top] = 0  # z_top − z_top is 0 exactly
-            e, erel = exp_nonpositive(y, yerr)
-            s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
-            srel = (erel.max(axis=1) + (K - 1) * U * (1 + K * U)) * SAFE
-            resp = e / s[:, None]
-            resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
-            logs, logs_err = log_at_least_one(s, srel)
-            terms = zmax + logs
-            term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
+            resp = np.empty((n, K), dtype=LD)
+            resp_rel = np.empty((n, K))
+            terms = np.empty(n, dtype=LD)
+            term_err = np.empty(n)
+            for rows in chunks:
+                m = rows.stop - rows.start
+                q = np.empty((m, K), dtype=LD)
+                qe = np.empty((m, K))
+                for c in range(K):
+                    q[:, c], qe[:, c] = quadratic_forms(*coefs[c], data.monomials(shifts[c], rows))
+                resp[rows], resp_rel[rows], terms[rows], term_err[rows] = _estep(q, qe, lcv, lcr, K)
             total, levels = blocked_sum(terms)
             loglik_err = (gamma(levels) * float(np.abs(terms).astype(np.float64).sum()) + float(term_err.sum())) * SAFE
             loglik = (ld_to_arb(total) + arb(0, loglik_err * (1 + 1e-9)) if math.isfinite(loglik_err)
@@ -385,22 +424,58 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             # M-step: each component's sums about an integer centre near its new mean
             R = resp.astype(np.float64)
             approx = (R.T @ (data.X / data.scale)) / R.sum(axis=0)[:, None]
-            del centred  # free the E-step's monomials before building the M-step's
-            centred = [data.monomials(data.shift_near(approx[c])) for c in range(K)]
+            shifts = [data.shift_near(approx[c]) for c in range(K)]
             Rb = R * SAFE
             Rerr = resp_rel * Rb * SAFE
             parts = []
             for c in range(K):
-                mono, M, Mabs = centred[c].mono, centred[c].M, centred[c].Mabs
-                S, levels = blocked_sum(M * resp[:, c])
-                err = (gamma(levels + 1) * (Mabs @ Rb[:, c]) + Mabs @ Rerr[:, c] + U * np.abs(S).astype(np.float64)) * SAFE
-                parts.append((mono, [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9)) for k in range(len(S))]))
+                partial, mass, spread, chunk_levels = [], 0, 0, 0
+                for rows in chunks:
+                    cm = data.monomials(shifts[c], rows)
+                    S, lv = blocked_sum(cm.M * resp[rows, c])
+                    partial.append(S)
+                    chunk_levels = max(chunk_levels, lv)
+                    mass = mass + cm.Mabs @ Rb[rows, c]  # float64 bound sums: SAFE covers their rounding
+                    spread = spread + cm.Mabs @ Rerr[rows, c]
+                S, lv = pairwise_sum(np.stack(partial, axis=-1))
+                levels = chunk_levels + lv
+                err = (gamma(levels + 1) * mass + spread + U * np.abs(S).astype(np.float64)) * SAFE
+                parts.append((data.layout(shifts[c]), [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))
+                                                        for k in range(len(S))]))
             counts, weights, means, covs = centred_mstep(parts, problem)
             out.append(FastIteration(resp, resp_rel, loglik, counts, weights, means, covs))
             params = list(zip(weights, means, covs))
         return out
     finally:
         flint.ctx.prec = saved
+
+
+def _estep(q, qe, lcv, lcr, K):
+    """One chunk's E-step from its quadratic forms ``q`` (bounds ``qe``) and log-constants ``lcv`` (``lcr``):
+    responsibilities with relative bounds, and each point's log-evidence with its absolute bound."""
+    m = len(q)
+    rows = np.arange(m)
+    top = np.argmax(q * LD(-0.5) + lcv, axis=1)
+    qtop = q[rows, top]
+    zmax = qtop * LD(-0.5) + lcv[top]
+    zmax_err = (qe[rows, top] / 2 + lcr[top] + U * np.abs(zmax).astype(np.float64)) * SAFE
+    # y = z − z_top, formed from the differences (no rounding of the large constants)
+    dq = q - qtop[:, None]
+    dl = lcv[None, :] - lcv[top][:, None]
+    y = dq * LD(-0.5) + dl
+    yerr = ((qe + qe[rows, top][:, None]) / 2 + lcr[None, :] + lcr[top][:, None]
+            + U * (np.abs(dq).astype(np.float64) / 2 + np.abs(dl).astype(np.float64)
+                   + np.abs(y).astype(np.float64))) * SAFE
+    yerr[rows, top] = 0  # z_top − z_top is 0 exactly
+    e, erel = exp_nonpositive(y, yerr)
+    s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
+    srel = (erel.max(axis=1) + (K - 1) * U * (1 + K * U)) * SAFE
+    resp = e / s[:, None]
+    resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
+    logs, logs_err = log_at_least_one(s, srel)
+    terms = zmax + logs
+    term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
+    return resp, resp_rel, terms, term_err
 
 
 def centred_mstep(parts, problem):
@@ -530,7 +605,8 @@ class _View:
 
 
 def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray):
-    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0)."""
+    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0):
+    ``exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi``."""
     f = f.astype(LD)
     radius = mid * rel.astype(LD)
     diff = np.abs(f - mid)
@@ -550,12 +626,19 @@ def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray):
 
 def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries:
     """Certified errors of blocks (responsibilities) and single entries against the fast enclosures."""
-    parts = []
+    total = sum(b.values.size for b in blocks) + len(reported)
+    cols = [np.empty(total, dtype=LD) for _ in range(6)]  # exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi
+    start = 0
     for b in blocks:
         it = its[b.iteration - 1]
         if b.kind != "resp" or b.scale != 1:
             raise ValueError(f"no fast enclosure of {b.kind} blocks")
-        parts.append(_block_bounds(b.values.reshape(-1), it.resp.reshape(-1), it.resp_rel.reshape(-1)))
+        f, mid, rel = b.values.reshape(-1), it.resp.reshape(-1), it.resp_rel.reshape(-1)
+        for a in range(0, len(f), 8 * CHUNK):  # in cache-sized pieces, written in place
+            piece = slice(a, min(a + 8 * CHUNK, len(f)))
+            for col, got in zip(cols, _block_bounds(f[piece], mid[piece], rel[piece])):
+                col[start + piece.start:start + piece.stop] = got
+        start += len(f)
     balls = [_ball(problem, its, r.key) * _lift(r.scale) for r in reported]
     single = []
     for r, x in zip(reported, balls):
@@ -567,23 +650,18 @@ def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries
         single.append(_bounds_from_interval(_finite(r.value), lo, hi))
     floats = np.concatenate([b.values.reshape(-1) for b in blocks] + [np.array([r.value for r in reported], dtype=np.float64)])
 
-    def col(j, conv_pair):
-        block = [p[j] for p in parts]
-        one = np.array([conv_pair(b) for b in single], dtype=LD) if single else np.zeros(0, dtype=LD)
-        return np.concatenate(block + [one])
-
     def down_or(x, missing):
         return intervals.down(x) if x is not None else missing
 
     def up_or(x, missing):
         return intervals.up(x) if x is not None else missing
 
-    exact_lo = col(0, lambda b: down_or(b[0][0], -intervals.INF))
-    exact_hi = col(1, lambda b: up_or(b[0][1], intervals.INF))
-    err_lo = col(2, lambda b: down_or(b[1][0], LD(0)))
-    err_hi = col(3, lambda b: up_or(b[1][1], intervals.INF))
-    rel_lo = col(4, lambda b: down_or(b[2][0], LD(0)))
-    rel_hi = col(5, lambda b: up_or(b[2][1], intervals.INF))
+    convert = (lambda b: down_or(b[0][0], -intervals.INF), lambda b: up_or(b[0][1], intervals.INF),
+               lambda b: down_or(b[1][0], LD(0)), lambda b: up_or(b[1][1], intervals.INF),
+               lambda b: down_or(b[2][0], LD(0)), lambda b: up_or(b[2][1], intervals.INF))
+    for col, conv in zip(cols, convert):
+        col[start:] = [conv(b) for b in single]
+    exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi = cols
     bad = ~np.isfinite(floats)
     for arr in (err_lo, err_hi, rel_lo, rel_hi):
         arr[bad] = intervals.INF
@@ -639,6 +717,11 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
     Diagnoses that need the exact layer (singular covariances, cancellation, slips) are not made; the
     findings say so.
     """
+    with steady_memory():
+        return _crosscheck_fast(problem, peer, min_digits, iterations, data)
+
+
+def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
     data = data or FastData.build(problem.points)
     if isinstance(data, str):
         raise ValueError(data)

@@ -93,13 +93,19 @@ def digits_below(rel_hi: np.ndarray) -> np.ndarray:
 
     >>> digits_below(np.array([0.5, 9e-4, 1e-3, 2.5e-16, 2.0], dtype=np.longdouble)).tolist()  # 1e-3 > 10**-3
     [0, 3, 2, 15, 0]
+    >>> digits_below(np.array(["3e-350", "inf", "nan"], dtype=np.longdouble)).tolist()  # beyond float64's range
+    [349, 0, 0]
     """
     global _POW10
     if _POW10 is None:
         _POW10 = pow10_down(MAX_DIGITS)
     rel = np.asarray(rel_hi, dtype=LD)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        guess = np.floor(-np.log10(rel))
+        near = rel.astype(np.float64)  # the guess in float64 (fast); checked against rel below
+        guess = np.floor(-np.log10(near))
+        outside = (near == 0) & (rel > 0) | np.isinf(near) & np.isfinite(rel)  # beyond float64's range
+        if outside.any():
+            guess[outside] = np.floor(-np.log10(rel[outside])).astype(np.float64)
     guess = np.nan_to_num(guess, nan=0.0, posinf=MAX_DIGITS, neginf=0.0)
     k = np.clip(guess, 0, MAX_DIGITS).astype(np.int64) + 1
     k = np.minimum(k, MAX_DIGITS)

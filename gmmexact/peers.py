@@ -654,9 +654,11 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     # E-step after it) only
     use_fast = method == "fast" or (method == "auto" and problem.n * problem.K >= FAST_SIZE and needed <= 2)
     if use_fast and all(r.key.kind in fast.FAST_KINDS for r in result.reported):
-        data = fast.FastData.build(problem.points)
-        if not isinstance(data, str):
-            got = fast.crosscheck_fast(problem, result, min_digits=min_digits, iterations=iterations, data=data)
+        with fast.steady_memory():
+            data = fast.FastData.build(problem.points)
+            got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
+                                                                          iterations=iterations, data=data)
+        if got is not None:
             bounded = np.isfinite(got.entries.rel_hi) | ~np.isfinite(got.entries.floats)
             if method == "fast" or bounded.all():
                 return got  # auto: values the fast bounds cannot hold go to the exact path
