@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import reduce
+from operator import attrgetter
 
 import flint
 import numpy as np
@@ -136,8 +137,12 @@ class FastData:
         n, d = len(points), len(points[0])
         flat = [v for p in points for v in p]
         try:
-            nums = np.array([v.numerator for v in flat], dtype=np.int64)
-            dens = np.array([v.denominator for v in flat], dtype=np.int64)
+            try:  # Fraction's own slots: no Python-level property call per value (n·d of them)
+                nums = np.fromiter(map(attrgetter("_numerator"), flat), dtype=np.int64, count=len(flat))
+                dens = np.fromiter(map(attrgetter("_denominator"), flat), dtype=np.int64, count=len(flat))
+            except AttributeError:
+                nums = np.array([v.numerator for v in flat], dtype=np.int64)
+                dens = np.array([v.denominator for v in flat], dtype=np.int64)
         except OverflowError:
             return "the points' numerators or denominators do not fit in 64-bit integers"
         scale = reduce(math.lcm, (int(v) for v in np.unique(dens)), 1)
@@ -268,11 +273,15 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     rerr = (U * (np.abs(t) + np.abs(ml2) + np.abs(r)).astype(np.float64) + absm * (c["l2rad"] + abs(float(c["l2"])) * U)) * SAFE
     p = np.full(y.shape, c["coef"][DEGREE], dtype=LD)
     for i in range(DEGREE - 1, -1, -1):
-        p = p * r + c["coef"][i]
-    k = np.floor(m / TABLE)
-    j = (m - TABLE * k).astype(np.int64)
-    e = np.ldexp(c["table"][j] * p, k.astype(np.int64))
+        p *= r
+        p += c["coef"][i]
     finite = np.isfinite(r)
+    # m = TABLE·k + j in int64 (longdouble floor is slow); arguments beyond the range are flagged below
+    mi = np.maximum(np.where(finite, m, 0), LD(-2.0**40)).astype(np.int64)
+    k = mi // TABLE
+    j = mi - TABLE * k
+    e = np.ldexp(c["table"][j] * p, k)
+    finite &= y >= -11000  # near the end of the range (or beyond it): no accuracy claimed
     rmax = float(np.abs(np.where(finite, r, 0)).max(initial=0))
     if rmax > 0.0014:
         raise ArithmeticError(f"exp argument reduction left |r| = {rmax}")
@@ -280,7 +289,7 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     trunc = rmax ** (DEGREE + 1) / math.factorial(DEGREE + 1) * math.exp(2 * rmax)
     arg = (np.asarray(yerr, dtype=np.float64) + rerr)
     rel = (arg * (1 + arg) + horner + trunc + c["table_rel"] + 2 * U) * SAFE
-    tiny = (y < -11000) | ~finite | ~np.isfinite(rel)  # near the end of the range: no accuracy claimed
+    tiny = ~finite | ~np.isfinite(rel)
     if tiny.any():
         rel = np.where(tiny, np.inf, rel)
         e = np.where(tiny, LD(0), e)

@@ -429,6 +429,13 @@ def test_fast_exp_encloses_the_exact_exponential(xs):
         flint.ctx.prec = saved
 
 
+def test_fast_exp_claims_nothing_beyond_its_range():
+    y = np.array([-1.0, -11001.0, -1e30, -np.inf], dtype=np.longdouble)
+    with np.errstate(invalid="ignore"):
+        e, rel = fast.exp_nonpositive(y, np.zeros(4))
+    assert rel[0] < 1e-18 and np.isinf(rel[1:]).all() and (e[1:] == 0).all()
+
+
 def test_fast_path_is_refused_clearly_for_data_it_cannot_hold():
     p = gmmexact.Problem.from_arrays([["1/3"], ["1/7"], [Fraction(1, 2**50)]], means=[[0]], covariances=[[[1]]],
                                      weights=[1])
