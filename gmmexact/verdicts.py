@@ -291,25 +291,28 @@ class Checker:
             return False
 
     # -- digits the document's inputs justify ------------------------------------------------
-    def justified(self, claim: Claim, earlier: list[Claim]) -> tuple[int, list[Claim]] | None:
-        """How many significant digits the step determines from the document's own rounded inputs.
+    def justified(self, claim: Claim, earlier: list[Claim], sources: tuple[int, ...] | None = None
+                  ) -> tuple[int, list[Claim]] | None:
+        """How many of the digits a claim shows its step determines from the document's rounded inputs.
 
-        The latest written value of each input that the document visibly rounded (a decimal with a
-        fractional part or an exponent, not equal to the exact value) enters as the interval it
-        promises; other inputs enter exactly. Returns ``(digits, the claims used)``: the most
-        significant digits whose half-unit covers the spread of the result, or None when no rounded
-        input was used.
+        The inputs' written values (those of ``sources``, the claims a carried number was computed
+        from; else the latest written value of each) that the document visibly rounded (a decimal
+        with a fractional part or an exponent, not equal to the exact value) enter as the intervals
+        they promise; other inputs enter exactly. A shown digit is justified when the spread of the
+        result is within half a unit of it. Returns ``(digits, the claims used)`` (the fewest over the
+        entries), or None when no rounded input was used.
         """
         expr, inputs = self._step(claim.key, {c.key.whole for c in earlier})
         if not inputs:
             return None
-        latest = {}
+        chosen = {}
         for c in earlier:
-            latest[c.key.whole] = c
+            if sources is None or c.index in sources:
+                chosen[c.key.whole] = c
         prec = start_precision(max((w.digits or 6) for _, w in claim.entries(self.d)) + 4, self.run.iterations) + 64
         values, used = {}, []
         for sym, k in inputs.items():
-            source = latest.get(k.whole)
+            source = chosen.get(k.whole)
             w = dict(source.entries(self.d)).get(k) if source is not None else None
             if w is not None and _visibly_rounded(w) and exact_entry(self.plan, k) != w.value:
                 values[sym] = (w.lo, w.hi)
@@ -329,12 +332,13 @@ class Checker:
             intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
             digits = None
             for k, w in claim.entries(self.d):
+                if w.ulp is None or w.digits is None or w.value == 0:
+                    continue
                 e = expr if not isinstance(expr, sp.MatrixBase) else (
                     expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
                 lo, hi = ball_bounds(evaluate(e, intervals))
-                got = _determined_digits(lo, hi)
-                if got is not None:
-                    digits = got if digits is None else min(digits, got)
+                got = w.digits - _digits_lost(hi - lo, w.ulp)
+                digits = got if digits is None else min(digits, got)
         except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
             return None
         finally:
@@ -364,18 +368,21 @@ class Checker:
         latest = {}
         for c in earlier:
             latest[c.key.whole] = c
-        origins = []
-        for k in (inputs or {}).values():
-            source = latest.get(k.whole)
-            if source is None:
-                continue
-            got = checks[source.index]
-            if (got.verdict == "wrong" or got.carried_kind == "error") and got.first_wrong is not None:
-                origins.append(got.first_wrong)
-        return min(origins) if origins else claim.index
+        used = {latest[k.whole].index for k in (inputs or {}).values() if k.whole in latest}
+        return self._origin(used, checks, claim.index)
+
+    @staticmethod
+    def _origin(used, checks: dict[int, ClaimCheck], own: int) -> int:
+        """The earliest first wrong step among the claims ``used`` that were wrong or carried an error;
+        ``own`` when they were all right."""
+        origins = [checks[i].first_wrong for i in used
+                   if (checks[i].verdict == "wrong" or checks[i].carried_kind == "error")
+                   and checks[i].first_wrong is not None]
+        return min(origins) if origins else own
 
     # -- equal to another quantity ---------------------------------------------------------
-    def matches(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> list[str]:
+    def matches(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]
+                ) -> list[tuple[str, tuple[int, ...]]]:
         """What the written numbers are, if not this quantity: a starting parameter repeated as the
         updated one, or a common slip in the step (the bare exponential as the density, a covariance
         about the starting mean or divided by n, a determinant as the product of the diagonal, …).
@@ -394,7 +401,7 @@ class Checker:
                 extra.append("from the document's " + ", ".join(f"#{i}" for i in used))
             if pi is not None:
                 extra.append(f"with π ≈ {_pi_text(pi)}")
-            out.append(description + (f" ({'; '.join(extra)})" if extra else ""))
+            out.append((description + (f" ({'; '.join(extra)})" if extra else ""), used))
         return out
 
     def _slips(self, key: Key) -> list[tuple[str, object]]:
@@ -445,6 +452,22 @@ class Checker:
                      weighted_sum() / n)]
         if kind == "weight" and "weight" not in problem.fixed:
             out.append((f"the count {Key(t, 'count', None, c)}, not divided by n = {n}", sym("count")))
+        if kind == "joint":
+            out.append((f"{Key(t, 'density', p, c)} (the weight π_c left out)", sym("density", p)))
+        if kind == "evidence":
+            out.append(("the sum of the densities without their weights π_c",
+                        sp.Add(*[sym("density", p, name) for name in problem.component_names])))
+        if kind == "loglik":
+            evidences = [sym("evidence", q, None) for q in problem.labels]
+            out += [("the log-likelihood with base-10 logarithms", sp.Add(*[sp.log(e, 10) for e in evidences])),
+                    (f"the mean log-likelihood per point (divided by n = {n})", sp.Add(*[sp.log(e) for e in evidences]) / n)]
+        if kind == "cov" and d == 1:
+            out.append(("the standard deviation instead of the variance",
+                        sp.sqrt(sp.Symbol(str(Key(t, "cov", None, c, (0, 0)))))))
+        if kind == "weight" and "weight" not in problem.fixed:
+            out.append((f"the count divided by K = {problem.K} instead of n = {n}", sym("count") / problem.K))
+        if kind == "exp":
+            out.append(("exp(+q/2): the minus sign of the exponent left out", sp.exp(sym("quad", p) / 2)))
         if kind == "density":
             out += [(f"{Key(t, 'exp', p, c)} (the bare exponential, without the normalising constant)", sym("exp", p)),
                     (f"{Key(t, 'joint', p, c)} (the density times the weight)", sym("joint", p))]
@@ -470,13 +493,17 @@ class Checker:
             if kind == "det":
                 out.append(("the product of the diagonal of Σ (the off-diagonal terms left out)",
                             sp.Mul(*[cov[i, i] for i in range(d)])))
+                if d == 2:
+                    out.append(("ad + bc instead of ad − bc", cov[0, 0] * cov[1, 1] + cov[0, 1] * cov[1, 0]))
             else:
                 adj = cov.adjugate()
                 flipped = sp.Matrix(d, d, lambda i, j: adj[i, j] if i == j else -adj[i, j])
                 det = sym("det")
                 out += [("the adjugate with the signs of its off-diagonal entries flipped, over |Σ|", flipped / det),
                         ("the adjugate not divided by |Σ|", adj),
-                        ("Σ itself divided by |Σ| (the adjugate's swap and signs left out)", cov / det)]
+                        ("Σ itself divided by |Σ| (the adjugate's swap and signs left out)", cov / det),
+                        ("the reciprocal of each entry of Σ (1/σ_ij), which is not the inverse matrix",
+                         cov.applyfunc(lambda v: 1 / v if v != 0 else sp.Integer(0)))]
         return out
 
     # -- all claims ------------------------------------------------------------------------
@@ -498,13 +525,12 @@ class Checker:
                 notes += self._hard_assignment_notes(claim)
                 checks[claim.index] = ClaimCheck(claim, "correct", entries, notes=tuple(notes), **common)
                 continue
-            notes += self._entry_notes(claim, entries)
             carried = self.carried(claim, earlier, checks)
             if carried:
                 used, kind, pi = carried
                 if pi is not None:
                     notes.append(f"computed with π ≈ {_pi_text(pi)}")
-                notes += self._justified_notes(claim, earlier, carried=True)
+                notes += self._justified_notes(claim, earlier, carried=True, sources=used)
                 origin = None
                 if kind == "error":
                     origin = min((checks[i].first_wrong for i in used if checks[i].first_wrong is not None),
@@ -517,10 +543,15 @@ class Checker:
                              f"{CHECK_MAX_PREC} bits); no written input reproduces it either")
                 checks[claim.index] = ClaimCheck(claim, "undecided", entries, notes=tuple(notes), **common)
                 continue
-            notes += [f"the written value matches {m}" for m in self.matches(claim, earlier, checks)]
-            checks[claim.index] = ClaimCheck(claim, "wrong", entries,
-                                             first_wrong=self.first_wrong(claim, earlier, checks),
-                                             notes=tuple(notes), **common)
+            notes += self._entry_notes(claim, entries)
+            slips = self.matches(claim, earlier, checks)
+            notes += [f"the written value matches {description}" for description, _ in slips]
+            if slips:  # the inputs the slip was computed from are the ones that count
+                origin = self._origin(slips[0][1], checks, claim.index)
+            else:
+                origin = self.first_wrong(claim, earlier, checks)
+            checks[claim.index] = ClaimCheck(claim, "wrong", entries, first_wrong=origin, notes=tuple(notes),
+                                             **common)
         return [checks[c.index] for c in claims]
 
     def _sum_notes(self, claim: Claim, earlier: list[Claim]) -> list[str]:
@@ -542,13 +573,14 @@ class Checker:
         return [f"the document's responsibilities of {key.point} do not sum to 1: {parts} = "
                 f"{_fraction_text(total)}, and no rounding of the digits shown can make them"]
 
-    def _justified_notes(self, claim: Claim, earlier: list[Claim], carried: bool) -> list[str]:
+    def _justified_notes(self, claim: Claim, earlier: list[Claim], carried: bool,
+                         sources: tuple[int, ...] | None = None) -> list[str]:
         """More digits than the document's rounded inputs determine: noted for a carried number, and
         for a correct one only when it shows at least two digits more (one more is common and harmless)."""
         shown = [w.digits for _, w in claim.entries(self.d) if w.digits is not None and w.value != 0]
         if not shown:
             return []
-        got = self.justified(claim, earlier)
+        got = self.justified(claim, earlier, sources)
         if got is None or got[0] + (1 if carried else 2) > min(shown):
             return []
         digits, used = got
@@ -584,6 +616,15 @@ class Checker:
                 names = ", ".join("".join(f"[{i}]" for i in e.key.entry) + f" = {e.written.text}" for e in bad)
                 notes.append(f"entr{'y' if len(bad) == 1 else 'ies'} {names} {'is' if len(bad) == 1 else 'are'} "
                              f"off; the others are right to their digits")
+        flipped = []
+        for e in entries:
+            if e.correct is not False or e.written.value == 0:
+                continue
+            bounds = self._enclosure(e.key, start_precision((e.written.digits or 6) + 2, self.run.iterations))
+            if bounds and -e.written.hi <= bounds[0] and bounds[1] <= -e.written.lo:
+                flipped.append("".join(f"[{i}]" for i in e.key.entry) or str(e.key))
+        if flipped:
+            notes.append(f"the sign of {', '.join(flipped)} is flipped: the value with the other sign is right")
         if claim.key.shape == "matrix" and self.d > 1 and claim.key.kind in ("cov", "inv", "outer") and not claim.key.entry:
             rows = claim.written
             skew = [(i, j) for i in range(self.d) for j in range(i + 1, self.d)
@@ -639,25 +680,18 @@ def _visibly_rounded(w: Written) -> bool:
     return w.ulp is not None and (w.ulp < 1 or any(ch in w.text for ch in "eE^⁰¹²³⁴⁵⁶⁷⁸⁹"))
 
 
-def _determined_digits(lo: Fraction, hi: Fraction) -> int | None:
-    """The most significant digits whose half-unit in the last place is at least half of ``hi − lo``."""
-    mid = (lo + hi) / 2
-    if mid == 0:
-        return None
-    half = (hi - lo) / 2
-    if half == 0:
-        return None
-    # position of the leading digit of |mid|: 10**lead <= |mid| < 10**(lead+1)
-    a = abs(mid)
-    lead = len(str(a.numerator // a.denominator)) - 1 if a >= 1 else -len(str(a.denominator // a.numerator))
-    while Fraction(10) ** lead > a:
-        lead -= 1
-    while Fraction(10) ** (lead + 1) <= a:
-        lead += 1
-    digits = 0
-    while Fraction(10) ** (lead - digits) / 2 >= half and digits < 60:
-        digits += 1
-    return digits
+def _digits_lost(width: Fraction, ulp: Fraction) -> int:
+    """How many trailing shown digits a spread of ``width`` leaves undetermined: the least k with
+    ``width / 2 <= ulp · 10**k / 2``.
+
+    >>> _digits_lost(Fraction(1, 1000), Fraction(1, 1000)), _digits_lost(Fraction(1, 100), Fraction(1, 1000))
+    (0, 1)
+    """
+    k = 0
+    slack = 1 + Fraction(1, 2**40)  # the enclosure's outward rounding, not the inputs' spread
+    while width > ulp * 10**k * slack and k < 400:
+        k += 1
+    return k
 
 
 def _fraction_text(q: Fraction) -> str:

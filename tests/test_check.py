@@ -415,3 +415,53 @@ def test_entry_out_of_range_suggests_the_entries(tmp_path, capsys):
     path.write_text('[values]\n"mean.women[2]" = "3"\n')
     assert main(["check", SEED, str(path)]) == 2
     assert "an entry from mean.women[0] to mean.women[1]" in capsys.readouterr().err
+
+
+N3 = dict(points=[[1, 2], [2, 1], [3, 3], [6, 5], [7, 7], [5, 8]], means=[[2, 2], [6, 6]],
+          covariances=[[[2, 1], [1, 2]], [[3, -1], [-1, 2]]], weights=["1/3", "2/3"], labels=list("ABCDEF"),
+          names=["a", "b"])
+
+
+def test_first_wrong_step_of_a_named_slip_is_where_its_own_inputs_went_wrong():
+    problem = gmmexact.Problem.from_arrays(**N3)
+    claims = [("det.a", "3"), ("inv.a", [["0.5", "1"], ["1", "0.5"]]), ("det.b", "7"),
+              ("inv.b", [["2", "1"], ["1", "3"]]), ("norm.a", "4.342"), ("quad.A.a", "2"), ("exp.A.a", "0.3679"),
+              ("density.A.a", "0.3679")]
+    got = check(problem, claims)
+    assert [g.verdict for g in got] == ["correct", "wrong", "wrong", "wrong", "wrong", "wrong", "carried", "wrong"]
+    notes = {i: "; ".join(g.notes) for i, g in enumerate(got)}
+    assert "reciprocal of each entry" in notes[1] and "ad + bc" in notes[2]
+    assert "adjugate not divided by |Σ|" in notes[3] and "(2π)^(1/2)" in notes[4]
+    assert "Σ instead of Σ⁻¹" in notes[5] and "bare exponential" in notes[7]
+    # inv.b never used det.b, quad.A.a never used inv.a: each slip is its own first wrong step
+    assert [got[i].first_wrong for i in (1, 2, 3, 5)] == [1, 2, 3, 5]
+    assert got[6].first_wrong == 5 and got[7].first_wrong == 5
+
+
+@pytest.mark.parametrize("claims, match", [
+    ([("density.A.women", "0.0107"), ("joint.A.women", "0.0107")], "the weight π_c left out"),
+    ([("evidence.A", "0.01067")], "the sum of the densities without their weights"),
+    ([("exp.A.women", "1.492")], "exp(+q/2)"),
+    ([("det.women", "100"), ("weight.women", "1")], "divided by K = 2 instead of n = 6"),
+])
+def test_further_slips_named(claims, match):
+    got = check(gmmexact.load(SEED), claims)
+    assert got[-1].verdict == "wrong" and any(match in n for n in got[-1].notes), got[-1].notes
+
+
+def test_log_likelihood_slips_and_a_standard_deviation_for_a_variance():
+    problem = gmmexact.Problem.from_arrays([1, 2, 4, 7], means=["1.5", 6], covariances=[1, 2], weights=["1/2", "1/2"],
+                                           labels=list("abcd"), names=["L", "R"])
+    run = gmmexact.solve(problem)
+    # loglik = −8.4693; base 10: −3.6782; per point −2.1173; √0.62955 = 0.79344
+    got = check(problem, [("loglik", "-3.678"), ("loglik", "-2.117"), ("cov.L", "0.7934")])
+    assert run["loglik"].decimal(5) == "-8.4693"
+    assert any("base-10" in n for n in got[0].notes) and any("per point" in n for n in got[1].notes)
+    assert any("standard deviation instead of the variance" in n for n in got[2].notes)
+
+
+def test_carried_vectors_get_no_entry_notes_and_a_flipped_sign_is_named():
+    got = check(gmmexact.load(SEED), list(HARD.items()) + [("dev.A.women", ["5.000", "-5.000"])])
+    assert got[-1].verdict == "wrong" and any("the sign of [0] is flipped" in n for n in got[-1].notes)
+    carried = check(gmmexact.load(SEED), list(HARD.items()) + [("mean.women", ["165.0000000", "60.00000000"])])
+    assert carried[-1].verdict == "carried" and not any("off" in n for n in carried[-1].notes)
