@@ -511,6 +511,16 @@ def test_nan_and_inf_from_the_peer_are_a_finding_not_a_crash(seed, tmp_path, pat
         assert main(["crosscheck", SEED, "--with", peer]) == 1
 
 
+def test_nan_and_inf_on_the_fast_path():
+    def spoil(out, X):
+        out["resp"][3, 1] = np.nan
+        out["loglik"] = -np.inf
+    r = crosscheck(em_variant(spoil), start=random_problem(), method="fast")
+    (f,) = kinds(r, "non-finite")
+    assert f.message.startswith("2 reported values are not finite (1 NaN, 1 −Inf): resp[3, 1] = nan, loglik = -inf")
+    assert sorted(str(k) for k, d in zip(r.entries.keys, r.entries.digits) if d == 0) == ["loglik", "resp.x4.2"]
+
+
 def test_a_slip_in_the_log_likelihood_is_not_called_noise(seed):
     r = crosscheck(em_variant(lambda out, X: out.update(loglik=out["loglik"] / np.log(10))), start=seed)
     assert [f.key for f in kinds(r, "slip")] == ["loglik"] and "base 10" in kinds(r, "slip")[0].message
