@@ -22,6 +22,7 @@ from .forms import general_formula
 from .keys import E_STEP_KINDS, Key
 from .rounding import Rounded, round_fraction
 from .render_markdown import markdown_text
+from .report import flatten_entries
 from .web_latex import table_math
 
 MAX_LATEX = 1500  # longer forms are left out of the display (``Quantity.exact`` etc. still hold them)
@@ -173,7 +174,7 @@ def step_view(quantity, digits: int = 6) -> StepView:
     from .report import describe  # noqa: PLC0415  (report imports run, which imports this lazily)
 
     rounded = quantity.rounded(digits)
-    flat = list(_flatten(rounded))
+    flat = list(flatten_entries(rounded))
     lines, out = [], []
     for name, form in (("definition", lambda: quantity.definition), ("substituted", lambda: quantity.substituted),
                        ("exact", lambda: quantity.exact)):
@@ -191,14 +192,6 @@ def step_view(quantity, digits: int = 6) -> StepView:
         formula=general_formula(quantity.key.kind, quantity.run.problem),
         definition=out[0], substituted=out[1], exact=out[2], decimal=_strings(rounded),
         is_exact=bool(flat) and all(isinstance(v, Rounded) and v.exact for v in flat), digits=digits)
-
-
-def _flatten(x):
-    if isinstance(x, tuple):
-        for v in x:
-            yield from _flatten(v)
-    else:
-        yield x
 
 
 def _step_lines(view: StepView) -> list[str]:

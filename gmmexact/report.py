@@ -256,7 +256,7 @@ def _decimal(value):
 
 
 def _notes(values, key: str) -> list[str]:
-    flat = list(_flatten(values))
+    flat = list(flatten_entries(values))
     notes = []
     if any(isinstance(v, Undecided) for v in flat):
         notes.append(f"{key}: not decided to the digits asked: " + "; ".join(str(v) for v in flat if isinstance(v, Undecided)))
@@ -267,10 +267,10 @@ def _notes(values, key: str) -> list[str]:
     return notes
 
 
-def _flatten(x):
+def flatten_entries(x):
     if isinstance(x, tuple):
         for v in x:
-            yield from _flatten(v)
+            yield from flatten_entries(v)
     else:
         yield x
 
