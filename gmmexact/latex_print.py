@@ -215,6 +215,7 @@ class TextbookPrinter(LatexPrinter):
         super().__init__({"mat_str": "bmatrix", "mat_delim": "", "order": "none", **settings})
         self.notation = notation
         self.values = values or {}  # symbol name -> LaTeX to print in its place (certified decimals)
+        self._no_decimals = 0  # > 0 while printing an exponent
         self.term_order = term_order  # term -> sort key (or None): sums in the problem's point/component order
 
     def ordered_terms(self, expr) -> list:
@@ -233,7 +234,7 @@ class TextbookPrinter(LatexPrinter):
         """An input the problem writes as a decimal, as written; None for any other rational. (±1/2 stay
         fractions in forms: they are the formulas' own halves, as in e^{-q/2}.)"""
         f = Fraction(int(q.p), int(q.q))
-        if f in self.notation.decimals and abs(f) != Fraction(1, 2):
+        if not self._no_decimals and f in self.notation.decimals and abs(f) != Fraction(1, 2):
             return decimal_text(f)
         return None
 
@@ -427,7 +428,10 @@ class TextbookPrinter(LatexPrinter):
                 return sign + self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num)
             # (1/2) π N: the coefficient in front, as a weight is written
             rest = self._product(num)
-            coef = self._as_decimal(c) or rf"\frac{{{c.p}}}{{{c.q}}}"
+            # a weight in front of a density reads as written (0.3 N); a coefficient of constants such
+            # as π√19 is the formula's own fraction (π√19/5, not 0.2·π√19)
+            written = all(a.free_symbols for a in num)
+            coef = (self._as_decimal(c) if written else None) or rf"\frac{{{c.p}}}{{{c.q}}}"
             return sign + coef + (r" \cdot " if rest.startswith(r"\frac") or coef[-1].isdigit() else " ") + rest
         top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
         bottom = self._product(([sp.Integer(c.q)] if c.q != 1 else []) + den, alone=True)
@@ -465,7 +469,11 @@ class TextbookPrinter(LatexPrinter):
         if expr.exp.is_Rational and expr.exp < 0 and not isinstance(expr.base, sp.MatrixExpr):
             base = expr.base if expr.exp == -1 else sp.Pow(expr.base, -expr.exp, evaluate=False)
             return rf"\frac{{1}}{{{self._print(base)}}}"
-        return super()._print_Pow(expr)
+        self._no_decimals += 1  # an exponent is the formula's (π^{3/2}), never an input written as 1.5
+        try:
+            return super()._print_Pow(expr)
+        finally:
+            self._no_decimals -= 1
 
     def _print_log(self, expr, exp=None):
         tex = rf"\log\left({self._print(expr.args[0])}\right)"

@@ -472,3 +472,15 @@ def test_no_overfull_lines(tmp_path):
     widths = [float(w) for w in re.findall(r"Overfull \\hbox \(([0-9.]+)pt too wide\)",
                                          (tmp_path / "doc.log").read_text(encoding="latin-1"))]
     assert all(w < 2 for w in widths), widths
+
+
+def test_exact_forms_keep_their_own_fractions_when_inputs_are_decimals(tmp_path):
+    # the inputs 1.5 and 0.2 are shown as written, but π^{3/2} and π√19/5 are the formulas' own numbers
+    path = tmp_path / "p.toml"
+    path.write_text('[data]\npoints = [[0, 0, 1.5], [1, 2, 0.2], [2, 1, 1]]\n'
+                    '[[components]]\nmean = [0, 0, 1.5]\ncovariance = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\nweight = 0.5\n'
+                    '[[components]]\nmean = [1, 1, 0.2]\ncovariance = [[0.2, 0, 0], [0, 1, 0], [0, 0, 1]]\nweight = 0.5\n')
+    run = gmmexact.solve(gmmexact.load(str(path)))
+    norm = latex_fragment(run, "norm.2")
+    assert r"\pi^{\frac{3}{2}}" in norm and "1.5}" not in norm and r"0.2 \cdot \pi" not in norm
+    assert "1.5" in latex_fragment(run, "quad.x1.1")  # the data point as written
