@@ -173,7 +173,8 @@ def exact_cell(r: dict, value) -> str:
             if all("," not in row for row in rows):  # a column vector: [[a], [b]] -> [a, b]
                 text = "[" + ", ".join(row.strip("[]") for row in rows) + "]"
     if r.get("symbols") or not text or len(text) > EXACT_WIDTH or not _CLOSED.match(text):
-        return _cell(value)
+        # the certified value alone: rounded unless the exact value is an integer
+        return _cell(value) if text and _INTEGERS.match(text) else f"≈ {_cell(value)}"
     if _INTEGERS.match(text):
         return text
     return f"{text} ≈ {_cell(value)}"
@@ -249,12 +250,14 @@ def exact_math(r: dict, value) -> str:
     >>> exact_math({"exact": "exp(-125/2)/(20*pi)"}, "1.1440e-29")
     '\\frac{e^{-125/2}}{20 \\pi} \\approx 1.1440 \\times 10^{-29}'
     >>> exact_math({"exact": "100"}, "100.00"), exact_math({"exact": "x_y/2", "symbols": {"x_y": {"key": "x.y"}}}, "0.5")
-    ('100', '0.5')
+    ('100', '\\approx 0.5')
     """
     text = r.get("exact") or ""
     if r.get("symbols") or not text or len(text) > MARKDOWN_EXACT_WIDTH or not _CLOSED.match(
             text.replace("Matrix(", "").replace("[", "").replace("]", "")):
-        return decimal_math(value)
+        # the certified value alone: rounded unless the exact value is an integer
+        exact = text and _INTEGERS.match(text.replace("Matrix(", "").replace(")", ""))
+        return decimal_math(value) if exact else rf"\approx {decimal_math(value)}"
     form = web_latex(parse_exact(text), WebNotation((), (), ()))
     if _INTEGERS.match(text.replace("Matrix(", "").replace(")", "")):
         return form

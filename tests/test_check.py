@@ -465,3 +465,12 @@ def test_carried_vectors_get_no_entry_notes_and_a_flipped_sign_is_named():
     assert got[-1].verdict == "wrong" and any("the sign of [0] is flipped" in n for n in got[-1].notes)
     carried = check(gmmexact.load(SEED), list(HARD.items()) + [("mean.women", ["165.0000000", "60.00000000"])])
     assert carried[-1].verdict == "carried" and not any("off" in n for n in carried[-1].notes)
+
+
+def test_rounded_values_without_a_closed_form_are_marked_approximate(capsys):
+    assert main(["check", SEED, SEED_CLAIMS]) == 1
+    row = next(line for line in capsys.readouterr().out.splitlines() if "│ 31 " in line)
+    assert "≈ [165.00, 60.00]" in row
+    assert main(["check", SEED, SEED_CLAIMS, "--format", "markdown"]) == 1
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| 31 |"))
+    assert r"\approx" in row
