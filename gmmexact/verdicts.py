@@ -337,6 +337,8 @@ class Checker:
                 e = expr if not isinstance(expr, sp.MatrixBase) else (
                     expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
                 lo, hi = ball_bounds(evaluate(e, intervals))
+                if hi < w.lo or lo > w.hi:  # those written inputs cannot give this number: not what it used
+                    return None
                 got = w.digits - _digits_lost(hi - lo, w.ulp)
                 digits = got if digits is None else min(digits, got)
         except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):

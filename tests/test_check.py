@@ -474,3 +474,11 @@ def test_rounded_values_without_a_closed_form_are_marked_approximate(capsys):
     assert main(["check", SEED, SEED_CLAIMS, "--format", "markdown"]) == 1
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| 31 |"))
     assert r"\approx" in row
+
+
+def test_no_digits_note_from_inputs_the_number_was_not_computed_from():
+    # with the men's density written wrongly as 0.0900, the written densities give r = 0.106, not the
+    # correct 1.0000000 written next: the document did not compute it from them
+    got = check(gmmexact.load(SEED), [("density.A.women", "0.0107"), ("density.A.men", "0.0900"),
+                                      ("resp.A.women", "1.0000000")])
+    assert got[2].verdict == "correct" and not any("justified" in n for n in got[2].notes)
