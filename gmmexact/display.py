@@ -22,8 +22,9 @@ from .forms import general_formula
 from .keys import E_STEP_KINDS, Key
 from .rounding import Rounded, round_fraction
 from .render_markdown import markdown_text
-from .report import flatten_entries
-from .web_latex import table_math
+from .latex_print import TermOrder, exact_decimal, shown_path
+from .report import flatten_entries, is_exact
+from .web_latex import KeyNotation, WebPrinter, table_math
 
 MAX_LATEX = 1500  # longer forms are left out of the display (``Quantity.exact`` etc. still hold them)
 MAX_POINTS = 12  # points shown in an iteration's tables unless asked otherwise
@@ -61,15 +62,22 @@ class _KeyPrinter(LatexPrinter):
         return out[:-len("^{T}")] + r"^{\top}" if out.endswith("^{T}") else out
 
 
-def latex_form(expr) -> str:
-    r"""SymPy's LaTeX of a form, with the symbols that stand for quantities written as their keys.
+def latex_form(expr, notation=None, term_order=None) -> str:
+    r"""LaTeX of a form, with the symbols that stand for quantities written as their keys: with a
+    :class:`~gmmexact.web_latex.KeyNotation`, the textbook printer (exponentials in the numerator,
+    sums in ``term_order``), as the Markdown report writes forms; without, SymPy's own printer.
 
     >>> d = sp.MatrixSymbol("dev.A.women", 2, 1)
     >>> latex_form(d * d.T)
     '\\mathtt{dev.A.women} \\mathtt{dev.A.women}^{\\top}'
+    >>> from gmmexact.problem import load
+    >>> latex_form(sp.exp(-sp.Rational(125, 2)) / (40 * sp.pi), KeyNotation.of(load("examples/seed/problem.toml")))
+    '\\frac{e^{-125/2}}{40 \\pi}'
     """
     if not hasattr(expr, "atoms"):
         return latex_text(str(expr))
+    if notation is not None:
+        return WebPrinter(notation, term_order=term_order).doprint(expr)
     names = {s: key_latex(s.name) for s in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
     return _KeyPrinter({"symbol_names": names, "mat_delim": "[", "mat_str": "matrix"}).doprint(expr)
 
@@ -100,8 +108,9 @@ def decimal_html(text: str) -> str:
 
 
 def _value_text(value) -> str:
-    """A certified rounding (or an undecided enclosure) as the string the CLI prints."""
-    return str(value)
+    """A certified rounding (or an undecided enclosure) as the string the CLI prints; a value proven
+    exact without padding zeros (``10``, not ``10.0000``)."""
+    return exact_decimal(str(value)) if getattr(value, "exact", False) else str(value)
 
 
 def _shape(values, f, vector, matrix):
@@ -169,17 +178,22 @@ def step_view(quantity, digits: int = 6) -> StepView:
     >>> import gmmexact
     >>> view = step_view(gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))["density.A.women"])
     >>> print(view.definition, view.substituted, view.exact, view.decimal)
-    \\frac{\\mathtt{exp.A.women}}{\\mathtt{norm.women}} \\frac{1}{20 \\pi e^{\\frac{2}{5}}} None 0.0106685
+    \\frac{\\mathtt{exp.A.women}}{\\mathtt{norm.women}} \\frac{e^{-2/5}}{20 \\pi} None 0.0106685
     """
     from .report import describe  # noqa: PLC0415  (report imports run, which imports this lazily)
 
     rounded = quantity.rounded(digits)
     flat = list(flatten_entries(rounded))
+    problem = quantity.run.problem
+    notation = KeyNotation.of(problem, multi=quantity.run.iterations > 1)
+    inputs = list(quantity.inputs)
+    order = TermOrder.of(problem).with_inputs(
+        {k: quantity.run[k].exact for k in inputs + [k for i in inputs for k in quantity.run[i].inputs]})
     lines, out = [], []
     for name, form in (("definition", lambda: quantity.definition), ("substituted", lambda: quantity.substituted),
                        ("exact", lambda: quantity.exact)):
         expr = form()
-        text = latex_form(expr)
+        text = latex_form(expr, notation, order)
         # values put in only where every input is a value: a line still naming quantities is neither
         # the definition nor the value
         partial = name == "substituted" and hasattr(expr, "atoms") and bool(
@@ -260,7 +274,7 @@ class Parameters:
 
 
 def _exact_parameters(problem, digits: int) -> tuple[Parameters, ...]:
-    r = lambda q: str(round_fraction(Fraction(q), digits))  # noqa: E731
+    r = lambda q: _value_text(round_fraction(Fraction(q), digits))  # noqa: E731
     return tuple(Parameters(c.name, r(c.weight), tuple(r(v) for v in c.mean),
                             tuple(tuple(r(v) for v in row) for row in c.covariance)) for c in problem.components)
 
@@ -271,7 +285,7 @@ def parameters(run, t: int, digits: int = 6) -> tuple[Parameters, ...]:
     >>> import gmmexact
     >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
     >>> parameters(run, 0, 3)[0].mean, parameters(run, 1, 3)[0].mean
-    (('162', '57.0'), ('165', '60.0'))
+    (('162', '57'), ('165', '60.0'))
     """
     problem, d = run.problem, run.problem.d
     if t == 0:
@@ -383,11 +397,12 @@ def iteration_html(view: IterationView) -> str:
             steps.append(f'<tr><th colspan="3" style="text-align:left">{step}</th></tr>')
         latex = q.latex if q.latex and len(q.latex) <= MAX_LATEX else ""
         exact = f"${html.escape(latex)}$" if latex else "–"
-        mark = " (exact)" if any(n.startswith("exact:") for n in q.notes) else ""
+        mark = " (exact)" if is_exact(q) else ""
         steps.append(f'<tr><td style="text-align:left"><code>{html.escape(q.key)}</code></td>'
                      f'<td style="text-align:left">{exact}</td>'
-                     f'<td style="text-align:right"><code>{_html_array(_tuples(q.decimal))}</code>{mark}</td></tr>')
-    return (f'<div class="gmmexact-iteration"><h4>EM iteration {view.t} · {html.escape(view.source)}</h4>'
+                     f'<td style="text-align:right"><code>{_html_array(_tuples(q.decimal, is_exact(q)))}</code>{mark}'
+                     f'</td></tr>')
+    return (f'<div class="gmmexact-iteration"><h4>EM iteration {view.t} · {html.escape(shown_path(view.source))}</h4>'
             f"{params}<p>Log-likelihood of the parameters before: ℓ = <code>{decimal_html(view.loglik)}</code> "
             f"({view.digits} certified digits)</p><p>Responsibilities{html.escape(shown)}:</p>{resp}"
             f"{_findings_html(view.findings)}<details><summary>Every step{html.escape(shown)}</summary>"
@@ -395,13 +410,14 @@ def iteration_html(view: IterationView) -> str:
             f"</tbody></table></details></div>")
 
 
-def _tuples(decimal):
-    """A record's decimal (nested lists, ``None`` undecided) as the nested tuples the formatters take."""
+def _tuples(decimal, exact: bool = False):
+    """A record's decimal (nested lists, ``None`` undecided) as the nested tuples the formatters take;
+    with ``exact``, without padding zeros."""
     if isinstance(decimal, list):
         if len(decimal) == 1 and not isinstance(decimal[0], list):
-            return _tuples(decimal[0])
-        return tuple(_tuples(v) for v in decimal)
-    return "undecided" if decimal is None else decimal
+            return _tuples(decimal[0], exact)
+        return tuple(_tuples(v, exact) for v in decimal)
+    return "undecided" if decimal is None else exact_decimal(decimal) if exact else decimal
 
 
 def _md(text: str) -> str:
@@ -411,7 +427,7 @@ def _md(text: str) -> str:
 
 def iteration_markdown(view: IterationView) -> str:
     """The iteration in Markdown: the same tables, exact forms as inline math."""
-    lines = [f"### EM iteration {view.t} · `{view.source}`", "", "| component | π | μ | Σ |", "|---|---|---|---|"]
+    lines = [f"### EM iteration {view.t} · `{shown_path(view.source)}`", "", "| component | π | μ | Σ |", "|---|---|---|---|"]
     lines += [f"| {_md(a)} | {b} | {c} | {d} |" for a, b, c, d in
               _parameter_rows(view.before, view.after, _plain_array)]
     shown = f" (first {len(view.labels)} of {view.n} points)" if len(view.labels) < view.n else ""
@@ -422,7 +438,8 @@ def iteration_markdown(view: IterationView) -> str:
     lines += ["", "| quantity | exact | ≈ |", "|---|---|---|"]
     for q in view.report.quantities:
         latex = table_math(q.latex) if q.latex and len(q.latex) <= MAX_LATEX else "–"
-        lines.append(f"| `{q.key}` | {latex} | {_plain_array(_tuples(q.decimal))} |")
+        mark = " (exact)" if is_exact(q) else ""
+        lines.append(f"| `{q.key}` | {latex} | {_plain_array(_tuples(q.decimal, is_exact(q)))}{mark} |")
     if view.findings:
         lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {markdown_text(f['message'])}" for f in view.findings]
     return "\n".join(lines) + "\n"
@@ -471,13 +488,13 @@ def run_html(view: RunView) -> str:
                          _html_array(p.cov)))
     table = _table_html(("", "component", "π", "μ", "Σ"), [(html.escape(a), html.escape(b), c, d, e)
                                                            for a, b, c, d, e in rows], raw=True)
-    return (f'<div class="gmmexact-run"><h4>gmmexact run · {html.escape(view.source)}</h4>'
+    return (f'<div class="gmmexact-run"><h4>gmmexact run · {html.escape(shown_path(view.source))}</h4>'
             f"<p>{html.escape(next(_run_lines(view)))} ({view.digits} certified digits)</p>{table}"
             f"{_findings_html(view.findings)}</div>")
 
 
 def run_markdown(view: RunView) -> str:
-    lines = [f"### gmmexact run · `{view.source}`", "", next(_run_lines(view)) + f" ({view.digits} certified digits)",
+    lines = [f"### gmmexact run · `{shown_path(view.source)}`", "", next(_run_lines(view)) + f" ({view.digits} certified digits)",
              "", "| | component | π | μ | Σ |", "|---|---|---|---|---|"]
     for t, state in enumerate(view.states):
         for p in state:

@@ -31,7 +31,7 @@ import sympy as sp
 from .certify import Undecided
 from .forms import SUM_LIMIT
 from .keys import Key
-from .latex_print import (Notation, TextbookPrinter, decimal_text, escape_text, latex_fraction, latex_number,
+from .latex_print import (Notation, shown_path, TextbookPrinter, decimal_text, escape_text, latex_fraction, latex_number,
                           matrix, terminating)
 from .rounding import Rounded
 from .values import entry_keys, exact_entry, shape_entries
@@ -881,10 +881,7 @@ def _named_keys(expr) -> list[Key]:
     return out
 
 
-def _shown_path(path) -> str:
-    """A file name as a title shows it: a relative path as given, an absolute one by its name."""
-    p = Path(str(path))
-    return p.name if p.is_absolute() else str(path)
+_shown_path = shown_path  # a relative path as given, an absolute one by its name
 
 
 def _minor_text(m, i: int, j: int, factor) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
@@ -20,8 +21,8 @@ from sympy.printing.precedence import PRECEDENCE
 from .keys import Key
 from .problem import Problem
 
-__all__ = ["Notation", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction", "decimal_text",
-           "terminating", "matrix"]
+__all__ = ["Notation", "TermOrder", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction", "decimal_text",
+           "terminating", "matrix", "shown_path", "exact_decimal"]
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
@@ -195,6 +196,61 @@ def _key(name: str) -> Key | None:
     try:
         return Key.parse(name)
     except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class TermOrder:
+    r"""Where a term of a sum stands in the problem's order (points, then components): by the quantities
+    it names, or by the input whose exact form it holds; None when neither says. A printer's
+    ``term_order``, shared by the LaTeX document and the MathJax renderings.
+
+    >>> from gmmexact.problem import load
+    >>> order = TermOrder.of(load("examples/seed/problem.toml"))
+    >>> order(sp.Symbol("joint.A.men")), order(sp.Symbol("joint.A.women")), order(sp.Integer(2))
+    ((1, 0, 1), (1, 0, 0), None)
+    >>> a, b = sp.exp(-sp.Rational(125, 2)) / (40 * sp.pi), sp.exp(-sp.Rational(2, 5)) / (20 * sp.pi)
+    >>> order.with_inputs({Key.parse("joint.A.men"): a, Key.parse("joint.A.women"): b})(b)
+    (1, 0, 0)
+    """
+
+    points: tuple[str, ...]
+    components: tuple[str, ...]
+    exact_places: tuple = ()  # (exact form of an input, its place), first listed first
+
+    @classmethod
+    def of(cls, problem: Problem) -> "TermOrder":
+        return cls(tuple(problem.labels), tuple(problem.component_names))
+
+    def place(self, key: Key) -> tuple:
+        """(iteration, point's position, component's position); -1 where the key names none."""
+        p = self.points.index(key.point) if key.point in self.points else -1
+        c = self.components.index(key.component) if key.component in self.components else -1
+        return (key.iteration, p, c)
+
+    def with_inputs(self, forms: dict) -> "TermOrder":
+        """This order also placing terms that hold the exact form of one of ``forms`` (input key ->
+        exact form; numbers and matrices place nothing)."""
+        places: dict = {}
+        for key, form in forms.items():
+            if isinstance(form, sp.Basic) and not form.is_Number and not isinstance(form, sp.MatrixBase):
+                places.setdefault(form, self.place(key))
+        return TermOrder(self.points, self.components, tuple(places.items()))
+
+    def __call__(self, term, keys: dict | None = None):
+        places = []
+        for s in term.free_symbols if hasattr(term, "free_symbols") else ():
+            name = str(getattr(s, "name", s))
+            key = (keys or {}).get(name) or _key(name)
+            if key is not None:
+                places.append(self.place(key))
+        if places:
+            return min(places)
+        if self.exact_places:
+            found = dict(self.exact_places)
+            for sub in sp.preorder_traversal(term):
+                if sub in found:
+                    return found[sub]
         return None
 
 
@@ -591,3 +647,29 @@ def latex_number(mantissa: int, exponent: int) -> str:
         return sign + body
     body = s[0] + ("." + s[1:] if len(s) > 1 else "")
     return rf"{sign}{body} \times 10^{{{lead}}}"
+
+
+def shown_path(path) -> str:
+    """A file name as a title shows it: a relative path as given, an absolute one by its name.
+
+    >>> shown_path("examples/seed/problem.toml"), shown_path("/work/main/examples/seed/problem.toml")
+    ('examples/seed/problem.toml', 'problem.toml')
+    """
+    p = Path(str(path))
+    return p.name if p.is_absolute() else str(path)
+
+
+_PADDED = re.compile(r"(-?[0-9]+)(?:\.([0-9]*?)0*)?((?:e[+-]?[0-9]+)?)")
+
+
+def exact_decimal(text: str) -> str:
+    """A certified decimal proven equal to its value, without the zeros that only pad it to the digits
+    asked for (``100.000`` is the exact 100); any other text as it is.
+
+    >>> exact_decimal("100.000"), exact_decimal("0.800000"), exact_decimal("-1.25000e-7"), exact_decimal("0")
+    ('100', '0.8', '-1.25e-7', '0')
+    """
+    m = _PADDED.fullmatch(text)
+    if not m:
+        return text
+    return m[1] + (f".{m[2]}" if m[2] else "") + m[3]

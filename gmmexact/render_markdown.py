@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 from .keys import E_STEP_KINDS
-from .report import QuantityRecord, SolveReport, decimal_text
+from .latex_print import shown_path
+from .report import QuantityRecord, SolveReport, decimal_text, is_exact
 from .web_latex import table_math
 
 MAX_CELL = 1500  # LaTeX characters: a longer exact form is left to the JSON output, with its length said
@@ -73,7 +74,7 @@ def render_markdown(report: SolveReport) -> str:
     >>> print(next(line for line in md.splitlines() if line.startswith("| `density.A.women`")))
     | `density.A.women` | $\\mathcal{N}(x_{\\text{A}} \\mid \\mu_{\\text{women}}, \\Sigma_{\\text{women}})$ | $\\frac{e^{-q_{\\text{A},\\text{women}}/2}}{Z_{\\text{women}}}$ | $\\frac{e^{-2/5}}{20 \\pi}$ | 0.0106685 |
     """
-    lines = [f"# EM iteration for `{report.source}`", "",
+    lines = [f"# EM iteration for {markdown_code(shown_path(report.source))}", "",
              f"{report.digits} certified significant digits ({report.backend}); "
              f"iterations computed: {report.computed} of {report.requested}.", "",
              "Columns: the quantity's key (what `run[...]` and the JSON output use), its symbol, its definition "
@@ -88,9 +89,9 @@ def render_markdown(report: SolveReport) -> str:
             lines += ["", f"## Iteration {q.iteration}: {step[1]}", "",
                       "| quantity | symbol | definition | exact | decimal |", "|---|---|---|---|---|"]
         symbol = table_math(q.symbol) if q.symbol else "–"
-        exact = " (exact)" if any(n.startswith("exact:") for n in q.notes) else ""
+        exact = " (exact)" if is_exact(q) else ""
         lines.append(f"| {markdown_code(q.key)} | {symbol} | {definition_cell(q)} | {exact_cell(q)} | "
-                     f"{decimal_text(q.decimal)}{exact} |")
+                     f"{decimal_text(q.decimal, bool(exact))}{exact} |")
     notes = [(q.key, n) for q in report.quantities for n in q.notes if not n.startswith("exact:")]
     if notes:
         lines += ["", "## Notes", ""] + [f"- {markdown_code(key)}: {markdown_text(note)}" for key, note in notes]

@@ -14,7 +14,8 @@ from sympy.printing.str import StrPrinter
 
 from . import __version__
 from .certify import Undecided
-from .keys import KINDS
+from .keys import KINDS, Key
+from .latex_print import TermOrder, exact_decimal
 from .run import Run
 from .values import entry_keys, shape_entries
 from .web_latex import WebNotation, web_latex
@@ -229,19 +230,25 @@ def describe(kind: str, problem) -> str:
     return KINDS[kind][2]
 
 
-def decimal_text(value) -> str:
-    """One line for a record's ``decimal``: nested lists in brackets, ``undecided`` for ``None``.
+def decimal_text(value, exact: bool = False) -> str:
+    """One line for a record's ``decimal``: nested lists in brackets, ``undecided`` for ``None``; with
+    ``exact`` (every entry proven equal to its value) without padding zeros.
 
-    >>> decimal_text([["1.00", None], ["0", "2.50"]]), decimal_text([["0.25"]])
-    ('[[1.00, undecided], [0, 2.50]]', '0.25')
+    >>> decimal_text([["1.00", None], ["0", "2.50"]]), decimal_text([["0.25"]]), decimal_text("100.000", exact=True)
+    ('[[1.00, undecided], [0, 2.50]]', '0.25', '100')
     """
     if value is None:
         return "undecided"
     if isinstance(value, list):
         if len(value) == 1:  # d = 1: a 1-vector or 1×1 matrix reads as the number it is
-            return decimal_text(value[0])
-        return "[" + ", ".join(decimal_text(v) for v in value) + "]"
-    return value
+            return decimal_text(value[0], exact)
+        return "[" + ", ".join(decimal_text(v, exact) for v in value) + "]"
+    return exact_decimal(value) if exact else value
+
+
+def is_exact(q: "QuantityRecord") -> bool:
+    """Whether every decimal of the record is proven equal to its value."""
+    return any(n.startswith("exact:") for n in q.notes)
 
 
 def _names_quantities(expr) -> bool:
@@ -275,6 +282,13 @@ def flatten_entries(x):
         yield x
 
 
+def _input_order(run: Run, key: Key, order: TermOrder) -> TermOrder:
+    """``order`` placing also the terms of ``key``'s exact form that hold its inputs' exact forms (two
+    levels: the joints inside an evidence inside a log-likelihood)."""
+    inputs = list(run[key].inputs)
+    return order.with_inputs({k: run[k].exact for k in inputs + [k for i in inputs for k in run[i].inputs]})
+
+
 def build_report(run: Run, digits: int = 6, points=None, max_points: int | None = None,
                  kinds=None, latex: bool = False, forms: str = "all") -> SolveReport:
     """Certify and collect everything a renderer shows for ``run``.
@@ -290,6 +304,7 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
     keys = run.keys(points=labels, kinds=kinds or KINDS)
     rounded = run.round(keys, digits)
     notation = WebNotation.of(run.problem, multi=run.iterations > 1)
+    order = TermOrder.of(run.problem)
     records = []
     for key in keys:
         q = run[key]
@@ -308,10 +323,11 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
             shape=key.shape, description=describe(key.kind, run.problem), exact=text, symbols=symbols,
             formula=q.formula, definition=definition, substituted=substituted,
-            latex=web_latex(exact, notation) if latex and text is not None else "", decimal=_decimal(values),
+            latex=web_latex(exact, notation, _input_order(run, key, order)) if latex and text is not None else "",
+            decimal=_decimal(values),
             rational=q.value is not None, notes=tuple(_notes(values, str(key))),
             symbol=notation.name(key) if latex else "",
-            latex_definition=web_latex(q.definition, notation) if latex and forms == "all" else "",
+            latex_definition=web_latex(q.definition, notation, order) if latex and forms == "all" else "",
             closed=text is not None and not _names_quantities(exact)))
     diagnostics = [f.as_dict() for f in run.diagnostics]
     undecided = [str(k) for k, v in rounded.items() if isinstance(v, Undecided)]

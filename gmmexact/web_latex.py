@@ -18,7 +18,7 @@ import sympy as sp
 from .keys import Key
 from .latex_print import Notation, TextbookPrinter
 
-__all__ = ["mathjax_name", "mathjax_math", "WebNotation", "WebPrinter", "web_latex", "table_math", "decimal_math"]
+__all__ = ["mathjax_name", "mathjax_math", "WebNotation", "KeyNotation", "WebPrinter", "web_latex", "table_math", "decimal_math"]
 
 _PLAIN = re.compile(r"[^\W_]+(?:[ .,:;!?()+\-*/=@][^\W_]*)*", re.UNICODE)
 _MATH_ESCAPE = {"\\": r"\backslash ", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
@@ -72,6 +72,20 @@ class WebNotation(Notation):
         return mathjax_name(self.variables[i])
 
 
+@dataclass(frozen=True)
+class KeyNotation(WebNotation):
+    r""":class:`WebNotation` naming every quantity by its key (``\mathtt{density.A.women}``, what
+    ``run[...]`` takes), for a notebook's step view; points, components and variables as before.
+
+    >>> from gmmexact.problem import load
+    >>> print(KeyNotation.of(load("examples/seed/problem.toml")).name(Key.parse("resp.A.women")))
+    \mathtt{resp.A.women}
+    """
+
+    def name(self, key: Key) -> str:
+        return rf"\mathtt{{{mathjax_math(str(key))}}}"
+
+
 class WebPrinter(TextbookPrinter):
     r"""The textbook printer for MathJax: :class:`WebNotation` names; variables of Σ-notation entries
     and vector entries as whole names (never re-wrapped in ``\text{}``).
@@ -105,8 +119,9 @@ def _key(name: str) -> Key | None:
         return None
 
 
-def web_latex(expr, notation: Notation) -> str:
-    r"""``expr`` in textbook LaTeX for MathJax (plain text for a non-SymPy value).
+def web_latex(expr, notation: Notation, term_order=None) -> str:
+    r"""``expr`` in textbook LaTeX for MathJax (plain text for a non-SymPy value); sums in the order
+    ``term_order`` gives (a :class:`~gmmexact.latex_print.TermOrder`), as the LaTeX document writes them.
 
     >>> from gmmexact.problem import load
     >>> n = WebNotation.of(load("examples/seed/problem.toml"))
@@ -115,7 +130,7 @@ def web_latex(expr, notation: Notation) -> str:
     """
     if not hasattr(expr, "atoms"):
         return rf"\mathtt{{{mathjax_math(str(expr))}}}"
-    return WebPrinter(notation).doprint(expr)
+    return WebPrinter(notation, term_order=term_order).doprint(expr)
 
 
 def table_math(latex: str) -> str:

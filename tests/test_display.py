@@ -59,7 +59,7 @@ def test_quantity_reprs_show_three_renderings_and_the_certified_decimal(run):
     latex = q._repr_latex_()
     assert latex.startswith("$$\\begin{aligned}") and latex.endswith("\\end{aligned}$$")
     assert r"\mathtt{density.A.women} &= \frac{\mathtt{exp.A.women}}{\mathtt{norm.women}}" in latex
-    assert r"\frac{1}{20 \pi e^{\frac{2}{5}}}" in latex
+    assert r"\frac{e^{-2/5}}{20 \pi}" in latex
     assert latex.rstrip("$").rstrip().endswith(r"\end{aligned}")
     assert rf"&\approx {q.decimal(6)}" in latex and q.decimal(6) == "0.0106685"
     assert braces_balanced(latex)
@@ -71,7 +71,7 @@ def test_quantity_reprs_show_three_renderings_and_the_certified_decimal(run):
 
 def test_exact_values_are_marked_equal_not_approximate(run):
     latex = run["quad.A.women"]._repr_latex_()
-    assert r"&= \frac{4}{5}" in latex and "&= 0.800000" in latex and r"\approx" not in latex
+    assert r"&= \frac{4}{5}" in latex and "&= 0.8\n" in latex and r"\approx" not in latex
     assert display.step_view(run["quad.A.women"]).is_exact
     assert not display.step_view(run["exp.A.women"]).is_exact
 
@@ -106,7 +106,7 @@ def test_every_equals_line_is_the_definition_or_values(run):
     # where every input is a value, the values-put-in line stays
     weight = display.step_view(run["weight.women"])
     assert weight.substituted is not None and "mathtt" not in weight.substituted
-    assert display.step_view(run["density.A.women"]).substituted == r"\frac{1}{20 \pi e^{\frac{2}{5}}}"
+    assert display.step_view(run["density.A.women"]).substituted == r"\frac{e^{-2/5}}{20 \pi}"
 
 
 def test_descriptions_are_those_of_the_problems_model(run):
@@ -147,7 +147,7 @@ def test_iteration_view_of_the_seed(run):
     view = display.iteration_view(run, 1)
     assert view.loglik == run["loglik"].decimal(6) == "-41.7017"
     assert view.resp[0] == (run["resp.A.women"].decimal(6), run["resp.A.men"].decimal(6))
-    assert view.before[0].mean == ("162.000", "57.0000") and view.after[0].mean == run["mean.women"].decimal(6)
+    assert view.before[0].mean == ("162", "57") and view.after[0].mean == run["mean.women"].decimal(6)
     assert view.after[1].cov == run["cov.men"].decimal(6)
     assert {f["key"] for f in view.findings} == {"cov.women", "cov.men"}
     assert {q.iteration for q in view.report.quantities} == {1}
@@ -155,7 +155,7 @@ def test_iteration_view_of_the_seed(run):
     assert well_formed(page)
     assert "<code>−41.7017</code>" in page and "height − weight = 105" in page and "<details>" in page
     md = it._repr_markdown_()
-    assert "| women | 0.500000 → 0.500000 | [162.000, 57.0000] → [165.000, 60.0000] |" in md
+    assert "| women | 0.5 → 0.500000 | [162, 57] → [165.000, 60.0000] |" in md  # the start is exact
     assert "| A | 1.00000 | 1.07229e-27 |" in md
     assert "| `density.A.women` | $\\frac{e^{-2/5}}{20 \\pi}$ | 0.0106685 |" in md  # textbook LaTeX, as solve's
     with pytest.raises(KeyError, match="iteration 2 was not computed"):
@@ -232,3 +232,25 @@ def test_decimal_markup_keeps_the_certified_value(q, digits):
     plain = display.decimal_html(text).replace("−", "-").replace("×10<sup>", "e").replace("</sup>", "")
     assert Fraction(plain.split("e")[0]) * Fraction(10) ** int(plain.split("e")[1] if "e" in plain else 0) \
         == round_fraction(q, digits).fraction()
+
+
+def test_step_view_writes_sums_in_order_and_every_joint_one_way():
+    run = gmmexact.solve(gmmexact.load(SEED))
+    view = display.step_view(run["resp.A.men"])
+    joint_men, joint_women = r"\frac{e^{-125/2}}{40 \pi}", r"\frac{e^{-2/5}}{40 \pi}"
+    assert view.substituted == rf"\frac{{{joint_men}}}{{{joint_women} + {joint_men}}}"
+    assert display.step_view(run["evidence.A"]).definition == r"\mathtt{joint.A.women} + \mathtt{joint.A.men}"
+
+
+def test_iteration_and_run_displays_in_order_exact_values_unpadded_and_file_names():
+    run = gmmexact.solve(gmmexact.load(SEED))
+    md = display.iteration_markdown(display.iteration_view(run, 1))
+    assert md.splitlines()[0] == "### EM iteration 1 · `problem.toml`"
+    row = next(line for line in md.splitlines() if line.startswith("| `mean.women`"))
+    numerator = row.split(r"}{\frac{1}")[0]
+    assert [int(e) for e in re.findall(r"e\^\{(-?[0-9]+)/10\}", numerator)] == [-621, -391, -161, 299, 529, 759]
+    assert "| `det.women` | $100$ | 100 (exact) |" in md
+    summary = display.run_markdown(display.run_view(run))
+    assert summary.splitlines()[0] == "### gmmexact run · `problem.toml`"
+    assert "| start | women | 0.5 | [162, 57] | [[10, 0], [0, 10]] |" in summary
+    assert "<h4>gmmexact run · problem.toml</h4>" in display.run_html(display.run_view(run))

@@ -174,3 +174,72 @@ def test_check_json_schema_unchanged(seed_check, capsys):
                                        "carried_kind", "first_wrong", "notes", "value", "error_ulps"]
     assert data["claims"][9]["exact"] == "exp(-125/2)/(20*pi)"
     assert data == check_dict(seed_check.run, list(seed_check.checks), SEED, CLAIMS)
+
+
+THREE = """
+[data]
+variables = ["x"]
+labels = ["P", "Q", "R"]
+points = [[0.5], [2.5], [4]]
+
+[[components]]
+name = "z"
+mean = [0]
+covariance = [[1]]
+weight = 0.2
+
+[[components]]
+name = "a"
+mean = [2]
+covariance = [[2]]
+weight = 0.3
+
+[[components]]
+name = "m"
+mean = [4]
+covariance = [[0.5]]
+weight = 0.5
+"""
+
+
+def test_markdown_sums_follow_the_problems_order():
+    report = build_report(gmmexact.solve(gmmexact.load(SEED)), points=["A"], latex=True)
+    latex = {q.key: q.latex for q in report.quantities}
+    assert latex["evidence.A"] == r"\frac{e^{-2/5}}{40 \pi} + \frac{e^{-125/2}}{40 \pi}"  # women, then men
+    exponents = [int(e) for e in re.findall(r"e\^\{(-?[0-9]+)/10\}", latex["count.men"])]
+    assert exponents == [621, 391, 161, -299, -529, -759]  # points A … F
+
+
+def test_markdown_sums_follow_the_problems_order_whatever_the_names(tmp_path):
+    from gmmexact.web_latex import WebNotation, web_latex
+
+    path = tmp_path / "three.toml"
+    path.write_text(THREE)
+    run = gmmexact.solve(gmmexact.load(str(path)))
+    records = {q.key: q for q in build_report(run, latex=True).quantities}
+    notation = WebNotation.of(run.problem)
+    for p in ("P", "Q", "R"):
+        text = records[f"evidence.{p}"].latex
+        places = [text.index(web_latex(run[f"joint.{p}.{c}"].exact, notation)) for c in ("z", "a", "m")]
+        assert places == sorted(places), (p, text)
+    for c in ("z", "a", "m"):
+        text = records[f"count.{c}"].latex
+        places = [text.index(web_latex(run[f"resp.{p}.{c}"].exact, notation)) for p in ("P", "Q", "R")]
+        assert places == sorted(places), (c, text)
+
+
+def test_markdown_exact_values_are_not_padded():
+    md = render_markdown(build_report(gmmexact.solve(gmmexact.load(SEED)), points=["A"], latex=True))
+    rows = {cells(line)[0]: cells(line) for line in md.splitlines() if line.startswith("| `")}
+    assert rows["`det.women`"][4] == "100 (exact)"
+    assert rows["`inv.women`"][4] == "[[0.1, 0], [0, 0.1]] (exact)"
+    assert rows["`quad.A.women`"][4] == "0.8 (exact)"
+    assert rows["`density.A.women`"][4] == "0.0106685"  # a rounded value keeps its certified digits
+
+
+def test_markdown_title_shows_the_path_as_given_or_the_file_name(tmp_path):
+    absolute = render_markdown(build_report(gmmexact.solve(gmmexact.load(SEED)), points=["A"], latex=True))
+    assert absolute.splitlines()[0] == "# EM iteration for `problem.toml`"
+    relative = render_markdown(build_report(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")),
+                                            points=["A"], latex=True))
+    assert relative.splitlines()[0] == "# EM iteration for `examples/seed/problem.toml`"
