@@ -15,7 +15,8 @@ from .claims import claims_from_dict, read_claims_data
 from .keys import Key
 from .problem import Problem, load
 from .render_markdown import markdown_code, markdown_text
-from .report import parse_exact
+from .latex_print import shown_path
+from .report import input_order, parse_exact
 from .run import Run, solve
 from .web_latex import WebNotation, decimal_math, table_math, web_latex
 
@@ -95,12 +96,12 @@ class CheckReport:
         return not (s["wrong"] or s["undecided"] or (strict and s["carried"]))
 
     def _repr_markdown_(self) -> str:
-        return render_check_markdown(self.data)
+        return render_check_markdown(self.data, self.run)
 
     def _repr_html_(self) -> str:
         from .display import check_html  # noqa: PLC0415  (display is only needed in notebooks)
 
-        return check_html(self.data)
+        return check_html(self.data, self.run)
 
 
 def claims_iterations(data: dict) -> int:
@@ -242,10 +243,11 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
 MARKDOWN_EXACT_WIDTH = 240  # characters of the SymPy form: a longer closed form is left to the JSON output
 
 
-def exact_math(r: dict, value) -> str:
+def exact_math(r: dict, value, run=None) -> str:
     r"""The exact value of a claim's record as LaTeX math for MathJax: the closed form (when it names no
     earlier quantity and is at most ``MARKDOWN_EXACT_WIDTH`` characters) ``\approx`` the certified value;
-    an integer alone; else the certified value alone (the JSON output keeps the full form).
+    an integer alone; else the certified value alone (the JSON output keeps the full form). With the
+    ``run`` checked against, sums in the problem's point/component order, as ``solve`` writes them.
 
     >>> exact_math({"exact": "exp(-125/2)/(20*pi)"}, "1.1440e-29")
     '\\frac{e^{-125/2}}{20 \\pi} \\approx 1.1440 \\times 10^{-29}'
@@ -258,7 +260,7 @@ def exact_math(r: dict, value) -> str:
         # the certified value alone: rounded unless the exact value is an integer
         exact = text and _INTEGERS.match(text.replace("Matrix(", "").replace(")", ""))
         return decimal_math(value) if exact else rf"\approx {decimal_math(value)}"
-    form = web_latex(parse_exact(text), WebNotation((), (), ()))
+    form = web_latex(parse_exact(text), WebNotation((), (), ()), _claim_order(r, run))
     if _INTEGERS.match(text.replace("Matrix(", "").replace(")", "")):
         return form
     return rf"{form} \approx {decimal_math(value)}"
@@ -278,7 +280,18 @@ def _why_markdown(r: dict) -> str:
     return "; ".join(why) or "–"
 
 
-def render_check_markdown(data: dict) -> str:
+def _claim_order(r: dict, run):
+    """The term order of a claim's exact form: its quantity's inputs in the problem's order (None
+    without the run, or for a key the run does not hold)."""
+    if run is None:
+        return None
+    try:
+        return input_order(run, Key.parse(r["key"]).whole)
+    except (KeyError, ValueError):
+        return None
+
+
+def render_check_markdown(data: dict, run=None) -> str:
     """A check report (the dict of :func:`check_dict`) as Markdown: one table row per claim with its
     where and why, exact values as inline LaTeX math, the summary and the findings as paragraphs.
 
@@ -286,7 +299,8 @@ def render_check_markdown(data: dict) -> str:
     >>> print(md.splitlines()[4])
     | 0 | `density.A.women` | 0.0107 | ✓ correct | $\\frac{e^{-2/5}}{20 \\pi} \\approx 0.010668$ | 0.32 | – | – |
     """
-    lines = [f"# Check of `{data['claims_file']}` against `{data['problem']}`", "",
+    lines = [f"# Check of {markdown_code(shown_path(data['claims_file']))} against "
+             f"{markdown_code(shown_path(data['problem']))}", "",
              "| # | quantity | written | verdict | exact value | error (last digit) | where | why |",
              "|---|---|---|---|---|---|---|---|"]
     for r in data["claims"]:
@@ -294,7 +308,7 @@ def render_check_markdown(data: dict) -> str:
         error = r["error_ulps"] if "entries" not in r else _entry_values(r, "error_ulps")
         where = markdown_text(r["where"]) if r.get("where") else "–"
         lines.append(f"| {r['index']} | {markdown_code(r['key'])} | {markdown_text(_cell(r['written']))} | "
-                     f"{SYMBOL[r['verdict']]} {r['verdict']} | {table_math(exact_math(r, value))} | "
+                     f"{SYMBOL[r['verdict']]} {r['verdict']} | {table_math(exact_math(r, value, run))} | "
                      f"{markdown_text(_cell(error))} | {where} | {_why_markdown(r)} |")
     s = data["summary"]
     lines += ["", f"**{s['claims']} claims**: {s['correct']} correct, {s['carried']} carried "

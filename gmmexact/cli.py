@@ -175,7 +175,7 @@ def _check(args) -> int:
         json.dump(report.data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
-        sys.stdout.write(render_check_markdown(report.data))
+        sys.stdout.write(render_check_markdown(report.data, report.run))
     else:
         render_check_text(report.data)
     return EXIT_OK if report.passed(strict=args.strict) else EXIT_ERROR

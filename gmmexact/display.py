@@ -509,9 +509,10 @@ def run_markdown(view: RunView) -> str:
 VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e", "undecided": "#8250df"}
 
 
-def check_html(data: dict) -> str:
+def check_html(data: dict, run=None) -> str:
     """A check report (the dict of ``check_report.check_dict``) as an HTML table, verdicts in colour,
-    exact values as LaTeX for the notebook's MathJax (as in the Markdown).
+    exact values as LaTeX for the notebook's MathJax (as in the Markdown; with the ``run`` checked
+    against, sums in the problem's order).
 
     >>> import gmmexact
     >>> out = check_html(gmmexact.check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}}).data)
@@ -544,7 +545,7 @@ def check_html(data: dict) -> str:
             f"<td>{html.escape(_cell(r['written']))}</td>"
             f'<td style="color:{color};font-weight:bold;white-space:nowrap">'
             f"{SYMBOL.get(r['verdict'], '')} {html.escape(r['verdict'])}</td>"
-            f"<td>${html.escape(exact_math(r, value))}$</td><td>{html.escape(_cell(error))}</td>"
+            f"<td>${html.escape(exact_math(r, value, run))}$</td><td>{html.escape(_cell(error))}</td>"
             f'<td style="text-align:left">{"<br>".join(notes)}</td></tr>')
     s = data["summary"]
     counts = ", ".join(f'<span style="color:{VERDICT_COLOR[v]}">{s.get(v, 0)} {v}</span>'
@@ -557,6 +558,6 @@ def check_html(data: dict) -> str:
                     + "</p>")
     head = "".join(f"<th>{h}</th>" for h in ("#", "quantity", "written", "verdict", "exact value",
                                              "error (last digit)", "where / why"))
-    return (f'<div class="gmmexact-check"><h4>Check of {html.escape(str(data["claims_file"]))} against '
-            f"{html.escape(str(data['problem']))}</h4>{summary}<table><thead><tr>{head}</tr></thead>"
+    return (f'<div class="gmmexact-check"><h4>Check of {html.escape(shown_path(data["claims_file"]))} against '
+            f"{html.escape(shown_path(data['problem']))}</h4>{summary}<table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{_findings_html(data.get('findings', ()))}</div>")

@@ -212,6 +212,9 @@ class TermOrder:
     >>> a, b = sp.exp(-sp.Rational(125, 2)) / (40 * sp.pi), sp.exp(-sp.Rational(2, 5)) / (20 * sp.pi)
     >>> order.with_inputs({Key.parse("joint.A.men"): a, Key.parse("joint.A.women"): b})(b)
     (1, 0, 0)
+    >>> order.with_inputs({Key.parse("resp.F.men"): 1 / (1 + sp.exp(sp.Rational(-759, 10)))})(
+    ...     1 / (6 + 6 * sp.exp(sp.Rational(-759, 10))))  # the same exponential: the same place
+    (1, 5, 1)
     """
 
     points: tuple[str, ...]
@@ -251,7 +254,18 @@ class TermOrder:
             for sub in sp.preorder_traversal(term):
                 if sub in found:
                     return found[sub]
+            # a form SymPy rewrote (1/(6 + 6 e^{x}) from 1/(1 + e^{x}) / 6): by its exponentials, when
+            # exactly those of one input
+            exps = _exponentials(term)
+            if exps:
+                for form, place in sorted(self.exact_places, key=lambda fp: fp[1]):
+                    if _exponentials(form) == exps:
+                        return place
         return None
+
+
+def _exponentials(expr) -> frozenset:
+    return frozenset(expr.atoms(sp.exp)) if isinstance(expr, sp.Basic) else frozenset()
 
 
 class TextbookPrinter(LatexPrinter):
@@ -276,12 +290,13 @@ class TextbookPrinter(LatexPrinter):
 
     def ordered_terms(self, expr) -> list:
         """The terms of a sum in the problem's order (points, then components; see ``term_order``); terms
-        the order does not place keep their places relative to each other, after the placed ones."""
+        the order does not place keep their places relative to each other, after the placed ones. A sum
+        with fewer than two places (``6 + 6 e^{x}``) keeps its own order."""
         terms = list(expr.args)
         if self.term_order is None:
             return terms
         keys = [self.term_order(t) for t in terms]
-        if all(k is None for k in keys):
+        if len({k for k in keys if k is not None}) < 2:  # one place says nothing about an order
             return terms
         ranked = sorted(range(len(terms)), key=lambda i: (keys[i] is None, keys[i] or (), i))
         return [terms[i] for i in ranked]

@@ -282,9 +282,16 @@ def flatten_entries(x):
         yield x
 
 
-def _input_order(run: Run, key: Key, order: TermOrder) -> TermOrder:
-    """``order`` placing also the terms of ``key``'s exact form that hold its inputs' exact forms (two
-    levels: the joints inside an evidence inside a log-likelihood)."""
+def input_order(run: Run, key: Key, order: TermOrder | None = None) -> TermOrder:
+    """``order`` (default: the problem's) placing also the terms of ``key``'s exact form that hold its
+    inputs' exact forms (two levels: the joints inside an evidence inside a log-likelihood).
+
+    >>> import gmmexact, sympy as sp
+    >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+    >>> input_order(run, Key.parse("evidence.A"))(sp.exp(-sp.Rational(125, 2)) / (40 * sp.pi))
+    (1, 0, 1)
+    """
+    order = order or TermOrder.of(run.problem)
     inputs = list(run[key].inputs)
     return order.with_inputs({k: run[k].exact for k in inputs + [k for i in inputs for k in run[i].inputs]})
 
@@ -323,7 +330,7 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
             key=str(key), kind=key.kind, iteration=key.iteration, point=key.point, component=key.component,
             shape=key.shape, description=describe(key.kind, run.problem), exact=text, symbols=symbols,
             formula=q.formula, definition=definition, substituted=substituted,
-            latex=web_latex(exact, notation, _input_order(run, key, order)) if latex and text is not None else "",
+            latex=web_latex(exact, notation, input_order(run, key, order)) if latex and text is not None else "",
             decimal=_decimal(values),
             rational=q.value is not None, notes=tuple(_notes(values, str(key))),
             symbol=notation.name(key) if latex else "",

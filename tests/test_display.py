@@ -187,7 +187,7 @@ def test_run_summary_of_a_stopped_run():
 
 def test_check_report_html():
     report = gmmexact.check(SEED, CLAIMS)
-    page = display.check_html(report.data)
+    page = display.check_html(report.data, report.run)
     assert well_formed(page)
     assert report._repr_html_() == page
     s = report.data["summary"]
@@ -201,6 +201,8 @@ def test_check_report_html():
     assert "[162, 57]" in page  # the stale mean the document writes
     assert r"<td>$\frac{e^{-125/2}}{20 \pi} \approx 1.1440 \times 10^{-29}$</td>" in page  # LaTeX, as the Markdown
     assert "&lt;" not in page or "<" not in report.data["claims_file"]
+    count_men = r"\frac{1}{1 + e^{621/10}} + \frac{1}{1 + e^{391/10}} + \frac{1}{1 + e^{161/10}}"
+    assert count_men in page and "<h4>Check of claims.toml against problem.toml</h4>" in page  # points A, B, C …
 
 
 def test_general_formula_follows_the_model():

@@ -243,3 +243,15 @@ def test_markdown_title_shows_the_path_as_given_or_the_file_name(tmp_path):
     relative = render_markdown(build_report(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")),
                                             points=["A"], latex=True))
     assert relative.splitlines()[0] == "# EM iteration for `examples/seed/problem.toml`"
+
+
+def test_check_markdown_sums_follow_the_problems_order_and_titles_show_file_names(seed_check):
+    md = seed_check._repr_markdown_()
+    assert md.splitlines()[0] == "# Check of `claims.toml` against `problem.toml`"
+    rows = {cells(line)[0]: cells(line) for line in md.splitlines() if line.startswith("| ")}
+    count_men = rows["24"][4]
+    assert [int(e) for e in re.findall(r"e\^\{(-?[0-9]+)/10\}", count_men)] == [621, 391, 161, -299, -529, -759]
+    weight_men = rows["28"][4]  # SymPy writes 1/(6 + 6 e^x) for 1/(1 + e^x)/6: placed by the exponential
+    assert [int(e) for e in re.findall(r"e\^\{(-?[0-9]+)/10\}", weight_men)] == [621, 391, 161, -299, -529, -759]
+    assert r"\frac{1}{6 + 6 e^{621/10}}" in weight_men
+    assert render_check_markdown(seed_check.data) != md  # without the run, SymPy's order
