@@ -356,9 +356,10 @@ class CrossCheck:
 
     @property
     def passed(self) -> bool:
-        """Every entry meets ``min_digits``, the peer did not fail and reported nothing undefined."""
+        """Every entry meets ``min_digits``, the peer did not fail, reported nothing undefined, and what is
+        certified is the peer's own fit."""
         return (len(self.failing) == 0 and self.peer.failure is None and not self.peer.unmatched
-                and len(self.entries) > 0)
+                and len(self.entries) > 0 and not any(f.kind == "not-the-users-fit" for f in self.findings))
 
     def worst(self, count: int = 10) -> list[int]:
         """Indices of the ``count`` entries with the fewest correct digits (largest relative error)."""
@@ -474,11 +475,13 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
     if peer.failure is not None:
         fail = peer.failure
         prefix = "" if fail.iteration == 1 else f"iter{fail.iteration}."
-        near = [f for k, f in conditioning.items() if k.startswith(prefix + "cov.") or (not prefix and k.startswith("cov."))]
+        needs = _covariances_needed(fail, peer)
+        near = [f for k, f in conditioning.items() if _iteration_of(k) in needs and k.split("[")[0].split(".")[-2] == "cov"]
+        traced = [f for f in singular if _iteration_of(f.key) in needs]
         why = ""
-        if singular:
-            f0 = singular[0]
-            why = (f" Exact explanation: {', '.join(f.key for f in singular if _iteration_of(f.key) == fail.iteration)} "
+        if traced:
+            f0 = traced[0]
+            why = (f" Exact explanation: {', '.join(f.key for f in traced)} "
                    f"singular (rank {f0.rank} of {run.problem.d}); every point satisfies {' and '.join(f0.relations)}.")
         elif near:
             why = " Exact explanation: " + " ".join(f.message for f in near)
@@ -486,10 +489,15 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
                 f0 = textbook[0]
                 why += (f" Without the count offset and reg_covar (the textbook M-step) the covariances are singular: "
                         f"rank {f0.rank} of {run.problem.d}, every point satisfies {' and '.join(f0.relations)}.")
+        if fail.step == "call":
+            many = int(peer.settings.get("iterations", 1) or 1)
+            where = "when called" + (f" (once, for iterations 1–{many})" if many > 1 else "")
+        else:
+            where = f"in the {fail.step} of iteration {fail.iteration}"
+        shown = textbook[0] if textbook and why else None
         out.append(Finding("peer-error", f"iteration {fail.iteration}",
-                           f"{peer.name} raised {fail.error} in the {fail.step} of iteration {fail.iteration}: "
-                           f"{fail.message.strip()}{why}", rank=textbook[0].rank if textbook else None,
-                           relations=textbook[0].relations if textbook else ()))
+                           f"{peer.name} raised {fail.error} {where}: {fail.message.strip()}{why}",
+                           rank=shown.rank if shown else None, relations=shown.relations if shown else ()))
     if peer.unmatched:
         stop = run.stopped
         keys = ", ".join(k for k, _, _ in peer.unmatched[:6]) + (" …" if len(peer.unmatched) > 6 else "")
@@ -501,13 +509,18 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
             msg += (f" The reported log-likelihood {k} = {v!r} is noise: the exact one does not exist (the "
                     f"likelihood grows without bound as a component collapses onto the data's subspace), so no "
                     f"digit of it means anything.")
-        out.append(Finding("loglik-noise" if noisy else "undefined", peer.unmatched[0][0], msg,
+        out.append(Finding("loglik-undefined" if noisy else "undefined", peer.unmatched[0][0], msg,
                            relations=stop.relations if stop else ()))
     out += non_finite(entries)
-    out += _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg)
-    slips = _slips(run, entries, min_digits)
-    causes = {**conditioning, **{f.key: f for f in textbook}}
-    out += _loglik_noise(entries, causes, explained={f.key for f in slips})
+    # the peer's own model first: a covariance nearly singular with counts nk + offset is described as such,
+    # not as the textbook M-step's exactly singular one
+    causes = {**{f.key: f for f in textbook}, **conditioning}
+    levels = _noise_levels(run, entries, causes)
+    slips = _slips(run, entries, min_digits, levels)
+    out += _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg,
+                              explained={f.key for f in slips})
+    out += _loglik_noise(entries, causes, levels, explained={f.key for f in slips}, cov_type=cov_type,
+                         offset=offset, textbook={f.key: f for f in textbook})
     out += _cancellation(run, entries, cov_type, reg)
     out += _regularisation(run, entries, cov_type, reg, textbook)
     out += slips
@@ -554,11 +567,43 @@ def _textbook_singular(run: Run) -> list[Finding]:
     return [f for f in solve(plain, 1).diagnostics if f.kind == "singular-covariance"]
 
 
+LINALG_WORDS = ("singular", "positive definite", "positive-definite", "cholesky", "ill-defined", "covariance")
+
+
+def _covariances_needed(fail: PeerFailure, peer: PeerResult) -> set[int]:
+    """Iterations whose updated covariances the failing step used: only there can a singular covariance
+    explain the failure.
+
+    scikit-learn's "ill-defined empirical covariance" is raised by the M-step that computed the covariance; an
+    E-step of iteration t uses the covariances of iteration t − 1; a function called once for N iterations
+    that raised a linear-algebra error may have used any of them; any other failure is not traced to them.
+
+    >>> peer = PeerResult("f", (), {"iterations": 3})
+    >>> sorted(_covariances_needed(PeerFailure(2, "E-step", "LinAlgError", "Matrix is not positive definite"), peer))
+    [1]
+    >>> sorted(_covariances_needed(PeerFailure(1, "call", "ValueError", "boom"), peer))
+    []
+    >>> sorted(_covariances_needed(PeerFailure(1, "call", "LinAlgError", "Singular matrix"), peer))
+    [1, 2, 3]
+    """
+    text = f"{fail.error} {fail.message}".lower()
+    linalg = "linalg" in text or any(w in text for w in LINALG_WORDS)
+    if "ill-defined empirical covariance" in text:
+        return set(range(1, fail.iteration + 1)) if fail.step in ("fit", "call") else {fail.iteration}
+    if fail.step == "E-step":
+        return {fail.iteration - 1} - {0}
+    if fail.step == "call" and linalg:
+        return set(range(1, int(peer.settings.get("iterations", 1) or 1) + 1))
+    if fail.step in ("M-step", "fit") and linalg:
+        return {fail.iteration}
+    return set()
+
+
 def _iteration_of(key: str) -> int:
     return Key.parse(key.split("[")[0]).iteration if key[:1].isalpha() else 1
 
 
-def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg) -> list[Finding]:
+def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg, explained=frozenset()) -> list[Finding]:
     out = []
     if reg != 0 or not textbook:
         return out
@@ -574,9 +619,24 @@ def _singular_in_float(run, peer, entries, textbook, conditioning, cov_type, reg
         if not np.isfinite(mat).all():
             continue  # NaN or Inf: the non-finite finding says so
         eig = np.linalg.eigvalsh(mat)
-        if eig.min() <= 0 or not _rounding_dominates(run, f.key, mat, eig):
-            continue  # not positive definite, or wrong by more than rounding (a slip, not conditioning)
+        if eig.min() <= 0:
+            continue  # not positive definite
         det = float(np.linalg.det(mat))
+        off = _relative_difference(run, f.key, mat)
+        if off is not None and off > ROUNDING_SIZE:  # wrong beyond rounding: not a conditioning story
+            if f.key not in explained:  # a slip names it already
+                out.append(Finding(
+                    "covariance-wrong", f.key,
+                    f"{f.key} is singular exactly in the textbook M-step (rank {f.rank} of {run.problem.d}; every "
+                    f"point satisfies {' and '.join(f.relations)}), and the peer's float covariance is positive "
+                    f"definite (smallest eigenvalue {eig.min():.3g}, determinant {det:.3g}), but that is not rounding: "
+                    f"its entries differ from the exact ones of the peer's model by {off:.2g} (relative, Frobenius "
+                    f"norm), far beyond float64 rounding (below {ROUNDING_SIZE:g}). The covariance itself is wrong; "
+                    f"its determinant and every log-density computed from it are wrong for that reason, not because "
+                    f"of the conditioning.", rank=f.rank, relations=f.relations, digits_lost=16))
+            continue
+        if off is None and not _rounding_dominates(run, f.key, mat, eig):
+            continue
         exact = conditioning.get(f.key)
         model = (f" In the peer's own model (counts nk + {offset_text(run.problem.count_offset)}) it is not singular but "
                  f"nearly so: certified condition number {exact.condition}, so float64 cannot resolve its small "
@@ -599,6 +659,23 @@ ROUNDING_SIZE = 1e-8  # a float covariance this close to the exact one (relative
 TINY_EIGENVALUE = 1024  # or a smallest eigenvalue below this many ε·d·λmax: rounding dominates it whatever else
 
 
+def _relative_difference(run: Run, key: str, mat: np.ndarray) -> float | None:
+    """Frobenius distance of the float covariance from the peer model's exact one, relative to the exact one
+    (``None`` when the exact entries are not available). A tolerance, from 128-bit balls' midpoints."""
+    d = mat.shape[0]
+    k = Key.parse(key)
+    with _prec(128):
+        exact = np.empty_like(mat)
+        for i in range(d):
+            for j in range(d):
+                b = _ball_at(run, Key(k.iteration, "cov", None, k.component, (i, j)), 128)
+                if b is None:
+                    return None
+                exact[i, j] = float(b.mid())
+    norm = float(np.linalg.norm(exact))
+    return float(np.linalg.norm(mat - exact)) / norm if norm else None
+
+
 def _rounding_dominates(run: Run, key: str, mat: np.ndarray, eig: np.ndarray) -> bool:
     """The float covariance differs from the peer model's exact one by rounding only, or its smallest
     eigenvalue is itself of the size of rounding (``TINY_EIGENVALUE·d·ε·λmax``)."""
@@ -617,33 +694,87 @@ def _rounding_dominates(run: Run, key: str, mat: np.ndarray, eig: np.ndarray) ->
     return bool(np.linalg.norm(mat - exact) <= ROUNDING_SIZE * np.linalg.norm(exact))
 
 
-def _loglik_noise(entries: Entries, conditioning: dict, explained=frozenset()) -> list[Finding]:
+NOISE_ULPS = 64  # rounding noise of a float log-likelihood: NOISE_ULPS·n·d·κ·ε (κ: certified condition number)
+
+
+def _loglik_causes(k: Key, conditioning: dict) -> list:
+    prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
+    return [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")
+            and (prefix or not key.startswith("iter"))]
+
+
+def _noise_levels(run: Run, entries: Entries, conditioning: dict) -> dict:
+    """Entry index → (relative noise level, cause) for the log-likelihoods computed from ill-conditioned or
+    singular covariances.
+
+    A float log-likelihood is a sum of n log-densities; each log-determinant and quadratic form of a covariance
+    with condition number κ moves by about d·κ·ε per unit of rounding in its entries. The level is
+    ``NOISE_ULPS·n·d·κ·ε`` relative to the exact log-likelihood (κ certified, the factor generous: correct
+    float code stays well inside it); ``inf`` when the covariance is singular in the peer's own model (no κ).
+    """
+    out = {}
+    n, d = run.problem.n, run.problem.d
+    for i in (int(i) for (_, kind), idx in entries.groups().items() if kind == "loglik" for i in idx):
+        k = entries.keys[i]
+        causes = _loglik_causes(k, conditioning)
+        if not causes:
+            continue
+        cause = next((f for f in causes if f.condition), causes[0])
+        if not cause.condition:
+            out[i] = (float("inf"), cause)
+            continue
+        with _prec(128):
+            v = _ball_at(run, Key(k.iteration, "loglik"), 128)
+        scale = abs(float(v.mid())) if v is not None else 0.0
+        level = NOISE_ULPS * n * d * float(cause.condition) * float(np.finfo(np.float64).eps) / scale if scale else float("inf")
+        out[i] = (level, cause)
+    return out
+
+
+def _cause_text(cause, textbook: dict, cov_type: str, offset: Fraction) -> str:
+    which = (f"the tied covariance {cause.key} (one matrix shared by every component)" if cov_type == "tied"
+             else cause.key)
+    plain = textbook.get(cause.key)
+    if cause.condition:
+        model = f"in the peer's model (counts nk + {offset_text(offset)}) " if offset else "in the peer's model "
+        also = (f"; in the textbook M-step it is singular exactly (rank {plain.rank}; every point satisfies "
+                f"{' and '.join(plain.relations)})" if plain is not None and plain is not cause else "")
+        return (f"{which}, which {model}is not singular but nearly so: certified condition number {cause.condition}"
+                f"{also}")
+    return (f"{which}, singular exactly in the peer's model (rank {cause.rank}; every point satisfies "
+            f"{' and '.join(cause.relations)})")
+
+
+def _loglik_noise(entries: Entries, conditioning: dict, levels: dict, explained=frozenset(), cov_type: str = "full",
+                  offset: Fraction = Fraction(0), textbook: dict | None = None) -> list[Finding]:
     """Log-likelihoods with at most 2 correct digits computed from ill-conditioned or singular covariances
-    (``conditioning``: key → finding with its certified condition number); none without such a cause, and
-    none for a value a slip explains (``explained``: keys of slip findings)."""
+    (``levels``: entry → (relative noise level, cause), see :func:`_noise_levels`): noise when the error is
+    within the level, a wrong value when it is far beyond it; nothing without such a cause, and nothing for a
+    value a slip explains (``explained``: keys of slip findings)."""
     out = []
-    positions = [int(i) for (_, kind), idx in entries.groups().items() if kind == "loglik" for i in idx]
-    for i in positions:
+    for i, (level, cause) in sorted(levels.items()):
         k = entries.keys[i]
         d = int(entries.digits[i])
         if d > 2 or not np.isfinite(entries.rel_hi[i]):  # unbounded (fast path, NaN, Inf): not evidence of noise
             continue
         if str(k.whole) in explained:
             continue
-        prefix = "" if k.iteration == 2 else f"iter{k.iteration - 1}."
-        causes = [f for key, f in conditioning.items() if k.iteration > 1 and key.startswith(prefix + "cov.")
-                  and (prefix or not key.startswith("iter"))]
-        if not causes:
-            continue  # few digits without a conditioning cause: a wrong value, not noise
-        cause = next((f for f in causes if f.condition), causes[0])
-        why = (f" It is computed from covariances with condition number {cause.condition} (certified): "
-               f"their log-determinants and quadratic forms are dominated by rounding." if cause.condition else
-               f" It is computed from {cause.key}, singular exactly (rank {cause.rank}; every point satisfies "
-               f"{' and '.join(cause.relations)}): its log-determinant and quadratic forms are dominated by rounding.")
+        source = _cause_text(cause, textbook or {}, cov_type, offset)
+        shown = (f"{entries.names[i] or k} = {float(entries.floats[i])!r}", entries.exact_decimal(i, 6),
+                 error_text(entries.rel_lo[i], entries.rel_hi[i]))
+        if float(entries.rel_lo[i]) > level:
+            out.append(Finding("loglik-wrong", str(k),
+                               f"{shown[0]} is wrong, not noise: the exact value is {shown[1]} (relative error "
+                               f"{shown[2]}), far beyond the rounding noise of about {level:.1e} (relative; "
+                               f"{NOISE_ULPS}·n·d·κ·ε) that the conditioning explains. It is computed from {source}, "
+                               f"but the error is an error in computing it, not rounding.",
+                               condition=cause.condition, digits_lost=16 - d))
+            continue
         out.append(Finding("loglik-noise", str(k),
-                           f"{entries.names[i] or k} = {float(entries.floats[i])!r} is noise beyond {_digits_word(d)}: "
-                           f"the exact value is {entries.exact_decimal(i, 6)} (relative error "
-                           f"{error_text(entries.rel_lo[i], entries.rel_hi[i])}).{why}", digits_lost=16 - d))
+                           f"{shown[0]} is noise beyond {_digits_word(d)}: the exact value is {shown[1]} (relative "
+                           f"error {shown[2]}). It is computed from {source}. Its log-determinant and quadratic "
+                           f"forms are dominated by rounding.", rank=cause.rank, relations=cause.relations,
+                           condition=cause.condition, digits_lost=16 - d))
     return out
 
 
@@ -753,8 +884,10 @@ def _arb_text(x) -> str:
 
 
 # slips: (kind, description, factor(run, key) → ball the reported value would match)
-def _slips(run: Run, entries: Entries, min_digits: int) -> list[Finding]:
-    """Name a wrong value by the slip it matches (to 6 digits, certified)."""
+def _slips(run: Run, entries: Entries, min_digits: int, levels: dict | None = None) -> list[Finding]:
+    """Name a wrong value by the slip it matches (to 6 digits, certified; a log-likelihood computed from an
+    ill-conditioned covariance to within its rounding noise level, ``levels`` as :func:`_noise_levels`)."""
+    levels = levels or {}
     bad = [i for i in np.flatnonzero(entries.digits < 3)]
     out = []
     prec = 128
@@ -774,12 +907,21 @@ def _slips(run: Run, entries: Entries, min_digits: int) -> list[Finding]:
                         continue
                 lo, hi = ends
                 mag = min(abs(lo), abs(hi))
-                if mag == 0 and f == 0 or mag > 0 and max(abs(f - lo), abs(f - hi)) <= mag / 10**6:
+                level = levels.get(int(i), (0.0, None))[0]
+                tol = mag / 10**6
+                noisy = 1e-6 < level < 0.1  # within the noise, but never so loose that anything matches
+                if noisy:
+                    tol = max(tol, mag * Fraction(level))
+                far = max(abs(f - lo), abs(f - hi))
+                if noisy and far * 10 >= abs(f - Fraction(float((entries.exact_lo[i] + entries.exact_hi[i]) / 2))):
+                    continue  # the value as reported (e.g. scaled by 1/n) explains it as well: not a slip
+                if mag == 0 and f == 0 or mag > 0 and far <= tol:
                     done.add((k.iteration, k.kind, k.component))
                     out.append(Finding("slip", str(k.whole),
                                        f"{k.whole} is wrong ({_digits_word(int(entries.digits[i]))} correct): "
-                                       f"{entries.names[i] or k} = {float(entries.floats[i])!r} matches, to at least "
-                                       f"6 digits, {what}."))
+                                       f"{entries.names[i] or k} = {float(entries.floats[i])!r} matches"
+                                       + (f" {what}, to within the rounding noise the conditioning explains (about "
+                                          f"{level:.1e} relative)." if noisy else f", to at least 6 digits, {what}.")))
                     break
     return out
 

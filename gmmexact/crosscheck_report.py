@@ -10,7 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-RED_FINDINGS = ("peer-error", "loglik-noise", "undefined", "non-finite", "singular-but-positive-definite-in-float", "slip")
+RED_FINDINGS = ("peer-error", "loglik-noise", "loglik-undefined", "loglik-wrong", "undefined", "non-finite",
+                "singular-but-positive-definite-in-float", "covariance-wrong", "not-the-users-fit", "slip")
 
 
 def _digits(q: dict) -> str:

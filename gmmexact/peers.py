@@ -40,6 +40,7 @@ import numpy as np
 
 from . import linalg
 from .comparison import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
+from .diagnostics import Finding
 from .errors import InputError
 from .keys import KINDS, Key
 from .problem import Problem, load
@@ -284,9 +285,75 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
         reported.append(Reported(Key(t, "loglik"), float(score), "score(X)", Fraction(1, n)))
         if responsibilities:
             blocks.append(Block(t, "resp", np.asarray(proba, dtype=np.float64), "predict_proba(X)[{p}, {c}] after fit()"))
+    extra = {"float_covariances": floats}
+    if fitted is not None:
+        extra["fitted"] = {a: np.array(getattr(fitted, a), dtype=np.float64) for a in FITTED_ATTRIBUTES}
     return PeerResult(f"scikit-learn {sklearn.__version__} GaussianMixture(covariance_type={cov_type!r}, "
                       f"reg_covar={reg_covar!r})", tuple(reported), settings, SKLEARN_NOTES, failure,
-                      tuple(unmatched), {"float_covariances": floats}, tuple(blocks))
+                      tuple(unmatched), extra, tuple(blocks))
+
+
+FITTED_ATTRIBUTES = ("weights_", "means_", "covariances_", "lower_bound_")
+FIT_NOISE = 1e-9  # refit and user's fit differing by more than this (relative, per attribute) are different fits
+
+
+def fit_differences(user, refit: Mapping) -> dict:
+    """Largest relative difference, per fitted attribute, between the user's estimator and the refit.
+
+    Relative to the attribute's largest magnitude (so a tiny entry's rounding does not count as a difference).
+
+    >>> class Fit:
+    ...     weights_, means_, covariances_, lower_bound_ = np.array([0.5, 0.5]), np.array([[1.0], [2.0]]), np.ones((2, 1, 1)), -1.0
+    >>> refit = {"weights_": np.array([0.5, 0.5]), "means_": np.array([[1.0], [2.5]]), "covariances_": np.ones((2, 1, 1)),
+    ...          "lower_bound_": np.array(-1.0)}
+    >>> fit_differences(Fit(), refit)
+    {'weights_': 0.0, 'means_': 0.2, 'covariances_': 0.0, 'lower_bound_': 0.0}
+    """
+    out = {}
+    for a in FITTED_ATTRIBUTES:
+        mine, theirs = np.asarray(getattr(user, a), dtype=np.float64), np.asarray(refit[a], dtype=np.float64)
+        if mine.shape != theirs.shape or not (np.isfinite(mine).all() and np.isfinite(theirs).all()):
+            out[a] = float("inf") if not np.array_equal(mine, theirs, equal_nan=True) else 0.0
+            continue
+        scale = max(float(np.abs(mine).max(initial=0.0)), float(np.abs(theirs).max(initial=0.0)))
+        out[a] = float(np.abs(mine - theirs).max(initial=0.0) / scale) if scale else 0.0
+    return out
+
+
+def _user_fit(gm, result: PeerResult, iterations: int) -> tuple[PeerResult, tuple[Finding, ...]]:
+    """The user's settings in the report, a note on the refit, and a finding when the user's fitted
+    attributes are not those of the refit that is certified."""
+    user = {"tol": gm.tol, "max_iter": gm.max_iter, "n_iter_": int(gm.n_iter_), "converged_": bool(gm.converged_),
+            "warm_start": bool(gm.warm_start)}
+    settings = {**result.settings, **{f"user {k}": v for k, v in user.items()}}
+    note = (f"The certified iterations are a refit: {iterations} EM iteration(s) (the estimator's n_iter_) from its "
+            f"means_init, precisions_init and weights_init with tol = 0, compared with the user's fitted "
+            f"weights_, means_, covariances_ and lower_bound_ (max_iter = {gm.max_iter}, tol = {gm.tol}"
+            f"{', warm_start' if gm.warm_start else ''}).")
+    result = replace(result, settings=settings, notes=tuple(result.notes) + (note,))
+    refit = result.extra.get("fitted")
+    if refit is None:
+        return result, ()
+    diff = fit_differences(gm, refit)
+    off = {a: v for a, v in diff.items() if v > FIT_NOISE}
+    if not off:
+        return result, ()
+    why = (" The estimator has warm_start = True: a second fit() continues from the previous fit's parameters, "
+           "not from the *_init ones, and n_iter_ counts only the last fit's iterations." if gm.warm_start else
+           " Its fitted parameters do not come from n_iter_ iterations from the *_init parameters (fitted with other "
+           "data or settings, or changed after fitting).")
+    shown = ", ".join(f"{a} {v:.2g}" for a, v in off.items())
+    first = next(iter(off))
+    mine, theirs = np.ravel(getattr(gm, first)), np.ravel(refit[first])
+    j = int(np.argmax(np.abs(mine - theirs))) if mine.shape == theirs.shape else 0
+    example = (f" (e.g. {first}.flat[{j}]: user's {float(mine[j])!r}, refit's {float(theirs[j])!r})"
+               if mine.shape == theirs.shape else "")
+    return result, (Finding(
+        "not-the-users-fit", first,
+        f"The certified values are not the user's fitted model: the refit of {iterations} iteration(s) from the "
+        f"*_init parameters differs from the estimator's fitted attributes beyond float noise (largest relative "
+        f"difference: {shown}){example}.{why} The digits below certify the refit, not the user's fit.",
+        digits_lost=16),)
 
 
 def _namespace(X):
@@ -652,8 +719,11 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
     # the fast bounds widen by one or two digits per iteration: auto takes them for one iteration (and the
     # E-step after it) only
-    use_fast = method == "fast" or (method == "auto" and problem.n * problem.K >= FAST_SIZE and needed <= 2)
-    if use_fast and all(r.key.kind in fast.FAST_KINDS for r in result.reported):
+    large = problem.n * problem.K >= FAST_SIZE
+    use_fast = method == "fast" or (method == "auto" and large and needed <= 2)
+    kinds_ok = all(r.key.kind in fast.FAST_KINDS for r in result.reported)
+    reason = None
+    if use_fast and kinds_ok:
         with fast.steady_memory():
             data = fast.FastData.build(problem.points)
             got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
@@ -662,9 +732,44 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
             bounded = np.isfinite(got.entries.rel_hi) | ~np.isfinite(got.entries.floats)
             if method == "fast" or bounded.all():
                 return got  # auto: values the fast bounds cannot hold go to the exact path
+            reason = f"{int((~bounded).sum())} value(s) could not be bounded by the fast path"
+        else:
+            reason = f"the data cannot take it: {data}" + (FLOAT_DATA if "64-bit" in data else "")
         if method == "fast":
             raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
-    return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+    elif method == "auto" and large:
+        reason = (f"it bounds one iteration and the E-step after it, and {needed} iterations are needed"
+                  if needed > 2 else "the peer reports kinds of values it does not bound")
+    if reason is None:
+        return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+    note = fallback_note(problem, reason)
+    warnings.warn(note, ExactPathWarning, stacklevel=3)
+    report = crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+    return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
+
+
+FLOAT_DATA = (" (float64 data such as numpy.random samples are read as the exact binary fractions they are, whose "
+              "common denominator is far above 2^40: only data on a coarse grid, e.g. rounded to a few decimals or "
+              "integers, take the fast path)")
+EXACT_COST = (5e-4, 0.010)  # measured exact-path cost per point and component: seconds, MB (see bench/README.md)
+
+
+class ExactPathWarning(UserWarning):
+    """``method="auto"`` fell back from the fast path to the (much slower) exact path."""
+
+
+def fallback_note(problem: Problem, reason: str) -> str:
+    """Why ``method="auto"`` takes the exact path for a large problem, and what that is expected to cost.
+
+    >>> p = Problem.from_arrays([[0], [1], [2]], [[0], [2]], [[[1]], [[1]]], [Fraction(1, 2)] * 2)
+    >>> print(fallback_note(p, "the data cannot take it"))
+    method="auto" took the exact path instead of the fast one: the data cannot take it. Expected cost of the exact path: about 0.0 s and 0 MB (measured about 0.5 ms and 10 kB per point and component: 15.5 s and 415 MB for n = 20000, d = 2, K = 2; 189 s and 2.7 GB for n = 100000, d = 5, K = 4), against well under a second on the fast path.
+    """
+    nk = problem.n * problem.K
+    return (f'method="auto" took the exact path instead of the fast one: {reason}. Expected cost of the exact '
+            f"path: about {nk * EXACT_COST[0]:.1f} s and {nk * EXACT_COST[1]:.0f} MB (measured about 0.5 ms and 10 kB "
+            f"per point and component: 15.5 s and 415 MB for n = 20000, d = 2, K = 2; 189 s and 2.7 GB for "
+            f"n = 100000, d = 5, K = 4), against well under a second on the fast path.")
 
 
 def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
@@ -711,11 +816,16 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)
         cov_type = covariance_type or peer.covariance_type
         reg = Fraction(Decimal(repr(float(peer.reg_covar)))) if reg_covar is None else Fraction(reg_covar)
-        iterations = iterations or peer.max_iter
+        fitted = hasattr(peer, "n_iter_") and hasattr(peer, "weights_")
+        iterations = iterations or (int(peer.n_iter_) if fitted else peer.max_iter)
         problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
         result = run_sklearn(problem, iterations, reg_covar=float(peer.reg_covar if reg_covar is None else reg_covar),
                              cov_type=cov_type)
-        return _certify(problem, result, iterations + 1, min_digits, method)
+        extra_findings = ()
+        if fitted:
+            result, extra_findings = _user_fit(peer, result, iterations)
+        report = _certify(problem, result, iterations + 1, min_digits, method)
+        return replace(report, findings=tuple(extra_findings) + tuple(report.findings)) if extra_findings else report
     problem = _problem_from(start, X)
     iterations = iterations or 1
     if isinstance(peer, str) and peer == "sklearn":

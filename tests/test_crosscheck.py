@@ -330,7 +330,7 @@ def test_values_of_iterations_that_do_not_exist_are_unmatched(seed):
                             Reported(Key.parse("weight.women"), 0.5)))
     r = crosscheck_run(run, peer)
     assert [k for k, _, _ in r.peer.unmatched] == ["iter2.loglik"]
-    assert kinds(r, "loglik-noise") and not r.passed
+    assert kinds(r, "loglik-undefined") and not kinds(r, "loglik-noise") and not r.passed
 
 
 def test_nan_and_inf_have_no_correct_digit(seed):
@@ -588,3 +588,120 @@ def test_npz_template_round_trip(tmp_path, seed):
     del z["_blank.mean"]  # without the template's mask a NaN is a reported NaN
     np.savez(path, **z)
     assert len(read_results(str(path), seed).reported) == 4
+
+
+# --- second review: the user's fit, noise levels, wrong covariances, traced failures, float data ----
+
+def _two_clusters():
+    rng = np.random.default_rng(1)
+    return np.vstack([rng.normal([0, 0], 1, (15, 2)), rng.normal([4, 4], 0.7, (15, 2))]).round(3)
+
+
+def _estimator(**kw):
+    from sklearn.mixture import GaussianMixture
+
+    return GaussianMixture(2, weights_init=[0.3, 0.7], means_init=[[0, 0], [3, 3]],
+                           precisions_init=[np.eye(2)] * 2, **kw)
+
+
+def test_a_fitted_estimator_is_certified_for_its_own_iterations():
+    import warnings
+
+    X = _two_clusters()
+    gm = _estimator(max_iter=100)  # default tol: converges early
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+    assert gm.n_iter_ < 100
+    r = gmmexact.crosscheck(gm, X)
+    assert r.iterations == gm.n_iter_ + 1 and r.peer.settings["iterations"] == gm.n_iter_
+    assert r.peer.settings["user tol"] == gm.tol and r.peer.settings["user max_iter"] == 100
+    assert any("refit" in n and "n_iter_" in n for n in r.peer.notes)
+    last = {str(k): v for k, v in zip(r.entries.keys, r.entries.floats)}
+    assert last[f"iter{gm.n_iter_}.mean.1[0]"] == gm.means_[0][0]
+    assert r.passed and not kinds(r, "not-the-users-fit")
+
+
+def test_a_warm_started_estimator_is_not_certified_as_the_users_fit():
+    import warnings
+
+    X = _two_clusters()
+    gm = _estimator(max_iter=2, tol=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+        gm.fit(X)  # continues from the first fit: 4 iterations in all, n_iter_ = 2
+    r = gmmexact.crosscheck(gm, X)
+    (f,) = kinds(r, "not-the-users-fit")
+    assert "warm_start" in f.message and "means_" in f.message and not r.passed
+
+
+def test_a_log_likelihood_slip_under_ill_conditioning_is_named(seed):
+    from sklearn.mixture import GaussianMixture
+
+    def tied(scale):
+        def em(X, w, m, S, *, iterations, covariance_type, reg_covar):
+            gm = GaussianMixture(2, covariance_type="tied", reg_covar=0, weights_init=w, means_init=m,
+                                 precisions_init=np.linalg.inv(S[0]), max_iter=1, tol=0,
+                                 init_params="random_from_data").fit(X)
+            return {"weight": gm.weights_, "mean": gm.means_, "cov": np.array([gm.covariances_] * 2),
+                    "iter2.loglik": scale(gm.score(X) * len(X))}
+        return em
+
+    p = replace(seed, count_offset=SKLEARN_OFFSET)
+    for scale, words in ((lambda v: v / np.log(10), "base 10"), (lambda v: v / 6, "divided by n")):
+        r = crosscheck(tied(scale), start=p, covariance_type="tied", reg_covar=0, iterations=2)
+        (slip,) = kinds(r, "slip")
+        assert slip.key == "iter2.loglik" and words in slip.message and not kinds(r, "loglik-noise")
+    # a log-likelihood far beyond the noise the conditioning explains is wrong, not noise
+    r = crosscheck(tied(lambda v: v * 0.5), start=p, covariance_type="tied", reg_covar=0, iterations=2)
+    assert kinds(r, "loglik-wrong") and not kinds(r, "loglik-noise")
+    # the correct one is noise, and the message says which model and that the covariance is tied
+    r = crosscheck(tied(lambda v: v), start=p, covariance_type="tied", reg_covar=0, iterations=2)
+    (noise,) = kinds(r, "loglik-noise")
+    assert "not singular but nearly so" in noise.message and "8.17e+12" in noise.message
+    assert "tied covariance" in noise.message and "singular exactly (rank" not in noise.message.split("textbook")[0]
+
+
+def test_a_scaled_covariance_is_wrong_not_rounding(seed):
+    base = replace(seed, count_offset=SKLEARN_OFFSET)
+    ok = crosscheck("sklearn", start=base, covariance_type="tied", reg_covar=0)
+
+    def covn(X, w, m, S, **kw):
+        got = {str(k): v for k, v in zip(ok.entries.keys, ok.entries.floats)}
+        cov = np.array([[[got[f"cov.{c}[{i}][{j}]"] for j in range(2)] for i in range(2)] for c in ("women", "men")])
+        return {"cov": cov * 1.3}
+
+    r = crosscheck(covn, start=base, covariance_type="tied", reg_covar=0)
+    assert not kinds(r, "singular-but-positive-definite-in-float")
+    (f,) = kinds(r, "covariance-wrong")
+    assert f.key == "cov.women" and "not rounding" in f.message
+
+
+def test_a_peers_own_exception_gets_no_covariance_explanation(seed):
+    def raises(*a, **kw):
+        raise ValueError("boom")
+
+    r = crosscheck(raises, start=seed, iterations=2)
+    (f,) = kinds(r, "peer-error")
+    assert "Exact explanation" not in f.message and f.rank is None
+    assert "when called (once, for iterations 1–2): boom" in f.message
+
+    def singular(*a, **kw):
+        raise np.linalg.LinAlgError("Singular matrix")
+
+    (f,) = kinds(crosscheck(singular, start=seed, iterations=2), "peer-error")
+    assert "Exact explanation: cov.women, cov.men singular (rank 1 of 2)" in f.message
+
+
+def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
+    from gmmexact import peers
+
+    monkeypatch.setattr(peers, "FAST_SIZE", 10)
+    X = np.random.default_rng(3).normal(size=(8, 1))  # float64 data: exact binary fractions, denominators ~2^55
+    p = gmmexact.Problem.from_arrays([[Fraction(float(v))] for v in X[:, 0]], means=[[0], [1]],
+                                     covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
+    with pytest.warns(peers.ExactPathWarning, match="float64 data"):
+        r = crosscheck(em_step, start=p)
+    (f,) = [f for f in kinds(r, "method") if f.key == "exact path"]
+    assert "Expected cost of the exact path" in f.message and "189 s and 2.7 GB" in f.message
