@@ -907,7 +907,7 @@ def _slips(run: Run, entries: Entries, min_digits: int, levels: dict | None = No
                         continue
                 lo, hi = ends
                 mag = min(abs(lo), abs(hi))
-                level = levels.get(int(i), (0.0, None))[0]
+                level, cause = levels.get(int(i), (0.0, None))
                 tol = mag / 10**6
                 noisy = 1e-6 < level < 0.1  # within the noise, but never so loose that anything matches
                 if noisy:
@@ -921,7 +921,9 @@ def _slips(run: Run, entries: Entries, min_digits: int, levels: dict | None = No
                                        f"{k.whole} is wrong ({_digits_word(int(entries.digits[i]))} correct): "
                                        f"{entries.names[i] or k} = {float(entries.floats[i])!r} matches"
                                        + (f" {what}, to within the rounding noise the conditioning explains (about "
-                                          f"{level:.1e} relative)." if noisy else f", to at least 6 digits, {what}.")))
+                                          f"{level:.1e} relative: {NOISE_ULPS}·n·d·κ·ε with the certified condition "
+                                          f"number κ = {cause.condition} of {cause.key})." if noisy
+                                          else f", to at least 6 digits, {what}.")))
                     break
     return out
 

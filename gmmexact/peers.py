@@ -33,6 +33,7 @@ import zipfile
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -117,9 +118,35 @@ def prepare(problem: Problem, *, covariance_type: str | None = None, reg_covar=N
                          "this version of the engine", '"full"') from None
 
 
+def float_points(points) -> np.ndarray:
+    """The points (exact rationals) rounded to the nearest float64, as ``float()`` rounds each one.
+
+    Vectorised where numerator and denominator are both exact in float64 (then one IEEE division is the
+    correctly rounded quotient); any other value goes through ``float(Fraction)``.
+
+    >>> float_points([[Fraction(1, 10), Fraction(2**60 + 1, 3)], [Fraction(-7, 2), Fraction(5)]]).tolist()
+    [[0.1, 3.843071682022823e+17], [-3.5, 5.0]]
+    """
+    flat = [v if type(v) is Fraction else Fraction(v) for p in points for v in p]
+    shape = (len(points), len(points[0]) if len(points) else 0)
+    try:  # Fraction's own slots: no Python-level property call per value
+        nums = np.fromiter(map(attrgetter("_numerator"), flat), dtype=np.int64, count=len(flat))
+        dens = np.fromiter(map(attrgetter("_denominator"), flat), dtype=np.int64, count=len(flat))
+    except AttributeError:
+        return np.array([float(v) for v in flat], dtype=np.float64).reshape(shape)
+    except OverflowError:
+        return np.array([float(v) for v in flat], dtype=np.float64).reshape(shape)
+    exact = (np.abs(nums) <= 2**53) & (dens <= 2**53)
+    out = np.empty(len(flat), dtype=np.float64)
+    np.divide(nums.astype(np.float64), dens.astype(np.float64), out=out)
+    for i in np.flatnonzero(~exact):
+        out[i] = float(flat[i])
+    return out.reshape(shape)
+
+
 def float_start(problem: Problem) -> dict:
     """The start rounded to float64: X, weights, means, full covariances and exact inverses rounded."""
-    X = np.array([[float(v) for v in p] for p in problem.points], dtype=np.float64)
+    X = float_points(problem.points)
     weights = np.array([float(c.weight) for c in problem.components])
     means = np.array([[float(v) for v in c.mean] for c in problem.components])
     covs = np.array([[[float(v) for v in row] for row in c.covariance] for c in problem.components])
@@ -152,10 +179,10 @@ def _sklearn():
     return sklearn, GaussianMixture
 
 
-def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_type: str):
+def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_type: str, start: dict | None = None):
     """``GaussianMixture`` from the problem's start: max_iter = N, n_init = 1, tol = 0 (never converges early)."""
     _, GaussianMixture = _sklearn()
-    start = float_start(problem)
+    start = start or float_start(problem)
     return GaussianMixture(n_components=problem.K, covariance_type=cov_type, tol=0.0, reg_covar=reg_covar,
                            max_iter=iterations, n_init=1, init_params="random_from_data", random_state=0,
                            weights_init=start["weights"], means_init=start["means"],
@@ -203,8 +230,9 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     are seen; a plain ``fit()`` is run as well and must give the same parameters bit for bit.
     """
     sklearn, _ = _sklearn()
-    gm = sklearn_estimator(problem, iterations, reg_covar, cov_type)
-    X = float_start(problem)["X"]
+    start = float_start(problem)
+    gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
+    X = start["X"]
     n, d, K = problem.n, problem.d, problem.K
     names = problem.component_names
     reported: list[Reported] = []
@@ -255,7 +283,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     fitted = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type)
+        fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
         try:
             fitted = fit_gm.fit(X)
         except Exception as e:  # noqa: BLE001
@@ -346,13 +374,13 @@ def _user_fit(gm, result: PeerResult, iterations: int) -> tuple[PeerResult, tupl
     first = next(iter(off))
     mine, theirs = np.ravel(getattr(gm, first)), np.ravel(refit[first])
     j = int(np.argmax(np.abs(mine - theirs))) if mine.shape == theirs.shape else 0
-    example = (f" (e.g. {first}.flat[{j}]: user's {float(mine[j])!r}, refit's {float(theirs[j])!r})"
+    example = (f"; e.g. {first}.flat[{j}]: user's {float(mine[j])!r}, refit's {float(theirs[j])!r}"
                if mine.shape == theirs.shape else "")
     return result, (Finding(
         "not-the-users-fit", first,
         f"The certified values are not the user's fitted model: the refit of {iterations} iteration(s) from the "
         f"*_init parameters differs from the estimator's fitted attributes beyond float noise (largest relative "
-        f"difference: {shown}){example}.{why} The digits below certify the refit, not the user's fit.",
+        f"difference: {shown}{example}).{why} The digits below certify the refit, not the user's fit.",
         digits_lost=16),)
 
 
@@ -686,7 +714,13 @@ def problem_from_estimator(gm, X) -> Problem:
                          "a GaussianMixture built with all three (the start the exact EM iterations take)")
     cov_type = gm.covariance_type
     K = gm.n_components
-    X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
+    arr = np.asarray(X)
+    if arr.dtype.kind == "f" and arr.ndim == 2:  # floats: their exact binary values, without a check per value
+        if not np.isfinite(arr).all():
+            raise InputError(None, "X", "holds NaN or Inf", "finite numbers")
+        X = [[Fraction(*v.as_integer_ratio()) for v in row] for row in arr.astype(np.float64).tolist()]
+    else:
+        X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
     d = len(X[0])
     prec = np.asarray(gm.precisions_init, dtype=np.float64)
     covs = []
@@ -748,9 +782,10 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
 
 
-FLOAT_DATA = (" (float64 data such as numpy.random samples are read as the exact binary fractions they are, whose "
-              "common denominator is far above 2^40: only data on a coarse grid, e.g. rounded to a few decimals or "
-              "integers, take the fast path)")
+FLOAT_DATA = (" (float64 data, such as numpy.random samples or floats rounded to a few decimals, are read as the "
+              "exact binary fractions they are, whose common denominator is far above the fast path's 2^40: only "
+              "data that are multiples of one 1/D with D <= 2^40 take it, e.g. integers, decimals given exactly as "
+              "strings, Decimal or Fraction, or floats on a binary grid such as numpy.round(X * 2**20) / 2**20)")
 EXACT_COST = (5e-4, 0.010)  # measured exact-path cost per point and component: seconds, MB (see bench/README.md)
 
 

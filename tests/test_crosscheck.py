@@ -705,3 +705,12 @@ def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
         r = crosscheck(em_step, start=p)
     (f,) = [f for f in kinds(r, "method") if f.key == "exact path"]
     assert "Expected cost of the exact path" in f.message and "189 s and 2.7 GB" in f.message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.fractions() | st.integers(-2**70, 2**70).map(Fraction), min_size=1, max_size=12))
+def test_float_points_round_as_float_does(values):
+    from gmmexact.peers import float_points
+
+    got = float_points([[v] for v in values])
+    assert got[:, 0].tolist() == [float(v) for v in values]
