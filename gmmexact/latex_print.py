@@ -502,6 +502,10 @@ class TextbookPrinter(LatexPrinter):
             # a weight in front of a density reads as written (0.3 N); a coefficient of constants such
             # as π√19 is the formula's own fraction (π√19/5, not 0.2·π√19)
             written = all(a.free_symbols for a in num)
+            if not any(a.free_symbols for a in num) and not rest.startswith(r"\frac"):
+                # constants only: one fraction (\frac{\sqrt{6 \pi}}{2}, not \frac{1}{2} \sqrt{6} \sqrt{\pi})
+                top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
+                return sign + rf"\frac{{{top}}}{{{c.q}}}"
             coef = (self._as_decimal(c) if written else None) or rf"\frac{{{c.p}}}{{{c.q}}}"
             return sign + coef + (r" \cdot " if rest.startswith(r"\frac") or coef[-1].isdigit() else " ") + rest
         top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
@@ -524,11 +528,12 @@ class TextbookPrinter(LatexPrinter):
             return "1"
         factors = _join_square_roots(factors)
         if alone and len(factors) == 1:
-            return self._print(factors[0])
+            return _joined_root(factors[0]) or self._print(factors[0])
         out = ""
         for i, f in enumerate(factors):
-            s = _SQRT_2PI if f is _SQRT_2PI_FACTOR else self._factor(f, i == 0)
-            if out and f is not _SQRT_2PI_FACTOR:
+            root = _joined_root(f)
+            s = root or self._factor(f, i == 0)
+            if out and root is None:
                 number = s[:1].isdigit() or s.startswith(("-", r"\frac")) or (f.is_Rational and s.startswith(r"\left("))
                 out += r" \cdot " if number else " "
             elif out:
@@ -551,20 +556,29 @@ class TextbookPrinter(LatexPrinter):
         return tex if exp is None else rf"\log^{{{exp}}}\left({self._print(expr.args[0])}\right)"
 
 
-_SQRT_2PI = r"\sqrt{2 \pi}"
-_SQRT_2PI_FACTOR = sp.Symbol("gmmexact-sqrt-2pi")  # a placeholder factor: √2 √π printed as √(2π)
+_JOINED_ROOT = "gmmexact-sqrt-pi-"  # a placeholder factor's name: √a √π printed as one √(aπ)
 
 
 def _join_square_roots(factors: list) -> list:
-    """√2 and √π side by side become one √(2π) (the normalising constant's (2π)^{1/2})."""
-    roots = [i for i, f in enumerate(factors) if f == sp.sqrt(2)], [i for i, f in enumerate(factors) if f == sp.sqrt(sp.pi)]
-    if not (roots[0] and roots[1]):
+    """√a (a positive integer) and √π side by side become one √(aπ): the normalising constant's
+    (2π)^{1/2}, or √6 √π/2 as √(6π)/2."""
+    roots = [i for i, f in enumerate(factors) if isinstance(f, sp.Pow) and f.exp == sp.Rational(1, 2)
+             and f.base.is_Integer and f.base > 0]
+    pis = [i for i, f in enumerate(factors) if f == sp.sqrt(sp.pi)]
+    if not (roots and pis):
         return factors
-    first, second = min(roots[0][0], roots[1][0]), max(roots[0][0], roots[1][0])
+    first, second = min(roots[0], pis[0]), max(roots[0], pis[0])
     out = list(factors)
-    out[first] = _SQRT_2PI_FACTOR
+    out[first] = sp.Symbol(f"{_JOINED_ROOT}{int(factors[roots[0]].base)}")
     del out[second]
     return out
+
+
+def _joined_root(f) -> str | None:
+    """The LaTeX of a placeholder of :func:`_join_square_roots`; None for any other factor."""
+    if isinstance(f, sp.Symbol) and f.name.startswith(_JOINED_ROOT):
+        return rf"\sqrt{{{f.name[len(_JOINED_ROOT):]} \pi}}"
+    return None
 
 
 def _flat_factors(expr) -> list:
@@ -583,16 +597,23 @@ def _has_denominator(expr) -> bool:
 
 def matrix(rows: list[list[str]], env: str = "bmatrix") -> str:
     r"""Entries (LaTeX) as a ``bmatrix``; rows holding fractions get extra space so that a numerator never
-    touches the denominator above it.
+    touches the denominator above it: 5pt, and 14pt between two rows with a fraction in the same column
+    (one's denominator right above the other's numerator).
 
     >>> matrix([["1", "0"], ["0", "2"]])
     '\\begin{bmatrix}1 & 0 \\\\ 0 & 2\\end{bmatrix}'
     >>> matrix([[r"\dfrac{1}{2}"], ["3"]])
     '\\begin{bmatrix}\\dfrac{1}{2} \\\\[5pt] 3\\end{bmatrix}'
+    >>> matrix([[r"\dfrac{23}{40}", "0"], [r"-\dfrac{3}{10}", "1"], ["0", r"\dfrac{1}{2}"]])
+    '\\begin{bmatrix}\\dfrac{23}{40} & 0 \\\\[14pt] -\\dfrac{3}{10} & 1 \\\\[5pt] 0 & \\dfrac{1}{2}\\end{bmatrix}'
     """
-    tall = any(r"\frac" in e or r"\dfrac" in e or r"\sum" in e for row in rows for e in row)
-    sep = r" \\[5pt] " if tall else r" \\ "
-    return rf"\begin{{{env}}}" + sep.join(" & ".join(row) for row in rows) + rf"\end{{{env}}}"
+    tall = [[r"\frac" in e or r"\dfrac" in e or r"\sum" in e for e in row] for row in rows]
+    out = " & ".join(rows[0]) if rows else ""
+    for i in range(1, len(rows)):
+        stacked = any(a and b for a, b in zip(tall[i - 1], tall[i]))  # one fraction right above another
+        gap = 14 if stacked else 5 if any(map(any, tall)) else 0
+        out += (rf" \\[{gap}pt] " if gap else r" \\ ") + " & ".join(rows[i])
+    return rf"\begin{{{env}}}" + out + rf"\end{{{env}}}"
 
 
 def terminating(q: Fraction) -> bool:

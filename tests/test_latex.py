@@ -381,11 +381,18 @@ def test_a_subtraction_shows_its_difference(run):
 def test_fractions_in_matrices_have_room():
     # rows holding fractions are spaced so a numerator never touches the denominator above
     two = latex_fragment(gmmexact.solve(gmmexact.load(P2)), "inv.one")
-    assert r"\dfrac{23}{40} & - \dfrac{3}{10} & \dfrac{1}{20} \\[5pt] - \dfrac{3}{10}" in two
-    tex = latex_document(gmmexact.solve(gmmexact.load(P3)))
-    for m in re.findall(r"\\begin\{bmatrix\}((?:(?!\\end\{bmatrix\}).)*)\\end\{bmatrix\}", tex):
-        if r"\frac" in m and r"\\" in m:
-            assert r"\\[5pt]" in m, m
+    assert r"\dfrac{23}{40} & - \dfrac{3}{10} & \dfrac{1}{20} \\[14pt] - \dfrac{3}{10}" in two
+    for text in (latex_document(gmmexact.solve(gmmexact.load(P3))), two):
+        for m in re.findall(r"\\begin\{bmatrix\}((?:(?!\\end\{bmatrix\}).)*)\\end\{bmatrix\}", text):
+            if r"\frac" in m and r"\\" in m:
+                assert r"\\[5pt]" in m or r"\\[14pt]" in m, m
+            parts = re.split(r" \\\\(\[[0-9]+pt\])? ", m)
+            rows, gaps = parts[::2], parts[1::2]
+            for upper, lower, gap in zip(rows, rows[1:], gaps):
+                above = [r"\frac" in e for e in upper.split(" & ")]
+                below = [r"\frac" in e for e in lower.split(" & ")]
+                if any(a and b for a, b in zip(above, below)):  # a fraction right above another: 14pt
+                    assert gap == "[14pt]", m
 
 
 def test_inputs_as_the_problem_writes_them():
@@ -484,3 +491,15 @@ def test_exact_forms_keep_their_own_fractions_when_inputs_are_decimals(tmp_path)
     norm = latex_fragment(run, "norm.2")
     assert r"\pi^{\frac{3}{2}}" in norm and "1.5}" not in norm and r"0.2 \cdot \pi" not in norm
     assert "1.5" in latex_fragment(run, "quad.x1.1")  # the data point as written
+
+
+def test_square_roots_of_constants_are_one_root():
+    printer = TextbookPrinter(Notation(("A",), ("1",), ("x",)))
+    assert printer.doprint(sp.sqrt(6) * sp.sqrt(sp.pi) / 2) == r"\frac{\sqrt{6 \pi}}{2}"
+    assert printer.doprint(2 * sp.sqrt(2) * sp.sqrt(sp.pi)) == r"2 \sqrt{2 \pi}"
+    assert printer.doprint(sp.pi * sp.sqrt(19) / 5) == r"\frac{\pi \sqrt{19}}{5}"
+    assert printer.doprint(sp.exp(sp.Rational(-1, 3)) / (sp.sqrt(6) * sp.sqrt(sp.pi))) == \
+        r"\frac{\sqrt{6} e^{-1/3}}{6 \sqrt{\pi}}"  # √6 above, √π below: nothing to join
+    tex = latex_document(gmmexact.solve(gmmexact.load(P1)))
+    assert r"\frac{\sqrt{6 \pi}}{2}" in tex  # Z_high
+    assert not re.search(r"\\sqrt\{[0-9]+\} \\sqrt\{\\pi\}", tex)
