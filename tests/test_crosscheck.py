@@ -714,3 +714,12 @@ def test_float_points_round_as_float_does(values):
 
     got = float_points([[v] for v in values])
     assert got[:, 0].tolist() == [float(v) for v in values]
+
+
+def test_cli_notes_the_exact_path_on_stderr(monkeypatch, capsys):
+    from gmmexact import peers
+
+    monkeypatch.setattr(peers, "FAST_SIZE", 10)
+    assert main(["crosscheck", SEED, "--with", "sklearn", "--iterations", "3", "--format", "json"]) in (0, 1)
+    err = capsys.readouterr().err
+    assert err.startswith('gmmexact: note: method="auto" took the exact path') and "4 iterations are needed" in err
