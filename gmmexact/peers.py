@@ -721,6 +721,8 @@ def problem_from_estimator(gm, X) -> Problem:
         X = [[Fraction(*v.as_integer_ratio()) for v in row] for row in arr.astype(np.float64).tolist()]
     else:
         X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
+    if not len(X) or not len(X[0]):
+        raise InputError(None, "X", "is empty", "an n × d array of data points")
     d = len(X[0])
     prec = np.asarray(gm.precisions_init, dtype=np.float64)
     covs = []
@@ -736,7 +738,11 @@ def problem_from_estimator(gm, X) -> Problem:
         covs.append(linalg.inverse([[Fraction(float(v)) for v in row] for row in P]))
     weights = [Fraction(float(w)) for w in gm.weights_init]
     means = [[Fraction(float(v)) for v in m] for m in gm.means_init]
-    problem = Problem.from_arrays(X, means, covs, weights, normalize_weights=True, source="<estimator>")
+    if arr.dtype.kind == "f" and arr.ndim == 2:  # validated above: the components from one point, then all
+        problem = Problem.from_arrays(X[:1], means, covs, weights, normalize_weights=True, source="<estimator>")
+        problem = replace(problem, points=tuple(map(tuple, X)), labels=tuple(f"x{i + 1}" for i in range(len(X))))
+    else:
+        problem = Problem.from_arrays(X, means, covs, weights, normalize_weights=True, source="<estimator>")
     return prepare(problem, covariance_type=cov_type)
 
 

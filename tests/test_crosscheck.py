@@ -723,3 +723,17 @@ def test_cli_notes_the_exact_path_on_stderr(monkeypatch, capsys):
     assert main(["crosscheck", SEED, "--with", "sklearn", "--iterations", "3", "--format", "json"]) in (0, 1)
     err = capsys.readouterr().err
     assert err.startswith('gmmexact: note: method="auto" took the exact path') and "4 iterations are needed" in err
+
+
+def test_an_estimators_float_data_are_read_exactly_and_quickly():
+    from gmmexact.peers import problem_from_estimator
+
+    X = _two_clusters() + np.random.default_rng(4).normal(scale=1e-9, size=(30, 2))  # full binary fractions
+    gm = _estimator(max_iter=1)
+    fast_path = problem_from_estimator(gm, X)  # float array: validated once, the points set directly
+    slow_path = problem_from_estimator(gm, X.astype(object))  # one value at a time
+    assert fast_path == slow_path and fast_path.points[3][1] == Fraction(float(X[3, 1]))
+    with pytest.raises(InputError, match="NaN or Inf"):
+        problem_from_estimator(gm, np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X))
+    with pytest.raises(InputError, match="empty"):
+        problem_from_estimator(gm, np.empty((0, 2)))
