@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from pathlib import Path
 
@@ -71,9 +72,16 @@ def escape_text(text: str) -> str:
     return "".join(out)
 
 
-def _subscript_name(name: str) -> str:
-    """A component name or point label as a subscript: digits plain, anything else upright text."""
-    return name if re.fullmatch(r"[0-9]+", name) else rf"\text{{{escape_text(name)}}}"
+def _subscript_name(name: str, sans: bool = False) -> str:
+    """A component name or point label as a subscript: digits plain, anything else upright text (in
+    sans-serif with ``sans``)."""
+    if re.fullmatch(r"[0-9]+", name):
+        return name
+    return rf"\textsf{{{escape_text(name)}}}" if sans else rf"\text{{{escape_text(name)}}}"
+
+
+# letters the general formulas use as indices and sizes (x_p, μ_c, π_j, t, d, n, K, i, k)
+GENERAL_INDICES = frozenset("pcjtdnKik")
 
 
 @dataclass(frozen=True)
@@ -116,13 +124,26 @@ class Notation:
         return latex_fraction(q)
 
     # -- pieces ----------------------------------------------------------------------------
+    @cached_property
+    def _sans(self) -> tuple[bool, bool]:
+        r"""Whether the point labels, and the component names, are set in sans-serif: when one of them
+        is a letter the general formulas use as an index (a component named c would read
+        ``\mu_{\text{c}}``, too close to the general ``\mu_c``), all of that kind are."""
+        return (any(p in GENERAL_INDICES for p in self.labels),
+                any(c in GENERAL_INDICES for c in self.components))
+
     def comp(self, c: str) -> str:
-        return _subscript_name(c)
+        r"""A component name as a subscript.
+
+        >>> Notation(("A",), ("a", "c"), ("x",)).comp("c"), Notation(("A",), ("a", "b"), ("x",)).comp("a")
+        ('\\textsf{c}', '\\text{a}')
+        """
+        return _subscript_name(c, self._sans[1])
 
     def label(self, p: str) -> str:
         """A point label as a subscript; default labels ``x3`` read ``3``."""
         m = re.fullmatch(r"x([0-9]+)", p)
-        return m[1] if m else _subscript_name(p)
+        return m[1] if m else _subscript_name(p, self._sans[0])
 
     def point(self, p: str) -> str:
         """``x_{\\text{A}}``; default labels ``x3`` read ``x_{3}``."""

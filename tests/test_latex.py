@@ -403,7 +403,7 @@ def test_inputs_as_the_problem_writes_them():
                     ("g", r"\frac{9}{2}")]  # decimals as decimals, fractions as fractions
     init = tex[tex.index(r"\section*{Initial parameters}"):tex.index(r"\section{Iteration 1")]
     assert "high & $4.25$ & $0.75$ & $\\frac{1}{3}$" in init and "mid & $2$ & $\\frac{1}{2}$" in init
-    assert r"q_{\text{a},\text{high}} &= \left(-1.5 - 4.25\right)^{2}" in tex
+    assert r"q_{\textsf{a},\text{high}} &= \left(-1.5 - 4.25\right)^{2}" in tex  # labels a … g: c, d read as indices
     # SymPy forms too: the printer writes a decimal input as written (a negative one held as −1 · q as well)
     two = gmmexact.solve(gmmexact.load(P2))
     assert r"\begin{vmatrix}2 & 0.5 & 0 \\ 0.5 & 1 & 0.25" in latex_fragment(two, "det.one")
@@ -503,3 +503,17 @@ def test_square_roots_of_constants_are_one_root():
     tex = latex_document(gmmexact.solve(gmmexact.load(P1)))
     assert r"\frac{\sqrt{6 \pi}}{2}" in tex  # Z_high
     assert not re.search(r"\\sqrt\{[0-9]+\} \\sqrt\{\\pi\}", tex)
+
+
+def test_names_that_read_as_general_indices_are_set_apart(tmp_path):
+    path = tmp_path / "abc.toml"
+    path.write_text('[data]\nvariables = ["x"]\nlabels = ["P", "Q"]\npoints = [[0], [2]]\n\n'
+                    '[[components]]\nname = "a"\nmean = [0]\ncovariance = [[1]]\nweight = 0.5\n\n'
+                    '[[components]]\nname = "c"\nmean = [2]\ncovariance = [[1]]\nweight = 0.5\n')
+    tex = latex_document(gmmexact.solve(gmmexact.load(str(path))))
+    # component c as \mu_{\textsf{c}}, never \mu_{\text{c}} (the general row writes \mu_c); every
+    # component of that problem alike; the points keep upright text
+    assert r"\mu_{\textsf{c}}" in tex and r"\mu_{\textsf{a}}" in tex and r"x_{\text{P}}" in tex
+    assert r"_{\text{c}}" not in tex and r"_{\text{a}}" not in tex
+    seed = latex_document(gmmexact.solve(gmmexact.load(str(ROOT / "examples" / "seed" / "problem.toml"))))
+    assert r"\textsf" not in seed
