@@ -210,6 +210,49 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def api_one(n: int, d: int, K: int, seed: int, repeat: int, float64: bool) -> list[dict]:
+    """``gmmexact.crosscheck(gm, X)`` end to end (the estimator's problem read from X, the refit, the
+    certification) for a fitted estimator, against its fit: X as float64 data on a binary grid (2⁻²⁰, the
+    fast path) and, with ``float64``, the same floats off the grid (every bit significant: the exact path)."""
+    import gmmexact
+    from bench_iteration import generate
+    from sklearn.mixture import GaussianMixture
+
+    ints, start_idx, var = generate(n, d, K, seed)
+    rough = np.asarray(ints, dtype=np.float64) / 1000 + np.random.default_rng(seed).uniform(-5e-4, 5e-4, (n, d))
+    variants = [("grid 2^-20", np.round(rough * 2**20) / 2**20)] + ([("float64", rough)] if float64 else [])
+    out = []
+    for label, X in variants:
+        def fitted():
+            gm = GaussianMixture(K, max_iter=1, tol=0, reg_covar=1e-6, weights_init=[1 / K] * K,
+                                 means_init=X[list(start_idx)], precisions_init=[np.eye(d) * 100 / float(var)] * K,
+                                 init_params="random_from_data")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                gm.fit(X)
+            return gm, time.perf_counter() - t0
+
+        gm, _ = fitted()  # warm-up
+        fits = [fitted()[1] for _ in range(repeat)]
+        times = []
+        for r in range(1 if label == "float64" else repeat + 1):
+            _reset_peak()
+            base = _rss_mb()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t0 = time.perf_counter()
+                check = gmmexact.crosscheck(gm, X)
+                times.append(time.perf_counter() - t0)
+            if r == 0:
+                peak = _peak_mb() - base
+        method = "fast" if any(f.key == "fast path" for f in check.findings) else "exact"
+        out.append({"n": n, "d": d, "K": K, "data": label, "path": method, "fit_s": statistics.median(fits),
+                    "first_s": times[0], "median_s": statistics.median(times[1:] or times), "peak_mb": peak,
+                    "min_digits": int(check.entries.digits.min()), "passed": bool(check.passed)})
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", nargs="+", default=["100000,5,4"], help="N,D,K triples (default 100000,5,4)")
@@ -219,8 +262,16 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP threads (default 1; 0: library default)")
     ap.add_argument("--exact-up-to", type=int, default=0, help="also time the exact path for n up to this")
     ap.add_argument("--json", help="also write the figures here")
+    ap.add_argument("--api", action="store_true",
+                    help="time gmmexact.crosscheck(fitted_estimator, X) end to end on float64 data instead "
+                         "(off-grid floats too for n <= --exact-up-to)")
     ap.add_argument("--_one", help=argparse.SUPPRESS)
+    ap.add_argument("--_api", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args._api:
+        n, d, K = (int(v) for v in args._api.split(","))
+        print(json.dumps(api_one(n, d, K, args.seed, args.repeat, n <= args.exact_up_to)))
+        return 0
     if args._one:
         n, d, K = (int(v) for v in args._one.split(","))
         print(json.dumps(one(n, d, K, args.seed, args.repeat, n <= args.exact_up_to)))
@@ -231,6 +282,23 @@ def main(argv=None) -> int:
             env[var] = str(args.threads)
     print(versions())
     print("command: python bench/bench_crosscheck.py " + " ".join(argv if argv is not None else sys.argv[1:]))
+    if args.api:
+        print("|      n | d | K | data       | path  | fit s  | crosscheck s: first | median | x fit (median) | peak MB "
+              "| min digits |")
+        print("|--------|---|---|------------|-------|--------|---------------------|--------|----------------|---------"
+              "|------------|")
+        for size in args.sizes:
+            cmd = [sys.executable, __file__, "--_api", size, "--seed", str(args.seed), "--repeat", str(args.repeat),
+                   "--exact-up-to", str(args.exact_up_to)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if proc.returncode:
+                print(proc.stderr, file=sys.stderr)
+                return proc.returncode
+            for r in json.loads(proc.stdout.strip().splitlines()[-1]):
+                print(f"| {r['n']:>6} | {r['d']} | {r['K']} | {r['data']:<10} | {r['path']:<5} | {r['fit_s']:.4f} "
+                      f"| {r['first_s']:>19.2f} | {r['median_s']:>6.2f} | {r['median_s'] / r['fit_s']:>14.1f} "
+                      f"| {r['peak_mb']:>7.0f} | {r['min_digits']:>10} |")
+        return 0
     rows = []
     for size in args.sizes:
         for run in range(args.runs):
