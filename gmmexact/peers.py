@@ -360,6 +360,10 @@ def _user_fit(gm, result: PeerResult, iterations: int) -> tuple[PeerResult, tupl
             f"{', warm_start' if gm.warm_start else ''}).")
     result = replace(result, settings=settings, notes=tuple(result.notes) + (note,))
     refit = result.extra.get("fitted")
+    if iterations != int(gm.n_iter_):
+        note = (f"iterations = {iterations} was asked for, but the estimator's fit ran n_iter_ = {gm.n_iter_}: "
+                f"its fitted attributes are not compared with the refit.")
+        return replace(result, notes=tuple(result.notes) + (note,)), ()
     if refit is None:
         return result, ()
     diff = fit_differences(gm, refit)

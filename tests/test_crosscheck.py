@@ -634,6 +634,9 @@ def test_a_warm_started_estimator_is_not_certified_as_the_users_fit():
     r = gmmexact.crosscheck(gm, X)
     (f,) = kinds(r, "not-the-users-fit")
     assert "warm_start" in f.message and "means_" in f.message and not r.passed
+    # iterations asked for explicitly: certified as asked, the user's attributes not compared, said so
+    r = gmmexact.crosscheck(gm, X, iterations=1)
+    assert not kinds(r, "not-the-users-fit") and any("not compared" in n for n in r.peer.notes)
 
 
 def test_a_log_likelihood_slip_under_ill_conditioning_is_named(seed):
@@ -643,7 +646,9 @@ def test_a_log_likelihood_slip_under_ill_conditioning_is_named(seed):
         def em(X, w, m, S, *, iterations, covariance_type, reg_covar):
             gm = GaussianMixture(2, covariance_type="tied", reg_covar=0, weights_init=w, means_init=m,
                                  precisions_init=np.linalg.inv(S[0]), max_iter=1, tol=0,
-                                 init_params="random_from_data").fit(X)
+                                 init_params="random_from_data")
+            with pytest.warns(Warning):  # one iteration never converges
+                gm.fit(X)
             return {"weight": gm.weights_, "mean": gm.means_, "cov": np.array([gm.covariances_] * 2),
                     "iter2.loglik": scale(gm.score(X) * len(X))}
         return em
