@@ -62,11 +62,17 @@ class WebNotation(Notation):
     """
 
     def comp(self, c: str) -> str:
-        return mathjax_name(c)
+        r"""A component name for MathJax; in sans-serif, as in the LaTeX document, when a name of the
+        problem reads as a general index.
+
+        >>> WebNotation(("A",), ("a", "c"), ("x",)).comp("c"), WebNotation(("A",), ("men",), ("x",)).comp("men")
+        ('\\textsf{c}', '\\text{men}')
+        """
+        return _sans(mathjax_name(c), self._sans[1])
 
     def label(self, p: str) -> str:
         m = re.fullmatch(r"x([0-9]+)", p)
-        return m[1] if m else mathjax_name(p)
+        return m[1] if m else _sans(mathjax_name(p), self._sans[0])
 
     def variable(self, i: int) -> str:
         return mathjax_name(self.variables[i])
@@ -110,6 +116,11 @@ class WebPrinter(TextbookPrinter):
         if key is not None and key.shape == "vector" and j == 0 and i.is_Integer:
             return rf"\left[{self.notation.name(key)}\right]_{{{self.notation.variable(int(i))}}}"
         return super()._print_MatrixElement(expr)
+
+
+def _sans(name: str, sans: bool) -> str:
+    """A plain ``\\text{…}`` name in sans-serif when ``sans`` (escaped ``\\mathtt`` names stay as they are)."""
+    return r"\textsf{" + name[len(r"\text{"):] if sans and name.startswith(r"\text{") else name
 
 
 def _key(name: str) -> Key | None:

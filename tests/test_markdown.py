@@ -22,7 +22,7 @@ CLAIMS = str(ROOT / "examples" / "seed" / "claims.toml")
 
 # macros MathJax 3 knows (TeX input, AMS and its default packages) that the renderers may write
 MATHJAX = set(r"""
-frac dfrac tfrac sqrt left right begin end text mathtt mathcal mathrm operatorname pi mu Sigma sigma ell theta
+frac dfrac tfrac sqrt left right begin end text textsf mathtt mathcal mathrm operatorname pi mu Sigma sigma ell theta
 lvert rvert lVert rVert vert mid top cdot times approx log exp sum prod lambda infty quad qquad backslash sim hat
 prime grave lt gt Big big alpha beta gamma delta epsilon
 """.split())
@@ -54,13 +54,13 @@ def mathjax_problems(latex: str) -> list[str]:
         found.append("unbalanced {")
     if "|" in latex:
         found.append("bare |")
-    for body in re.findall(r"\\text\{([^{}]*)\}", latex):
+    for body in re.findall(r"\\text(?:sf)?\{([^{}]*)\}", latex):
         if "\\" in body or "$" in body:
             found.append(f"escape inside \\text{{{body}}}")
     found += [f"unknown macro \\{m}" for m in re.findall(r"\\([A-Za-z]+)", latex) if m not in MATHJAX]
     found += [f"environment {e}" for e in re.findall(r"\\(?:begin|end)\{([^}]*)\}", latex) if e not in ENVIRONMENTS]
     bare = re.sub(r"\\\\\[[0-9.]+[a-z]+\]", " ", latex)  # a row's extra space, \\[5pt]
-    bare = re.sub(r"\\(?:text|mathtt|begin|end)\{(?:[^{}]|\\[{}])*\}", " ", bare)
+    bare = re.sub(r"\\(?:text|textsf|mathtt|begin|end)\{(?:[^{}]|\\[{}])*\}", " ", bare)
     bare = re.sub(r"\\[A-Za-z]+|\\.", " ", bare)
     found += [f"letter run {run!r}" for run in re.findall(r"[A-Za-z]{2,}", bare)]
     return found
@@ -255,3 +255,13 @@ def test_check_markdown_sums_follow_the_problems_order_and_titles_show_file_name
     assert [int(e) for e in re.findall(r"e\^\{(-?[0-9]+)/10\}", weight_men)] == [621, 391, 161, -299, -529, -759]
     assert r"\frac{1}{6 + 6 e^{621/10}}" in weight_men
     assert render_check_markdown(seed_check.data) != md  # without the run, SymPy's order
+
+
+def test_markdown_names_that_read_as_general_indices_are_set_apart(tmp_path):
+    path = tmp_path / "three.toml"
+    path.write_text(THREE.replace('name = "m"', 'name = "c"').replace('name = "z"', 'name = "zed"'))
+    md = render_markdown(build_report(gmmexact.solve(gmmexact.load(str(path))), latex=True))
+    spans = [s for line in md.splitlines() if line.startswith("|") for s in math_spans(line)]
+    assert r"\mu_{\textsf{c}}" in md and r"\mu_{\textsf{zed}}" in md and r"_{\text{c}}" not in md
+    assert r"x_{\text{P}}" in md  # the points' labels read as no index: upright text as before
+    assert not {s: mathjax_problems(s) for s in spans if mathjax_problems(s)}
