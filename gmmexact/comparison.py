@@ -682,16 +682,8 @@ def _rounding_dominates(run: Run, key: str, mat: np.ndarray, eig: np.ndarray) ->
     d = mat.shape[0]
     if eig.min() <= TINY_EIGENVALUE * d * np.finfo(np.float64).eps * eig.max():
         return True
-    k = Key.parse(key)
-    with _prec(128):
-        exact = np.empty_like(mat)
-        for i in range(d):
-            for j in range(d):
-                b = _ball_at(run, Key(k.iteration, "cov", None, k.component, (i, j)), 128)
-                if b is None:
-                    return False
-                exact[i, j] = float(b.mid())
-    return bool(np.linalg.norm(mat - exact) <= ROUNDING_SIZE * np.linalg.norm(exact))
+    difference = _relative_difference(run, key, mat)
+    return difference is not None and difference <= ROUNDING_SIZE
 
 
 NOISE_ULPS = 64  # rounding noise of a float log-likelihood: NOISE_ULPS·n·d·κ·ε (κ: certified condition number)
