@@ -17,7 +17,10 @@ of arbitrary-precision balls for every point. Per iteration:
 Every bound is an upper bound of the true error (float64 bound arithmetic is inflated by a factor
 that covers its own rounding), so the digit counts derived from them are proven; only their
 tightness depends on the platform's ``longdouble``. Eligible problems: data with a common denominator
-whose centred integer numerators fit comfortably in 64 bits (``FastData.build`` says why not).
+whose centred integer numerators fit comfortably in 64 bits (``FastData.build``), or float64 data
+below 2^28 in magnitude (``FastData.split``: each value exactly as a point of the binary grid 2^-s
+plus a float64 remainder, whose exact contributions to the quadratic forms and to the M-step sums
+are computed in float64 and bounded with ``γ_k``); ``FastData.of`` says why neither applies.
 """
 from __future__ import annotations
 
@@ -90,6 +93,41 @@ def _up_float(q: Fraction) -> float:
     return f if Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
+U64 = 2.0**-53  # unit roundoff of float64
+GRID_BITS = 20  # float64 points split on the grid that puts the largest below 2^GRID_BITS
+
+
+def gamma64(k: int) -> float:
+    """``γ_k`` for float64 arithmetic, rounded up."""
+    return k * U64 / (1 - k * U64) * SAFE
+
+
+def arb_to_f64(x: arb) -> tuple[float, float]:
+    """Midpoint (float64) and a radius (float64, rounded up) with ``x ⊂ [mid − rad, mid + rad]``."""
+    lo, hi = intervals_of(x)
+    mid = float((lo + hi) / 2)
+    return mid, _up_float(max(hi - Fraction(mid), Fraction(mid) - lo))
+
+
+def binary_floats(values) -> "np.ndarray | None":
+    """The Fractions ``values`` as a float64 array if every one is exactly a float64 value, else ``None``.
+
+    >>> binary_floats([Fraction(1, 4), Fraction(0.1)]).tolist(), binary_floats([Fraction(1, 3)])
+    ([0.25, 0.1], None)
+    """
+    try:
+        F = np.fromiter(map(float, values), dtype=np.float64, count=len(values))
+    except OverflowError:
+        return None
+    ratios = map(float.as_integer_ratio, F.tolist())
+    try:  # Fraction's own slots: no Python-level property call per value
+        same = all(map(tuple.__eq__, ratios, zip(map(attrgetter("_numerator"), values),
+                                                  map(attrgetter("_denominator"), values))))
+    except AttributeError:
+        same = all(map(tuple.__eq__, ratios, ((v.numerator, v.denominator) for v in values)))
+    return F if same and np.isfinite(F).all() else None
+
+
 @contextmanager
 def steady_memory():
     """numpy's request for transparent huge pages switched off for the duration (restored after).
@@ -122,11 +160,13 @@ def steady_memory():
 
 @dataclass(frozen=True)
 class FastData:
-    """The points as ``X / scale`` with integers ``X`` (int64); monomials about any integer centre."""
+    """The points as ``(X + lo) / scale`` with integers ``X`` (int64) and float64 remainders ``lo`` (none
+    for data on a grid); monomials of ``X`` about any integer centre."""
 
     X: np.ndarray  # n × d int64
     scale: int
     pairs: tuple[tuple[int, int], ...]
+    lo: "np.ndarray | None" = None  # n × d float64 remainders: the points are (X + lo) / scale exactly
 
     @classmethod
     def build(cls, points) -> "FastData | str":
@@ -152,6 +192,48 @@ class FastData:
         if int(np.abs(X).max(initial=0)) >= 2**29:
             return "the scaled points exceed 2^29 (their centred squares would not be exact)"
         return cls(X, scale, tuple((i, j) for i in range(d) for j in range(i, d)))
+
+    @classmethod
+    def split(cls, points) -> "FastData | str":
+        """Points that are float64 values, each split exactly as ``x = (X + lo) / 2^s``: integers ``X``
+        (the grid part, handled like grid data) and float64 remainders ``|lo| <= 1/2``.
+
+        ``s >= 0`` is one exponent for all columns, the largest with ``|X| <= 2^GRID_BITS`` (a finer grid
+        widens the bounds of the grid part; a coarser one those of the remainders), or 0 for data up to
+        2^28. ``x·2^s`` is exact (a power-of-two scaling) and so is ``x·2^s − rint(x·2^s)`` (the difference
+        of a float and its nearest integer), so the split loses nothing.
+
+        >>> f = FastData.split([[Fraction(0.1)], [Fraction(-3.25)]])
+        >>> f.scale == 2**18, [Fraction(int(a)) + Fraction(float(b)) for a, b in zip(f.X[:, 0], f.lo[:, 0])] == [
+        ...     Fraction(0.1) * 2**18, Fraction(-3.25) * 2**18]
+        (True, True)
+        """
+        n, d = len(points), len(points[0])
+        F = binary_floats([v for p in points for v in p])
+        if F is None:
+            return ("the points are neither multiples of one 1/D with D <= 2^40 fitting 64-bit integers "
+                    "nor float64 values")
+        top = float(np.abs(F).max(initial=0))
+        e = math.frexp(top)[1] if top else 0  # |x| < 2^e
+        if e > 28:
+            return "float64 points of 2^28 or more in magnitude do not fit the fast path's 64-bit integers"
+        s = max(GRID_BITS - e, 0)
+        if s > 1000:
+            return "float64 points all below 2^-972 in magnitude do not fit the fast path's scaling"
+        G = np.ldexp(F, s).reshape(n, d)
+        X = np.rint(G)
+        lo = G - X
+        return cls(X.astype(np.int64), 2**s, tuple((i, j) for i in range(d) for j in range(i, d)),
+                   lo if lo.any() else None)
+
+    @classmethod
+    def of(cls, points) -> "FastData | str":
+        """:meth:`build`, else :meth:`split` for float64 points, else the reason neither applies."""
+        grid = cls.build(points)
+        if not isinstance(grid, str) or MANT < 60:
+            return grid
+        floats = cls.split(points)
+        return floats if not isinstance(floats, str) else f"{grid}, and {floats}"
 
     def layout(self, shift: np.ndarray) -> Monomials:
         """The monomial layout about ``shift / scale`` (no arrays: for the coefficient columns)."""
@@ -218,6 +300,74 @@ def quadratic_forms(col: np.ndarray, low, rads, cm: Centred) -> tuple[np.ndarray
     err = ((w + 4) * 2.0**-53 * (small_abs @ cm.Mabs)
            + U * np.abs(quad).astype(np.float64) + np.asarray(rads, dtype=np.float64) @ cm.Mabs) * SAFE
     return quad, err
+
+
+# --- the float64 remainders: their exact contributions, computed and bounded ------------------------
+
+@dataclass(frozen=True)
+class LowForm:
+    """One component's quadratic form in the integer units of the data, as float64 with radii:
+    ``b = mean·scale − shift`` (the mean about the centre) and ``P = inv / scale²``."""
+
+    b: np.ndarray  # d
+    brad: np.ndarray  # d
+    P: np.ndarray  # d × d
+    Prad: np.ndarray  # d × d
+
+    @classmethod
+    def of(cls, mean, inv_rows, shift, scale: int) -> "LowForm":
+        d = len(mean)
+        b = [arb_to_f64(mean[i] * scale - int(shift[i])) for i in range(d)]
+        P = [[arb_to_f64(inv_rows[i][j] / (scale * scale)) for j in range(d)] for i in range(d)]
+        return cls(np.array([v[0] for v in b]), np.array([v[1] for v in b]),
+                   np.array([[v[0] for v in row] for row in P]), np.array([[v[1] for v in row] for row in P]))
+
+
+def low_quadratic(form: LowForm, cm: Centred, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the remainders add to the quadratic forms of the grid parts, and error bounds.
+
+    With ``A = X − shift`` (exact) and remainders ``L`` (``lo`` rows of the chunk), the point is
+    ``(A + L)/a`` about the centre and ``q(A + L) − q(A) = (2(A − b) + L)ᵀ P L``: computed in float64 as
+    ``z = 2(A − b) + L`` (error ``Δz <= 2 rad b + 2u|A − b| + u|z|``), then ``(z P) · L`` (error
+    ``γ_{2d+2} |z| |P| |L|``), plus the radii of ``P`` and the error of ``z`` carried through ``|P| |L|``.
+    The terms are of the order of the remainders (``|L| <= 1/2`` against ``|A|`` up to ``2^29``), so
+    their float64 rounding costs less than the longdouble rounding of ``q(A)``.
+    """
+    d = len(form.b)
+    k = len(cm.mono.pairs)
+    A = cm.Mi[k:k + d].T.astype(np.float64)  # exact: |A| < 2^30
+    t = A - form.b
+    z = 2 * t + lo
+    dz = (2 * form.brad + 2 * U64 * np.abs(t) + U64 * np.abs(z)) * SAFE
+    corr = ((z @ form.P) * lo).sum(axis=1)
+    absP = np.abs(form.P)
+    labs = np.abs(lo)
+    err = (((np.abs(z) @ (absP * gamma64(2 * d + 2) + form.Prad)) * labs).sum(axis=1)
+           + ((dz @ (absP + form.Prad)) * labs).sum(axis=1)) * SAFE
+    return corr, err
+
+
+def low_moments(cm: Centred, lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What the remainders add to each point's monomials ``[A_i A_j, A_i, 1]`` (rows, ``w × m``) and
+    upper bounds of their absolute values: ``A_i L_j + L_i A_j + L_i L_j``, ``L_i`` and ``0``.
+
+    Each product is rounded once and each pair term has two additions: error ``<= γ_5`` times the bound
+    (the caller's γ includes it).
+    """
+    k = len(cm.mono.pairs)
+    d = lo.shape[1]
+    AT = cm.Mi[k:k + d].astype(np.float64)
+    LT = np.ascontiguousarray(lo.T)
+    aa, la = np.abs(AT), np.abs(LT)
+    E = np.zeros((k + d + 1, LT.shape[1]))
+    Eabs = np.zeros_like(E)
+    for r, (i, j) in enumerate(cm.mono.pairs):
+        E[r] = AT[i] * LT[j] + LT[i] * AT[j] + LT[i] * LT[j]
+        Eabs[r] = aa[i] * la[j] + la[i] * aa[j] + la[i] * la[j]
+    E[k:k + d] = LT
+    Eabs[k:k + d] = la
+    Eabs *= SAFE
+    return E, Eabs
 
 
 # --- rigorous elementwise exp and log on longdouble arrays ----------------------------------------
@@ -393,7 +543,7 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
         shifts = [data.shift_near(c.mean) for c in problem.components]
         out = []
         for t in range(1, iterations + 1):
-            coefs, lcs, lc_rads = [], [], []
+            coefs, lcs, lc_rads, forms = [], [], [], []
             for c, (weight, mean, cov) in enumerate(params):
                 A = arb_mat(cov)
                 try:
@@ -407,6 +557,8 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                 his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(data.layout(shifts[c]), mean,
                                                                                  inv_rows, _lift)))
                 coefs.append((np.array(his, dtype=LD), np.array(lows, dtype=np.float64), np.array(rads, dtype=np.float64)))
+                if data.lo is not None:
+                    forms.append(LowForm.of(mean, inv_rows, shifts[c], data.scale))
                 lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
                 lcs.append(lc)
                 lc_rads.append(lc_rad)
@@ -421,7 +573,12 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                 q = np.empty((m, K), dtype=LD)
                 qe = np.empty((m, K))
                 for c in range(K):
-                    q[:, c], qe[:, c] = quadratic_forms(*coefs[c], data.monomials(shifts[c], rows))
+                    cm = data.monomials(shifts[c], rows)
+                    q[:, c], qe[:, c] = quadratic_forms(*coefs[c], cm)
+                    if data.lo is not None:  # the remainders' part, then one more longdouble rounding
+                        corr, cerr = low_quadratic(forms[c], cm, data.lo[rows])
+                        q[:, c] += corr.astype(LD)
+                        qe[:, c] = (qe[:, c] + cerr + U * np.abs(q[:, c]).astype(np.float64)) * SAFE
                 resp[rows], resp_rel[rows], terms[rows], term_err[rows] = _estep(q, qe, lcv, lcr, K)
             total, levels = blocked_sum(terms)
             loglik_err = (gamma(levels) * float(np.abs(terms).astype(np.float64).sum()) + float(term_err.sum())) * SAFE
@@ -439,6 +596,7 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             parts = []
             for c in range(K):
                 partial, mass, spread, chunk_levels = [], 0, 0, 0
+                low, low_mass, low_spread = [], 0, 0
                 for rows in chunks:
                     cm = data.monomials(shifts[c], rows)
                     S, lv = blocked_sum(cm.M * resp[rows, c])
@@ -446,9 +604,21 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                     chunk_levels = max(chunk_levels, lv)
                     mass = mass + cm.Mabs @ Rb[rows, c]  # float64 bound sums: SAFE covers their rounding
                     spread = spread + cm.Mabs @ Rerr[rows, c]
+                    if data.lo is not None:  # Σ r·(remainders' part of the monomials), summed like S
+                        E, Eabs = low_moments(cm, data.lo[rows])
+                        low.append(blocked_sum(E.astype(LD) * resp[rows, c])[0])
+                        low_mass = low_mass + Eabs @ Rb[rows, c]
+                        low_spread = low_spread + Eabs @ Rerr[rows, c]
                 S, lv = pairwise_sum(np.stack(partial, axis=-1))
                 levels = chunk_levels + lv
                 err = (gamma(levels + 1) * mass + spread + U * np.abs(S).astype(np.float64)) * SAFE
+                if data.lo is not None:
+                    # E rounded in float64 (γ_5), the longdouble products and sums as for S (the same
+                    # blocks and rounds, ``levels + 1``); resp's own bound through |E|
+                    T, _ = pairwise_sum(np.stack(low, axis=-1))
+                    low_err = ((gamma64(5) + gamma(levels + 1)) * low_mass + low_spread) * SAFE
+                    S = S + T
+                    err = (err + low_err + U * np.abs(S).astype(np.float64)) * SAFE
                 parts.append((data.layout(shifts[c]), [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))
                                                         for k in range(len(S))]))
             counts, weights, means, covs = centred_mstep(parts, problem)
@@ -731,7 +901,7 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
 
 
 def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
-    data = data or FastData.build(problem.points)
+    data = data or FastData.of(problem.points)
     if isinstance(data, str):
         raise ValueError(data)
     wanted = max([b.iteration for b in peer.blocks] + [r.key.iteration for r in peer.reported] + [iterations or 1])

@@ -769,7 +769,7 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     reason = None
     if use_fast and kinds_ok:
         with fast.steady_memory():
-            data = fast.FastData.build(problem.points)
+            data = fast.FastData.of(problem.points)
             got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
                                                                           iterations=iterations, data=data)
         if got is not None:
@@ -792,10 +792,10 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
 
 
-FLOAT_DATA = (" (float64 data, such as numpy.random samples or floats rounded to a few decimals, are read as the "
-              "exact binary fractions they are, whose common denominator is far above the fast path's 2^40: only "
-              "data that are multiples of one 1/D with D <= 2^40 take it, e.g. integers, decimals given exactly as "
-              "strings, Decimal or Fraction, or floats on a binary grid such as numpy.round(X * 2**20) / 2**20)")
+FLOAT_DATA = (" (the fast path takes points that are multiples of one 1/D with D <= 2^40, e.g. integers or decimals "
+              "given exactly as strings, Decimal or Fraction, and points that are all float64 values below 2^28 in "
+              "magnitude, e.g. numpy arrays of floats; exact rationals such as 1/3 next to binary fractions with "
+              "large denominators are neither)")
 EXACT_COST = (5e-4, 0.010)  # measured exact-path cost per point and component: seconds, MB (see bench/README.md)
 
 

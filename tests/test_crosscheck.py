@@ -703,10 +703,10 @@ def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
     from gmmexact import peers
 
     monkeypatch.setattr(peers, "FAST_SIZE", 10)
-    X = np.random.default_rng(3).normal(size=(8, 1))  # float64 data: exact binary fractions, denominators ~2^55
-    p = gmmexact.Problem.from_arrays([[Fraction(float(v))] for v in X[:, 0]], means=[[0], [1]],
+    X = np.random.default_rng(3).normal(size=(8, 1))  # float64 data (denominators ~2^55) and one 1/3: neither form
+    p = gmmexact.Problem.from_arrays([[Fraction(float(v))] for v in X[:, 0]] + [[Fraction(1, 3)]], means=[[0], [1]],
                                      covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
-    with pytest.warns(peers.ExactPathWarning, match="float64 data"):
+    with pytest.warns(peers.ExactPathWarning, match="nor float64 values"):
         r = crosscheck(em_step, start=p)
     (f,) = [f for f in kinds(r, "method") if f.key == "exact path"]
     assert "Expected cost of the exact path" in f.message and "189 s and 2.7 GB" in f.message
@@ -742,3 +742,90 @@ def test_an_estimators_float_data_are_read_exactly_and_quickly():
         problem_from_estimator(gm, np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X))
     with pytest.raises(InputError, match="empty"):
         problem_from_estimator(gm, np.empty((0, 2)))
+
+
+# --- the fast path on ordinary float64 data: a grid part plus float64 remainders -----------------------
+
+def float_problem(n, d, K, seed):
+    """Clusters plus ``rng.normal`` noise: float64 points, every bit significant."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3, size=(K, d))
+    X = centres[np.arange(n) % K] + rng.normal(size=(n, d))
+    points = [[Fraction(*v.as_integer_ratio()) for v in row] for row in X.tolist()]
+    means = [[Fraction(*v.as_integer_ratio()) for v in (c + 0.3).tolist()] for c in centres]
+    covs = [[[Fraction(3, 2) if i == j else Fraction(1, 4) for j in range(d)] for i in range(d)]] * K
+    return gmmexact.Problem.from_arrays(points, means, covs, [Fraction(1, K)] * K)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, max_value=2.0**28 - 1, min_value=1 - 2.0**28),
+                min_size=1, max_size=12))
+def test_float_points_split_exactly(xs):
+    got = fast.FastData.of([[Fraction(x)] for x in xs])
+    if isinstance(got, str):  # a scale beyond 2^1000 is refused, with the reason
+        assert max(map(abs, xs)) < 2.0**-972 and "below 2^-972" in got
+        return
+    lo = np.zeros(len(xs)) if got.lo is None else got.lo[:, 0]
+    assert [Fraction(int(a)) + Fraction(float(b)) for a, b in zip(got.X[:, 0], lo)] == [Fraction(x) * got.scale
+                                                                                          for x in xs]
+    assert np.abs(got.X).max() < 2**29 and (np.abs(lo) <= 0.5).all()
+
+
+@pytest.mark.parametrize("n, d, K, seed", [(300, 2, 2, 1), (300, 3, 3, 2), (300, 5, 4, 3), (600, 4, 2, 4)])
+def test_fast_path_on_float64_data_is_enclosed_by_the_exact_path(n, d, K, seed):
+    """Ordinary float64 data take the fast path (grid part plus bounded remainders): every fast enclosure
+    contains the exact path's, and no fast digit count exceeds the exact path's."""
+    p = float_problem(n, d, K, seed)
+    data = fast.FastData.of(p.points)
+    assert data.lo is not None and np.abs(data.lo).max() > 0.01  # the remainders are really there
+    a = crosscheck("sklearn", start=p, method="exact")
+    b = crosscheck("sklearn", start=p, method="fast")
+    assert any(f.key == "fast path" for f in kinds(b, "method"))
+    ia = {str(k): i for i, k in enumerate(a.entries.keys)}
+    ib = {str(k): i for i, k in enumerate(b.entries.keys)}
+    assert set(ia) == set(ib) and len(ia) == 2 * n * K + 2 + K * (1 + d + d * d)
+    i = np.array([ia[k] for k in ib])
+    j = np.array([ib[k] for k in ib])
+    ea, eb = a.entries, b.entries
+    assert (eb.exact_lo[j] <= ea.exact_lo[i]).all() and (ea.exact_hi[i] <= eb.exact_hi[j]).all()
+    assert (eb.err_lo[j] <= ea.err_hi[i]).all() and (ea.err_lo[i] <= eb.err_hi[j]).all()
+    assert (eb.digits[j] <= ea.digits[i]).all()
+    # and the bounds are tight: about 1e-17 relative after one iteration, wider after two
+    first = np.array([ea.keys[k].iteration == 1 for k in i])
+    assert (eb.digits[j][first] >= np.minimum(ea.digits[i][first], 16) - 3).all()
+    assert eb.digits.min() >= 11
+
+
+def test_fast_iteration_on_float64_data_encloses_the_engine_values():
+    """``iterate`` on float64 points, in chunks of 5, against the engine's exact values."""
+    import flint
+
+    p = float_problem(17, 3, 2, 5)
+    p = replace(p, reg_covar=Fraction(1, 10**4))
+    run = gmmexact.solve(p, 2)
+    its = fast.iterate(fast.FastData.of(p.points), p, 2, chunk=5)
+    for t, it in enumerate(its, 1):
+        pre = "" if t == 1 else f"iter{t}."
+        for c, name in enumerate(p.component_names):
+            pairs = [(it.weights[c], f"weight.{name}"), (it.counts[c], f"count.{name}"), (it.loglik, "loglik")]
+            pairs += [(it.means[c][i], f"mean.{name}[{i}]") for i in range(3)]
+            pairs += [(it.covs[c][i][j], f"cov.{name}[{i}][{j}]") for i in range(3) for j in range(3)]
+            pairs += [(fast.ld_to_arb(it.resp[q, c]) * (1 + flint.arb(0, float(it.resp_rel[q, c]))),
+                       f"resp.{p.labels[q]}.{name}") for q in (0, 6, 16)]
+            for ball, key in pairs:
+                exact = Fraction(run[pre + key].decimal(30))
+                lo, hi = fast.intervals_of(ball)
+                slack = abs(exact) / 10**28
+                assert lo - slack <= exact <= hi + slack, (pre + key, lo, exact, hi)
+                assert hi - lo <= abs(exact) * Fraction(1, 10**12) + Fraction(1, 10**20), (pre + key, lo, hi)
+
+
+def test_auto_takes_the_fast_path_for_large_float64_data(recwarn):
+    from gmmexact import peers
+
+    p = float_problem(10_000, 2, 2, 6)
+    assert p.n * p.K >= peers.FAST_SIZE
+    r = crosscheck("sklearn", start=p)
+    assert not [w for w in recwarn if issubclass(w.category, peers.ExactPathWarning)]
+    assert [f.key for f in kinds(r, "method")] == ["fast path"]
+    assert r.passed and int(r.entries.digits.min()) >= 11 and len(r.entries) == 2 * 10_000 * 2 + 2 + 2 * (1 + 2 + 4)
