@@ -211,8 +211,7 @@ class FastData:
         n, d = len(points), len(points[0])
         F = binary_floats([v for p in points for v in p])
         if F is None:
-            return ("the points are neither multiples of one 1/D with D <= 2^40 fitting 64-bit integers "
-                    "nor float64 values")
+            return "they are not all float64 values"
         top = float(np.abs(F).max(initial=0))
         e = math.frexp(top)[1] if top else 0  # |x| < 2^e
         if e > 28:

@@ -706,7 +706,7 @@ def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
     X = np.random.default_rng(3).normal(size=(8, 1))  # float64 data (denominators ~2^55) and one 1/3: neither form
     p = gmmexact.Problem.from_arrays([[Fraction(float(v))] for v in X[:, 0]] + [[Fraction(1, 3)]], means=[[0], [1]],
                                      covariances=[[[1]], [[1]]], weights=["1/2", "1/2"])
-    with pytest.warns(peers.ExactPathWarning, match="nor float64 values"):
+    with pytest.warns(peers.ExactPathWarning, match="not all float64 values"):
         r = crosscheck(em_step, start=p)
     (f,) = [f for f in kinds(r, "method") if f.key == "exact path"]
     assert "Expected cost of the exact path" in f.message and "189 s and 2.7 GB" in f.message
