@@ -364,14 +364,15 @@ def definitions_agree(problem):
                                                              entry_keys(key, problem.d)], key
         text, symbols = sympy_text(run.forms.definition(key))
         assert parse_exact(text, symbols) is not None
+    return len(run.keys(kinds=("weight", "mean", "cov")))
 
 
 @pytest.mark.parametrize("kind", TYPES)
 def test_definitions_match_exact_values(kind):
     for options in ({}, {"count_offset": F(1, 7)}, {"reg_covar": F(1, 3), "fixed": {"mean"}},
                     {"fixed": {"weight", "covariance"}}):
-        definitions_agree(one_component(POINTS, kind, **options))
-        definitions_agree(bisector(covariance_type=kind, **options))
+        assert definitions_agree(one_component(POINTS, kind, **options)) == 3  # weight, mean, cov of one component
+        assert definitions_agree(bisector(covariance_type=kind, **options)) == 6
 
 
 def test_definitions_with_many_points_use_sums():
