@@ -189,6 +189,21 @@ def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_t
                            precisions_init=sklearn_precisions(problem, cov_type))
 
 
+def _parameters_reported(t: int, names, cov_type: str, gm, d: int, K: int, floats: dict) -> list:
+    """An estimator's ``weights_``, ``means_`` and ``covariances_`` after iteration ``t``, as reported
+    values; the covariances as full matrices go into ``floats`` too."""
+    out = []
+    for c, name in enumerate(names):
+        out.append(Reported(Key(t, "weight", None, name), float(gm.weights_[c]), f"weights_[{c}]"))
+        for i in range(d):
+            out.append(Reported(Key(t, "mean", None, name, (i,)), float(gm.means_[c, i]), f"means_[{c}, {i}]"))
+    out += _cov_reported(t, names, cov_type, gm.covariances_, d)
+    pre = "" if t == 1 else f"iter{t}."
+    for c, mat in enumerate(_full_matrices(cov_type, gm.covariances_, K, d)):
+        floats[f"{pre}cov.{names[c]}"] = mat
+    return out
+
+
 def _cov_reported(t: int, names, cov_type: str, cov, d: int, attr: str = "covariances_"):
     pre = "" if t == 1 else f"iter{t}."
     out = []
@@ -256,7 +271,6 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
             gm._initialize_parameters(X, np.random.RandomState(0), **kw)
             gm.n_features_in_ = d
             for t in range(1, iterations + 1):
-                pre = "" if t == 1 else f"iter{t}."
                 step = "E-step"
                 lb, log_resp = gm._e_step(X)
                 lower_bounds.append(float(lb))
@@ -267,14 +281,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
                                          "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
                 step = "M-step"
                 gm._m_step(X, log_resp)
-                for c, name in enumerate(names):
-                    reported.append(Reported(Key(t, "weight", None, name), float(gm.weights_[c]), f"weights_[{c}]"))
-                    for i in range(d):
-                        reported.append(Reported(Key(t, "mean", None, name, (i,)), float(gm.means_[c, i]),
-                                                 f"means_[{c}, {i}]"))
-                reported += _cov_reported(t, names, cov_type, gm.covariances_, d)
-                for c, mat in enumerate(_full_matrices(cov_type, gm.covariances_, K, d)):
-                    floats[f"{pre}cov.{names[c]}"] = mat
+                reported += _parameters_reported(t, names, cov_type, gm, d, K, floats)
         except AttributeError:
             stepped = False
         except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
@@ -292,15 +299,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     if not stepped and fitted is not None:  # report what fit() exposes
         reported, blocks = [], []
         reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
-        pre = "" if iterations == 1 else f"iter{iterations}."
-        for c, name in enumerate(names):
-            reported.append(Reported(Key(iterations, "weight", None, name), float(fitted.weights_[c]), f"weights_[{c}]"))
-            for i in range(d):
-                reported.append(Reported(Key(iterations, "mean", None, name, (i,)), float(fitted.means_[c, i]),
-                                         f"means_[{c}, {i}]"))
-        reported += _cov_reported(iterations, names, cov_type, fitted.covariances_, d)
-        for c, mat in enumerate(_full_matrices(cov_type, fitted.covariances_, K, d)):
-            floats[f"{pre}cov.{names[c]}"] = mat
+        reported += _parameters_reported(iterations, names, cov_type, fitted, d, K, floats)
     if fitted is not None and stepped and failure is None:
         same = (np.array_equal(fitted.weights_, gm.weights_) and np.array_equal(fitted.means_, gm.means_)
                 and np.array_equal(fitted.covariances_, gm.covariances_) and fitted.lower_bound_ == lower_bounds[-1])
