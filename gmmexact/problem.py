@@ -218,7 +218,8 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
     if total != 1:
         if not normalize_weights:
             terms = " + ".join(format_exact(c.weight) for c in components)
-            raise InputError(src, "components[*].weight", f"weights sum to {format_exact(total)} ({terms}), not 1",
+            shown = f" ({terms})" if len(components) > 1 else ""
+            raise InputError(src, "components[*].weight", f"weights sum to {format_exact(total)}{shown}, not 1",
                              f"weights summing to exactly 1; fix them, or use --normalize-weights "
                              f"(normalize_weights=True) to divide each by {format_exact(total)}")
         components = tuple(replace(c, weight=c.weight / total) for c in components)
