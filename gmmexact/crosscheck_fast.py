@@ -41,6 +41,7 @@ from .comparison import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_fro
                          non_finite)
 from .diagnostics import Finding
 from .errors import InputError
+from .floatpoints import FloatPoints
 from .keys import Key
 from .monomials import Monomials, quad_coefficients
 from .rounding import round_arb
@@ -194,6 +195,35 @@ class FastData:
         return cls(X, scale, tuple((i, j) for i in range(d) for j in range(i, d)))
 
     @classmethod
+    def build_floats(cls, F: np.ndarray) -> "FastData | str":
+        """:meth:`build` for an n × d float64 array, without a Python object per value: float64 values
+        are binary fractions, so their common denominator is the power of two of the finest one.
+
+        >>> f = FastData.build_floats(np.array([[0.5, -3.0], [0.25, 2**20]]))
+        >>> f.scale, f.X.tolist()
+        (4, [[2, -12], [1, 4194304]])
+        >>> FastData.build_floats(np.array([[0.1]]))
+        'the points scaled to a common denominator do not fit in 64-bit integers'
+        """
+        if MANT < 60:
+            return cls.build([])
+        n, d = F.shape
+        lo, hi = 0, 41  # the grid 2^-k holds every value for k = hi (if any k <= 40 does) and not for k < lo
+        while lo < hi:
+            k = (lo + hi) // 2
+            G = np.ldexp(F, k)
+            if np.array_equal(G, np.rint(G)):
+                hi = k
+            else:
+                lo = k + 1
+        if lo > 40:
+            return "the points scaled to a common denominator do not fit in 64-bit integers"
+        G = np.ldexp(F, lo)  # exact: a power-of-two scaling of finite values with |x|·2^40 far below overflow
+        if float(np.abs(G).max(initial=0)) >= 2**29:
+            return "the scaled points exceed 2^29 (their centred squares would not be exact)"
+        return cls(G.astype(np.int64), 2**lo, tuple((i, j) for i in range(d) for j in range(i, d)))
+
+    @classmethod
     def split(cls, points) -> "FastData | str":
         """Points that are float64 values, each split exactly as ``x = (X + lo) / 2^s``: integers ``X``
         (the grid part, handled like grid data) and float64 remainders ``|lo| <= 1/2``.
@@ -209,7 +239,7 @@ class FastData:
         (True, True)
         """
         n, d = len(points), len(points[0])
-        F = binary_floats([v for p in points for v in p])
+        F = points.array if isinstance(points, FloatPoints) else binary_floats([v for p in points for v in p])
         if F is None:
             return "they are not all float64 values"
         top = float(np.abs(F).max(initial=0))
@@ -228,7 +258,7 @@ class FastData:
     @classmethod
     def of(cls, points) -> "FastData | str":
         """:meth:`build`, else :meth:`split` for float64 points, else the reason neither applies."""
-        grid = cls.build(points)
+        grid = cls.build_floats(points.array) if isinstance(points, FloatPoints) else cls.build(points)
         if not isinstance(grid, str) or MANT < 60:
             return grid
         floats = cls.split(points)
@@ -240,7 +270,7 @@ class FastData:
 
     def monomials(self, shift: np.ndarray, rows: slice = slice(None)) -> "Centred":
         """Monomials of ``A = X[rows] − shift`` as rows ``[A_i A_j …, A_i …, 1]`` (w × m): exact int64
-        and longdouble, and their absolute values (float64, rounded up)."""
+        and their absolute values (float64, rounded up)."""
         if MANT < 60:  # a narrow longdouble (float64) would round the products
             raise ArithmeticError("the fast path needs a longdouble significand of at least 60 bits")
         AT = np.ascontiguousarray((self.X[rows] - shift).T)
@@ -253,7 +283,7 @@ class FastData:
         Mi[w - 1] = 1
         Mabs = np.abs(Mi).astype(np.float64)
         Mabs *= SAFE
-        return Centred(self.layout(shift), Mi.astype(LD), Mi, Mabs, Mabs.sum(axis=0) * SAFE)
+        return Centred(self.layout(shift), Mi, Mabs, float(Mabs.sum(axis=0).max(initial=0)) * SAFE)
 
     def shift_near(self, point) -> np.ndarray:
         """The integer vector nearest ``point · scale`` (``point`` float or Fraction coordinates)."""
@@ -266,10 +296,9 @@ class Centred:
     """Monomials of the data about one integer centre (see :meth:`FastData.monomials`)."""
 
     mono: Monomials
-    M: np.ndarray  # w × n longdouble, exact
     Mi: np.ndarray  # w × n int64, exact
     Mabs: np.ndarray  # w × n float64, ≥ |M|
-    Mrow: np.ndarray  # n float64, ≥ Σ_k |M_kp|
+    row_max: float  # ≥ max_p Σ_k |M_kp|
 
 
 def quadratic_forms(col: np.ndarray, low, rads, cm: Centred) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +314,7 @@ def quadratic_forms(col: np.ndarray, low, rads, cm: Centred) -> tuple[np.ndarray
     qabs = cabs @ cm.Mabs
     top = float(qabs.max(initial=0)) + 1
     s = 61 - math.ceil(math.log2(top))
-    big = float(cm.Mrow.max(initial=0))
+    big = cm.row_max
     while s > -1000 and 2.0**s * top * SAFE + 0.5 * big >= 2.0**62:
         s -= 1
     c1 = np.rint(np.ldexp(col, s))
@@ -595,28 +624,31 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             parts = []
             for c in range(K):
                 partial, mass, spread, chunk_levels = [], 0, 0, 0
-                low, low_mass, low_spread = [], 0, 0
+                low, low_mass, low_spread, low_levels = [], 0, 0, 0
                 for rows in chunks:
                     cm = data.monomials(shifts[c], rows)
-                    S, lv = blocked_sum(cm.M * resp[rows, c])
+                    S, lv = blocked_sum(cm.Mi.astype(LD) * resp[rows, c])
                     partial.append(S)
                     chunk_levels = max(chunk_levels, lv)
                     mass = mass + cm.Mabs @ Rb[rows, c]  # float64 bound sums: SAFE covers their rounding
                     spread = spread + cm.Mabs @ Rerr[rows, c]
-                    if data.lo is not None:  # Σ r·(remainders' part of the monomials), summed like S
+                    if data.lo is not None:  # Σ r·(remainders' part of the monomials), in float64
                         E, Eabs = low_moments(cm, data.lo[rows])
-                        low.append(blocked_sum(E.astype(LD) * resp[rows, c])[0])
+                        T, lv = blocked_sum(E * R[rows, c])
+                        low.append(T)
+                        low_levels = max(low_levels, lv)
                         low_mass = low_mass + Eabs @ Rb[rows, c]
                         low_spread = low_spread + Eabs @ Rerr[rows, c]
                 S, lv = pairwise_sum(np.stack(partial, axis=-1))
                 levels = chunk_levels + lv
                 err = (gamma(levels + 1) * mass + spread + U * np.abs(S).astype(np.float64)) * SAFE
                 if data.lo is not None:
-                    # E rounded in float64 (γ_5), the longdouble products and sums as for S (the same
-                    # blocks and rounds, ``levels + 1``); resp's own bound through |E|
-                    T, _ = pairwise_sum(np.stack(low, axis=-1))
-                    low_err = ((gamma64(5) + gamma(levels + 1)) * low_mass + low_spread) * SAFE
-                    S = S + T
+                    # E rounded in float64 (γ_5), resp rounded to float64 R (u), the float64 products
+                    # and sums (blocks and pairwise rounds: ``γ_{k+1}``); resp's own bound through |E|.
+                    # The remainders' terms are ~2^-20 of the grid part's, so float64 costs no digits.
+                    T, lv = pairwise_sum(np.stack(low, axis=-1))
+                    low_err = ((gamma64(5) + U64 + gamma64(low_levels + lv + 1)) * low_mass + low_spread) * SAFE
+                    S = S + T.astype(LD)
                     err = (err + low_err + U * np.abs(S).astype(np.float64)) * SAFE
                 parts.append((data.layout(shifts[c]), [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))
                                                         for k in range(len(S))]))

@@ -43,6 +43,7 @@ from . import linalg
 from .comparison import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
 from .diagnostics import Finding
 from .errors import InputError
+from .floatpoints import FloatPoints
 from .keys import KINDS, Key
 from .problem import Problem, load
 from .run import Run, solve
@@ -127,6 +128,8 @@ def float_points(points) -> np.ndarray:
     >>> float_points([[Fraction(1, 10), Fraction(2**60 + 1, 3)], [Fraction(-7, 2), Fraction(5)]]).tolist()
     [[0.1, 3.843071682022823e+17], [-3.5, 5.0]]
     """
+    if isinstance(points, FloatPoints):
+        return points.array
     flat = [v if type(v) is Fraction else Fraction(v) for p in points for v in p]
     shape = (len(points), len(points[0]) if len(points) else 0)
     try:  # Fraction's own slots: no Python-level property call per value
@@ -237,12 +240,14 @@ def _full_matrices(cov_type: str, cov, K: int, d: int) -> list:
 
 
 def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type: str, final_estep: bool = True,
-                responsibilities: bool = True) -> PeerResult:
+                responsibilities: bool = True, fitted_estimator=None) -> PeerResult:
     """Run scikit-learn's EM from the problem's start, one iteration at a time, and report everything.
 
     The iterations are those of ``GaussianMixture.fit`` (its own ``_e_step`` and ``_m_step`` on the same
     estimator, exactly as ``fit`` calls them), so the responsibilities and log-likelihood of every E-step
-    are seen; a plain ``fit()`` is run as well and must give the same parameters bit for bit.
+    are seen; a plain ``fit()`` is run as well and must give the same parameters bit for bit. A user's
+    ``fitted_estimator`` whose fitted attributes are those of the stepped iterations bit for bit stands
+    for that ``fit()`` (its ``predict_proba`` and ``score`` are then the ones reported).
     """
     sklearn, _ = _sklearn()
     start = float_start(problem)
@@ -288,22 +293,25 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
             failure = PeerFailure(t, step, type(e).__name__, str(e))
     # the public path: fit() must agree bit for bit
     fitted = None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
-        try:
-            fitted = fit_gm.fit(X)
-        except Exception as e:  # noqa: BLE001
-            if failure is None:
-                failure = PeerFailure(iterations, "fit", type(e).__name__, str(e))
+    if (fitted_estimator is not None and stepped and failure is None
+            and getattr(fitted_estimator, "n_iter_", None) == iterations and _same_fit(fitted_estimator, gm, lower_bounds)):
+        fitted = fitted_estimator  # the user's fit() is the stepped iterations' result: no second fit
+        settings["fit() identical to the stepped iterations"] = True
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
+            try:
+                fitted = fit_gm.fit(X)
+            except Exception as e:  # noqa: BLE001
+                if failure is None:
+                    failure = PeerFailure(iterations, "fit", type(e).__name__, str(e))
     if not stepped and fitted is not None:  # report what fit() exposes
         reported, blocks = [], []
         reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
         reported += _parameters_reported(iterations, names, cov_type, fitted, d, K, floats)
     if fitted is not None and stepped and failure is None:
-        same = (np.array_equal(fitted.weights_, gm.weights_) and np.array_equal(fitted.means_, gm.means_)
-                and np.array_equal(fitted.covariances_, gm.covariances_) and fitted.lower_bound_ == lower_bounds[-1])
-        settings["fit() identical to the stepped iterations"] = bool(same)
+        settings["fit() identical to the stepped iterations"] = _same_fit(fitted, gm, lower_bounds)
     unmatched = []
     if fitted is not None and final_estep:
         t = iterations + 1
@@ -318,6 +326,13 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     return PeerResult(f"scikit-learn {sklearn.__version__} GaussianMixture(covariance_type={cov_type!r}, "
                       f"reg_covar={reg_covar!r})", tuple(reported), settings, SKLEARN_NOTES, failure,
                       tuple(unmatched), extra, tuple(blocks))
+
+
+def _same_fit(fitted, stepped, lower_bounds: list) -> bool:
+    """Whether a fitted estimator holds the stepped iterations' parameters and lower bound, bit for bit."""
+    return bool(np.array_equal(fitted.weights_, stepped.weights_) and np.array_equal(fitted.means_, stepped.means_)
+                and np.array_equal(fitted.covariances_, stepped.covariances_)
+                and fitted.lower_bound_ == lower_bounds[-1])
 
 
 FITTED_ATTRIBUTES = ("weights_", "means_", "covariances_", "lower_bound_")
@@ -705,7 +720,13 @@ def _problem_from(start, X, source="<crosscheck>") -> Problem:
 
 
 def _exact(v) -> Fraction:
-    return Fraction(v) if not isinstance(v, float) and not isinstance(v, np.floating) else Fraction(float(v))
+    """A number of ``X`` or of an estimator's ``*_init`` as the exact rational it is (floats of any width
+    as their binary value)."""
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            raise InputError(None, "X", f"holds {v!r}", "finite numbers")
+        return Fraction(*v.as_integer_ratio())
+    return Fraction(v)
 
 
 def problem_from_estimator(gm, X) -> Problem:
@@ -718,15 +739,15 @@ def problem_from_estimator(gm, X) -> Problem:
     cov_type = gm.covariance_type
     K = gm.n_components
     arr = np.asarray(X)
-    if arr.dtype.kind == "f" and arr.ndim == 2:  # floats: their exact binary values, without a check per value
+    floats = arr.dtype.kind == "f" and arr.ndim == 2 and arr.dtype.itemsize <= 8
+    if floats:  # float64 (or narrower) values: their exact binary values, kept as the array
         if not np.isfinite(arr).all():
             raise InputError(None, "X", "holds NaN or Inf", "finite numbers")
-        X = [[Fraction(*v.as_integer_ratio()) for v in row] for row in arr.astype(np.float64).tolist()]
     else:
         X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
-    if not len(X) or not len(X[0]):
+    if not arr.size if floats else (not len(X) or not len(X[0])):
         raise InputError(None, "X", "is empty", "an n × d array of data points")
-    d = len(X[0])
+    d = arr.shape[1] if floats else len(X[0])
     prec = np.asarray(gm.precisions_init, dtype=np.float64)
     covs = []
     for c in range(K):
@@ -741,9 +762,10 @@ def problem_from_estimator(gm, X) -> Problem:
         covs.append(linalg.inverse([[Fraction(float(v)) for v in row] for row in P]))
     weights = [Fraction(float(w)) for w in gm.weights_init]
     means = [[Fraction(float(v)) for v in m] for m in gm.means_init]
-    if arr.dtype.kind == "f" and arr.ndim == 2:  # validated above: the components from one point, then all
-        problem = Problem.from_arrays(X[:1], means, covs, weights, normalize_weights=True, source="<estimator>")
-        problem = replace(problem, points=tuple(map(tuple, X)), labels=tuple(f"x{i + 1}" for i in range(len(X))))
+    if floats:  # validated above: the components from one point, then all the points as the array
+        points = FloatPoints(arr)
+        problem = Problem.from_arrays(points[:1], means, covs, weights, normalize_weights=True, source="<estimator>")
+        problem = replace(problem, points=points, labels=tuple(f"x{i + 1}" for i in range(len(points))))
     else:
         problem = Problem.from_arrays(X, means, covs, weights, normalize_weights=True, source="<estimator>")
     return prepare(problem, covariance_type=cov_type)
@@ -864,7 +886,7 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         iterations = iterations or (int(peer.n_iter_) if fitted else peer.max_iter)
         problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
         result = run_sklearn(problem, iterations, reg_covar=float(peer.reg_covar if reg_covar is None else reg_covar),
-                             cov_type=cov_type)
+                             cov_type=cov_type, fitted_estimator=peer if fitted and start is None else None)
         extra_findings = ()
         if fitted:
             result, extra_findings = _user_fit(peer, result, iterations)

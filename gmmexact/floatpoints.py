@@ -1,0 +1,81 @@
+"""Data points that are float64 values, kept as the array and read as exact rationals on demand.
+
+A float64 value is a binary fraction, so it *is* an exact rational; an engineer's n × d float array
+(``rng.normal`` samples, a measured data set) is a legitimate exact problem. Turning 500,000 of them
+into ``Fraction`` objects up front costs seconds and hundreds of MB that the fast cross-check never
+needs: it reads the array itself. The exact layer sees an ordinary sequence of rows of ``Fraction``.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+_from_coprime = getattr(Fraction, "_from_coprime_ints", None)  # Python 3.12+: no gcd per value
+
+
+def _exact(v: float) -> Fraction:
+    num, den = v.as_integer_ratio()  # already in lowest terms
+    return _from_coprime(num, den) if _from_coprime is not None else Fraction(num, den)
+
+
+class FloatPoints(Sequence):
+    """An n × d float64 array seen as a sequence of rows of the exact ``Fraction`` each value is.
+
+    Equal (and hashing equal) to the tuple of tuples of Fractions it stands for. The array is a
+    read-only copy: the points of a problem cannot change under it.
+
+    >>> pts = FloatPoints(np.array([[0.5, 0.1], [-3.0, 2.0]]))
+    >>> len(pts), pts[0]
+    (2, (Fraction(1, 2), Fraction(3602879701896397, 36028797018963968)))
+    >>> pts == ((Fraction(1, 2), Fraction(0.1)), (Fraction(-3), Fraction(2)))
+    True
+    >>> pts.array.flags.writeable
+    False
+    """
+
+    __slots__ = ("array", "_rows")
+
+    def __init__(self, array) -> None:
+        a = np.array(array, dtype=np.float64, copy=True)
+        if a.ndim != 2:
+            raise ValueError(f"FloatPoints needs an n × d array, got {a.ndim} dimension(s)")
+        if not np.isfinite(a).all():
+            raise ValueError("FloatPoints needs finite values")
+        a.flags.writeable = False
+        self.array = a
+        self._rows: tuple | None = None
+
+    def rows(self) -> tuple[tuple[Fraction, ...], ...]:
+        """Every row as a tuple of Fractions (built once, on first use)."""
+        if self._rows is None:
+            self._rows = tuple(tuple(map(_exact, row)) for row in self.array.tolist())
+        return self._rows
+
+    def __len__(self) -> int:
+        return self.array.shape[0]
+
+    def __getitem__(self, i):
+        if self._rows is not None:
+            return self._rows[i]
+        if isinstance(i, slice):
+            return tuple(tuple(map(_exact, row)) for row in self.array[i].tolist())
+        return tuple(map(_exact, self.array[i].tolist()))
+
+    def __iter__(self):
+        return iter(self.rows())
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, FloatPoints):
+            return self.array.shape == other.array.shape and bool(np.array_equal(self.array, other.array))
+        if isinstance(other, Sequence):
+            return self.rows() == tuple(map(tuple, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.rows())
+
+    def __repr__(self) -> str:
+        n, d = self.array.shape
+        return f"FloatPoints(<{n} × {d} float64 values, read exactly>)"
