@@ -412,10 +412,7 @@ def _constants():
         L1 = Fraction(math.floor(step_q * 2 ** (30 - e)), 2 ** (30 - e))
         rest = step - ld_to_arb(LD(L1.numerator) / LD(L1.denominator))
         l2, l2rad = arb_to_ld(rest)
-        table = []
-        for j in range(TABLE):
-            mid, rad = arb_to_ld(arb(2) ** (arb(j) / TABLE))
-            table.append((mid, rad / float(mid) * SAFE))
+        table = [_table_entry(arb(2) ** (arb(j) / TABLE)) for j in range(TABLE)]
         inv_step = arb_to_ld(1 / step)[0]
         log2pi = arb(2 * arb.pi()).log()
         return {"L1": LD(L1.numerator) / LD(L1.denominator), "l2": l2, "l2rad": l2rad,
@@ -426,9 +423,24 @@ def _constants():
         flint.ctx.prec = saved
 
 
+def _table_entry(x: arb) -> tuple[LD, float]:
+    """A ball in [1, 2) as a longdouble and a bound of its relative error: the midpoint's leading 64 bits
+    (integer arithmetic, no Fractions) where longdouble holds them, else :func:`arb_to_ld`."""
+    if MANT < 64:
+        mid, rad = arb_to_ld(x)
+        return mid, rad / float(mid) * SAFE
+    mm, me = (int(v) for v in x.mid().man_exp())
+    rm, re_ = (int(v) for v in x.rad().man_exp())
+    shift = max(mm.bit_length() - 64, 0)
+    value = np.ldexp(intervals._split(mm >> shift), me + shift)  # exact: 64 bits; truncation error < 2^(me+shift)
+    truncation = math.ldexp(1, me + shift) if shift else 0.0
+    return value, (truncation + math.ldexp(rm, re_)) / float(value) * SAFE
+
+
 _C = None
-TABLE = 256  # exp(x) = 2^k · 2^(j/256) · exp(r), |r| <= ln2/512
-DEGREE = 5  # Taylor degree: truncation < 1e-20 relative for |r| <= ln2/512
+TABLE = 2048  # exp(x) = 2^k · 2^(j/2048) · exp(r), |r| <= ln2/4096
+DEGREE = 4  # Taylor degree: truncation below 1.3e-21 relative for |r| <= ln2/4096
+RMAX = 1.001 * math.log(2) / (2 * TABLE)  # |r| beyond this: the reduction went wrong
 
 
 def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -447,8 +459,6 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     t = y - m * c["L1"]  # m·L1 exact
     ml2 = m * c["l2"]
     r = t - ml2
-    absm = np.abs(m).astype(np.float64)
-    rerr = (U * (np.abs(t) + np.abs(ml2) + np.abs(r)).astype(np.float64) + absm * (c["l2rad"] + abs(float(c["l2"])) * U)) * SAFE
     p = np.full(y.shape, c["coef"][DEGREE], dtype=LD)
     for i in range(DEGREE - 1, -1, -1):
         p *= r
@@ -461,8 +471,12 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     e = np.ldexp(c["table"][j] * p, k)
     finite &= y >= -11000  # near the end of the range (or beyond it): no accuracy claimed
     rmax = float(np.abs(np.where(finite, r, 0)).max(initial=0))
-    if rmax > 0.0014:
+    if rmax > RMAX:
         raise ArithmeticError(f"exp argument reduction left |r| = {rmax}")
+    # the reduction's error: U(|t| + |m·l2| + |r|) rounding t, m·l2 and r, with |t| <= |m·l2| + (1 + U)|r|,
+    # plus |m| times l2's own error (its radius and the rounding of m·l2)
+    l2 = abs(float(c["l2"]))
+    rerr = (np.abs(m).astype(np.float64) * (3 * U * l2 * (1 + U) + c["l2rad"]) + 2.01 * U * rmax) * SAFE
     horner = gamma(2 * DEGREE + 1) * math.exp(2 * rmax)
     trunc = rmax ** (DEGREE + 1) / math.factorial(DEGREE + 1) * math.exp(2 * rmax)
     arg = (np.asarray(yerr, dtype=np.float64) + rerr)
@@ -671,11 +685,12 @@ def _estep(q, qe, lcv, lcr, K):
     zmax_err = (qe[rows, top] / 2 + lcr[top] + U * np.abs(zmax).astype(np.float64)) * SAFE
     # y = z − z_top, formed from the differences (no rounding of the large constants)
     dq = q - qtop[:, None]
-    dl = lcv[None, :] - lcv[top][:, None]
+    table = lcv[None, :] - lcv[:, None]  # dl for each top component (K × K)
+    dl = table[top]
     y = dq * LD(-0.5) + dl
+    # rounding of dq, dl and y: U(|dq|/2 + |dl| + |y|) <= U(1 + U)(|dq| + 2|dl|)
     yerr = ((qe + qe[rows, top][:, None]) / 2 + lcr[None, :] + lcr[top][:, None]
-            + U * (np.abs(dq).astype(np.float64) / 2 + np.abs(dl).astype(np.float64)
-                   + np.abs(y).astype(np.float64))) * SAFE
+            + 1.01 * U * (np.abs(dq).astype(np.float64) + 2 * np.abs(table.astype(np.float64))[top])) * SAFE
     yerr[rows, top] = 0  # z_top − z_top is 0 exactly
     e, erel = exp_nonpositive(y, yerr)
     s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
@@ -814,24 +829,32 @@ class _View:
         return self.k.groups()
 
 
-def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray):
-    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0):
-    ``exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi``."""
-    f = f.astype(LD)
+def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
+    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0),
+    written into ``out = (exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi)`` (longdouble views)."""
+    exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi = out
     radius = mid * rel.astype(LD)
-    diff = np.abs(f - mid)
+    diff = np.abs(f.astype(LD) - mid)
     k = LD(1 + 8 * U)
-    err_hi = (diff + radius) * k
-    err_lo = np.maximum(diff - radius, 0) / k
-    exact_lo = (mid - radius) / k
-    exact_hi = (mid + radius) * k
+    np.add(diff, radius, out=err_hi)
+    err_hi *= k
+    np.subtract(diff, radius, out=err_lo)
+    np.maximum(err_lo, 0, out=err_lo)
+    err_lo /= k
+    np.subtract(mid, radius, out=exact_lo)
+    exact_lo /= k
+    np.add(mid, radius, out=exact_hi)
+    exact_hi *= k
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel_hi = np.where(exact_lo > 0, err_hi / exact_lo * k, intervals.INF)
-        rel_lo = err_lo / exact_hi / k
+        np.divide(err_hi, exact_lo, out=rel_hi)
+        rel_hi *= k
+        rel_hi[~(exact_lo > 0)] = intervals.INF
+        np.divide(err_lo, exact_hi, out=rel_lo)
+        rel_lo /= k
     bad = ~np.isfinite(f) | ~np.isfinite(rel)
-    for arr in (err_hi, rel_hi):
-        arr[bad] = intervals.INF
-    return exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi
+    if bad.any():
+        err_hi[bad] = intervals.INF
+        rel_hi[bad] = intervals.INF
 
 
 def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries:
@@ -846,8 +869,8 @@ def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries
         f, mid, rel = b.values.reshape(-1), it.resp.reshape(-1), it.resp_rel.reshape(-1)
         for a in range(0, len(f), 8 * CHUNK):  # in cache-sized pieces, written in place
             piece = slice(a, min(a + 8 * CHUNK, len(f)))
-            for col, got in zip(cols, _block_bounds(f[piece], mid[piece], rel[piece])):
-                col[start + piece.start:start + piece.stop] = got
+            at = slice(start + piece.start, start + piece.stop)
+            _block_bounds(f[piece], mid[piece], rel[piece], [col[at] for col in cols])
         start += len(f)
     balls = [_ball(problem, its, r.key) * _lift(r.scale) for r in reported]
     single = []

@@ -622,6 +622,52 @@ def test_a_fitted_estimator_is_certified_for_its_own_iterations():
     assert r.passed and not kinds(r, "not-the-users-fit")
 
 
+def test_a_fitted_estimator_that_equals_the_stepped_iterations_is_not_fitted_again(monkeypatch):
+    import warnings
+
+    from gmmexact import peers
+
+    X = _two_clusters()
+    gm = _estimator(max_iter=2, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+    built = []
+    original = peers.sklearn_estimator
+    monkeypatch.setattr(peers, "sklearn_estimator", lambda *a, **k: built.append(1) or original(*a, **k))
+    r = gmmexact.crosscheck(gm, X)
+    assert len(built) == 1  # the stepped iterations only: the user's fit stands for fit()
+    assert r.peer.settings["fit() identical to the stepped iterations"] is True and r.passed
+    proba = {str(k): v for k, v in zip(r.entries.keys, r.entries.floats) if str(k).startswith("iter3.resp")}
+    assert proba["iter3.resp.x1.1"] == gm.predict_proba(X)[0, 0]  # the user's estimator answered
+    built.clear()
+    gm.means_ = gm.means_ + 1e-3  # no longer the stepped result: a fit of its own, and the finding
+    r = gmmexact.crosscheck(gm, X)
+    assert len(built) == 2 and kinds(r, "not-the-users-fit")
+
+
+def test_a_large_float64_estimator_problem_keeps_its_array_and_takes_the_fast_path():
+    import warnings
+
+    from gmmexact.floatpoints import FloatPoints
+    from gmmexact.peers import problem_from_estimator
+
+    rng = np.random.default_rng(11)
+    X = np.vstack([rng.normal([0, 0], 1, (5000, 2)), rng.normal([4, 4], 0.7, (5000, 2))])
+    gm = _estimator(max_iter=1, tol=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+    p = problem_from_estimator(gm, X)
+    assert isinstance(p.points, FloatPoints) and p.points.array.base is not X and p.labels[-1] == "x10000"
+    r = gmmexact.crosscheck(gm, X)
+    assert [f.key for f in kinds(r, "method")] == ["fast path"] and r.passed
+    # the same problem with its points as Fractions: the same certified figures
+    fractions = replace(p, points=tuple(tuple(row) for row in p.points))
+    s = gmmexact.crosscheck(gm, X, start=fractions)
+    assert np.array_equal(r.entries.exact_lo, s.entries.exact_lo) and np.array_equal(r.entries.digits, s.entries.digits)
+
+
 def test_a_warm_started_estimator_is_not_certified_as_the_users_fit():
     import warnings
 
