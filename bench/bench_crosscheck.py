@@ -210,7 +210,7 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
-def api_one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> list[dict]:
+def api_one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool, only: str | None = None) -> list[dict]:
     """``gmmexact.crosscheck(gm, X)`` end to end (the estimator's problem read from X, the refit, the
     certification) for a fitted estimator, against its fit: X as ordinary float64 data (the clusters plus
     ``rng.normal`` noise, every bit significant) and the same floats rounded to a binary grid (2⁻²⁰); both
@@ -223,6 +223,8 @@ def api_one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> list
     rough = np.asarray(ints, dtype=np.float64) / 1000 + np.random.default_rng(seed).normal(0, 5e-4, (n, d))
     variants = [("float64", rough, "auto"), ("grid 2^-20", np.round(rough * 2**20) / 2**20, "auto")]
     variants += [("float64", rough, "exact")] if exact else []
+    if only is not None:  # one variant per process: its memory peak is its own
+        variants = [v for v in variants if f"{v[0]}/{v[2]}" == only]
     out = []
     for label, X, how in variants:
         def fitted():
@@ -269,10 +271,11 @@ def main(argv=None) -> int:
                          "noise, and the same rounded to 2^-20) instead (the exact path too for n <= --exact-up-to)")
     ap.add_argument("--_one", help=argparse.SUPPRESS)
     ap.add_argument("--_api", help=argparse.SUPPRESS)
+    ap.add_argument("--_variant", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args._api:
         n, d, K = (int(v) for v in args._api.split(","))
-        print(json.dumps(api_one(n, d, K, args.seed, args.repeat, n <= args.exact_up_to)))
+        print(json.dumps(api_one(n, d, K, args.seed, args.repeat, n <= args.exact_up_to, args._variant)))
         return 0
     if args._one:
         n, d, K = (int(v) for v in args._one.split(","))
@@ -289,9 +292,12 @@ def main(argv=None) -> int:
               "| min digits |")
         print("|--------|---|---|------------|-------|--------|---------------------|--------|----------------|---------"
               "|------------|")
-        for size in args.sizes:
+        jobs = [(size, variant) for size in args.sizes
+                for variant in ["float64/auto", "grid 2^-20/auto"]
+                + (["float64/exact"] if int(size.split(",")[0]) <= args.exact_up_to else [])]
+        for size, variant in jobs:
             cmd = [sys.executable, __file__, "--_api", size, "--seed", str(args.seed), "--repeat", str(args.repeat),
-                   "--exact-up-to", str(args.exact_up_to)]
+                   "--exact-up-to", str(args.exact_up_to), "--_variant", variant]
             proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
             if proc.returncode:
                 print(proc.stderr, file=sys.stderr)

@@ -351,8 +351,10 @@ class CrossCheck:
 
     @property
     def failing(self) -> np.ndarray:
-        """Indices of entries with fewer than ``min_digits`` proven correct digits."""
-        return np.flatnonzero(self.entries.digits < self.min_digits)
+        """Indices of entries with fewer than ``min_digits`` proven correct digits, except values below
+        float64's range that the float holds as closely as float64 can (see :func:`underflow`)."""
+        e = self.entries
+        return np.flatnonzero((e.digits < self.min_digits) & ~(e.err_hi <= FLOAT64_STEP))
 
     @property
     def passed(self) -> bool:
@@ -364,20 +366,23 @@ class CrossCheck:
     def worst(self, count: int = 10) -> list[int]:
         """Indices of the ``count`` entries with the fewest correct digits (largest relative error)."""
         e = self.entries
-        order = np.lexsort((-e.rel_hi.astype(np.float64), e.digits))
+        held = e.err_hi <= FLOAT64_STEP  # values below float64's range, held as closely as it can: last
+        order = np.lexsort((-e.rel_hi.astype(np.float64), e.digits, held))
         return [int(i) for i in order[:count]]
 
     def summary(self) -> list[dict]:
         """Per (iteration, kind): how many entries, the fewest and the median correct digits."""
         e = self.entries
         groups = e.groups()
+        failing = np.zeros(len(e), dtype=bool)
+        failing[self.failing] = True
         out = []
         for (t, kind), idx in sorted(groups.items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
             d = e.digits[idx]
             worst = int(idx[int(np.argmin(d))])
             out.append({"iteration": t, "kind": kind, "count": len(idx), "min_digits": _digits_value(int(d.min())),
                         "median_digits": _digits_value(int(np.median(d))), "worst": str(e.keys[worst]),
-                        "below_min": int((d < self.min_digits).sum())})
+                        "below_min": int(failing[idx].sum())})
         return out
 
     def quantity(self, i: int) -> dict:
@@ -389,7 +394,7 @@ class CrossCheck:
         return {"key": str(e.keys[i]), "name": e.names[i], "float": repr(float(e.floats[i])),
                 "exact": e.exact_decimal(i, shown_digits(d)), "abs_error": error_text(e.err_lo[i], e.err_hi[i]),
                 "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
-                "meets_min_digits": d >= self.min_digits}
+                "meets_min_digits": d >= self.min_digits or bool(e.err_hi[i] <= FLOAT64_STEP)}
 
     def digits_by_kind(self) -> dict[str, list]:
         """Correct digits of every entry, grouped by ``iter<t>.kind`` (``None``: identical), for plots."""
@@ -512,6 +517,7 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
         out.append(Finding("loglik-undefined" if noisy else "undefined", peer.unmatched[0][0], msg,
                            relations=stop.relations if stop else ()))
     out += non_finite(entries)
+    out += underflow(entries, min_digits)
     # the peer's own model first: a covariance nearly singular with counts nk + offset is described as such,
     # not as the textbook M-step's exactly singular one
     causes = {**{f.key: f for f in textbook}, **conditioning}
@@ -525,6 +531,39 @@ def diagnose(run: Run, peer: PeerResult, entries: Entries, min_digits: int) -> l
     out += _regularisation(run, entries, cov_type, reg, textbook)
     out += slips
     return out
+
+
+FLOAT64_STEP = LD(2.0**-1074)  # the spacing of float64's subnormal numbers: no float64 can be nearer than half of it
+
+
+def underflow(entries: Entries, min_digits: int) -> list[Finding]:
+    """Values below float64's normal range that the float holds as closely as float64 can: fewer correct
+    digits than ``min_digits``, but an error of at most one subnormal step (2⁻¹⁰⁷⁴), so they are not
+    counted against it (a responsibility of 1e-400 is 0.0 in every float64 implementation).
+
+    >>> e = Entries((Key.parse("resp.x1.b"), Key.parse("resp.x2.b")), ("", ""), np.array([0.0, 0.0]),
+    ...             *[np.array(["3e-400", "4e-400"], dtype=LD)] * 4, np.ones(2, dtype=LD), np.ones(2, dtype=LD),
+    ...             np.zeros(2, dtype=np.int64), lambda i, want: "3.5e-400")
+    >>> print(underflow(e, 10)[0].message)  # doctest: +ELLIPSIS
+    2 values lie below float64's range and are held as closely as float64 can (within one subnormal step, 4.9e-324, of the exact value), e.g. resp.x1.b = 0.0 against an exact 3.5e-400. ...
+    """
+    idx = np.flatnonzero((entries.digits < min_digits) & (entries.err_hi <= FLOAT64_STEP))
+    if not len(idx):
+        return []
+    i = int(idx[0])
+    many = len(idx) != 1
+    return [Finding("underflow", str(entries.keys[i]),
+                    f"{len(idx)} value{'s lie' if many else ' lies'} below float64's range and {'are' if many else 'is'} "
+                    f"held as closely as float64 can (within one subnormal step, 4.9e-324, of the exact value), e.g. "
+                    f"{entries.keys[i]}{f' ({entries.names[i]})' if entries.names[i] else ''} = "
+                    f"{float(entries.floats[i])!r} against an exact {_value_text(entries.exact_decimal(i, 5))}. {'They have' if many else 'It has'} fewer than {min_digits} "
+                    f"correct digits but {'do' if many else 'does'} not count against --min-digits: every float64 "
+                    f"implementation underflows there. Code that needs them keeps logarithms (scikit-learn's "
+                    f"log_resp, score_samples).")]
+
+
+def _value_text(text: str) -> str:
+    return f"value in {text}" if text.startswith("[") else text
 
 
 def non_finite(entries: Entries) -> list[Finding]:

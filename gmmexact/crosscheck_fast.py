@@ -38,7 +38,7 @@ from flint import arb, arb_mat
 from . import intervals
 from .intervals import MANT
 from .comparison import (IDENTICAL, CrossCheck, Entries, PeerResult, _bounds_from_interval, _finite, _interval_text,
-                         non_finite)
+                         non_finite, underflow)
 from .diagnostics import Finding
 from .errors import InputError
 from .floatpoints import FloatPoints
@@ -95,6 +95,7 @@ def _up_float(q: Fraction) -> float:
 
 
 U64 = 2.0**-53  # unit roundoff of float64
+TINY = 2.0**-1074  # the smallest float64 (subnormal): a bound of float64's absolute rounding error below 2^-1022
 GRID_BITS = 20  # float64 points split on the grid that puts the largest below 2^GRID_BITS
 
 
@@ -441,6 +442,7 @@ _C = None
 TABLE = 2048  # exp(x) = 2^k · 2^(j/2048) · exp(r), |r| <= ln2/4096
 DEGREE = 4  # Taylor degree: truncation below 1.3e-21 relative for |r| <= ln2/4096
 RMAX = 1.001 * math.log(2) / (2 * TABLE)  # |r| beyond this: the reduction went wrong
+NEGLIGIBLE = np.ldexp(LD(1), -15870)  # exp of an argument below -11000 lies in [0, 2·NEGLIGIBLE]
 
 
 def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -469,6 +471,9 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     k = mi // TABLE
     j = mi - TABLE * k
     e = np.ldexp(c["table"][j] * p, k)
+    yerr = np.asarray(yerr, dtype=np.float64)
+    # far below: exp(y ± yerr) <= exp(-11000) < 2^-15869, enclosed as [0, 2^-15869] (the value 2^-15870, rel 1)
+    negligible = finite & (y + LD(1) * yerr.astype(LD) <= -11000)
     finite &= y >= -11000  # near the end of the range (or beyond it): no accuracy claimed
     rmax = float(np.abs(np.where(finite, r, 0)).max(initial=0))
     if rmax > RMAX:
@@ -479,12 +484,13 @@ def exp_nonpositive(y: np.ndarray, yerr: np.ndarray) -> tuple[np.ndarray, np.nda
     rerr = (np.abs(m).astype(np.float64) * (3 * U * l2 * (1 + U) + c["l2rad"]) + 2.01 * U * rmax) * SAFE
     horner = gamma(2 * DEGREE + 1) * math.exp(2 * rmax)
     trunc = rmax ** (DEGREE + 1) / math.factorial(DEGREE + 1) * math.exp(2 * rmax)
-    arg = (np.asarray(yerr, dtype=np.float64) + rerr)
-    rel = (arg * (1 + arg) + horner + trunc + c["table_rel"] + 2 * U) * SAFE
+    arg = yerr + rerr
+    with np.errstate(over="ignore"):  # e^arg − 1, rounded up (SAFE covers expm1's own error)
+        rel = (np.expm1(arg) + horner + trunc + c["table_rel"] + 2 * U) * SAFE
     tiny = ~finite | ~np.isfinite(rel)
     if tiny.any():
-        rel = np.where(tiny, np.inf, rel)
-        e = np.where(tiny, LD(0), e)
+        rel = np.where(tiny, np.where(negligible, 1.0, np.inf), rel)
+        e = np.where(tiny, np.where(negligible, NEGLIGIBLE, LD(0)), e)
     return e, rel
 
 
@@ -630,10 +636,17 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                 out.append(FastIteration(resp, resp_rel, loglik, None, None, None, None))
                 break
             # M-step: each component's sums about an integer centre near its new mean
-            R = resp.astype(np.float64)
-            approx = (R.T @ (data.X / data.scale)) / R.sum(axis=0)[:, None]
-            shifts = [data.shift_near(approx[c]) for c in range(K)]
-            Rb = R * SAFE
+            # each column scaled by a power of two (exact) so that its largest value is in [1, 2): float64
+            # copies of responsibilities far below 1e-308 would underflow; the sums are scaled back in arb
+            top = resp.max(axis=0)
+            powers = [int(1 - e) if v > 0 and np.isfinite(v) else 0 for v, e in zip(top, np.frexp(top)[1])]
+            resp_s = resp * np.ldexp(LD(1), np.array(powers))[None, :]
+            R = resp_s.astype(np.float64)
+            total = R.sum(axis=0)
+            approx = (R.T @ (data.X / data.scale)) / np.where(total > 0, total, 1)[:, None]
+            shifts = [data.shift_near(approx[c]) if total[c] > 0 and np.isfinite(approx[c]).all() else shifts[c]
+                      for c in range(K)]
+            Rb = (R + TINY) * SAFE  # >= resp_s: float64 rounding is relative u, or absolute 2^-1075 when subnormal
             Rerr = resp_rel * Rb * SAFE
             parts = []
             for c in range(K):
@@ -641,7 +654,7 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                 low, low_mass, low_spread, low_levels = [], 0, 0, 0
                 for rows in chunks:
                     cm = data.monomials(shifts[c], rows)
-                    S, lv = blocked_sum(cm.Mi.astype(LD) * resp[rows, c])
+                    S, lv = blocked_sum(cm.Mi.astype(LD) * resp_s[rows, c])
                     partial.append(S)
                     chunk_levels = max(chunk_levels, lv)
                     mass = mass + cm.Mabs @ Rb[rows, c]  # float64 bound sums: SAFE covers their rounding
@@ -661,10 +674,13 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                     # and sums (blocks and pairwise rounds: ``γ_{k+1}``); resp's own bound through |E|.
                     # The remainders' terms are ~2^-20 of the grid part's, so float64 costs no digits.
                     T, lv = pairwise_sum(np.stack(low, axis=-1))
-                    low_err = ((gamma64(5) + U64 + gamma64(low_levels + lv + 1)) * low_mass + low_spread) * SAFE
+                    # plus underflow: E's terms and the products E·R, 2^-1075 each at most (R <= 2)
+                    low_err = ((gamma64(5) + U64 + gamma64(low_levels + lv + 1)) * low_mass + low_spread
+                               + 8 * n * TINY) * SAFE
                     S = S + T.astype(LD)
                     err = (err + low_err + U * np.abs(S).astype(np.float64)) * SAFE
-                parts.append((data.layout(shifts[c]), [ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))
+                unscale = arb((1, -powers[c]))  # 2^-power, exact
+                parts.append((data.layout(shifts[c]), [(ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))) * unscale
                                                         for k in range(len(S))]))
             counts, weights, means, covs = centred_mstep(parts, problem)
             out.append(FastIteration(resp, resp_rel, loglik, counts, weights, means, covs))
@@ -693,8 +709,12 @@ def _estep(q, qe, lcv, lcr, K):
             + 1.01 * U * (np.abs(dq).astype(np.float64) + 2 * np.abs(table.astype(np.float64))[top])) * SAFE
     yerr[rows, top] = 0  # z_top − z_top is 0 exactly
     e, erel = exp_nonpositive(y, yerr)
-    s = e.sum(axis=1)  # K terms, each ≥ 0: relative error ≤ max erel + (K − 1)u
-    srel = (erel.max(axis=1) + (K - 1) * U * (1 + K * U)) * SAFE
+    s = e.sum(axis=1)  # K terms, each ≥ 0, the top one 1: |exact − s| <= Σ erel·e + (K − 1)u(1 + Ku)·s
+    with np.errstate(invalid="ignore"):  # 0·inf where a term is not bounded: its row is not bounded
+        spread = (e.astype(np.float64) * erel).sum(axis=1)
+    # float64 copies of terms below 2^-1022 lose at most 2^-1075 each against s >= 1: K·2^-1074 covers them
+    srel = (np.where(np.isnan(spread), np.inf, spread) / s.astype(np.float64) + K * TINY
+            + (K - 1) * U * (1 + K * U)) * SAFE
     resp = e / s[:, None]
     resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
     logs, logs_err = log_at_least_one(s, srel)
@@ -843,6 +863,7 @@ def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
     err_lo /= k
     np.subtract(mid, radius, out=exact_lo)
     exact_lo /= k
+    np.maximum(exact_lo, 0, out=exact_lo)  # responsibilities are positive
     np.add(mid, radius, out=exact_hi)
     exact_hi *= k
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -855,6 +876,13 @@ def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
     if bad.any():
         err_hi[bad] = intervals.INF
         rel_hi[bad] = intervals.INF
+
+
+def bounded(entries: Entries) -> np.ndarray:
+    """Entries the fast path bounds: a finite relative error, or a finite absolute one where the exact
+    value lies below float64's range (it may be 0 there: no relative error), or a non-finite float."""
+    tiny = np.isfinite(entries.err_hi) & (entries.exact_hi <= LD(2.0**-1022))
+    return np.isfinite(entries.rel_hi) | tiny | ~np.isfinite(entries.floats)
 
 
 def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries:
@@ -991,12 +1019,13 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
     if unmatched:
         findings.append(Finding("undefined", unmatched[0][0], f"{len(unmatched)} reported value(s) have no "
                                 f"certified counterpart: {unmatched[0][2]}."))
-    unbounded = int((~np.isfinite(entries.rel_hi) & np.isfinite(entries.floats)).sum())
+    unbounded = int((~bounded(entries)).sum())
     if unbounded:
         findings.append(Finding("method", "fast path", f"{unbounded} value(s) could not be bounded by the fast path (a "
                                 "quadratic form or log-likelihood beyond its range); their digit counts are 0 "
                                 "as far as proven: use method='exact'."))
     findings += non_finite(entries)
+    findings += underflow(entries, min_digits)
     findings.append(Finding("method", "fast path", "fast path: enclosures from longdouble arithmetic with a-posteriori "
                             "bounds; singular-covariance, cancellation and slip diagnoses need the exact layer "
                             "(method='exact')."))

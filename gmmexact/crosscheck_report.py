@@ -19,7 +19,7 @@ def _digits(q: dict) -> str:
 
 
 def _style(q: dict, min_digits: int) -> str:
-    if q["identical"] or q["correct_digits"] >= min_digits:
+    if q["identical"] or q["meets_min_digits"]:
         return "green"
     return "red" if q["correct_digits"] < 3 else "yellow"
 

@@ -7,6 +7,7 @@ needs: it reads the array itself. The exact layer sees an ordinary sequence of r
 """
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -21,61 +22,79 @@ def _exact(v: float) -> Fraction:
 
 
 class FloatPoints(Sequence):
-    """An n × d float64 array seen as a sequence of rows of the exact ``Fraction`` each value is.
+    """An n × d float64 array seen as a tuple of rows of the exact ``Fraction`` each value is.
 
-    Equal (and hashing equal) to the tuple of tuples of Fractions it stands for. The array is a
-    read-only copy: the points of a problem cannot change under it.
+    Equal (and hashing equal) to the tuple of tuples of Fractions it stands for, and to nothing else
+    but another ``FloatPoints``. ``array`` is a read-only view of a private copy: the points of a
+    problem cannot change under it. Floats wider than float64 are refused (they would be rounded).
 
     >>> pts = FloatPoints(np.array([[0.5, 0.1], [-3.0, 2.0]]))
     >>> len(pts), pts[0]
     (2, (Fraction(1, 2), Fraction(3602879701896397, 36028797018963968)))
-    >>> pts == ((Fraction(1, 2), Fraction(0.1)), (Fraction(-3), Fraction(2)))
-    True
+    >>> pts == ((Fraction(1, 2), Fraction(0.1)), (Fraction(-3), Fraction(2))), pts == [[0.5, 0.1], [-3.0, 2.0]]
+    (True, False)
     >>> pts.array.flags.writeable
     False
     """
 
-    __slots__ = ("array", "_rows")
+    __slots__ = ("_data", "_rows")
 
     def __init__(self, array) -> None:
-        a = np.array(array, dtype=np.float64, copy=True)
+        a = np.asarray(array)
+        if a.dtype.kind == "f" and a.dtype.itemsize > 8:
+            raise ValueError(f"FloatPoints holds float64 values; {a.dtype} values would be rounded")
+        a = np.array(a, dtype=np.float64, copy=True)
         if a.ndim != 2:
             raise ValueError(f"FloatPoints needs an n × d array, got {a.ndim} dimension(s)")
         if not np.isfinite(a).all():
             raise ValueError("FloatPoints needs finite values")
         a.flags.writeable = False
-        self.array = a
+        self._data = a
         self._rows: tuple | None = None
+
+    @property
+    def array(self) -> np.ndarray:
+        """The points as a read-only float64 array (a view: its flags cannot be turned writeable)."""
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
 
     def rows(self) -> tuple[tuple[Fraction, ...], ...]:
         """Every row as a tuple of Fractions (built once, on first use)."""
         if self._rows is None:
-            self._rows = tuple(tuple(map(_exact, row)) for row in self.array.tolist())
+            self._rows = tuple(tuple(map(_exact, row)) for row in self._data.tolist())
         return self._rows
 
     def __len__(self) -> int:
-        return self.array.shape[0]
+        return self._data.shape[0]
 
     def __getitem__(self, i):
         if self._rows is not None:
             return self._rows[i]
         if isinstance(i, slice):
-            return tuple(tuple(map(_exact, row)) for row in self.array[i].tolist())
-        return tuple(map(_exact, self.array[i].tolist()))
+            return tuple(tuple(map(_exact, row)) for row in self._data[i].tolist())
+        i = operator.index(i)  # TypeError for anything else, as a tuple gives
+        if not -len(self) <= i < len(self):
+            raise IndexError("tuple index out of range")
+        return tuple(map(_exact, self._data[i].tolist()))
 
     def __iter__(self):
         return iter(self.rows())
 
     def __eq__(self, other) -> bool:
         if isinstance(other, FloatPoints):
-            return self.array.shape == other.array.shape and bool(np.array_equal(self.array, other.array))
-        if isinstance(other, Sequence):
-            return self.rows() == tuple(map(tuple, other))
+            return self._data.shape == other._data.shape and bool(np.array_equal(self._data, other._data))
+        if isinstance(other, tuple):
+            return self.rows() == other
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self.rows())
+        # a float and the Fraction it is hash alike, so the floats' rows hash as the Fractions' rows do
+        return hash(tuple(map(tuple, self._data.tolist())))
+
+    def __reduce__(self):
+        return FloatPoints, (self._data,)
 
     def __repr__(self) -> str:
-        n, d = self.array.shape
+        n, d = self._data.shape
         return f"FloatPoints(<{n} × {d} float64 values, read exactly>)"

@@ -297,6 +297,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
             and getattr(fitted_estimator, "n_iter_", None) == iterations and _same_fit(fitted_estimator, gm, lower_bounds)):
         fitted = fitted_estimator  # the user's fit() is the stepped iterations' result: no second fit
         settings["fit() identical to the stepped iterations"] = True
+        settings["fit()"] = "the user's fitted estimator"
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -368,10 +369,16 @@ def _user_fit(gm, result: PeerResult, iterations: int) -> tuple[PeerResult, tupl
     user = {"tol": gm.tol, "max_iter": gm.max_iter, "n_iter_": int(gm.n_iter_), "converged_": bool(gm.converged_),
             "warm_start": bool(gm.warm_start)}
     settings = {**result.settings, **{f"user {k}": v for k, v in user.items()}}
-    note = (f"The certified iterations are a refit: {iterations} EM iteration(s) (the estimator's n_iter_) from its "
-            f"means_init, precisions_init and weights_init with tol = 0, compared with the user's fitted "
-            f"weights_, means_, covariances_ and lower_bound_ (max_iter = {gm.max_iter}, tol = {gm.tol}"
-            f"{', warm_start' if gm.warm_start else ''}).")
+    if result.settings.get("fit()") == "the user's fitted estimator":
+        note = (f"The certified iterations are scikit-learn's own E- and M-steps, {iterations} of them (the "
+                f"estimator's n_iter_), from its means_init, precisions_init and weights_init; the user's fitted "
+                f"weights_, means_, covariances_ and lower_bound_ are identical to them bit for bit, so the user's "
+                f"estimator is the one reported (its predict_proba and score) and no second fit was run.")
+    else:
+        note = (f"The certified iterations are a refit: {iterations} EM iteration(s) (the estimator's n_iter_) from "
+                f"its means_init, precisions_init and weights_init with tol = 0, compared with the user's fitted "
+                f"weights_, means_, covariances_ and lower_bound_ (max_iter = {gm.max_iter}, tol = {gm.tol}"
+                f"{', warm_start' if gm.warm_start else ''}).")
     result = replace(result, settings=settings, notes=tuple(result.notes) + (note,))
     refit = result.extra.get("fitted")
     if iterations != int(gm.n_iter_):
@@ -794,7 +801,7 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
             got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
                                                                           iterations=iterations, data=data)
         if got is not None:
-            bounded = np.isfinite(got.entries.rel_hi) | ~np.isfinite(got.entries.floats)
+            bounded = fast.bounded(got.entries)
             if method == "fast" or bounded.all():
                 return got  # auto: values the fast bounds cannot hold go to the exact path
             reason = f"{int((~bounded).sum())} value(s) could not be bounded by the fast path"

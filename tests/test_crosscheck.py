@@ -401,7 +401,7 @@ def test_fast_enclosures_contain_the_engine_values(cov_type, fixed, offset, chun
                 flint.ctx.prec = 200
                 try:
                     if key.startswith("resp"):
-                        rel = float(it.resp_rel[[0, 5, 17].index(int(key.split(".")[1][1:]) - 1), c])
+                        rel = float(it.resp_rel[int(key.split(".")[1][1:]) - 1, c])  # label x<q+1>: row q
                         ball = ball * (1 + flint.arb(0, rel))
                     lo, hi = fast.intervals_of(ball)
                 finally:
@@ -429,11 +429,27 @@ def test_fast_exp_encloses_the_exact_exponential(xs):
         flint.ctx.prec = saved
 
 
-def test_fast_exp_claims_nothing_beyond_its_range():
-    y = np.array([-1.0, -11001.0, -1e30, -np.inf], dtype=np.longdouble)
+def test_fast_exp_below_its_range_is_an_enclosure_of_zero_and_a_tiny_bound():
+    """Below -11000 (argument error included) the value is enclosed as [0, 2^-15869]; an argument whose
+    error reaches back into the range, or -inf, gets no claim (an infinite relative bound)."""
+    import flint
+
+    y = np.array([-1.0, -11001.0, -1e30, -11000.5, -np.inf], dtype=np.longdouble)
     with np.errstate(invalid="ignore"):
-        e, rel = fast.exp_nonpositive(y, np.zeros(4))
-    assert rel[0] < 1e-18 and np.isinf(rel[1:]).all() and (e[1:] == 0).all()
+        e, rel = fast.exp_nonpositive(y, np.array([0, 0, 0, 1.0, 0]))
+    assert rel[0] < 1e-18 and (e[1:3] == fast.NEGLIGIBLE).all() and (rel[1:3] == 1).all()
+    assert np.isinf(rel[3:]).all() and (e[3:] == 0).all()
+    assert flint.arb(-11000).exp() < fast.ld_to_arb(2 * fast.NEGLIGIBLE)  # so [0, 2·NEGLIGIBLE] holds exp(y)
+
+
+def test_arguments_error_beyond_one_is_bounded_by_expm1():
+    import flint
+
+    e, rel = fast.exp_nonpositive(np.array([-1.0, -5.0], dtype=np.longdouble), np.array([2.0, 3.0]))
+    for y, err, ei, ri in zip((-1, -5), (2, 3), e, rel):  # the argument anywhere in [y − err, y + err]
+        for arg in (y - err, y + err):
+            exact = flint.arb(arg).exp()
+            assert abs(fast.ld_to_arb(ei) - exact) <= exact * float(ri)  # relative to the exact value
 
 
 def test_fast_path_is_refused_clearly_for_data_it_cannot_hold():
@@ -616,7 +632,7 @@ def test_a_fitted_estimator_is_certified_for_its_own_iterations():
     r = gmmexact.crosscheck(gm, X)
     assert r.iterations == gm.n_iter_ + 1 and r.peer.settings["iterations"] == gm.n_iter_
     assert r.peer.settings["user tol"] == gm.tol and r.peer.settings["user max_iter"] == 100
-    assert any("refit" in n and "n_iter_" in n for n in r.peer.notes)
+    assert any(("refit" in n or "no second fit" in n) and "n_iter_" in n for n in r.peer.notes)
     last = {str(k): v for k, v in zip(r.entries.keys, r.entries.floats)}
     assert last[f"iter{gm.n_iter_}.mean.1[0]"] == gm.means_[0][0]
     assert r.passed and not kinds(r, "not-the-users-fit")
@@ -875,3 +891,65 @@ def test_auto_takes_the_fast_path_for_large_float64_data(recwarn):
     assert not [w for w in recwarn if issubclass(w.category, peers.ExactPathWarning)]
     assert [f.key for f in kinds(r, "method")] == ["fast path"]
     assert r.passed and int(r.entries.digits.min()) >= 11 and len(r.entries) == 2 * 10_000 * 2 + 2 + 2 * (1 + 2 + 4)
+
+
+# --- values below float64's range -------------------------------------------------------------------
+
+def _enclosure_misses(p, iterations=1):
+    """Keys whose fast enclosure (``iterate``) misses the engine's exact value."""
+    import flint
+
+    run = gmmexact.solve(p, iterations)
+    its = fast.iterate(fast.FastData.of(p.points), p, iterations)
+    missed = []
+    saved = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        for t, it in enumerate(its, 1):
+            pre = "" if t == 1 else f"iter{t}."
+            for c, name in enumerate(p.component_names):
+                pairs = [(it.counts[c], f"count.{name}"), (it.weights[c], f"weight.{name}")]
+                pairs += [(it.means[c][i], f"mean.{name}[{i}]") for i in range(p.d)]
+                pairs += [(it.covs[c][i][i], f"cov.{name}[{i}][{i}]") for i in range(p.d)]
+                pairs += [(fast.ld_to_arb(it.resp[q, c]) * (1 + flint.arb(0, float(it.resp_rel[q, c]))),
+                           f"resp.{p.labels[q]}.{name}") for q in range(p.n)]
+                for ball, key in pairs:
+                    exact = Fraction(run[pre + key].decimal(40))
+                    lo, hi = fast.intervals_of(ball)
+                    if not lo - abs(exact) / 10**37 <= exact <= hi + abs(exact) / 10**37:
+                        missed.append(pre + key)
+    finally:
+        flint.ctx.prec = saved
+    return missed
+
+
+@pytest.mark.parametrize("exponent", [300, 316, 320, 330])
+def test_fast_m_step_holds_responsibilities_below_float64s_range(exponent):
+    """A component of weight 10^-exponent: its responsibilities lie below 1e-308 (float64 copies would
+    underflow to subnormals or 0): the fast sums still enclose the exact count, weight, mean and variance."""
+    X = 0.5 + np.random.default_rng(1).normal(size=(12, 1))  # float64 data: grid part plus remainders
+    w = Fraction(1, 10**exponent)
+    p = gmmexact.Problem.from_arrays([[Fraction(float(v))] for v in X[:, 0]], [[Fraction(1, 10)]] * 2,
+                                     [[[Fraction(3, 2)]]] * 2, [1 - w, w])
+    assert _enclosure_misses(p) == []
+    peer = crosscheck(lambda X, w, m, S, **kw: {"mean": m}, start=p, method="fast")  # no crash, the start's means
+    assert not kinds(peer, "method")[:-1]
+
+
+def test_well_separated_clusters_pass_with_their_responsibilities_underflowing():
+    """Responsibilities of e^-216000: scikit-learn's 0.0 is as close as float64 can come; both paths say
+    so (an underflow finding) and pass, and auto keeps the fast path."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (30, 1)), rng.normal(1000, 1, (30, 1))]).round(3)
+    p = gmmexact.Problem.from_arrays([[str(v) for v in r] for r in X.tolist()], [["0.5"], ["999"]],
+                                     [[[1]], [[1]]], ["1/2", "1/2"])
+    for method in ("exact", "fast"):
+        r = crosscheck("sklearn", start=p, method=method)
+        (f,) = kinds(r, "underflow")
+        assert r.passed and f.message.startswith("120 values lie below float64's range")
+        assert "2^-1074" not in f.message and "4.9e-324" in f.message
+        q = r.quantity(r.worst(1)[0])
+        assert q["meets_min_digits"] or q["correct_digits"] >= 10
+    a = crosscheck("sklearn", start=p, method="exact")
+    held = np.flatnonzero(a.entries.digits < 10)
+    assert len(held) == 120 and (a.entries.floats[held] == 0).all() and not len(a.failing)
