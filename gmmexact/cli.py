@@ -336,7 +336,7 @@ def _crosscheck(args) -> int:
     else:
         render.render_text(data)
     if args.plot:
-        render.plot_digits(data, result.digits_by_kind(), args.plot)
+        render.plot_digits(data, result.digits_by_kind(), args.plot, result.digits_by_kind(held=True))
     return EXIT_OK if result.passed else EXIT_ERROR
 
 

@@ -353,8 +353,7 @@ class CrossCheck:
     def failing(self) -> np.ndarray:
         """Indices of entries with fewer than ``min_digits`` proven correct digits, except values below
         float64's range that the float holds as closely as float64 can (see :func:`underflow`)."""
-        e = self.entries
-        return np.flatnonzero((e.digits < self.min_digits) & ~(e.err_hi <= FLOAT64_STEP))
+        return np.flatnonzero((self.entries.digits < self.min_digits) & ~self.held)
 
     @property
     def passed(self) -> bool:
@@ -376,14 +375,23 @@ class CrossCheck:
         groups = e.groups()
         failing = np.zeros(len(e), dtype=bool)
         failing[self.failing] = True
+        held = self.held
         out = []
         for (t, kind), idx in sorted(groups.items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
-            d = e.digits[idx]
-            worst = int(idx[int(np.argmin(d))])
+            shown = idx[~held[idx]] if (~held[idx]).any() else idx  # values held below float64's range last
+            d = e.digits[shown]
+            worst = int(shown[int(np.argmin(d))])
             out.append({"iteration": t, "kind": kind, "count": len(idx), "min_digits": _digits_value(int(d.min())),
                         "median_digits": _digits_value(int(np.median(d))), "worst": str(e.keys[worst]),
-                        "below_min": int(failing[idx].sum())})
+                        "below_min": int(failing[idx].sum()), "underflow": int(held[idx].sum())})
         return out
+
+    @property
+    def held(self) -> np.ndarray:
+        """Mask of values below ``min_digits`` that lie below float64's range and are held within one
+        subnormal step (see :func:`underflow`): not failures."""
+        e = self.entries
+        return (e.digits < self.min_digits) & (e.err_hi <= FLOAT64_STEP)
 
     def quantity(self, i: int) -> dict:
         """The JSON record of entry ``i``."""
@@ -396,11 +404,14 @@ class CrossCheck:
                 "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
                 "meets_min_digits": d >= self.min_digits or bool(e.err_hi[i] <= FLOAT64_STEP)}
 
-    def digits_by_kind(self) -> dict[str, list]:
-        """Correct digits of every entry, grouped by ``iter<t>.kind`` (``None``: identical), for plots."""
+    def digits_by_kind(self, held: bool = False) -> dict[str, list]:
+        """Correct digits of every entry, grouped by ``iter<t>.kind`` (``None``: identical), for plots;
+        ``held=True``: instead, whether each entry is held below float64's range (:attr:`held`)."""
         out = {}
+        mask = self.held
         for (t, kind), idx in sorted(self.entries.groups().items(), key=lambda g: (g[0][0], _kind_order(g[0][1]))):
-            out[f"{'' if t == 1 else f'iter{t}.'}{kind}"] = [_digits_value(int(d)) for d in self.entries.digits[idx]]
+            out[f"{'' if t == 1 else f'iter{t}.'}{kind}"] = ([bool(v) for v in mask[idx]] if held else
+                                                             [_digits_value(int(d)) for d in self.entries.digits[idx]])
         return out
 
     def as_dict(self, limit: int | None = None) -> dict:

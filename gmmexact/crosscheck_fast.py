@@ -96,6 +96,7 @@ def _up_float(q: Fraction) -> float:
 
 U64 = 2.0**-53  # unit roundoff of float64
 TINY = 2.0**-1074  # the smallest float64 (subnormal): a bound of float64's absolute rounding error below 2^-1022
+NORMAL64 = 2.0**-1022  # the smallest normal float64
 GRID_BITS = 20  # float64 points split on the grid that puts the largest below 2^GRID_BITS
 
 
@@ -642,7 +643,9 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             powers = [int(1 - e) if v > 0 and np.isfinite(v) else 0 for v, e in zip(top, np.frexp(top)[1])]
             resp_s = resp * np.ldexp(LD(1), np.array(powers))[None, :]
             R = resp_s.astype(np.float64)
-            total = R.sum(axis=0)
+            # the centres near the new means, count offset included (it pulls a component with
+            # almost no responsibility to 0: a centre at the data would cancel against it)
+            total = R.sum(axis=0) + float(problem.count_offset) * np.ldexp(1.0, np.minimum(powers, 1000))
             approx = (R.T @ (data.X / data.scale)) / np.where(total > 0, total, 1)[:, None]
             shifts = [data.shift_near(approx[c]) if total[c] > 0 and np.isfinite(approx[c]).all() else shifts[c]
                       for c in range(K)]
@@ -710,13 +713,13 @@ def _estep(q, qe, lcv, lcr, K):
     yerr[rows, top] = 0  # z_top − z_top is 0 exactly
     e, erel = exp_nonpositive(y, yerr)
     s = e.sum(axis=1)  # K terms, each ≥ 0, the top one 1: |exact − s| <= Σ erel·e + (K − 1)u(1 + Ku)·s
-    with np.errstate(invalid="ignore"):  # 0·inf where a term is not bounded: its row is not bounded
-        spread = (e.astype(np.float64) * erel).sum(axis=1)
-    # float64 copies of terms below 2^-1022 lose at most 2^-1075 each against s >= 1: K·2^-1074 covers them
-    srel = (np.where(np.isnan(spread), np.inf, spread) / s.astype(np.float64) + K * TINY
-            + (K - 1) * U * (1 + K * U)) * SAFE
+    # Σ e·erel in float64, each term below float64's normal range taken as 2^-1022 (an upper bound of
+    # it: its float64 copy may be 0 while e·erel is not); an unbounded term (erel = inf) gives inf
+    spread = (np.maximum(e.astype(np.float64), NORMAL64) * erel).sum(axis=1)
+    srel = (spread / s.astype(np.float64) + (K - 1) * U * (1 + K * U)) * SAFE
     resp = e / s[:, None]
-    resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
+    with np.errstate(over="ignore"):  # a bound beyond float64's range is inf: no claim
+        resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
     logs, logs_err = log_at_least_one(s, srel)
     terms = zmax + logs
     term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
@@ -879,9 +882,11 @@ def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
 
 
 def bounded(entries: Entries) -> np.ndarray:
-    """Entries the fast path bounds: a finite relative error, or a finite absolute one where the exact
-    value lies below float64's range (it may be 0 there: no relative error), or a non-finite float."""
-    tiny = np.isfinite(entries.err_hi) & (entries.exact_hi <= LD(2.0**-1022))
+    """Entries the fast path bounds: a finite relative error, or, where the exact value lies below
+    float64's range (it may be 0 there: no relative error), an absolute one that decides whether the
+    float is within one subnormal step of it; or a non-finite float."""
+    step = LD(TINY)  # decided for the underflow rule: held (err_hi <= step) or not (err_lo > step)
+    tiny = (entries.exact_hi <= LD(NORMAL64)) & ((entries.err_hi <= step) | (entries.err_lo > step))
     return np.isfinite(entries.rel_hi) | tiny | ~np.isfinite(entries.floats)
 
 

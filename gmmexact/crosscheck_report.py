@@ -70,9 +70,16 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     settings = ", ".join(f"{k} = {v}" for k, v in data["peer"]["settings"].items())
     if settings:
         console.print(Text(f"peer settings: {settings}", style="dim"))
-    verdict = (f"PASS: every value has at least {data['min_digits']} correct digits" if data["passed"] else
-               f"FAIL: {_failures(data)}")
-    console.print(Text(verdict, style="bold green" if data["passed"] else "bold red"))
+    console.print(Text(_verdict(data), style="bold green" if data["passed"] else "bold red"))
+
+
+def _verdict(data: dict) -> str:
+    if not data["passed"]:
+        return f"FAIL: {_failures(data)}"
+    held = sum(s.get("underflow", 0) for s in data["summary"])
+    return (f"PASS: every value has at least {data['min_digits']} correct digits" + (
+        f", except {held} below float64's range that the float holds as closely as float64 can (underflow)"
+        if held else ""))
 
 
 def _num(v) -> str:
@@ -121,7 +128,8 @@ def render_markdown(data: dict) -> str:
         lines += ["## Where the peer's definitions differ from the textbook", ""]
         lines += [f"- {_md(n)}" for n in data["peer"]["notes"]]
         lines.append("")
-    lines.append(f"**{'PASS' if data['passed'] else 'FAIL'}**" + ("" if data["passed"] else f": {_failures(data)}"))
+    head, _, rest = _verdict(data).partition(": ")
+    lines.append(f"**{head}**: {rest}")
     return "\n".join(lines) + "\n"
 
 
@@ -171,10 +179,12 @@ def check_plot_path(path: str) -> None:
                          f"one of {', '.join('.' + k for k in sorted(kinds))}")
 
 
-def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
+def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict | None = None) -> None:
     """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
 
-    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one).
+    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one);
+    ``held_by_kind`` (``digits_by_kind(held=True)``) marks values below float64's range held as closely
+    as float64 can: grey, not red.
     """
     plt = _matplotlib()
     known = [d for ds in digits_by_kind.values() for d in ds if d is not None]
@@ -186,7 +196,9 @@ def plot_digits(data: dict, digits_by_kind: dict, path: str) -> None:
             ax.violinplot([ys], positions=[x], widths=0.7, showextrema=True)
             continue
         jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(ys) > 1 else x for i in range(len(ys))]
-        colours = ["tab:green" if y >= data["min_digits"] else "tab:red" if y < 3 else "tab:orange" for y in ys]
+        held = (held_by_kind or {}).get(name) or [False] * len(ys)
+        colours = ["tab:green" if y >= data["min_digits"] else "tab:grey" if h else "tab:red" if y < 3 else "tab:orange"
+                   for y, h in zip(ys, held)]
         ax.scatter(jitter, ys, s=14, c=colours, alpha=0.8, linewidths=0)
     ax.axhline(data["min_digits"], color="grey", linestyle="--", linewidth=1)
     ax.text(len(digits_by_kind) - 0.5, data["min_digits"] + 0.2, f"--min-digits {data['min_digits']}", ha="right",

@@ -26,7 +26,8 @@ class FloatPoints(Sequence):
 
     Equal (and hashing equal) to the tuple of tuples of Fractions it stands for, and to nothing else
     but another ``FloatPoints``. ``array`` is a read-only view of a private copy: the points of a
-    problem cannot change under it. Floats wider than float64 are refused (they would be rounded).
+    problem cannot change under it. Anything but a float16/32/64 array is refused (float64 would round
+some of its values).
 
     >>> pts = FloatPoints(np.array([[0.5, 0.1], [-3.0, 2.0]]))
     >>> len(pts), pts[0]
@@ -41,8 +42,9 @@ class FloatPoints(Sequence):
 
     def __init__(self, array) -> None:
         a = np.asarray(array)
-        if a.dtype.kind == "f" and a.dtype.itemsize > 8:
-            raise ValueError(f"FloatPoints holds float64 values; {a.dtype} values would be rounded")
+        if a.dtype.kind != "f" or a.dtype.itemsize > 8:  # ints, objects, longdouble: float64 would round some
+            raise ValueError(f"FloatPoints holds float64 (or narrower float) values, not {a.dtype}: exact data go "
+                             "through Problem.from_arrays")
         a = np.array(a, dtype=np.float64, copy=True)
         if a.ndim != 2:
             raise ValueError(f"FloatPoints needs an n × d array, got {a.ndim} dimension(s)")

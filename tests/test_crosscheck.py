@@ -953,3 +953,40 @@ def test_well_separated_clusters_pass_with_their_responsibilities_underflowing()
     a = crosscheck("sklearn", start=p, method="exact")
     held = np.flatnonzero(a.entries.digits < 10)
     assert len(held) == 120 and (a.entries.floats[held] == 0).all() and not len(a.failing)
+
+
+def test_evidence_bound_keeps_a_term_whose_float64_copy_underflows():
+    """A term e ≈ 1e-324 (0.0 in float64) with a huge relative error (its argument known to ±709):
+    the evidence's bound must still hold it; resp of the top component within its claimed bound."""
+    import flint
+
+    LD = np.longdouble
+    q, qe = np.array([[LD(0), LD(0)]]), np.array([[709.0, 709.0]])
+    lcv, lcr = np.array([LD(0), LD(-746)]), np.zeros(2)
+    resp, resp_rel, _, _ = fast._estep(q, qe, lcv, lcr, 2)
+    saved = flint.ctx.prec
+    flint.ctx.prec = 200
+    try:
+        true = 1 / (1 + flint.arb(-746 + 709).exp())  # an exact value the bounds allow
+        assert abs(true - fast.ld_to_arb(resp[0, 0])) <= fast.ld_to_arb(resp[0, 0]) * float(resp_rel[0, 0])
+    finally:
+        flint.ctx.prec = saved
+
+
+def test_a_dead_component_under_the_count_offset_is_bounded_by_the_fast_path():
+    """A component 200 σ from every point (responsibilities ~e^-20000) with scikit-learn's count offset:
+    its mean is pulled to ~0 by the offset; the fast path centres its sums there and bounds it."""
+    from sklearn.mixture import GaussianMixture
+
+    X = np.random.default_rng(0).normal(size=(2000, 1))
+    gm = GaussianMixture(2, max_iter=1, tol=0, means_init=[[0.0], [200.0]], precisions_init=[[[1.0]], [[1.0]]],
+                         weights_init=[0.5, 0.5])
+    r = gmmexact.crosscheck(gm, X, method="fast")
+    assert fast.bounded(r.entries).all() and r.passed
+    (f,) = kinds(r, "underflow")
+    mean = r.quantity([str(k) for k in r.entries.keys].index("mean.2[0]"))
+    assert mean["float"] == "0.0" and mean["meets_min_digits"] and mean["correct_digits"] == 0
+    summary = {(s["iteration"], s["kind"]): s for s in r.summary()}
+    assert summary[1, "mean"]["underflow"] == 1 and summary[1, "mean"]["worst"] == "mean.1[0]"
+    from gmmexact.crosscheck_report import render_markdown
+    assert "**PASS**: every value has at least 10 correct digits, except" in render_markdown(r.as_dict(limit=5))

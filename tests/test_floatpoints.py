@@ -44,7 +44,10 @@ def test_rows_are_built_only_when_asked_for():
 
 
 @pytest.mark.parametrize("bad, words", [(np.array([1.0, 2.0]), "n × d"), (np.array([[np.nan]]), "finite"),
-                                        (np.array([[np.inf, 1.0]]), "finite")])
+                                        (np.array([[np.inf, 1.0]]), "finite"),
+                                        (np.array([[2**53 + 1]], dtype=np.int64), "not int64"),
+                                        (np.array([[0.1]], dtype=np.longdouble), r"not float\d+"),
+                                        (np.array([[Fraction(1, 3)]], dtype=object), "not object")])
 def test_bad_arrays_are_refused(bad, words):
     with pytest.raises(ValueError, match=words):
         FloatPoints(bad)
