@@ -582,6 +582,9 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
     n, d, K = problem.n, problem.d, problem.K
     saved = flint.ctx.prec
     flint.ctx.prec = prec
+    # bounds that overflow or meet inf·0 become inf or NaN: "no claim", turned into unbounded balls below
+    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+    errstate.__enter__()
     try:
         params = [(_lift(c.weight), [_lift(v) for v in c.mean], [[_lift(v) for v in row] for row in c.covariance])
                   for c in problem.components]
@@ -594,23 +597,13 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
         for t in range(1, iterations + 1):
             coefs, lcs, lc_rads, forms = [], [], [], []
             for c, (weight, mean, cov) in enumerate(params):
-                A = arb_mat(cov)
-                try:
-                    det = A.det()
-                    inv = A.inv()
-                except (ZeroDivisionError, ValueError):
+                got = _component_form(data, shifts[c], weight, mean, cov, log2pi)
+                if got is None:  # not invertible, or beyond what longdouble and float64 bounds hold
                     return out
-                if not det > 0:
-                    return out
-                inv_rows = [[inv[i, j] for j in range(d)] for i in range(d)]
-                his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(data.layout(shifts[c]), mean,
-                                                                                 inv_rows, _lift)))
-                coefs.append((np.array(his, dtype=LD), np.array(lows, dtype=np.float64), np.array(rads, dtype=np.float64)))
-                if data.lo is not None:
-                    forms.append(LowForm.of(mean, inv_rows, shifts[c], data.scale))
-                lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
-                lcs.append(lc)
-                lc_rads.append(lc_rad)
+                coefs.append(got[0])
+                forms.append(got[1])
+                lcs.append(got[2])
+                lc_rads.append(got[3])
             lcv = np.array(lcs, dtype=LD)
             lcr = np.array(lc_rads)
             resp = np.empty((n, K), dtype=LD)
@@ -645,7 +638,8 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             R = resp_s.astype(np.float64)
             # the centres near the new means, count offset included (it pulls a component with
             # almost no responsibility to 0: a centre at the data would cancel against it)
-            total = R.sum(axis=0) + float(problem.count_offset) * np.ldexp(1.0, np.minimum(powers, 1000))
+            offset = float(min(problem.count_offset, Fraction(2**900)))
+            total = R.sum(axis=0) + offset * np.ldexp(1.0, np.minimum(powers, 1000))
             approx = (R.T @ (data.X / data.scale)) / np.where(total > 0, total, 1)[:, None]
             shifts = [data.shift_near(approx[c]) if total[c] > 0 and np.isfinite(approx[c]).all() else shifts[c]
                       for c in range(K)]
@@ -682,6 +676,7 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
                                + 8 * n * TINY) * SAFE
                     S = S + T.astype(LD)
                     err = (err + low_err + U * np.abs(S).astype(np.float64)) * SAFE
+                err = np.where(np.isnan(err), np.inf, err)  # inf·0 in a bound: no claim
                 unscale = arb((1, -powers[c]))  # 2^-power, exact
                 parts.append((data.layout(shifts[c]), [(ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))) * unscale
                                                         for k in range(len(S))]))
@@ -690,12 +685,41 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             params = list(zip(weights, means, covs))
         return out
     finally:
+        errstate.__exit__(None, None, None)
         flint.ctx.prec = saved
+
+
+def _component_form(data: FastData, shift, weight, mean, cov, log2pi):
+    """One component's quadratic-form coefficients (longdouble + float64 correction + radius), its
+    remainders' form (float64 data) and its log-constant; ``None`` when the covariance enclosure is not
+    invertible or positive, or its inverse or constant lie beyond longdouble/float64 range."""
+    d = len(mean)
+    try:
+        A = arb_mat(cov)
+        det = A.det()
+        inv = A.inv()
+        if not det > 0:
+            return None
+        inv_rows = [[inv[i, j] for j in range(d)] for i in range(d)]
+        his, lows, rads = zip(*(arb_to_ld2(x) for x in quad_coefficients(data.layout(shift), mean, inv_rows, _lift)))
+        coef = (np.array(his, dtype=LD), np.array(lows, dtype=np.float64), np.array(rads, dtype=np.float64))
+        form = LowForm.of(mean, inv_rows, shift, data.scale) if data.lo is not None else None
+        lc, lc_rad = arb_to_ld(weight.log() - det.log() / 2 - log2pi * d / 2)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        return None
+    if not (np.isfinite(coef[0]).all() and np.isfinite(coef[2]).all() and np.isfinite(lc) and math.isfinite(lc_rad)):
+        return None
+    return coef, form, lc, lc_rad
 
 
 def _estep(q, qe, lcv, lcr, K):
     """One chunk's E-step from its quadratic forms ``q`` (bounds ``qe``) and log-constants ``lcv`` (``lcr``):
     responsibilities with relative bounds, and each point's log-evidence with its absolute bound."""
+    with np.errstate(over="ignore", invalid="ignore"):  # a bound beyond float64's range is inf: no claim
+        return _estep_chunk(q, qe, lcv, lcr, K)
+
+
+def _estep_chunk(q, qe, lcv, lcr, K):
     m = len(q)
     rows = np.arange(m)
     top = np.argmax(q * LD(-0.5) + lcv, axis=1)
@@ -718,8 +742,7 @@ def _estep(q, qe, lcv, lcr, K):
     spread = (np.maximum(e.astype(np.float64), NORMAL64) * erel).sum(axis=1)
     srel = (spread / s.astype(np.float64) + (K - 1) * U * (1 + K * U)) * SAFE
     resp = e / s[:, None]
-    with np.errstate(over="ignore"):  # a bound beyond float64's range is inf: no claim
-        resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
+    resp_rel = (erel + srel[:, None] + U) * (1 + erel + srel[:, None]) * SAFE
     logs, logs_err = log_at_least_one(s, srel)
     terms = zmax + logs
     term_err = (zmax_err + logs_err + U * np.abs(terms).astype(np.float64)) * SAFE
@@ -983,7 +1006,8 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
     Diagnoses that need the exact layer (singular covariances, cancellation, slips) are not made; the
     findings say so.
     """
-    with steady_memory():
+    # overflowing bounds and inf·0 in them become inf or NaN: no claim (checked with isfinite), no warning
+    with steady_memory(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         return _crosscheck_fast(problem, peer, min_digits, iterations, data)
 
 
@@ -1002,7 +1026,8 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
             keep_blocks.append(b)
         else:
             unmatched.append((f"{'' if b.iteration == 1 else f'iter{b.iteration}.'}{b.kind}", float("nan"),
-                              f"iteration {b.iteration} could not be enclosed (a covariance is not invertible)"))
+                              f"iteration {b.iteration} could not be enclosed by the fast path (a covariance is not "
+                              "invertible, or its inverse lies beyond float64's range)"))
     keep = []
     for r in peer.reported:
         if r.key.kind not in FAST_KINDS:
@@ -1011,8 +1036,9 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
         if r.key.iteration <= len(its):
             keep.append(r)
         else:
-            unmatched.append((str(r.key), r.value, f"iteration {r.key.iteration} could not be enclosed "
-                                                   "(a covariance is not invertible)"))
+            unmatched.append((str(r.key), r.value, f"iteration {r.key.iteration} could not be enclosed by the "
+                                                   "fast path (a covariance is not invertible, or its inverse lies "
+                                                   "beyond float64's range)"))
     peer = PeerResult(peer.name, tuple(keep), peer.settings, peer.notes, peer.failure, tuple(unmatched), peer.extra,
                       tuple(keep_blocks))
     entries = certify_fast(problem, its, keep_blocks, keep)

@@ -54,11 +54,14 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     if qs:
         console.print(table)
     summary = Table(title="correct significant digits per kind (proven lower bounds)", title_justify="left")
-    for col in ("iteration", "kind", "values", "fewest", "median", "worst", f"< {data['min_digits']}"):
+    held = any(s.get("underflow") for s in data["summary"])  # a column only when some value is held
+    for col in ("iteration", "kind", "values", "fewest", "median", "worst", f"< {data['min_digits']}") + (
+            ("underflow",) if held else ()):
         summary.add_column(col, justify="right" if col in ("iteration", "values", "fewest", "median") else "left")
     for s in data["summary"]:
         summary.add_row(str(s["iteration"]), s["kind"], str(s["count"]), _num(s["min_digits"]), _num(s["median_digits"]),
-                        escape(s["worst"]), Text(str(s["below_min"]), style="red" if s["below_min"] else "green"))
+                        escape(s["worst"]), Text(str(s["below_min"]), style="red" if s["below_min"] else "green"),
+                        *([str(s.get("underflow", 0))] if held else []))
     if data["summary"]:
         console.print(summary)
     for f in data["findings"]:
@@ -114,11 +117,14 @@ def render_markdown(data: dict) -> str:
                          f"{_md(q['rel_error'] or '–')} | {_digits(q)} |")
         lines.append("")
     if data["summary"]:
-        lines += ["## Correct digits per kind", "", f"| iteration | kind | values | fewest | median | worst | < {data['min_digits']} |",
-                  "|---:|---|---:|---:|---:|---|---:|"]
+        held = any(s.get("underflow") for s in data["summary"])
+        lines += ["## Correct digits per kind", "", f"| iteration | kind | values | fewest | median | worst | "
+                  f"< {data['min_digits']} |" + (" underflow |" if held else ""),
+                  "|---:|---|---:|---:|---:|---|---:|" + ("---:|" if held else "")]
         for s in data["summary"]:
             lines.append(f"| {s['iteration']} | {s['kind']} | {s['count']} | {_num(s['min_digits'])} | "
-                         f"{_num(s['median_digits'])} | `{s['worst']}` | {s['below_min']} |")
+                         f"{_num(s['median_digits'])} | `{s['worst']}` | {s['below_min']} |"
+                         + (f" {s.get('underflow', 0)} |" if held else ""))
         lines.append("")
     if data["findings"]:
         lines += ["## Findings", ""]
@@ -192,11 +198,17 @@ def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict 
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(digits_by_kind) + 2), 4.2))
     for x, (name, ds) in enumerate(digits_by_kind.items()):
         ys = [top + 1 if d is None else d for d in ds]
-        if len(ys) > 2000:  # many values: a violin of the distribution instead of dots
-            ax.violinplot([ys], positions=[x], widths=0.7, showextrema=True)
+        held = (held_by_kind or {}).get(name) or [False] * len(ys)
+        if len(ys) > 2000:  # many values: a violin of the distribution instead of dots, held values apart
+            rest = [y for y, h in zip(ys, held) if not h]
+            if rest:
+                ax.violinplot([rest], positions=[x], widths=0.7, showextrema=True)
+            if len(rest) < len(ys):
+                ax.scatter([x], [0], s=30, c="tab:grey", marker="s")
+                ax.annotate(f"{len(ys) - len(rest)} underflow", (x, 0), textcoords="offset points", xytext=(6, 4),
+                            fontsize=7, color="grey")
             continue
         jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(ys) > 1 else x for i in range(len(ys))]
-        held = (held_by_kind or {}).get(name) or [False] * len(ys)
         colours = ["tab:green" if y >= data["min_digits"] else "tab:grey" if h else "tab:red" if y < 3 else "tab:orange"
                    for y, h in zip(ys, held)]
         ax.scatter(jitter, ys, s=14, c=colours, alpha=0.8, linewidths=0)

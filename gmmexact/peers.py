@@ -802,9 +802,12 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
                                                                           iterations=iterations, data=data)
         if got is not None:
             bounded = fast.bounded(got.entries)
-            if method == "fast" or bounded.all():
+            short = len(got.peer.unmatched) > len(result.unmatched)  # iterations the fast path could not enclose
+            if method == "fast" or (bounded.all() and not short):
                 return got  # auto: values the fast bounds cannot hold go to the exact path
-            reason = f"{int((~bounded).sum())} value(s) could not be bounded by the fast path"
+            reason = (f"{int((~bounded).sum())} value(s) could not be bounded by the fast path" if not short else
+                      "it could not enclose every iteration (a covariance enclosure not invertible, or its inverse "
+                      "beyond float64's range)")
         else:
             reason = f"the data cannot take it: {data}" + (FLOAT_DATA if "64-bit" in data else "")
         if method == "fast":

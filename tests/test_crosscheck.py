@@ -990,3 +990,44 @@ def test_a_dead_component_under_the_count_offset_is_bounded_by_the_fast_path():
     assert summary[1, "mean"]["underflow"] == 1 and summary[1, "mean"]["worst"] == "mean.1[0]"
     from gmmexact.crosscheck_report import render_markdown
     assert "**PASS**: every value has at least 10 correct digits, except" in render_markdown(r.as_dict(limit=5))
+
+
+@pytest.mark.parametrize("cov_type, offset", [("spherical", Fraction(1)), ("diag", Fraction(10, 2**52)),
+                                              ("diag", Fraction(0))])
+def test_a_dead_components_tiny_covariance_stops_the_fast_iterations_cleanly(cov_type, offset, monkeypatch):
+    """A component 40 σ from every point: its next covariance is ~1e-340, its inverse beyond float64's
+    range. The fast path stops there (no OverflowError, no warning) and auto takes the exact path."""
+    import warnings
+
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    p = gmmexact.Problem.from_arrays([[Fraction(float(v)) for v in row] for row in X], [[0, 0], [40, -40]],
+                                     [[[1, 0], [0, 1]]] * 2, ["1/2", "1/2"], covariance_type=cov_type,
+                                     count_offset=offset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        its = fast.iterate(fast.FastData.of(p.points), p, 2)
+    assert 1 <= len(its) <= 2
+    if len(its) == 1:  # the second iteration was refused: the report says so, auto goes exact
+        def em(X, w, m, S, **kw):
+            return {"iter2.mean": m}
+        r = crosscheck(em, start=p, method="fast", iterations=2)
+        (f,) = kinds(r, "undefined")
+        assert "beyond float64's range" in f.message
+        from gmmexact import peers
+
+        monkeypatch.setattr(peers, "FAST_SIZE", 10)  # auto would take the fast path at this size
+        with pytest.warns(peers.ExactPathWarning, match="could not enclose every iteration"):
+            r = crosscheck(em, start=p, iterations=2)
+        assert not kinds(r, "undefined")
+
+
+def test_the_cli_cross_check_of_a_dead_component_without_regularisation_reports_and_exits_1(tmp_path, capsys):
+    X = np.random.default_rng(3).normal(size=(30, 2)).round(4)
+    (tmp_path / "p.toml").write_text('covariance_type = "diag"\n[data]\npoints = ' + str(X.tolist()) + '\n'
+                                     '[[components]]\nmean = [0, 0]\ncovariance = [[1, 0], [0, 1]]\nweight = "1/2"\n'
+                                     '[[components]]\nmean = [40, -40]\ncovariance = [[1, 0], [0, 1]]\nweight = "1/2"\n')
+    code = main(["crosscheck", str(tmp_path / "p.toml"), "--with", "sklearn", "--reg-covar", "0", "--method", "fast",
+                 "--plot", str(tmp_path / "d.png")])
+    out, err = capsys.readouterr()
+    assert code == 1 and "internal error" not in err and "FAIL: the peer raised ValueError" in out
+    assert (tmp_path / "d.png").stat().st_size > 1000
