@@ -194,10 +194,30 @@ def error_text(lo, hi) -> str:
     return f"[{_two_digits(flo, math.floor)}, {_two_digits(fhi, math.ceil)}]"
 
 
+NONNEGATIVE_KINDS = ("exp", "density", "joint", "evidence", "resp", "count", "weight")  # never below 0 exactly
+BEYOND = Fraction(1, 2**16000)  # below longdouble's range (2^-16382): an exact value this small is shown as [0, BEYOND]
+
+
+def _beyond_longdouble(x) -> bool:
+    """A finite ball whose every point lies within 2^-16000 of 0 (e.g. a density like e^-10³⁰⁰, whose
+    end points as Fractions would have astronomically many digits)."""
+    return bool(x.is_finite() and abs(x) < arb((1, -16000)))
+
+
 def _ball_fractions(x) -> tuple[Fraction, Fraction] | None:
+    """End points of a ball as Fractions; a ball below longdouble's range as [0, 2^-16000] (or
+    [−2^-16000, 2^-16000] when its sign is not known); ``None`` when not finite.
+
+    >>> _ball_fractions(arb(0, float("inf"))) is None, _ball_fractions((-(arb(10) ** 303)).exp()) == (-BEYOND, BEYOND)
+    (True, True)
+    >>> _ball_fractions(arb(1) / 3 * arb((1, -17000))) == (0, BEYOND)  # known positive
+    True
+    """
+    if _beyond_longdouble(x):
+        return (Fraction(0) if x >= 0 else -BEYOND, BEYOND)
     try:
         return ball_bounds(x)
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, MemoryError):
         return None
 
 
@@ -271,10 +291,12 @@ def certify_reported(run: Run, reported: Sequence[Reported], *, max_prec: int = 
                 if ends is None:
                     still.append(i)
                     continue
+                if r.key.kind in NONNEGATIVE_KINDS and ends[0] < 0:  # e.g. a responsibility of e^-10³⁰⁰
+                    ends = (Fraction(0), ends[1])
                 bounds[i] = _bounds_from_interval(_finite(r.value), *ends)
                 balls[i] = ball
                 final_prec[i] = prec
-                if not _tight(bounds[i][2]) and prec < max_prec:
+                if not _tight(bounds[i][2]) and prec < max_prec and not _beyond_longdouble(ball):
                     still.append(i)
         pending = still
         if prec >= max_prec:

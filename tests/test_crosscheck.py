@@ -1031,3 +1031,23 @@ def test_the_cli_cross_check_of_a_dead_component_without_regularisation_reports_
     out, err = capsys.readouterr()
     assert code == 1 and "internal error" not in err and "FAIL: the peer raised ValueError" in out
     assert (tmp_path / "d.png").stat().st_size > 1000
+
+
+def test_responsibilities_beyond_longdouble_are_enclosed_by_both_paths():
+    """A dead component regularised to 1e-300: next responsibilities like e^-10³⁰⁰, which no Fraction or
+    longdouble holds. Both paths enclose them near 0, agree, and pass (scikit-learn's 0.0 is held)."""
+    import warnings
+
+    from sklearn.mixture import GaussianMixture
+
+    X = np.random.default_rng(3).normal(size=(30, 2))
+    gm = GaussianMixture(2, covariance_type="spherical", reg_covar=1e-300, max_iter=1, tol=0,
+                         means_init=[[0.0, 0.0], [40.0, -40.0]], precisions_init=[1.0, 1.0], weights_init=[0.5, 0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gm.fit(X)
+    for method in ("fast", "exact"):
+        r = gmmexact.crosscheck(gm, X, method=method)
+        assert r.passed and kinds(r, "underflow"), method
+        q = r.quantity([str(k) for k in r.entries.keys].index("iter2.resp.x1.2"))
+        assert q["float"] == "0.0" and q["meets_min_digits"] and q["exact"].startswith("[0, ")
