@@ -579,12 +579,15 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
     is O(n·K) and the passes run in cache; sums over points add a pairwise round over the chunks.
     ``last_mstep=False`` stops after the last E-step (its M-step quantities are then ``None``).
     """
+    # bounds that overflow or meet inf·0 become inf or NaN: "no claim", turned into unbounded balls below
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _iterate(data, problem, iterations, prec, last_mstep, chunk)
+
+
+def _iterate(data: FastData, problem, iterations: int, prec: int, last_mstep: bool, chunk: int) -> list[FastIteration]:
     n, d, K = problem.n, problem.d, problem.K
     saved = flint.ctx.prec
     flint.ctx.prec = prec
-    # bounds that overflow or meet inf·0 become inf or NaN: "no claim", turned into unbounded balls below
-    errstate = np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
-    errstate.__enter__()
     try:
         params = [(_lift(c.weight), [_lift(v) for v in c.mean], [[_lift(v) for v in row] for row in c.covariance])
                   for c in problem.components]
@@ -685,7 +688,6 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
             params = list(zip(weights, means, covs))
         return out
     finally:
-        errstate.__exit__(None, None, None)
         flint.ctx.prec = saved
 
 
