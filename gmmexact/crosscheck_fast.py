@@ -285,7 +285,8 @@ class FastData:
         Mi[w - 1] = 1
         Mabs = np.abs(Mi).astype(np.float64)
         Mabs *= SAFE
-        return Centred(self.layout(shift), Mi, Mabs, float(Mabs.sum(axis=0).max(initial=0)) * SAFE)
+        # Σ_k max_p |M_kp| >= max_p Σ_k |M_kp| (an upper bound is all the split of the coefficients needs)
+        return Centred(self.layout(shift), Mi, Mabs, float(Mabs.max(axis=1, initial=0).sum()) * SAFE)
 
     def shift_near(self, point) -> np.ndarray:
         """The integer vector nearest ``point · scale`` (``point`` float or Fraction coordinates)."""
@@ -300,7 +301,7 @@ class Centred:
     mono: Monomials
     Mi: np.ndarray  # w × n int64, exact
     Mabs: np.ndarray  # w × n float64, ≥ |M|
-    row_max: float  # ≥ max_p Σ_k |M_kp|
+    row_max: float  # ≥ max_p Σ_k |M_kp| (here Σ_k max_p |M_kp|)
 
 
 def quadratic_forms(col: np.ndarray, low, rads, cm: Centred) -> tuple[np.ndarray, np.ndarray]:
