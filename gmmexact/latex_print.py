@@ -289,6 +289,22 @@ def _exponentials(expr) -> frozenset:
     return frozenset(expr.atoms(sp.exp)) if isinstance(expr, sp.Basic) else frozenset()
 
 
+def signed_matrix_sum(terms, print_) -> str:
+    """Terms of a matrix sum written as ``a - b + c`` (a term ``-1·X`` as ``- X``), by ``print_``.
+
+    >>> x, m = sp.MatrixSymbol("x", 2, 1), sp.MatrixSymbol("mu", 2, 1)
+    >>> signed_matrix_sum([x, -m], str)
+    'x - mu'
+    """
+    out = []
+    for t in terms:
+        negative = isinstance(t, sp.MatMul) and t.args[0] == -1
+        body = print_(sp.MatMul(*t.args[1:]) if negative else t)
+        out.append(("- " if negative else "+ ") + body)
+    text = " ".join(out)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
 class TextbookPrinter(LatexPrinter):
     r"""SymPy's LaTeX printer arranged to read like a textbook.
 
@@ -447,14 +463,8 @@ class TextbookPrinter(LatexPrinter):
 
     def _print_MatAdd(self, expr):
         # explicit matrices first, as a worked solution writes x_p − μ_c; then the problem's order
-        terms = sorted(self.ordered_terms(expr), key=lambda t: not isinstance(t, sp.MatrixBase))
-        out = []
-        for t in terms:
-            negative = isinstance(t, sp.MatMul) and t.args[0] == -1
-            body = self._print(sp.MatMul(*t.args[1:]) if negative else t)
-            out.append(("- " if negative else "+ ") + body)
-        text = " ".join(out)
-        return text[2:] if text.startswith("+ ") else "-" + text[2:]
+        return signed_matrix_sum(sorted(self.ordered_terms(expr), key=lambda t: not isinstance(t, sp.MatrixBase)),
+                                 self._print)
 
     def _print_MatMul(self, expr):
         out = ""

@@ -15,7 +15,7 @@ from sympy.printing.str import StrPrinter
 from . import __version__
 from .certify import Undecided
 from .keys import KINDS, Key
-from .latex_print import TermOrder, exact_decimal
+from .latex_print import TermOrder, exact_decimal, signed_matrix_sum
 from .run import Run
 from .values import entry_keys, shape_entries
 from .web_latex import WebNotation, web_latex
@@ -88,14 +88,7 @@ class _OneLinePrinter(StrPrinter):
 
     def _print_MatAdd(self, expr):
         # explicit matrices first, as a worked solution writes x_p − μ_c; "a - b", not "(-1)*b + a"
-        terms = sorted(expr.args, key=lambda t: not isinstance(t, sp.MatrixBase))
-        out = []
-        for t in terms:
-            negative = isinstance(t, sp.MatMul) and t.args[0] == -1
-            body = self._print(sp.MatMul(*t.args[1:]) if negative else t)
-            out.append(("- " if negative else "+ ") + body)
-        text = " ".join(out)
-        return text[2:] if text.startswith("+ ") else "-" + text[2:]
+        return signed_matrix_sum(sorted(expr.args, key=lambda t: not isinstance(t, sp.MatrixBase)), self._print)
 
     def _print_MatMul(self, expr):
         # SymPy's version asks each product whether it can extract a minus sign, which evaluates
