@@ -65,7 +65,7 @@ def _rss_mb() -> float:
 
 
 def _certify(problem, result):
-    from gmmexact.crosscheck_fast import FastData, crosscheck_fast, steady_memory
+    from gmmexact.crosschecking.fast import FastData, crosscheck_fast, steady_memory
 
     with steady_memory():  # as gmmexact.crosscheck does
         data = FastData.build(problem.points)
@@ -76,8 +76,8 @@ def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
     from fractions import Fraction
 
     from bench_iteration import exact_problem, generate
-    from gmmexact.comparison import PeerResult
-    from gmmexact.peers import SKLEARN_OFFSET, float_start, prepare, run_sklearn, sklearn_estimator
+    from gmmexact.crosschecking.comparison import PeerResult
+    from gmmexact.crosschecking.peers import SKLEARN_OFFSET, float_start, prepare, run_sklearn, sklearn_estimator
 
     ints, start_idx, var = generate(n, d, K, seed)
     problem = prepare(exact_problem(ints, start_idx, var), reg_covar=Fraction(1, 10**6), count_offset=SKLEARN_OFFSET)
@@ -125,8 +125,8 @@ def one(n: int, d: int, K: int, seed: int, repeat: int, exact: bool) -> dict:
                            "min_digits": int(e.digits.min()), "median_digits": float(np.median(e.digits)),
                            "two_digit_errors": float(tight.mean()), "passed_10": bool(check.passed)})
     if exact:
-        from gmmexact.comparison import crosscheck_run
-        from gmmexact.run import solve
+        from gmmexact.crosschecking.comparison import crosscheck_run
+        from gmmexact.numerics.run import solve
 
         _reset_peak()
         base = _rss_mb()

@@ -63,7 +63,7 @@ def generate(n: int, d: int, K: int, seed: int):
 
 
 def exact_problem(ints, start_idx, var_hundredths):
-    from gmmexact.problem import Problem
+    from gmmexact.model.problem import Problem
 
     n, d = ints.shape
     K = len(start_idx)
@@ -89,8 +89,8 @@ def float_start(ints, start_idx, var_hundredths):
 # --- the three implementations --------------------------------------------------------------------
 
 def output_keys(problem, d: int):
-    from gmmexact.keys import Key
-    from gmmexact.values import entry_keys
+    from gmmexact.model.keys import Key
+    from gmmexact.engine.lookup import entry_keys
 
     keys = []
     for name in problem.component_names:
@@ -102,7 +102,7 @@ def output_keys(problem, d: int):
 
 
 def make_certifier_class():
-    from gmmexact.certify import Certifier
+    from gmmexact.numerics.certify import Certifier
 
     class RecordingCertifier(Certifier):
         """A Certifier that remembers which working precisions it evaluated at."""
@@ -121,8 +121,8 @@ def make_certifier_class():
 
 def run_gmmexact(problem, keys, digits: int):
     """The timed path: problem -> exact plan -> certified digits of every M-step output and loglik."""
-    from gmmexact.backends import get_backend
-    from gmmexact.exact import derive_exact
+    from gmmexact.numerics.backends import get_backend
+    from gmmexact.engine.exact import derive_exact
 
     certifier_class = make_certifier_class()
     t0 = time.perf_counter()
@@ -136,7 +136,7 @@ def run_gmmexact(problem, keys, digits: int):
 
 def certified_digits(results, digits: int) -> int:
     """``digits`` when every value rounded; else the most digits every enclosure still decides."""
-    from gmmexact.rounding import Rounded, round_interval
+    from gmmexact.numerics.rounding import Rounded, round_interval
 
     worst = digits
     for r in results.values():
@@ -155,7 +155,7 @@ def resp_digits(cert, digits: int) -> tuple[float, int]:
     if cert.precisions:
         prec = max(cert.precisions)
     else:  # everything was exact; evaluate at the certifier's starting precision
-        from gmmexact.certify import start_precision
+        from gmmexact.numerics.certify import start_precision
         prec = start_precision(digits, 1)
     ev = cert.evaluation(prec)
     resp = ev.iterations[0].resp
@@ -260,8 +260,8 @@ def _maxrss_mb() -> float:
 def one_size(n: int, d: int, K: int, digits: int, seed: int, repeat: int) -> dict:
     import sklearn.mixture  # noqa: F401  (imported before the memory baseline)
 
-    import gmmexact.certify  # noqa: F401
-    from gmmexact.rounding import Rounded
+    import gmmexact.numerics.certify  # noqa: F401
+    from gmmexact.numerics.rounding import Rounded
 
     ints, start_idx, var_h = generate(n, d, K, seed)
     t = time.perf_counter()
@@ -313,14 +313,14 @@ def one_size(n: int, d: int, K: int, digits: int, seed: int, repeat: int) -> dic
 # Functions of the engine timed one by one in --profile (those missing in a version are skipped).
 # They are looked up where the caller finds them, so wrapping them times every call of the path.
 PHASES = (
-    ("gmmexact.exact", "monomials", "monomial matrix (exact.monomials)"),
-    ("gmmexact.linalg", "affine_relations", "affine hull / degeneracy (linalg.affine_relations)"),
-    ("gmmexact.exact", "_with_inverse", "start |Σ|, Σ⁻¹ (exact._with_inverse)"),
-    ("gmmexact.exact", "exact_estep", "exact quadratic forms (exact.exact_estep)"),
-    ("gmmexact.exact", "symmetric_mstep", "rational M-step entries (exact.symmetric_mstep)"),
-    ("gmmexact.exact", "exact_mstep", "rational M-step (exact.exact_mstep)"),
-    ("gmmexact.certify", "evaluate", "ball evaluation (evaluate.evaluate)"),
-    ("gmmexact.certify", "round_arb", "rounding balls (rounding.round_arb)"),
+    ("gmmexact.engine.exact", "monomials", "monomial matrix (exact.monomials)"),
+    ("gmmexact.model.linalg", "affine_relations", "affine hull / degeneracy (linalg.affine_relations)"),
+    ("gmmexact.engine.exact", "_with_inverse", "start |Σ|, Σ⁻¹ (exact._with_inverse)"),
+    ("gmmexact.engine.exact", "exact_estep", "exact quadratic forms (exact.exact_estep)"),
+    ("gmmexact.engine.exact", "symmetric_mstep", "rational M-step entries (exact.symmetric_mstep)"),
+    ("gmmexact.engine.exact", "exact_mstep", "rational M-step (exact.exact_mstep)"),
+    ("gmmexact.numerics.certify", "evaluate", "ball evaluation (evaluate.evaluate)"),
+    ("gmmexact.numerics.certify", "round_arb", "rounding balls (rounding.round_arb)"),
 )
 
 

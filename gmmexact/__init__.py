@@ -1,19 +1,23 @@
 """gmmexact: exact, certified EM steps for Gaussian mixture models.
 
+The package is layered, each layer a folder that imports only the ones before it:
+``model`` (the problem, keys, exact numbers) → ``engine`` (the exact derivation) → ``numerics``
+(certified enclosures, the solved run) → ``rendering`` → ``checking`` | ``crosschecking`` → ``cli``.
+
 >>> import gmmexact
 >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
 >>> run["quad.A.women"].exact, run["resp.A.men"].exact
 (4/5, 1/(1 + exp(621/10)))
 """
-__version__ = "0.1.0"
+from . import _moved
+from .checking import CheckReport, check
+from .crosschecking import CrossCheck, crosscheck
+from .model import Component, GmmExactError, InputError, Key, Problem, from_dict, load
+from .model.version import __version__
+from .numerics import Quantity, Run, solve
+from .rendering import SolveReport
 
-from .check_report import CheckReport, check  # noqa: E402  (report.py reads __version__)
-from .comparison import CrossCheck
-from .peers import crosscheck
-from .errors import GmmExactError, InputError
-from .keys import Key
-from .problem import Component, Problem, from_dict, load
-from .run import Quantity, Run, solve
+_moved.install()
 
-__all__ = ["CheckReport", "check", "CrossCheck", "crosscheck", "Component", "GmmExactError", "InputError", "Key", "Problem", "Quantity", "Run",
-           "from_dict", "load", "solve"]
+__all__ = ["CheckReport", "check", "CrossCheck", "crosscheck", "Component", "GmmExactError", "InputError", "Key",
+           "Problem", "Quantity", "Run", "SolveReport", "__version__", "from_dict", "load", "solve"]

@@ -4,7 +4,7 @@ import mpmath
 import pytest
 
 import gmmexact
-from gmmexact.certify import Undecided
+from gmmexact.numerics.certify import Undecided
 
 # a 1-D problem with three components and awkward rationals
 ONE_D = dict(

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import gmmexact
-from gmmexact.verdicts import Checker
-from gmmexact.claims import claims_from_dict
-from gmmexact.cli import main
+from gmmexact.checking.verdicts import Checker
+from gmmexact.checking.claims import claims_from_dict
+from gmmexact.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = str(ROOT / "examples" / "seed" / "problem.toml")
@@ -189,7 +189,7 @@ def test_carried_through_unwritten_intermediate_steps():
 
 
 def test_json_exact_forms_parse(capsys):
-    from gmmexact.report import parse_exact
+    from gmmexact.rendering.report import parse_exact
     code, data = _json(capsys, "check", SEED, SEED_CLAIMS, "--format", "json")
     for r in data["claims"]:
         parse_exact(r["exact"], r.get("symbols"))
@@ -220,7 +220,7 @@ def test_written_inputs_equal_to_the_exact_value_count_as_exact():
 
 
 def test_undecided_when_the_exact_value_cannot_be_enclosed(monkeypatch):
-    import gmmexact.verdicts as check_module
+    import gmmexact.checking.verdicts as check_module
     monkeypatch.setattr(check_module, "CHECK_MAX_PREC", 16)  # far too little for 14 digits
     got = check(gmmexact.load(SEED), [("density.A.women", "0.010668474878")])
     assert got[0].verdict == "undecided" and any("could not be enclosed" in n for n in got[0].notes)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from gmmexact.cli import main
-from gmmexact.report import parse_exact
+from gmmexact.cli.commands import main
+from gmmexact.rendering.report import parse_exact
 
 SEED = str(Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml")
 

@@ -17,18 +17,19 @@ from hypothesis import strategies as st
 
 import gmmexact
 from gmmexact import Key
-from gmmexact.errors import InputError
-from gmmexact.evaluate import evaluate
-from gmmexact.exact import derive_exact
-from gmmexact.backends import get_backend
-from gmmexact.forms import GENERAL, general_formula
-from gmmexact.linalg import to_fmpq_mat
-from gmmexact.monomials import MStepModel, monomials, mstep_parameters
-from gmmexact.problem import from_dict, load
-from gmmexact.report import parse_exact, sympy_text
-from gmmexact.rounding import ball_bounds
-from gmmexact.stepeval import evaluate_exact, explicit
-from gmmexact.values import ball_entry, entry_keys, exact_entry
+from gmmexact.model.errors import InputError
+from gmmexact.numerics.evaluate import evaluate
+from gmmexact.engine.exact import derive_exact
+from gmmexact.numerics.backends import get_backend
+from gmmexact.engine.forms import GENERAL, general_formula
+from gmmexact.model.linalg import to_fmpq_mat
+from gmmexact.engine.monomials import MStepModel, monomials, mstep_parameters
+from gmmexact.model.problem import from_dict, load
+from gmmexact.rendering.report import parse_exact, sympy_text
+from gmmexact.numerics.rounding import ball_bounds
+from gmmexact.checking.stepeval import evaluate_exact, explicit
+from gmmexact.engine.lookup import entry_keys, exact_entry
+from gmmexact.numerics.evaluate import ball_entry
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed" / "problem.toml"

@@ -10,12 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gmmexact
-from gmmexact import intervals
-from gmmexact.cli import main
-from gmmexact.comparison import IDENTICAL, Reported, certify_reported, crosscheck_run, PeerResult
-from gmmexact.errors import InputError
-from gmmexact.keys import Key
-from gmmexact.peers import SKLEARN_OFFSET, crosscheck, float_start, read_results, template
+from gmmexact.numerics import intervals
+from gmmexact.cli.commands import main
+from gmmexact.crosschecking.comparison import IDENTICAL, Reported, certify_reported, crosscheck_run, PeerResult
+from gmmexact.model.errors import InputError
+from gmmexact.model.keys import Key
+from gmmexact.crosschecking.peers import SKLEARN_OFFSET, crosscheck, float_start, read_results, template
 
 pytest.importorskip("sklearn")
 
@@ -342,7 +342,7 @@ def test_nan_and_inf_have_no_correct_digit(seed):
 
 # --- the fast path: numpy longdouble with rigorous bounds ----------------------------------------------
 
-from gmmexact import crosscheck_fast as fast  # noqa: E402
+from gmmexact.crosschecking import fast  # noqa: E402
 
 
 @pytest.mark.parametrize("cov_type", ["full", "tied", "diag", "spherical"])
@@ -641,7 +641,7 @@ def test_a_fitted_estimator_is_certified_for_its_own_iterations():
 def test_a_fitted_estimator_that_equals_the_stepped_iterations_is_not_fitted_again(monkeypatch):
     import warnings
 
-    from gmmexact import peers
+    from gmmexact.crosschecking import peers
 
     X = _two_clusters()
     gm = _estimator(max_iter=2, tol=0)
@@ -665,8 +665,8 @@ def test_a_fitted_estimator_that_equals_the_stepped_iterations_is_not_fitted_aga
 def test_a_large_float64_estimator_problem_keeps_its_array_and_takes_the_fast_path():
     import warnings
 
-    from gmmexact.floatpoints import FloatPoints
-    from gmmexact.peers import problem_from_estimator
+    from gmmexact.model.floatpoints import FloatPoints
+    from gmmexact.crosschecking.peers import problem_from_estimator
 
     rng = np.random.default_rng(11)
     X = np.vstack([rng.normal([0, 0], 1, (5000, 2)), rng.normal([4, 4], 0.7, (5000, 2))])
@@ -762,7 +762,7 @@ def test_a_peers_own_exception_gets_no_covariance_explanation(seed):
 
 
 def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
-    from gmmexact import peers
+    from gmmexact.crosschecking import peers
 
     monkeypatch.setattr(peers, "FAST_SIZE", 10)
     X = np.random.default_rng(3).normal(size=(8, 1))  # float64 data (denominators ~2^55) and one 1/3: neither form
@@ -777,14 +777,14 @@ def test_auto_says_why_it_takes_the_exact_path(monkeypatch):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.fractions() | st.integers(-2**70, 2**70).map(Fraction), min_size=1, max_size=12))
 def test_float_points_round_as_float_does(values):
-    from gmmexact.peers import float_points
+    from gmmexact.crosschecking.peers import float_points
 
     got = float_points([[v] for v in values])
     assert got[:, 0].tolist() == [float(v) for v in values]
 
 
 def test_cli_notes_the_exact_path_on_stderr(monkeypatch, capsys):
-    from gmmexact import peers
+    from gmmexact.crosschecking import peers
 
     monkeypatch.setattr(peers, "FAST_SIZE", 10)
     assert main(["crosscheck", SEED, "--with", "sklearn", "--iterations", "3", "--format", "json"]) in (0, 1)
@@ -793,7 +793,7 @@ def test_cli_notes_the_exact_path_on_stderr(monkeypatch, capsys):
 
 
 def test_an_estimators_float_data_are_read_exactly_and_quickly():
-    from gmmexact.peers import problem_from_estimator
+    from gmmexact.crosschecking.peers import problem_from_estimator
 
     X = _two_clusters() + np.random.default_rng(4).normal(scale=1e-9, size=(30, 2))  # full binary fractions
     gm = _estimator(max_iter=1)
@@ -883,7 +883,7 @@ def test_fast_iteration_on_float64_data_encloses_the_engine_values():
 
 
 def test_auto_takes_the_fast_path_for_large_float64_data(recwarn):
-    from gmmexact import peers
+    from gmmexact.crosschecking import peers
 
     p = float_problem(10_000, 2, 2, 6)
     assert p.n * p.K >= peers.FAST_SIZE
@@ -988,7 +988,7 @@ def test_a_dead_component_under_the_count_offset_is_bounded_by_the_fast_path():
     assert mean["float"] == "0.0" and mean["meets_min_digits"] and mean["correct_digits"] == 0
     summary = {(s["iteration"], s["kind"]): s for s in r.summary()}
     assert summary[1, "mean"]["underflow"] == 1 and summary[1, "mean"]["worst"] == "mean.1[0]"
-    from gmmexact.crosscheck_report import render_markdown
+    from gmmexact.crosschecking.report import render_markdown
     assert "**PASS**: every value has at least 10 correct digits, except" in render_markdown(r.as_dict(limit=5))
 
 
@@ -1013,7 +1013,7 @@ def test_a_dead_components_tiny_covariance_stops_the_fast_iterations_cleanly(cov
         r = crosscheck(em, start=p, method="fast", iterations=2)
         (f,) = kinds(r, "undefined")
         assert "beyond float64's range" in f.message
-        from gmmexact import peers
+        from gmmexact.crosschecking import peers
 
         monkeypatch.setattr(peers, "FAST_SIZE", 10)  # auto would take the fast path at this size
         with pytest.warns(peers.ExactPathWarning, match="could not enclose every iteration"):

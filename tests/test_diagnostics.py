@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import gmmexact
-from gmmexact.diagnostics import condition_number
-from gmmexact.linalg import to_fmpq_mat
+from gmmexact.numerics.diagnostics import condition_number
+from gmmexact.model.linalg import to_fmpq_mat
 
 SEED_POINTS = [[160, 55], [165, 60], [170, 65], [180, 75], [185, 80], [190, 85]]
 
@@ -96,7 +96,7 @@ def test_condition_numbers_beyond_any_float_are_reported():
 
 def test_digits_lost_from_the_rounded_condition_number():
     from flint import arb_mat
-    from gmmexact.diagnostics import conditioning_findings
+    from gmmexact.numerics.diagnostics import conditioning_findings
     (f,) = conditioning_findings("m", arb_mat([[10**9, 0], [0, 1]]))
     assert (f.kind, f.condition, f.digits_lost) == ("ill-conditioned", "1.00e+9", 9)
     (g,) = conditioning_findings("m", arb_mat([[9995, 0], [0, 1]]))

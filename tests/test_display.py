@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import gmmexact
-from gmmexact import display
-from gmmexact.problem import Problem
+from gmmexact.rendering import display
+from gmmexact.checking.display import check_html
+from gmmexact.model.problem import Problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = str(ROOT / "examples" / "seed" / "problem.toml")
@@ -187,7 +188,7 @@ def test_run_summary_of_a_stopped_run():
 
 def test_check_report_html():
     report = gmmexact.check(SEED, CLAIMS)
-    page = display.check_html(report.data, report.run)
+    page = check_html(report.data, report.run)
     assert well_formed(page)
     assert report._repr_html_() == page
     s = report.data["summary"]
@@ -220,7 +221,7 @@ import re  # noqa: E402
 
 from hypothesis import given, strategies as st  # noqa: E402
 
-from gmmexact.rounding import round_fraction  # noqa: E402
+from gmmexact.numerics.rounding import round_fraction  # noqa: E402
 
 
 @given(st.fractions(min_value=-10**40, max_value=10**40), st.integers(1, 12))

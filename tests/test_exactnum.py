@@ -5,8 +5,8 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from gmmexact.errors import InputError
-from gmmexact.exactnum import format_exact, parse_exact
+from gmmexact.model.errors import InputError
+from gmmexact.model.exactnum import format_exact, parse_exact
 
 
 def parse(value):

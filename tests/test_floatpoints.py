@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import gmmexact
-from gmmexact import crosscheck_fast as fast
-from gmmexact.floatpoints import FloatPoints
+from gmmexact.crosschecking import fast
+from gmmexact.model.floatpoints import FloatPoints
 
 
 def as_fractions(a: np.ndarray):

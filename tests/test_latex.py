@@ -13,14 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import gmmexact
-from gmmexact.verdicts import Checker
-from gmmexact.claims import claims_from_dict, read_claims_data
-from gmmexact.cli import main
-from gmmexact.errors import InputError
-from gmmexact.latex import (DEBIAN_PACKAGES, PACKAGES, LatexEngineError, LatexOptions, compile_pdf,
+from gmmexact.checking.verdicts import Checker
+from gmmexact.checking.claims import claims_from_dict, read_claims_data
+from gmmexact.cli.commands import main
+from gmmexact.model.errors import InputError
+from gmmexact.rendering.solution import (DEBIAN_PACKAGES, PACKAGES, LatexEngineError, LatexOptions, compile_pdf,
                             latex_document, latex_fragment)
-from gmmexact.latex_print import Notation, TextbookPrinter, escape_text, latex_number
-from gmmexact.keys import Key
+from gmmexact.rendering.textbook import Notation, TextbookPrinter, escape_text, latex_number
+from gmmexact.model.keys import Key
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "examples" / "seed" / "problem.toml"

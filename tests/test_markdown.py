@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 import gmmexact
-from gmmexact.check_report import check, check_dict, render_check_markdown
-from gmmexact.cli import main
-from gmmexact.problem import Problem
-from gmmexact.render_markdown import render_markdown
-from gmmexact.report import build_report
+from gmmexact.checking.report import check, check_dict, render_check_markdown
+from gmmexact.cli.commands import main
+from gmmexact.model.problem import Problem
+from gmmexact.rendering.markdown import render_markdown
+from gmmexact.rendering.report import build_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = str(ROOT / "examples" / "seed" / "problem.toml")
@@ -211,7 +211,7 @@ def test_markdown_sums_follow_the_problems_order():
 
 
 def test_markdown_sums_follow_the_problems_order_whatever_the_names(tmp_path):
-    from gmmexact.web_latex import WebNotation, web_latex
+    from gmmexact.rendering.mathjax import WebNotation, web_latex
 
     path = tmp_path / "three.toml"
     path.write_text(THREE)

@@ -60,5 +60,5 @@ def test_run_iteration_and_check_display_as_html(executed):
 
 
 def test_the_picture_is_drawn(executed):
-    png = data(executed, "from gmmexact.plot import figure", "image/png")
+    png = data(executed, "from gmmexact.rendering.plot import figure", "image/png")
     assert len(png) > 10_000  # base64 PNG of the seed's figure

@@ -17,10 +17,11 @@ from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.image import imread  # noqa: E402
 
 import gmmexact  # noqa: E402
-from gmmexact import linalg, plot  # noqa: E402
-from gmmexact.cli import main  # noqa: E402
-from gmmexact.errors import InputError  # noqa: E402
-from gmmexact.problem import Problem  # noqa: E402
+from gmmexact.model import linalg  # noqa: E402
+from gmmexact.rendering import plot  # noqa: E402
+from gmmexact.cli.commands import main  # noqa: E402
+from gmmexact.model.errors import InputError  # noqa: E402
+from gmmexact.model.problem import Problem  # noqa: E402
 
 SEED = str(Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml")
 DPI = 100
@@ -316,8 +317,8 @@ def test_cli_plot_input_errors_exit_2(tmp_path, capsys, monkeypatch, args, messa
 
 
 def test_cli_plot_without_matplotlib_names_the_extra(tmp_path, capsys, monkeypatch):
-    monkeypatch.delitem(sys.modules, "gmmexact.plot")
-    monkeypatch.delattr(gmmexact, "plot", raising=False)
+    monkeypatch.delitem(sys.modules, "gmmexact.rendering.plot")
+    monkeypatch.delattr(gmmexact.rendering, "plot", raising=False)
     for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
         monkeypatch.setitem(sys.modules, name, None)
     assert main(["plot", SEED, "-o", str(tmp_path / "x.png")]) == 2

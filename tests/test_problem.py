@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from gmmexact.errors import InputError
-from gmmexact.problem import Component, Problem, from_dict, load
+from gmmexact.model.errors import InputError
+from gmmexact.model.problem import Component, Problem, from_dict, load
 
 SEED = Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml"
 

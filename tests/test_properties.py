@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 import gmmexact
 from gmmexact import Key
-from gmmexact.certify import Certifier, Undecided
-from gmmexact.evaluate import evaluate
-from gmmexact.rounding import ball_bounds
-from gmmexact.values import ball_entry, entry_keys, exact_entry
+from gmmexact.numerics.certify import Certifier, Undecided
+from gmmexact.numerics.evaluate import evaluate
+from gmmexact.numerics.rounding import ball_bounds
+from gmmexact.engine.lookup import entry_keys, exact_entry
+from gmmexact.numerics.evaluate import ball_entry
 
 # GMMEXACT_EXAMPLES=500 for a longer search
 SETTINGS = settings(max_examples=int(os.environ.get("GMMEXACT_EXAMPLES", 25)), deadline=None,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gmmexact.rounding import (
+from gmmexact.numerics.rounding import (
     Rounded,
     round_arb,
     round_fraction,

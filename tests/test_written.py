@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gmmexact.errors import InputError
-from gmmexact.keys import KINDS, Key
-from gmmexact.written import Written, parse_written
+from gmmexact.model.errors import InputError
+from gmmexact.model.keys import KINDS, Key
+from gmmexact.model.written import Written, parse_written
 
 F = Fraction
 E = lambda k: F(10) ** k  # noqa: E731

@@ -1,0 +1,68 @@
+"""Jupyter display of a check report: an HTML table, verdicts in colour (registered with
+:mod:`gmmexact.model.displayhook`; the Markdown display is the report's Markdown rendering)."""
+from __future__ import annotations
+
+import html
+
+from ..model.displayhook import register
+from ..rendering.display import findings_html
+from ..rendering.textbook import shown_path
+from .report import SYMBOL, CheckReport, cell, entry_values, exact_math, render_check_markdown
+
+VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e", "undecided": "#8250df"}
+
+
+def check_html(data: dict, run=None) -> str:
+    """A check report (the dict of ``check_report.check_dict``) as an HTML table, verdicts in colour,
+    exact values as LaTeX for the notebook's MathJax (as in the Markdown; with the ``run`` checked
+    against, sums in the problem's order).
+
+    >>> import gmmexact
+    >>> out = check_html(gmmexact.check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}}).data)
+    >>> "✓ correct" in out and "density.A.women" in out
+    True
+    """
+    rows = []
+    first = (data["summary"].get("first_error") or {}).get("index")
+    for r in data["claims"]:
+        value = r["value"] if "entries" not in r else entry_values(r, "value")
+        error = r["error_ulps"] if "entries" not in r else entry_values(r, "error_ulps")
+        notes = []
+        if r.get("where"):
+            notes.append(html.escape(r["where"]))
+        if r["verdict"] == "carried" and r["carried_from"]:
+            kind = "rounding" if r["carried_kind"] == "rounding" else "an earlier error"
+            notes.append(f"carried ({kind}) from " + ", ".join(
+                f"#{s['index']} <code>{html.escape(s['key'])}</code> = {html.escape(cell(s['written']))}"
+                for s in r["carried_from"]))
+        fw = r.get("first_wrong")
+        if r["verdict"] == "wrong" and fw and fw["index"] != r["index"]:
+            notes.append(f"first wrong step: #{fw['index']} <code>{html.escape(fw['key'])}</code>")
+        notes += [html.escape(n) for n in r["notes"]]
+        color = VERDICT_COLOR.get(r["verdict"], "inherit")
+        style = ' style="background:#fff0f0"' if r["index"] == first else ""
+        rows.append(
+            f"<tr{style}><td>{r['index']}</td><td><code>{html.escape(r['key'])}</code></td>"
+            f"<td>{html.escape(cell(r['written']))}</td>"
+            f'<td style="color:{color};font-weight:bold;white-space:nowrap">'
+            f"{SYMBOL.get(r['verdict'], '')} {html.escape(r['verdict'])}</td>"
+            f"<td>${html.escape(exact_math(r, value, run))}$</td><td>{html.escape(cell(error))}</td>"
+            f'<td style="text-align:left">{"<br>".join(notes)}</td></tr>')
+    s = data["summary"]
+    counts = ", ".join(f'<span style="color:{VERDICT_COLOR[v]}">{s.get(v, 0)} {v}</span>'
+                       for v in ("correct", "carried", "wrong", "undecided") if v in s)
+    summary = f"<p><b>{s['claims']} claims</b>: {counts}.</p>"
+    if s.get("first_error"):
+        e = s["first_error"]
+        summary += (f"<p>First error: #{e['index']} <code>{html.escape(e['key'])}</code> = "
+                    f"{html.escape(cell(e['written']))}" + (f" ({html.escape(e['where'])})" if e.get("where") else "")
+                    + "</p>")
+    head = "".join(f"<th>{h}</th>" for h in ("#", "quantity", "written", "verdict", "exact value",
+                                             "error (last digit)", "where / why"))
+    return (f'<div class="gmmexact-check"><h4>Check of {html.escape(shown_path(data["claims_file"]))} against '
+            f"{html.escape(shown_path(data['problem']))}</h4>{summary}<table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{findings_html(data.get('findings', ()))}</div>")
+
+
+register(CheckReport, "html")(lambda report: check_html(report.data, report.run))
+register(CheckReport, "markdown")(lambda report: render_check_markdown(report.data, report.run))

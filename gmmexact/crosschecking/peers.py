@@ -1,0 +1,926 @@
+"""The peers a cross-check compares with: scikit-learn, a user's Python function, a results file.
+
+Each peer gets the problem's start rounded to float64 and reports float values in the engine's
+vocabulary (:class:`gmmexact.crosschecking.comparison.Reported`); it never computes anything exact.
+
+A user's function (``--with module:function``) is called once as::
+
+    f(X, weights, means, covariances, *, iterations, covariance_type, reg_covar) -> Mapping[str, array]
+
+with ``X`` (n, d), ``weights`` (K,), ``means`` (K, d) and ``covariances`` (K, d, d) float64 arrays
+(full matrices whatever the covariance type; for ``tied`` all equal), ``iterations`` an int,
+``covariance_type`` a string and ``reg_covar`` a float. It returns any of these keys (values
+array-like; ``iter<t>.`` prefixes for later iterations):
+
+- a kind for all components/points at once: ``weight`` (K,), ``count`` (K,), ``mean`` (K, d),
+  ``cov`` (K, d, d), ``resp`` (n, K), ``evidence`` (n,), ``loglik`` (scalar), … (see ``keys.py``);
+- one quantity: ``mean.women`` (d,), ``cov.men`` (d, d), ``resp.A.women`` (scalar);
+- one entry: ``cov.women[0][1]``.
+
+A results file holds the same mapping: JSON (an object, key → number or nested lists), NPZ (one
+array per key) or CSV (``key,value`` rows; vectors and matrices as ``"[1.5, 2]"``).
+``gmmexact crosscheck problem.toml --template results.json`` writes one with every key.
+"""
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import re
+import warnings
+import zipfile
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from operator import attrgetter
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from ..model import linalg
+from .comparison import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
+from ..numerics.diagnostics import Finding
+from ..model.errors import InputError
+from ..model.floatpoints import FloatPoints
+from ..model.keys import KINDS, Key
+from ..model.problem import Problem, load
+from ..numerics.run import Run, solve
+
+SKLEARN_OFFSET = 10 * Fraction(1, 2**52)  # nk + 10·eps
+SKLEARN_REG = Fraction(1, 10**6)
+
+SKLEARN_NOTES = (
+    "lower_bound_ is the mean log-likelihood per point (loglik / n) at the parameters the last iteration "
+    "started from, not at the fitted parameters; score(X) is the mean log-likelihood at the fitted ones.",
+    "weights_, means_ and covariances_ divide by nk + 10·eps (eps = 2⁻⁵²) instead of nk = Σ_p r_pc, and the "
+    "weights are then normalised to sum to 1: the exact model here does the same (count_offset = 10·2⁻⁵²).",
+    "reg_covar is added to the diagonal of every updated covariance (the textbook M-step has no such term); "
+    "the exact model adds the same value, read as an exact decimal.",
+    "precisions_init takes inverse covariances: it was given the exact Σ⁻¹ rounded to float64, so the float "
+    "E-step starts from a slightly different covariance than the exact one.",
+    "predict_proba(X) and score(X) after fit() are the E-step of the next iteration (the fitted parameters), "
+    "compared here with the exact iteration N + 1.",
+)
+
+
+# --- the exact problem behind a peer --------------------------------------------------------------
+
+def model_fields() -> bool:
+    """True when the engine's Problem has the model options (covariance_type, reg_covar, count_offset)."""
+    return all(hasattr(Problem, name) or name in Problem.__dataclass_fields__
+               for name in ("reg_covar", "count_offset"))
+
+
+def parse_fraction(text, field: str, source: str | None = None) -> Fraction:
+    """A command-line number read exactly (``1e-6`` is 1/10⁶).
+
+    >>> parse_fraction("1e-6", "--reg-covar")
+    Fraction(1, 1000000)
+    """
+    try:
+        if isinstance(text, str) and "/" in text:
+            return Fraction(text.strip())
+        return Fraction(Decimal(str(text).strip()))
+    except (ValueError, InvalidOperation, ZeroDivisionError):
+        raise InputError(source, field, f"{text!r} is not a number", "a decimal such as 1e-6 or a fraction such as 1/3") from None
+
+
+def prepare(problem: Problem, *, covariance_type: str | None = None, reg_covar=None, count_offset=None) -> Problem:
+    """The problem with the peer's model options (``dataclasses.replace``; validated by the engine)."""
+    changes = {}
+    for name, value in (("covariance_type", covariance_type), ("reg_covar", reg_covar), ("count_offset", count_offset)):
+        if value is None:
+            continue
+        if name != "covariance_type":
+            value = Fraction(value)
+        if getattr(problem, name, None if name != "covariance_type" else "full") == value:
+            continue
+        changes[name] = value
+    if not changes:
+        return problem
+    if "reg_covar" in changes or "count_offset" in changes:
+        if not model_fields():
+            if changes.get("reg_covar", 0) == 0 and "covariance_type" not in changes:
+                changes.pop("reg_covar", None)
+                changes.pop("count_offset", None)
+                if not changes:
+                    return problem
+            else:
+                raise InputError(problem.source, "reg_covar", "this version of the engine has no exact reg_covar",
+                                 "reg_covar 0 (--reg-covar 0)")
+    if not model_fields():
+        changes.pop("count_offset", None)
+    try:
+        return replace(problem, **changes)
+    except TypeError:
+        raise InputError(problem.source, "covariance_type", f"{changes.get('covariance_type')!r} is not supported by "
+                         "this version of the engine", '"full"') from None
+
+
+def float_points(points) -> np.ndarray:
+    """The points (exact rationals) rounded to the nearest float64, as ``float()`` rounds each one.
+
+    Vectorised where numerator and denominator are both exact in float64 (then one IEEE division is the
+    correctly rounded quotient); any other value goes through ``float(Fraction)``.
+
+    >>> float_points([[Fraction(1, 10), Fraction(2**60 + 1, 3)], [Fraction(-7, 2), Fraction(5)]]).tolist()
+    [[0.1, 3.843071682022823e+17], [-3.5, 5.0]]
+    """
+    if isinstance(points, FloatPoints):
+        return points.array
+    flat = [v if type(v) is Fraction else Fraction(v) for p in points for v in p]
+    shape = (len(points), len(points[0]) if len(points) else 0)
+    try:  # Fraction's own slots: no Python-level property call per value
+        nums = np.fromiter(map(attrgetter("_numerator"), flat), dtype=np.int64, count=len(flat))
+        dens = np.fromiter(map(attrgetter("_denominator"), flat), dtype=np.int64, count=len(flat))
+    except AttributeError:
+        return np.array([float(v) for v in flat], dtype=np.float64).reshape(shape)
+    except OverflowError:
+        return np.array([float(v) for v in flat], dtype=np.float64).reshape(shape)
+    exact = (np.abs(nums) <= 2**53) & (dens <= 2**53)
+    out = np.empty(len(flat), dtype=np.float64)
+    np.divide(nums.astype(np.float64), dens.astype(np.float64), out=out)
+    for i in np.flatnonzero(~exact):
+        out[i] = float(flat[i])
+    return out.reshape(shape)
+
+
+def float_start(problem: Problem) -> dict:
+    """The start rounded to float64: X, weights, means, full covariances and exact inverses rounded."""
+    X = float_points(problem.points)
+    weights = np.array([float(c.weight) for c in problem.components])
+    means = np.array([[float(v) for v in c.mean] for c in problem.components])
+    covs = np.array([[[float(v) for v in row] for row in c.covariance] for c in problem.components])
+    precisions = np.array([[[float(v) for v in row] for row in linalg.inverse(c.covariance)]
+                           for c in problem.components])
+    return {"X": X, "weights": weights, "means": means, "covariances": covs, "precisions": precisions}
+
+
+def sklearn_precisions(problem: Problem, cov_type: str) -> np.ndarray:
+    """``precisions_init`` in scikit-learn's shape for ``cov_type``: exact inverses rounded to float64."""
+    comps = problem.components
+    if cov_type == "full":
+        return np.array([[[float(v) for v in row] for row in linalg.inverse(c.covariance)] for c in comps])
+    if cov_type == "tied":
+        return np.array([[float(v) for v in row] for row in linalg.inverse(comps[0].covariance)])
+    if cov_type == "diag":
+        return np.array([[float(1 / c.covariance[i][i]) for i in range(problem.d)] for c in comps])
+    return np.array([float(1 / c.covariance[0][0]) for c in comps])
+
+
+# --- scikit-learn ---------------------------------------------------------------------------------
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: PLC0415
+        from sklearn.mixture import GaussianMixture  # noqa: PLC0415
+    except ImportError:
+        raise InputError(None, "--with", "scikit-learn is not installed",
+                         'pip install scikit-learn (or pip install "gmmexact[test]")') from None
+    return sklearn, GaussianMixture
+
+
+def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_type: str, start: dict | None = None):
+    """``GaussianMixture`` from the problem's start: max_iter = N, n_init = 1, tol = 0 (never converges early)."""
+    _, GaussianMixture = _sklearn()
+    start = start or float_start(problem)
+    return GaussianMixture(n_components=problem.K, covariance_type=cov_type, tol=0.0, reg_covar=reg_covar,
+                           max_iter=iterations, n_init=1, init_params="random_from_data", random_state=0,
+                           weights_init=start["weights"], means_init=start["means"],
+                           precisions_init=sklearn_precisions(problem, cov_type))
+
+
+def _parameters_reported(t: int, names, cov_type: str, gm, d: int, K: int, floats: dict) -> list:
+    """An estimator's ``weights_``, ``means_`` and ``covariances_`` after iteration ``t``, as reported
+    values; the covariances as full matrices go into ``floats`` too."""
+    out = []
+    for c, name in enumerate(names):
+        out.append(Reported(Key(t, "weight", None, name), float(gm.weights_[c]), f"weights_[{c}]"))
+        for i in range(d):
+            out.append(Reported(Key(t, "mean", None, name, (i,)), float(gm.means_[c, i]), f"means_[{c}, {i}]"))
+    out += _cov_reported(t, names, cov_type, gm.covariances_, d)
+    pre = "" if t == 1 else f"iter{t}."
+    for c, mat in enumerate(_full_matrices(cov_type, gm.covariances_, K, d)):
+        floats[f"{pre}cov.{names[c]}"] = mat
+    return out
+
+
+def _cov_reported(t: int, names, cov_type: str, cov, d: int, attr: str = "covariances_"):
+    pre = "" if t == 1 else f"iter{t}."
+    out = []
+    for c, name in enumerate(names):
+        for i in range(d):
+            for j in range(d):
+                if cov_type == "full":
+                    v, where = cov[c][i][j], f"[{c}, {i}, {j}]"
+                elif cov_type == "tied":
+                    v, where = cov[i][j], f"[{i}, {j}]"
+                elif cov_type == "diag":
+                    if i != j:
+                        continue
+                    v, where = cov[c][i], f"[{c}, {i}]"
+                else:
+                    if i != j or i > 0:
+                        continue
+                    v, where = cov[c], f"[{c}]"
+                out.append(Reported(Key.parse(f"{pre}cov.{name}[{i}][{j}]"), float(v), f"{attr}{where}"))
+    return out
+
+
+def _full_matrices(cov_type: str, cov, K: int, d: int) -> list:
+    if cov_type == "full":
+        return [np.array(cov[c]) for c in range(K)]
+    if cov_type == "tied":
+        return [np.array(cov)] * K
+    if cov_type == "diag":
+        return [np.diag(cov[c]) for c in range(K)]
+    return [np.eye(d) * cov[c] for c in range(K)]
+
+
+def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type: str, final_estep: bool = True,
+                responsibilities: bool = True, fitted_estimator=None) -> PeerResult:
+    """Run scikit-learn's EM from the problem's start, one iteration at a time, and report everything.
+
+    The iterations are those of ``GaussianMixture.fit`` (its own ``_e_step`` and ``_m_step`` on the same
+    estimator, exactly as ``fit`` calls them), so the responsibilities and log-likelihood of every E-step
+    are seen; a plain ``fit()`` is run as well and must give the same parameters bit for bit. A user's
+    ``fitted_estimator`` whose fitted attributes are those of the stepped iterations bit for bit stands
+    for that ``fit()`` (its ``predict_proba`` and ``score`` are then the ones reported).
+    """
+    sklearn, _ = _sklearn()
+    start = float_start(problem)
+    gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
+    X = start["X"]
+    n, d, K = problem.n, problem.d, problem.K
+    names = problem.component_names
+    reported: list[Reported] = []
+    blocks: list[Block] = []
+    floats: dict[str, Any] = {}
+    failure = None
+    settings = {"covariance_type": cov_type, "reg_covar": reg_covar, "iterations": iterations, "tol": 0.0,
+                "n_init": 1, "max_iter": iterations, "scikit-learn": sklearn.__version__}
+    stepped = hasattr(gm, "_e_step") and hasattr(gm, "_m_step") and hasattr(gm, "_initialize_parameters")
+    lower_bounds = []
+    t, step = 1, "initialisation"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if not stepped:
+                raise AttributeError("private EM steps not available")
+            xp = _namespace(X)
+            kw = {} if xp is None else {"xp": xp}
+            if hasattr(gm, "_check_parameters"):
+                gm._check_parameters(X, **kw)
+            gm._initialize_parameters(X, np.random.RandomState(0), **kw)
+            gm.n_features_in_ = d
+            for t in range(1, iterations + 1):
+                step = "E-step"
+                lb, log_resp = gm._e_step(X)
+                lower_bounds.append(float(lb))
+                if responsibilities:
+                    blocks.append(Block(t, "resp", np.exp(log_resp),
+                                        "exp(log_resp)[{p}, {c}]" + ("" if t == 1 else f" (iteration {t})")))
+                reported.append(Reported(Key(t, "loglik"), float(lb),
+                                         "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
+                step = "M-step"
+                gm._m_step(X, log_resp)
+                reported += _parameters_reported(t, names, cov_type, gm, d, K, floats)
+        except AttributeError:
+            stepped = False
+        except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
+            failure = PeerFailure(t, step, type(e).__name__, str(e))
+    # the public path: fit() must agree bit for bit
+    fitted = None
+    if (fitted_estimator is not None and stepped and failure is None
+            and getattr(fitted_estimator, "n_iter_", None) == iterations and _same_fit(fitted_estimator, gm, lower_bounds)):
+        fitted = fitted_estimator  # the user's fit() is the stepped iterations' result: no second fit
+        settings["fit() identical to the stepped iterations"] = True
+        settings["fit()"] = "the user's fitted estimator"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_gm = sklearn_estimator(problem, iterations, reg_covar, cov_type, start)
+            try:
+                fitted = fit_gm.fit(X)
+            except Exception as e:  # noqa: BLE001
+                if failure is None:
+                    failure = PeerFailure(iterations, "fit", type(e).__name__, str(e))
+    if not stepped and fitted is not None:  # report what fit() exposes
+        reported, blocks = [], []
+        reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
+        reported += _parameters_reported(iterations, names, cov_type, fitted, d, K, floats)
+    if fitted is not None and stepped and failure is None:
+        settings["fit() identical to the stepped iterations"] = _same_fit(fitted, gm, lower_bounds)
+    unmatched = []
+    if fitted is not None and final_estep:
+        t = iterations + 1
+        proba = fitted.predict_proba(X)
+        score = fitted.score(X)
+        reported.append(Reported(Key(t, "loglik"), float(score), "score(X)", Fraction(1, n)))
+        if responsibilities:
+            blocks.append(Block(t, "resp", np.asarray(proba, dtype=np.float64), "predict_proba(X)[{p}, {c}] after fit()"))
+    extra = {"float_covariances": floats}
+    if fitted is not None:
+        extra["fitted"] = {a: np.array(getattr(fitted, a), dtype=np.float64) for a in FITTED_ATTRIBUTES}
+    return PeerResult(f"scikit-learn {sklearn.__version__} GaussianMixture(covariance_type={cov_type!r}, "
+                      f"reg_covar={reg_covar!r})", tuple(reported), settings, SKLEARN_NOTES, failure,
+                      tuple(unmatched), extra, tuple(blocks))
+
+
+def _same_fit(fitted, stepped, lower_bounds: list) -> bool:
+    """Whether a fitted estimator holds the stepped iterations' parameters and lower bound, bit for bit."""
+    return bool(np.array_equal(fitted.weights_, stepped.weights_) and np.array_equal(fitted.means_, stepped.means_)
+                and np.array_equal(fitted.covariances_, stepped.covariances_)
+                and fitted.lower_bound_ == lower_bounds[-1])
+
+
+FITTED_ATTRIBUTES = ("weights_", "means_", "covariances_", "lower_bound_")
+FIT_NOISE = 1e-9  # refit and user's fit differing by more than this (relative, per attribute) are different fits
+
+
+def fit_differences(user, refit: Mapping) -> dict:
+    """Largest relative difference, per fitted attribute, between the user's estimator and the refit.
+
+    Relative to the attribute's largest magnitude (so a tiny entry's rounding does not count as a difference).
+
+    >>> class Fit:
+    ...     weights_, means_, covariances_, lower_bound_ = np.array([0.5, 0.5]), np.array([[1.0], [2.0]]), np.ones((2, 1, 1)), -1.0
+    >>> refit = {"weights_": np.array([0.5, 0.5]), "means_": np.array([[1.0], [2.5]]), "covariances_": np.ones((2, 1, 1)),
+    ...          "lower_bound_": np.array(-1.0)}
+    >>> fit_differences(Fit(), refit)
+    {'weights_': 0.0, 'means_': 0.2, 'covariances_': 0.0, 'lower_bound_': 0.0}
+    """
+    out = {}
+    for a in FITTED_ATTRIBUTES:
+        mine, theirs = np.asarray(getattr(user, a), dtype=np.float64), np.asarray(refit[a], dtype=np.float64)
+        if mine.shape != theirs.shape or not (np.isfinite(mine).all() and np.isfinite(theirs).all()):
+            out[a] = float("inf") if not np.array_equal(mine, theirs, equal_nan=True) else 0.0
+            continue
+        scale = max(float(np.abs(mine).max(initial=0.0)), float(np.abs(theirs).max(initial=0.0)))
+        out[a] = float(np.abs(mine - theirs).max(initial=0.0) / scale) if scale else 0.0
+    return out
+
+
+def _user_fit(gm, result: PeerResult, iterations: int) -> tuple[PeerResult, tuple[Finding, ...]]:
+    """The user's settings in the report, a note on the refit, and a finding when the user's fitted
+    attributes are not those of the refit that is certified."""
+    user = {"tol": gm.tol, "max_iter": gm.max_iter, "n_iter_": int(gm.n_iter_), "converged_": bool(gm.converged_),
+            "warm_start": bool(gm.warm_start)}
+    settings = {**result.settings, **{f"user {k}": v for k, v in user.items()}}
+    if result.settings.get("fit()") == "the user's fitted estimator":
+        note = (f"The certified iterations are scikit-learn's own E- and M-steps, {iterations} of them (the "
+                f"estimator's n_iter_), from its means_init, precisions_init and weights_init; the user's fitted "
+                f"weights_, means_, covariances_ and lower_bound_ are identical to them bit for bit, so the user's "
+                f"estimator is the one reported (its predict_proba and score) and no second fit was run.")
+    else:
+        note = (f"The certified iterations are a refit: {iterations} EM iteration(s) (the estimator's n_iter_) from "
+                f"its means_init, precisions_init and weights_init with tol = 0, compared with the user's fitted "
+                f"weights_, means_, covariances_ and lower_bound_ (max_iter = {gm.max_iter}, tol = {gm.tol}"
+                f"{', warm_start' if gm.warm_start else ''}).")
+    result = replace(result, settings=settings, notes=tuple(result.notes) + (note,))
+    refit = result.extra.get("fitted")
+    if iterations != int(gm.n_iter_):
+        note = (f"iterations = {iterations} was asked for, but the estimator's fit ran n_iter_ = {gm.n_iter_}: "
+                f"its fitted attributes are not compared with the refit.")
+        return replace(result, notes=tuple(result.notes) + (note,)), ()
+    if refit is None:
+        return result, ()
+    diff = fit_differences(gm, refit)
+    off = {a: v for a, v in diff.items() if v > FIT_NOISE}
+    if not off:
+        return result, ()
+    why = (" The estimator has warm_start = True: a second fit() continues from the previous fit's parameters, "
+           "not from the *_init ones, and n_iter_ counts only the last fit's iterations." if gm.warm_start else
+           " Its fitted parameters do not come from n_iter_ iterations from the *_init parameters (fitted with other "
+           "data or settings, or changed after fitting).")
+    shown = ", ".join(f"{a} {v:.2g}" for a, v in off.items())
+    first = next(iter(off))
+    mine, theirs = np.ravel(getattr(gm, first)), np.ravel(refit[first])
+    j = int(np.argmax(np.abs(mine - theirs))) if mine.shape == theirs.shape else 0
+    example = (f"; e.g. {first}.flat[{j}]: user's {float(mine[j])!r}, refit's {float(theirs[j])!r}"
+               if mine.shape == theirs.shape else "")
+    return result, (Finding(
+        "not-the-users-fit", first,
+        f"The certified values are not the user's fitted model: the refit of {iterations} iteration(s) from the "
+        f"*_init parameters differs from the estimator's fitted attributes beyond float noise (largest relative "
+        f"difference: {shown}{example}).{why} The digits below certify the refit, not the user's fit.",
+        digits_lost=16),)
+
+
+def _namespace(X):
+    try:
+        from sklearn.utils._array_api import get_namespace  # noqa: PLC0415, PLC2701  (scikit-learn's own namespace helper)
+    except ImportError:
+        return None
+    return get_namespace(X)[0]
+
+
+# --- a user's function ----------------------------------------------------------------------------
+
+def load_function(spec: str) -> Callable:
+    """``module:function`` (or ``module:object.attr``) → the callable."""
+    module_name, _, attr = spec.partition(":")
+    module_name, attr = module_name.strip(), attr.strip()
+    if not module_name or not attr or not all(part.isidentifier() for part in attr.split(".")):
+        raise InputError(None, "--with", f"{spec!r} does not name a module and a function",
+                         "module:function, e.g. mypackage.gmm:em_step (or sklearn, or a results file)")
+    try:
+        obj = importlib.import_module(module_name)
+    except (ImportError, ValueError, TypeError) as e:
+        raise InputError(None, "--with", f"cannot import module {module_name!r}: {e}",
+                         "module:function with the module importable (on PYTHONPATH)") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise InputError(None, "--with", f"module {module_name!r} has no {attr!r}", "module:function") from None
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise InputError(None, "--with", f"{spec} is not callable", "module:function naming a function")
+    return obj
+
+
+def call_function(f: Callable, problem: Problem, iterations: int, name: str | None = None) -> PeerResult:
+    """Call a user's EM implementation once with the float start; its mapping becomes the report."""
+    start = float_start(problem)
+    cov_type = getattr(problem, "covariance_type", "full")
+    reg = float(getattr(problem, "reg_covar", 0))
+    label = name or getattr(f, "__qualname__", repr(f))
+    try:
+        out = f(start["X"], start["weights"], start["means"], start["covariances"], iterations=iterations,
+                covariance_type=cov_type, reg_covar=reg)
+    except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
+        return PeerResult(label, (), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg}, (),
+                          PeerFailure(1, "call", type(e).__name__, str(e)))
+    if not isinstance(out, Mapping):
+        raise InputError(label, None, f"returned {type(out).__name__}", "a mapping of key → array (see gmmexact.crosschecking.peers)")
+    reported = reported_from_mapping(out, problem, label)
+    if not reported:
+        raise InputError(label, None, "returned no values" if not out else "returned only blanks (None)",
+                         "a mapping with at least one key → number or array (see gmmexact.crosschecking.peers)")
+    return PeerResult(label, tuple(reported), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg},
+                      (), None, (), {"float_covariances": _cov_matrices(out, problem)})
+
+
+def _cov_matrices(values: Mapping, problem: Problem) -> dict:
+    out = {}
+    for key, value in values.items():
+        m = re.match(r"^(iter\d+\.)?cov(?:\.([^.\[\]]+))?$", str(key))
+        if not m:
+            continue
+        try:
+            arr, _ = _array(value, "", str(key))
+        except InputError:
+            continue  # reported with its key by reported_from_mapping
+        if m[2] and arr.shape == (problem.d, problem.d):
+            out[f"{m[1] or ''}cov.{m[2]}"] = arr
+        elif not m[2] and arr.shape == (problem.K, problem.d, problem.d):
+            for c, name in enumerate(problem.component_names):
+                out[f"{m[1] or ''}cov.{name}"] = arr[c]
+    return out
+
+
+# --- mappings of key → array (functions and files) ------------------------------------------------
+
+_KIND_ONLY = re.compile(r"^(?:iter(?P<t>[1-9][0-9]*)\.)?(?P<kind>[a-z]+)$")
+
+
+def _as_float(v, source: str, field: str) -> float:
+    if isinstance(v, bool) or v is None:
+        raise InputError(source, field, f"is {v!r}", "a number")
+    if isinstance(v, str):
+        try:
+            return float(v)
+        except ValueError:
+            raise InputError(source, field, f"{v!r} is not a number", "a number") from None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise InputError(source, field, f"is {type(v).__name__}", "a number") from None
+
+
+def _array(value, source: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """The values as float64 and where they were null (blanks of a template, not values)."""
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise InputError(source, field, f"{value!r} is not a list", 'a number or a list such as "[1.5, 2]"') from None
+    try:
+        raw = np.asarray(value, dtype=object)
+        blank = np.vectorize(lambda v: v is None, otypes=[bool])(raw) if raw.size else np.zeros(raw.shape, bool)
+        arr = np.where(blank, np.nan, raw).astype(np.float64)
+    except (TypeError, ValueError):
+        raise InputError(source, field, "is not a number or a rectangular array of numbers", "numbers") from None
+    return arr, blank
+
+
+def _shape(kind: str, d: int) -> tuple:
+    return {"scalar": (), "vector": (d,), "matrix": (d, d)}[KINDS[kind][1]]
+
+
+def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> list[Reported]:
+    """Validate a mapping key → array-like into reported entries (``InputError`` naming the key).
+
+    >>> import gmmexact
+    >>> p = gmmexact.load("examples/seed/problem.toml")
+    >>> [str(r.key) for r in reported_from_mapping({"weight": [0.5, 0.5]}, p, "x.json")]
+    ['weight.women', 'weight.men']
+    >>> reported_from_mapping({"mean.women": [1, 2, 3]}, p, "x.json")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: x.json: mean.women: has shape (3,); expected shape (2,) (mean is a vector of d = 2 entries)
+    """
+    d, K, n = problem.d, problem.K, problem.n
+    out = []
+    for raw_key, value in values.items():
+        key_text = str(raw_key).strip()
+        if value is None:
+            continue  # a blank in a template
+        m = _KIND_ONLY.match(key_text)
+        if m and m["kind"] in KINDS:
+            t, kind = int(m["t"] or 1), m["kind"]
+            index = KINDS[kind][0]
+            shape = {"": (), "c": (K,), "p": (n,), "pc": (n, K)}[index] + _shape(kind, d)
+            arr, blank = _array(value, source, key_text)
+            if arr.shape != shape:
+                what = {"": "", "c": f"one per component (K = {K})", "p": f"one per point (n = {n})",
+                        "pc": f"points × components ({n} × {K})"}[index]
+                raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({kind}: {what or 'a scalar'})")
+            for idx in np.ndindex(*shape) if shape else [()]:
+                if blank[idx]:
+                    continue
+                pos = list(idx)
+                point = problem.labels[pos.pop(0)] if "p" in index else None
+                comp = problem.component_names[pos.pop(0)] if "c" in index else None
+                entry = tuple(pos)
+                out.append(Reported(Key(t, kind, point, comp, entry), _as_float(arr[idx], source, key_text),
+                                    f"{key_text}{list(idx) if idx else ''}"))
+            continue
+        try:
+            key = Key.parse(key_text)
+        except ValueError as e:
+            raise InputError(source, key_text, f"is not a quantity key ({e})",
+                             f"a key such as mean.{problem.component_names[0]}, cov.{problem.component_names[0]}[0][1], "
+                             f"resp, iter2.weight (kinds: {', '.join(KINDS)})") from None
+        _check_names(key, problem, source, key_text)
+        arr, blank = _array(value, source, key_text)
+        if key.entry:
+            if arr.shape != ():
+                raise InputError(source, key_text, f"has shape {arr.shape}", "a single number (an entry)")
+            if any(i >= d for i in key.entry):
+                raise InputError(source, key_text, "index out of range", f"indices below d = {d}")
+            if blank[()]:
+                continue
+            out.append(Reported(key, _as_float(arr, source, key_text), key_text))
+            continue
+        shape = _shape(key.kind, d)
+        if arr.shape != shape:
+            kind_shape = KINDS[key.kind][1]
+            what = "a scalar" if kind_shape == "scalar" else f"a {kind_shape} of d = {d} entries" if kind_shape == "vector" \
+                else f"a {d}×{d} matrix"
+            raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({key.kind} is {what})")
+        for idx in np.ndindex(*shape) if shape else [()]:
+            if blank[idx]:
+                continue
+            out.append(Reported(Key(key.iteration, key.kind, key.point, key.component, tuple(idx)),
+                                _as_float(arr[idx], source, key_text), key_text + "".join(f"[{i}]" for i in idx)))
+    return out
+
+
+def _check_names(key: Key, problem: Problem, source: str, text: str) -> None:
+    if key.point is not None and key.point not in problem.point_index:
+        raise InputError(source, text, f"no point labelled {key.point!r}",
+                         f"a label from {', '.join(problem.labels[:8])}{'…' if problem.n > 8 else ''}")
+    if key.component is not None and key.component not in problem.component_index:
+        raise InputError(source, text, f"no component named {key.component!r}",
+                         f"one of {', '.join(problem.component_names)}")
+
+
+def read_results(path: str, problem: Problem) -> PeerResult:
+    """A results file (JSON, NPZ or CSV) keyed by the engine's vocabulary."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if not p.exists():
+        raise InputError(path, None, "file not found", "a results file (.json, .npz or .csv)")
+    if suffix == ".json":
+        try:
+            data = json.loads(p.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise InputError(path, None, f"is not valid JSON: {e}", "a JSON object key → number or nested lists") from None
+        if not isinstance(data, dict):
+            raise InputError(path, None, f"is a JSON {type(data).__name__}", "a JSON object key → number or nested lists")
+        data = {k: v for k, v in data.items() if not k.startswith("_")}  # _comment, _about
+    elif suffix == ".npz":
+        data = _read_npz(p, path)
+    elif suffix == ".csv":
+        data = {}
+        with p.open(newline="", encoding="utf-8-sig") as f:
+            for line, row in enumerate(csv.reader(f), 1):
+                if not row or row[0].strip().startswith("#") or (line == 1 and row[0].strip().lower() == "key"):
+                    continue
+                if len(row) < 2:
+                    raise InputError(path, f"line {line}", f"has {len(row)} field", "key,value")
+                if row[1].strip():
+                    data[row[0].strip()] = row[1].strip()
+    else:
+        raise InputError(path, None, f"has the extension {suffix or '(none)'!r}", "a .json, .npz or .csv results file")
+    reported = reported_from_mapping(data, problem, path)
+    if not reported:
+        raise InputError(path, None, "holds no values", "at least one key with a value")
+    return PeerResult(path, tuple(reported), {"file": path}, (), None, (), {"float_covariances": _cov_matrices(data, problem)})
+
+
+NPZ_BLANK = "_blank."  # an NPZ template marks its blanks: "_blank.<key>" is True where "<key>" holds no value yet
+
+
+def _read_npz(p: Path, path: str) -> dict:
+    """An NPZ archive as key → array, without its ``_`` entries; the template's NaN blanks dropped."""
+    with p.open("rb") as f:
+        head = f.read(6)
+    if head == b"\x93NUMPY":
+        raise InputError(path, None, "is a single .npy array, not an NPZ archive", "numpy.savez(path, key=array, …) output")
+    if not zipfile.is_zipfile(p):
+        raise InputError(path, None, "is not an NPZ archive (not a zip file)", "numpy.savez(path, key=array, …) output")
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            raw = {k: z[k] for k in z.files}
+    except ValueError as e:
+        if "pickle" in str(e):
+            raise InputError(path, None, "holds an array of Python objects (pickled), which is not read",
+                             "numeric arrays (numpy.savez of float arrays)") from None
+        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as e:
+        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
+    data = {}
+    for k, v in raw.items():
+        if k.startswith("_"):
+            continue
+        blank = raw.get(NPZ_BLANK + k)
+        if blank is not None and blank.shape == v.shape and v.dtype.kind == "f":
+            keep = ~(blank.astype(bool) & np.isnan(v))  # a NaN where the template left a blank: still blank
+            if not keep.any():
+                continue
+            if not keep.all():
+                v = np.where(keep, v.astype(object), None)
+        data[k] = v
+    return data
+
+
+def template(run: Run, path: str) -> str | bytes:
+    """A results file listing every key of the run's M-steps, responsibilities and log-likelihoods, blank.
+
+    JSON and CSV templates are text with one key per quantity (nulls, empty values); an NPZ template
+    (bytes) holds one NaN array per kind and iteration (``resp`` n × K, ``mean`` K × d, …) with a mask
+    ``_blank.<key>``: a NaN left where the mask is True is a blank, any other NaN a reported NaN.
+
+    >>> import gmmexact, io
+    >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+    >>> z = np.load(io.BytesIO(template(run, "t.npz")))
+    >>> [(k, z[k].shape) for k in z.files if not k.startswith("_")]
+    [('resp', (6, 2)), ('loglik', ()), ('count', (2,)), ('weight', (2,)), ('mean', (2, 2)), ('cov', (2, 2, 2))]
+    """
+    keys = [k for k in run.keys() if k.kind in ("resp", "loglik", "count", "weight", "mean", "cov")]
+    suffix = Path(path).suffix.lower()
+    d = run.problem.d
+    if suffix == ".npz":
+        arrays = {"_about": np.array("float results keyed by gmmexact's vocabulary: replace each array's NaN with "
+                                     "your values (numpy.savez), leave NaN what you do not compute; _blank.<key> "
+                                     "marks the template's blanks; see gmmexact.crosschecking.peers")}
+        index_shape = {"": (), "c": (run.problem.K,), "p": (run.problem.n,), "pc": (run.problem.n, run.problem.K)}
+        for k in keys:
+            name = f"{'' if k.iteration == 1 else f'iter{k.iteration}.'}{k.kind}"
+            if name not in arrays:
+                shape = index_shape[KINDS[k.kind][0]] + _shape(k.kind, d)
+                arrays[name] = np.full(shape, np.nan)
+                arrays[NPZ_BLANK + name] = np.ones(shape, dtype=bool)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        return buf.getvalue()
+    if suffix == ".json":
+        doc = {"_about": "float results keyed by gmmexact's vocabulary; fill in numbers (vectors and matrices as "
+                         "lists), leave null what you do not compute; see gmmexact.crosschecking.peers"}
+        for k in keys:
+            doc[str(k)] = None if k.shape == "scalar" else [None] * d if k.shape == "vector" else [[None] * d] * d
+        return json.dumps(doc, indent=1) + "\n"
+    if suffix == ".csv":
+        lines = ["key,value"]
+        for k in keys:
+            if k.shape == "scalar":
+                lines.append(f"{k},")
+            else:
+                from ..engine.lookup import entry_keys  # noqa: PLC0415
+                lines += [f"{e}," for e in entry_keys(k, d)]
+        return "\n".join(lines) + "\n"
+    raise InputError(None, "--template", f"{path!r} has the extension {suffix or '(none)'!r}",
+                     "a .json, .csv or .npz file name")
+
+
+# --- one entry point for the API and the CLI ------------------------------------------------------
+
+def _problem_from(start, X, source="<crosscheck>") -> Problem:
+    if isinstance(start, Problem):
+        return start
+    if isinstance(start, (str, Path)):
+        return load(start)
+    raise InputError(None, "start", f"is {type(start).__name__}", "a gmmexact.Problem or the path of a problem TOML file")
+
+
+def _exact(v) -> Fraction:
+    """A number of ``X`` or of an estimator's ``*_init`` as the exact rational it is (floats of any width
+    as their binary value)."""
+    if isinstance(v, (float, np.floating)):
+        if not np.isfinite(v):
+            raise InputError(None, "X", f"holds {v!r}", "finite numbers")
+        return Fraction(*v.as_integer_ratio())
+    return Fraction(v)
+
+
+def problem_from_estimator(gm, X) -> Problem:
+    """The exact problem behind an estimator's start: ``X`` and ``*_init`` read as the exact binary values."""
+    if X is None:
+        raise InputError(None, "X", "is missing", "the data the estimator is fitted to")
+    if gm.means_init is None or gm.precisions_init is None or gm.weights_init is None:
+        raise InputError(None, "estimator", "has no means_init, precisions_init and weights_init",
+                         "a GaussianMixture built with all three (the start the exact EM iterations take)")
+    cov_type = gm.covariance_type
+    K = gm.n_components
+    arr = np.asarray(X)
+    floats = arr.dtype.kind == "f" and arr.ndim == 2 and arr.dtype.itemsize <= 8
+    if floats:  # float64 (or narrower) values: their exact binary values, kept as the array
+        if not np.isfinite(arr).all():
+            raise InputError(None, "X", "holds NaN or Inf", "finite numbers")
+    else:
+        X = [[_exact(v) for v in row] for row in np.asarray(X, dtype=object)]
+    if not arr.size if floats else (not len(X) or not len(X[0])):
+        raise InputError(None, "X", "is empty", "an n × d array of data points")
+    d = arr.shape[1] if floats else len(X[0])
+    prec = np.asarray(gm.precisions_init, dtype=np.float64)
+    covs = []
+    for c in range(K):
+        if cov_type == "full":
+            P = prec[c]
+        elif cov_type == "tied":
+            P = prec
+        elif cov_type == "diag":
+            P = np.diag(prec[c])
+        else:
+            P = np.eye(d) * prec[c]
+        covs.append(linalg.inverse([[Fraction(float(v)) for v in row] for row in P]))
+    weights = [Fraction(float(w)) for w in gm.weights_init]
+    means = [[Fraction(float(v)) for v in m] for m in gm.means_init]
+    if floats:  # validated above: the components from one point, then all the points as the array
+        points = FloatPoints(arr)
+        problem = Problem.from_arrays(points[:1], means, covs, weights, normalize_weights=True, source="<estimator>")
+        problem = replace(problem, points=points, labels=tuple(f"x{i + 1}" for i in range(len(points))))
+    else:
+        problem = Problem.from_arrays(X, means, covs, weights, normalize_weights=True, source="<estimator>")
+    return prepare(problem, covariance_type=cov_type)
+
+
+FAST_SIZE = 20_000  # n·K from which method="auto" takes the fast path
+
+
+def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: int, method: str) -> CrossCheck:
+    """Exact layer and arb balls (``method="exact"``), or numpy with rigorous bounds (``"fast"``);
+    ``"auto"`` takes the fast path for n·K >= FAST_SIZE when the data allow it."""
+    from . import fast  # noqa: PLC0415
+
+    if method not in ("auto", "exact", "fast"):
+        raise InputError(None, "method", f"is {method!r}", '"auto", "exact" or "fast"')
+    needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
+    # the fast bounds widen by one or two digits per iteration: auto takes them for one iteration (and the
+    # E-step after it) only
+    large = problem.n * problem.K >= FAST_SIZE
+    use_fast = method == "fast" or (method == "auto" and large and needed <= 2)
+    kinds_ok = all(r.key.kind in fast.FAST_KINDS for r in result.reported)
+    reason = None
+    if use_fast and kinds_ok:
+        with fast.steady_memory():
+            data = fast.FastData.of(problem.points)
+            got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
+                                                                          iterations=iterations, data=data)
+        if got is not None:
+            bounded = fast.bounded(got.entries)
+            short = len(got.peer.unmatched) > len(result.unmatched)  # iterations the fast path could not enclose
+            if method == "fast" or (bounded.all() and not short):
+                return got  # auto: values the fast bounds cannot hold go to the exact path
+            reason = (f"{int((~bounded).sum())} value(s) could not be bounded by the fast path" if not short else
+                      "it could not enclose every iteration (a covariance enclosure not invertible, or its inverse "
+                      "beyond float64's range)")
+        else:
+            reason = f"the data cannot take it: {data}" + (FLOAT_DATA if "64-bit" in data else "")
+        if method == "fast":
+            raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
+    elif method == "auto" and large:
+        reason = (f"it bounds one iteration and the E-step after it, and {needed} iterations are needed"
+                  if needed > 2 else "the peer reports kinds of values it does not bound")
+    if reason is None:
+        return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+    note = fallback_note(problem, reason)
+    warnings.warn(note, ExactPathWarning, stacklevel=3)
+    report = crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
+    return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
+
+
+FLOAT_DATA = (" (the fast path takes points that are multiples of one 1/D with D <= 2^40, e.g. integers or decimals "
+              "given exactly as strings, Decimal or Fraction, and points that are all float64 values below 2^28 in "
+              "magnitude, e.g. numpy arrays of floats; exact rationals such as 1/3 next to binary fractions with "
+              "large denominators are neither)")
+EXACT_COST = (5e-4, 0.010)  # measured exact-path cost per point and component: seconds, MB (see bench/README.md)
+
+
+class ExactPathWarning(UserWarning):
+    """``method="auto"`` fell back from the fast path to the (much slower) exact path."""
+
+
+def fallback_note(problem: Problem, reason: str) -> str:
+    """Why ``method="auto"`` takes the exact path for a large problem, and what that is expected to cost.
+
+    >>> p = Problem.from_arrays([[0], [1], [2]], [[0], [2]], [[[1]], [[1]]], [Fraction(1, 2)] * 2)
+    >>> print(fallback_note(p, "the data cannot take it"))
+    method="auto" took the exact path instead of the fast one: the data cannot take it. Expected cost of the exact path: about 0.0 s and 0 MB (measured about 0.5 ms and 10 kB per point and component: 15.5 s and 415 MB for n = 20000, d = 2, K = 2; 189 s and 2.7 GB for n = 100000, d = 5, K = 4), against well under a second on the fast path.
+    """
+    nk = problem.n * problem.K
+    return (f'method="auto" took the exact path instead of the fast one: {reason}. Expected cost of the exact '
+            f"path: about {nk * EXACT_COST[0]:.1f} s and {nk * EXACT_COST[1]:.0f} MB (measured about 0.5 ms and 10 kB "
+            f"per point and component: 15.5 s and 415 MB for n = 20000, d = 2, K = 2; 189 s and 2.7 GB for "
+            f"n = 100000, d = 5, K = 4), against well under a second on the fast path.")
+
+
+def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
+               reg_covar=None, method: str = "auto") -> CrossCheck:
+    """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
+
+    Parameters
+    ----------
+    peer
+        ``"sklearn"``, a fitted or unfitted ``sklearn.mixture.GaussianMixture`` (its ``means_init``,
+        ``precisions_init``, ``weights_init``, ``covariance_type``, ``reg_covar`` and ``max_iter`` define
+        the start and the model), a Python callable (see :func:`gmmexact.crosschecking.peers.call_function`),
+        ``"module:function"``, or the path of a results file (JSON, NPZ, CSV).
+    X
+        The data (n × d array-like of exact numbers: ints, ``Fraction``, ``Decimal``, strings; floats are
+        read as the exact binary values they are). Not needed when ``start`` is a ``Problem``.
+    start
+        A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
+        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
+    iterations
+        EM iterations (default: the estimator's ``max_iter``, else 1).
+    options
+        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.crosschecking.peers.prepare`);
+        ``method``: ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy
+        longdouble with rigorous a-posteriori bounds, for large n) or ``"auto"`` (fast from n·K = 20000).
+
+    Returns
+    -------
+    CrossCheck
+        Per-entry certified errors and correct digits, findings; displays itself in Jupyter.
+
+    Examples
+    --------
+    >>> import gmmexact
+    >>> problem = gmmexact.load("examples/seed/problem.toml")
+    >>> def em_step(X, weights, means, covariances, **kw):
+    ...     return {"mean.women": [162.5, 57.5]}
+    >>> report = crosscheck(em_step, start=problem)
+    >>> report.passed, report.quantity(0)["correct_digits"], report.quantity(0)["exact"]
+    (False, 1, '165.000')
+    """
+    is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
+    if is_estimator:
+        problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)
+        cov_type = covariance_type or peer.covariance_type
+        reg = Fraction(Decimal(repr(float(peer.reg_covar)))) if reg_covar is None else Fraction(reg_covar)
+        fitted = hasattr(peer, "n_iter_") and hasattr(peer, "weights_")
+        iterations = iterations or (int(peer.n_iter_) if fitted else peer.max_iter)
+        problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
+        result = run_sklearn(problem, iterations, reg_covar=float(peer.reg_covar if reg_covar is None else reg_covar),
+                             cov_type=cov_type, fitted_estimator=peer if fitted and start is None else None)
+        extra_findings = ()
+        if fitted:
+            result, extra_findings = _user_fit(peer, result, iterations)
+        report = _certify(problem, result, iterations + 1, min_digits, method)
+        return replace(report, findings=tuple(extra_findings) + tuple(report.findings)) if extra_findings else report
+    problem = _problem_from(start, X)
+    iterations = iterations or 1
+    if isinstance(peer, str) and peer == "sklearn":
+        if problem.fixed:
+            raise InputError(problem.source, "fixed", f"holds {', '.join(sorted(problem.fixed))} fixed, which "
+                             "scikit-learn's GaussianMixture cannot do", "no fixed parameters with --with sklearn")
+        cov_type = covariance_type or getattr(problem, "covariance_type", "full")
+        reg = SKLEARN_REG if reg_covar is None else Fraction(reg_covar)
+        problem = prepare(problem, covariance_type=cov_type, reg_covar=reg, count_offset=SKLEARN_OFFSET)
+        result = run_sklearn(problem, iterations, reg_covar=float(reg), cov_type=cov_type)
+        return _certify(problem, result, iterations + 1, min_digits, method)
+    problem = prepare(problem, covariance_type=covariance_type, reg_covar=reg_covar)
+    if callable(peer):
+        result = call_function(peer, problem, iterations)
+    elif isinstance(peer, str) and ":" in peer and not Path(peer).exists():
+        result = call_function(load_function(peer), problem, iterations, peer)
+    elif isinstance(peer, (str, Path)):
+        result = read_results(str(peer), problem)
+    else:
+        raise InputError(None, "peer", f"is {type(peer).__name__}",
+                         '"sklearn", a GaussianMixture, a callable, "module:function" or a results file path')
+    return _certify(problem, result, iterations, min_digits, method)

@@ -1,0 +1,230 @@
+"""Rendering of a cross-check (the plain-data document of :meth:`CrossCheck.as_dict`): terminal
+text with rich, Markdown, and a plot of correct digits per quantity. Formatting only: every number
+shown was certified in ``comparison.py``.
+"""
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..model.displayhook import register
+from .comparison import CrossCheck
+
+RED_FINDINGS = ("peer-error", "loglik-noise", "loglik-undefined", "loglik-wrong", "undefined", "non-finite",
+                "singular-but-positive-definite-in-float", "covariance-wrong", "not-the-users-fit", "slip")
+
+
+def _digits(q: dict) -> str:
+    return "all" if q["identical"] else str(q["correct_digits"])
+
+
+def _style(q: dict, min_digits: int) -> str:
+    if q["identical"] or q["meets_min_digits"]:
+        return "green"
+    return "red" if q["correct_digits"] < 3 else "yellow"
+
+
+def _head(data: dict) -> str:
+    m = data["model"]
+    s = data["peer"]["settings"]
+    return (f"gmmexact crosscheck · {data['problem']} · {data['peer']['name']} · covariance_type {m['covariance_type']}, "
+            f"reg_covar {m['reg_covar']}, counts + {m.get('count_offset_text', m['count_offset'])}, "
+            f"{m['iterations']} exact iteration(s)"
+            + (f" · {s.get('iterations')} peer iteration(s)" if "iterations" in s else ""))
+
+
+def render_text(data: dict, console: Console | None = None, max_rows: int = 40) -> None:
+    """Print the worst quantities, the summary per kind, the findings and the peer's definitions."""
+    console = console or Console()
+    console.print(Text(_head(data), style="bold"))
+    qs = data["quantities"]
+    total = data.get("values", len(qs))
+    shown = qs if len(qs) <= max_rows and len(qs) == total else [q for q in qs if q["key"] in set(data["worst"])]
+    table = Table(title=("every reported value" if len(shown) == total else f"the {len(shown)} worst of {total} values"),
+                  title_justify="left")
+    names = console.width >= 150  # the peer's own names need room; JSON and Markdown always have them
+    cols = ("quantity",) + (("peer's name",) if names else ()) + ("float", "exact (certified)", "abs error",
+                                                                  "rel error", "digits")
+    for col in cols:
+        table.add_column(col, no_wrap=col != "peer's name", justify="right" if col == "digits" else "left")
+    for q in shown:
+        cells = [escape(q["key"])] + ([escape(q["name"])] if names else [])
+        table.add_row(*cells, q["float"], q["exact"], escape(q["abs_error"]), escape(q["rel_error"] or "–"),
+                      Text(_digits(q), style=_style(q, data["min_digits"])))
+    if qs:
+        console.print(table)
+    summary = Table(title="correct significant digits per kind (proven lower bounds)", title_justify="left")
+    held = any(s.get("underflow") for s in data["summary"])  # a column only when some value is held
+    for col in ("iteration", "kind", "values", "fewest", "median", "worst", f"< {data['min_digits']}") + (
+            ("underflow",) if held else ()):
+        summary.add_column(col, justify="right" if col in ("iteration", "values", "fewest", "median") else "left")
+    for s in data["summary"]:
+        summary.add_row(str(s["iteration"]), s["kind"], str(s["count"]), _num(s["min_digits"]), _num(s["median_digits"]),
+                        escape(s["worst"]), Text(str(s["below_min"]), style="red" if s["below_min"] else "green"),
+                        *([str(s.get("underflow", 0))] if held else []))
+    if data["summary"]:
+        console.print(summary)
+    for f in data["findings"]:
+        style = "red" if f["kind"] in RED_FINDINGS else "yellow"
+        console.print(Panel(Text(f["message"]), title=escape(f"{f['kind']}: {f['key']}"), border_style=style,
+                            title_align="left"))
+    for note in data["peer"]["notes"]:
+        console.print(Text(f"peer's definition: {note}", style="dim"))
+    settings = ", ".join(f"{k} = {v}" for k, v in data["peer"]["settings"].items())
+    if settings:
+        console.print(Text(f"peer settings: {settings}", style="dim"))
+    console.print(Text(_verdict(data), style="bold green" if data["passed"] else "bold red"))
+
+
+def _verdict(data: dict) -> str:
+    if not data["passed"]:
+        return f"FAIL: {_failures(data)}"
+    held = sum(s.get("underflow", 0) for s in data["summary"])
+    return (f"PASS: every value has at least {data['min_digits']} correct digits" + (
+        f", except {held} below float64's range that the float holds as closely as float64 can (underflow)"
+        if held else ""))
+
+
+def _num(v) -> str:
+    return "all" if v is None else str(v)
+
+
+def _failures(data: dict) -> str:
+    below = sum(s["below_min"] for s in data["summary"])
+    parts = []
+    if below:
+        parts.append(f"{below} value(s) below {data['min_digits']} correct digits")
+    if data["peer"]["failure"]:
+        parts.append(f"the peer raised {data['peer']['failure']['error']}")
+    if data["peer"]["unmatched"]:
+        parts.append(f"{len(data['peer']['unmatched'])} value(s) without an exact counterpart")
+    if not data["quantities"] and not parts:
+        parts.append("nothing was compared")
+    return "; ".join(parts)
+
+
+def render_markdown(data: dict) -> str:
+    """The same content as Markdown tables and lists."""
+    lines = [f"# Cross-check: {data['peer']['name']}", "", _head(data), ""]
+    qs = data["quantities"]
+    if len(qs) < data.get("values", len(qs)):
+        lines += [f"The {len(qs)} values with the fewest correct digits, of {data['values']} (JSON output has all).", ""]
+    if qs:
+        lines += ["| quantity | peer's name | float | exact (certified) | abs error | rel error | correct digits |",
+                  "|---|---|---|---|---|---|---:|"]
+        for q in qs:
+            lines.append(f"| `{q['key']}` | {_md(q['name'])} | {q['float']} | {q['exact']} | {_md(q['abs_error'])} | "
+                         f"{_md(q['rel_error'] or '–')} | {_digits(q)} |")
+        lines.append("")
+    if data["summary"]:
+        held = any(s.get("underflow") for s in data["summary"])
+        lines += ["## Correct digits per kind", "", f"| iteration | kind | values | fewest | median | worst | "
+                  f"< {data['min_digits']} |" + (" underflow |" if held else ""),
+                  "|---:|---|---:|---:|---:|---|---:|" + ("---:|" if held else "")]
+        for s in data["summary"]:
+            lines.append(f"| {s['iteration']} | {s['kind']} | {s['count']} | {_num(s['min_digits'])} | "
+                         f"{_num(s['median_digits'])} | `{s['worst']}` | {s['below_min']} |"
+                         + (f" {s.get('underflow', 0)} |" if held else ""))
+        lines.append("")
+    if data["findings"]:
+        lines += ["## Findings", ""]
+        lines += [f"- **{f['kind']}** (`{f['key']}`): {_md(f['message'])}" for f in data["findings"]]
+        lines.append("")
+    if data["peer"]["notes"]:
+        lines += ["## Where the peer's definitions differ from the textbook", ""]
+        lines += [f"- {_md(n)}" for n in data["peer"]["notes"]]
+        lines.append("")
+    head, _, rest = _verdict(data).partition(": ")
+    lines.append(f"**{head}**: {rest}")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _matplotlib():
+    try:
+        import matplotlib  # noqa: PLC0415
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt  # noqa: PLC0415
+    except ImportError:
+        from ..model.errors import InputError  # noqa: PLC0415
+
+        raise InputError(None, "--plot", "matplotlib is not installed", 'pip install matplotlib (or "gmmexact[plot]")') from None
+    return plt
+
+
+def check_plot_path(path: str) -> None:
+    """Refuse, before any work, a plot file that cannot be written: a missing or unwritable directory,
+    or a format matplotlib does not draw (``InputError``, field ``--plot``).
+
+    >>> check_plot_path("/nonexistent/dir/x.png")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: --plot: directory '/nonexistent/dir' does not exist; expected an existing, writable directory
+    """
+    import os  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from ..model.errors import InputError  # noqa: PLC0415
+
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(None, "--plot", f"directory {str(folder)!r} does not exist", "an existing, writable directory")
+    if not os.access(folder, os.W_OK) or p.is_dir():
+        raise InputError(None, "--plot", f"{path!r} cannot be written", "a file name in a writable directory")
+    plt = _matplotlib()
+    kinds = plt.figure().canvas.get_supported_filetypes()
+    plt.close("all")
+    suffix = p.suffix.lower().lstrip(".")
+    if suffix not in kinds:
+        raise InputError(None, "--plot", f"{path!r} has the extension {p.suffix or '(none)'!r}",
+                         f"one of {', '.join('.' + k for k in sorted(kinds))}")
+
+
+def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict | None = None) -> None:
+    """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
+
+    ``digits_by_kind`` is :meth:`CrossCheck.digits_by_kind` (``None`` for a value equal to the exact one);
+    ``held_by_kind`` (``digits_by_kind(held=True)``) marks values below float64's range held as closely
+    as float64 can: grey, not red.
+    """
+    plt = _matplotlib()
+    known = [d for ds in digits_by_kind.values() for d in ds if d is not None]
+    top = max(known + [17])
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(digits_by_kind) + 2), 4.2))
+    for x, (name, ds) in enumerate(digits_by_kind.items()):
+        ys = [top + 1 if d is None else d for d in ds]
+        held = (held_by_kind or {}).get(name) or [False] * len(ys)
+        if len(ys) > 2000:  # many values: a violin of the distribution instead of dots, held values apart
+            rest = [y for y, h in zip(ys, held) if not h]
+            if rest:
+                ax.violinplot([rest], positions=[x], widths=0.7, showextrema=True)
+            if len(rest) < len(ys):
+                ax.scatter([x], [0], s=30, c="tab:grey", marker="s")
+                ax.annotate(f"{len(ys) - len(rest)} underflow", (x, 0), textcoords="offset points", xytext=(6, 4),
+                            fontsize=7, color="grey")
+            continue
+        jitter = [x + 0.3 * ((i % 7) / 6 - 0.5) if len(ys) > 1 else x for i in range(len(ys))]
+        colours = ["tab:green" if y >= data["min_digits"] else "tab:grey" if h else "tab:red" if y < 3 else "tab:orange"
+                   for y, h in zip(ys, held)]
+        ax.scatter(jitter, ys, s=14, c=colours, alpha=0.8, linewidths=0)
+    ax.axhline(data["min_digits"], color="grey", linestyle="--", linewidth=1)
+    ax.text(len(digits_by_kind) - 0.5, data["min_digits"] + 0.2, f"--min-digits {data['min_digits']}", ha="right",
+            va="bottom", fontsize=8, color="grey")
+    ax.set_xticks(range(len(digits_by_kind)), list(digits_by_kind), rotation=30, ha="right")
+    ax.set_ylabel("correct significant digits (certified)")
+    ax.set_ylim(-0.5, top + 2)
+    ax.set_title(f"{data['peer']['name']}\nagainst the exact EM iteration ({data['problem']})", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+register(CrossCheck, "markdown")(lambda result: render_markdown(result.as_dict(limit=40)))

@@ -1,0 +1,101 @@
+"""Looking up one quantity entry in the exact layer or in an evaluation, by key.
+
+``exact_entry`` answers with a ``Fraction`` when the entry is rational (and known to be), else
+``None``; :func:`gmmexact.numerics.evaluate.ball_entry` answers with the enclosure. Keys are validated by :func:`resolve` first.
+"""
+from __future__ import annotations
+
+import difflib
+from fractions import Fraction
+
+from .exact import ExactPlan
+from ..model.keys import KINDS, Key
+
+
+def resolve(plan: ExactPlan, key: Key | str) -> Key:
+    """Check that ``key`` names a quantity of ``plan``; raise ``KeyError`` with a suggestion if not."""
+    problem = plan.problem
+    if isinstance(key, str):
+        try:
+            key = Key.parse(key)
+        except ValueError as e:
+            raise KeyError(f"{e}; kinds are {', '.join(KINDS)}") from None
+    if key.iteration > len(plan.iterations):
+        why = (f"; EM stops after iteration {len(plan.iterations)} because an updated covariance is singular, "
+               f"so iteration {len(plan.iterations) + 1}'s E-step is undefined") if plan.stopped else ""
+        raise KeyError(f"{key}: iteration {key.iteration} was not computed ({len(plan.iterations)} available){why}")
+    if key.point is not None and key.point not in problem.point_index:
+        raise KeyError(f"{key}: no point {key.point!r}{_near(key.point, problem.labels)}")
+    if key.component is not None and key.component not in problem.component_index:
+        raise KeyError(f"{key}: no component {key.component!r}{_near(key.component, problem.component_names)}")
+    if any(i >= problem.d for i in key.entry):
+        raise KeyError(f"{key}: index out of range for d = {problem.d}")
+    return key
+
+
+def _near(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=3)
+    return f"; did you mean {', '.join(close)}?" if close else f" (the problem has {', '.join(options)})"
+
+
+def entry_keys(key: Key, d: int) -> list[Key]:
+    """The scalar entry keys of a whole key, in row-major order."""
+    shape = key.shape
+    if key.entry or shape == "scalar":
+        return [key]
+    if shape == "vector":
+        return [Key(key.iteration, key.kind, key.point, key.component, (i,)) for i in range(d)]
+    return [Key(key.iteration, key.kind, key.point, key.component, (i, j)) for i in range(d) for j in range(d)]
+
+
+def shape_entries(values: list, key: Key, d: int):
+    """Arrange the values of ``entry_keys(key, d)`` in the key's shape (nested tuples for arrays)."""
+    if key.entry or key.shape == "scalar":
+        return values[0]
+    if key.shape == "vector":
+        return tuple(values)
+    return tuple(tuple(values[i * d:(i + 1) * d]) for i in range(d))
+
+
+def entry_indices(plan: ExactPlan, key: Key) -> tuple[int | None, int | None]:
+    """The point and component positions a key names (``None`` where it names none)."""
+    p = plan.problem.point_index[key.point] if key.point is not None else None
+    c = plan.problem.component_index[key.component] if key.component is not None else None
+    return p, c
+
+
+def exact_entry(plan: ExactPlan, key: Key) -> Fraction | None:
+    """The exact rational value of a scalar entry, or ``None`` when it is not (known) rational."""
+    it = plan.iterations[key.iteration - 1]
+    p, c = entry_indices(plan, key)
+    kind, e = key.kind, key.entry
+    start = it.start[c] if c is not None else None
+    new = it.new[c] if c is not None else None
+    if kind == "det":
+        return start.det
+    if kind == "inv":
+        return None if start.inv is None else start.inv[e[0]][e[1]]
+    if kind == "quad":
+        return None if it.quad is None else Fraction(int(it.quad[p, c].p), int(it.quad[p, c].q))
+    if kind == "exp":  # exp(0) = 1 is the one rational exponential
+        q = exact_entry(plan, Key(key.iteration, "quad", key.point, key.component))
+        return Fraction(1) if q == 0 else None
+    if kind == "resp":
+        return None if it.resp is None else it.resp[p][c]
+    if kind == "count":
+        return it.counts[c]
+    if kind == "weight":
+        return new.weight
+    if kind in ("mean", "dev", "outer", "cov"):
+        if new.mean is None:
+            return None
+        if kind == "mean":
+            return new.mean[e[0]]
+        if kind == "cov":
+            return None if new.cov is None else new.cov[e[0]][e[1]]
+        x = plan.problem.points[p]
+        dev = [None if m is None else x[i] - m for i, m in enumerate(new.mean)]
+        if kind == "dev":
+            return dev[e[0]]
+        return None if dev[e[0]] is None or dev[e[1]] is None else dev[e[0]] * dev[e[1]]
+    return None  # norm, density, joint, evidence, loglik involve π or exp: never rational

@@ -1,0 +1,460 @@
+"""The input problem (data points and an initial mixture), read from TOML and validated exactly.
+
+Every number becomes a ``fractions.Fraction``; every mistake becomes an ``InputError`` that names
+the file, the field (e.g. ``components[1] (men).covariance``), what is wrong and what would be right.
+
+Besides ``[data]`` and ``[[components]]``, a file may set the model: ``covariance_type`` (``full``,
+``tied``, ``diag``, ``spherical``), ``fixed`` (a list of ``weight``, ``mean``, ``covariance``),
+``reg_covar`` and ``count_offset`` (exact numbers ≥ 0), and a top-level ``covariance`` that every
+component starts from instead of one per component (natural for ``tied``). The starting covariances
+must have the type's structure: equal for ``tied``, diagonal for ``diag``, a multiple of the identity
+for ``spherical``.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, replace
+from functools import cached_property
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Mapping
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from .errors import InputError
+from .exactnum import format_exact, parse_exact
+from .linalg import leading_principal_minors
+
+Vector = tuple[Fraction, ...]
+Matrix = tuple[Vector, ...]
+
+TOP_KEYS = ("data", "components", "covariance_type", "fixed", "reg_covar", "count_offset", "covariance")
+DATA_KEYS = ("points", "labels", "variables")
+COMPONENT_KEYS = ("name", "mean", "covariance", "weight")
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+"""scikit-learn's names; mclust calls them VVV, EEE, VVI and VII."""
+FIXABLE = ("weight", "mean", "covariance")
+FORBIDDEN_IN_NAMES = ".[]"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One mixture component: mean (length d), covariance (d×d) and prior weight."""
+
+    name: str
+    mean: Vector
+    covariance: Matrix
+    weight: Fraction
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Data points (n×d) with labels and variable names, plus the K initial components.
+
+    >>> p = Problem.from_arrays([1, 2, 4], means=[1, 4], covariances=[1, "1/2"], weights=["1/3", "2/3"])
+    >>> p.n, p.d, p.K, p.labels, p.variables, p.component_names
+    (3, 1, 2, ('x1', 'x2', 'x3'), ('x',), ('1', '2'))
+    >>> p.components[1].covariance
+    ((Fraction(1, 2),),)
+
+    The model options: ``covariance_type`` (``full``, ``tied``, ``diag``, ``spherical``), ``fixed``
+    (parameters the M-step leaves as they were), ``reg_covar`` (added to the diagonal of every updated
+    covariance) and ``count_offset`` (added to every m_c = Σ_p r_pc before weights, means and
+    covariances are formed; scikit-learn's ``nk + 10·eps`` is ``count_offset = 10·2⁻⁵²``).
+
+    >>> from dataclasses import replace
+    >>> q = replace(p, covariance_type="spherical", reg_covar=Fraction(1, 10**6), fixed={"weight"})
+    >>> q.covariance_type, q.fixed, q.reg_covar
+    ('spherical', frozenset({'weight'}), Fraction(1, 1000000))
+    >>> replace(p, reg_covar=1e-6)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: <memory>: reg_covar: is the binary float 1e-06, which is inexact ...
+    """
+
+    points: Matrix
+    labels: tuple[str, ...]
+    variables: tuple[str, ...]
+    components: tuple[Component, ...]
+    source: str = "<memory>"
+    covariance_type: str = "full"
+    fixed: frozenset[str] = frozenset()
+    reg_covar: Fraction = Fraction(0)
+    count_offset: Fraction = Fraction(0)
+
+    def __post_init__(self) -> None:
+        """Validate and normalise the model options (also after ``dataclasses.replace``)."""
+        cov_type, fixed, reg, offset = _model_options(self.covariance_type, self.fixed, self.reg_covar,
+                                                      self.count_offset, self.source)
+        object.__setattr__(self, "fixed", fixed)
+        object.__setattr__(self, "reg_covar", reg)
+        object.__setattr__(self, "count_offset", offset)
+        _check_structure(self.components, cov_type, self.source)
+
+    @property
+    def n(self) -> int:
+        return len(self.points)
+
+    @property
+    def d(self) -> int:
+        return len(self.variables)
+
+    @property
+    def K(self) -> int:
+        return len(self.components)
+
+    @cached_property
+    def component_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.components)
+
+    @cached_property
+    def point_index(self) -> dict[str, int]:
+        """Label → row of ``points``."""
+        return {label: p for p, label in enumerate(self.labels)}
+
+    @cached_property
+    def component_index(self) -> dict[str, int]:
+        """Component name → position in ``components``."""
+        return {name: c for c, name in enumerate(self.component_names)}
+
+    @classmethod
+    def from_arrays(cls, points, means, covariances, weights, *, labels=None, names=None, variables=None,
+                    normalize_weights: bool = False, source: str = "<memory>", covariance_type: str = "full",
+                    fixed=(), reg_covar=0, count_offset=0) -> Problem:
+        """Build and validate a problem from Python sequences (or numpy arrays) of exact numbers.
+
+        Numbers may be ints, ``Fraction``, ``Decimal`` or strings such as ``"1/3"``; floats are rejected.
+        Field paths in errors are those of the TOML format (``data.points[3]``, ``components[0].weight``).
+        ``covariances`` holds one matrix per component (for ``tied`` they must all be equal).
+
+        >>> p = Problem.from_arrays([[0, 1], [2, 3]], means=[[0, 1], [2, 3]], covariances=[[[1, 0], [0, 2]]] * 2,
+        ...                         weights=["1/2", "1/2"], covariance_type="diag", reg_covar="1e-6")
+        >>> p.covariance_type, p.reg_covar
+        ('diag', Fraction(1, 1000000))
+        """
+        means, covariances, weights = _plain(means), _plain(covariances), _plain(weights)
+        if not len(means) == len(covariances) == len(weights) or (names is not None and len(names) != len(means)):
+            counts = f"{len(means)} means, {len(covariances)} covariances, {len(weights)} weights"
+            counts += f" and {len(names)} names" if names is not None else ""
+            raise InputError(source, "components", f"got {counts}", "one of each per component")
+        data = {"points": _plain(points)}
+        data.update({k: _plain(v) for k, v in (("labels", labels), ("variables", variables)) if v is not None})
+        comps = [{"mean": m, "covariance": c, "weight": w} for m, c, w in zip(means, covariances, weights)]
+        for comp, name in zip(comps, names or ()):
+            comp["name"] = name
+        doc = {"data": data, "components": comps, "covariance_type": covariance_type,
+               "fixed": sorted(fixed) if isinstance(fixed, (set, frozenset)) else _plain(fixed),
+               "reg_covar": reg_covar, "count_offset": count_offset}
+        return from_dict(doc, source=source, normalize_weights=normalize_weights)
+
+
+def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
+    """Read and validate a problem TOML file (decimals are read exactly, as ``decimal.Decimal``).
+
+    >>> load("no/such/file.toml")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: no/such/file.toml: file not found; expected the path of a problem TOML file
+    """
+    src = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(src, None, "file not found", "the path of a problem TOML file") from None
+    except OSError as e:
+        raise InputError(src, None, f"cannot read the file: {e.strerror or e}", "the path of a readable problem TOML file") from None
+    except UnicodeDecodeError as e:
+        raise InputError(src, None, f"is not UTF-8 text (bad byte at offset {e.start})",
+                         "a UTF-8 TOML file") from None
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\s*\(at (line \d+, column \d+|end of document)\)\s*$", str(e))
+        where, reason = (m[1].replace("document", "file"), str(e)[:m.start()]) if m else (None, str(e))
+        raise InputError(src, where, f"invalid TOML: {reason}", "valid TOML (see https://toml.io)") from None
+    return from_dict(data, source=src, normalize_weights=normalize_weights)
+
+
+def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_weights: bool = False) -> Problem:
+    """Build and validate a problem from a parsed TOML document.
+
+    >>> doc = {"data": {"points": [[0, 0], [2, 2]]},
+    ...        "components": [{"name": "a", "mean": [0, 0], "covariance": [[1, 0], [0, 1]], "weight": 1}]}
+    >>> from_dict(doc).variables
+    ('v1', 'v2')
+    >>> doc["components"][0]["covariance"] = [[1, 2], [2, 1]]
+    >>> from_dict(doc, source="p.toml")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: p.toml: components[0] (a).covariance: is not positive definite: leading minor 2 (the top-left 2×2 determinant) is -3; expected a symmetric positive-definite matrix (every leading minor > 0)
+    """
+    src = source
+    if not isinstance(data, Mapping):
+        raise InputError(src, None, f"is {_kind(data)}", "a TOML document with [data] and [[components]]")
+    _check_keys(data, TOP_KEYS, src, "")
+    cov_type, fixed, reg, offset = _model_options(data.get("covariance_type", "full"), data.get("fixed", ()),
+                                                  data.get("reg_covar", 0), data.get("count_offset", 0), src)
+
+    table = data.get("data")
+    if table is None:
+        raise InputError(src, "data", "is missing", "a [data] table with points = [...]")
+    if not isinstance(table, Mapping):
+        raise InputError(src, "data", f"is {_kind(table)}", "a [data] table with points = [...]")
+    _check_keys(table, DATA_KEYS, src, "data")
+    points = _points(table.get("points"), src)
+    n, d = len(points), len(points[0])
+    variables = _names(table.get("variables"), d, ("x",) if d == 1 else tuple(f"v{j + 1}" for j in range(d)),
+                       "data.variables", "variable", f"one per coordinate, d = {d}", src)
+    labels = _names(table.get("labels"), n, tuple(f"x{i + 1}" for i in range(n)),
+                    "data.labels", "label", f"one per point, n = {n}", src)
+    components = _components(data.get("components"), d, src, data.get("covariance"))
+
+    total = sum(c.weight for c in components)
+    if total != 1:
+        if not normalize_weights:
+            terms = " + ".join(format_exact(c.weight) for c in components)
+            shown = f" ({terms})" if len(components) > 1 else ""
+            raise InputError(src, "components[*].weight", f"weights sum to {format_exact(total)}{shown}, not 1",
+                             f"weights summing to exactly 1; fix them, or use --normalize-weights "
+                             f"(normalize_weights=True) to divide each by {format_exact(total)}")
+        components = tuple(replace(c, weight=c.weight / total) for c in components)
+    return Problem(points, labels, variables, components, source=src, covariance_type=cov_type,
+                   fixed=fixed, reg_covar=reg, count_offset=offset)
+
+
+# --- model options ------------------------------------------------------------------------------
+
+def _model_options(cov_type, fixed, reg, offset, src: str) -> tuple[str, frozenset, Fraction, Fraction]:
+    """Validate ``covariance_type``, ``fixed``, ``reg_covar`` and ``count_offset``; return them normalised.
+
+    >>> _model_options("tied", ["covariance"], "1e-6", 0, "p.toml")
+    ('tied', frozenset({'covariance'}), Fraction(1, 1000000), Fraction(0, 1))
+    >>> _model_options("VVV", (), 0, 0, "p.toml")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: p.toml: covariance_type: is the string 'VVV' (mclust's name for "full"); expected one of "full", "tied", "diag", "spherical"
+    """
+    expected = "one of " + ", ".join(f'"{t}"' for t in COVARIANCE_TYPES)
+    if not isinstance(cov_type, str) or cov_type not in COVARIANCE_TYPES:
+        mclust = {"VVV": "full", "EEE": "tied", "VVI": "diag", "VII": "spherical"}.get(cov_type) \
+            if isinstance(cov_type, str) else None
+        hint = f" (mclust's name for \"{mclust}\")" if mclust else ""
+        close = difflib.get_close_matches(cov_type, COVARIANCE_TYPES, n=1) if isinstance(cov_type, str) else []
+        hint += f" (did you mean {close[0]!r}?)" if close and not mclust else ""
+        raise InputError(src, "covariance_type", f"is {_kind(cov_type)}{hint}", expected)
+    wanted = f"a list of parameter names from {', '.join(FIXABLE)} (the M-step leaves those as they were)"
+    if isinstance(fixed, str) or not isinstance(fixed, (list, tuple, set, frozenset)):
+        raise InputError(src, "fixed", f"is {_kind(fixed)}", wanted)
+    names = []
+    for i, name in enumerate(sorted(fixed) if isinstance(fixed, (set, frozenset)) else fixed):
+        if name not in FIXABLE:
+            close = difflib.get_close_matches(str(name), FIXABLE, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InputError(src, f"fixed[{i}]", f"is {_kind(name)}{hint}", wanted)
+        names.append(name)
+    out = []
+    for field, value in (("reg_covar", reg), ("count_offset", offset)):
+        q = parse_exact(value, file=src, field=field)
+        if q < 0:
+            what = ("the regularisation added to every variance" if field == "reg_covar"
+                    else "the amount added to every component's count")
+            raise InputError(src, field, f"is {format_exact(q)}, negative", f"a number ≥ 0 ({what})")
+        out.append(q)
+    return cov_type, frozenset(names), out[0], out[1]
+
+
+def _check_structure(components, cov_type: str, src: str) -> None:
+    """The starting covariances must have the structure the covariance type says."""
+    if cov_type == "full" or not components:
+        return
+    first = components[0]
+    for k, comp in enumerate(components):
+        field = f"components[{k}] ({comp.name}).covariance"
+        cov, d = comp.covariance, len(comp.covariance)
+        if cov_type == "tied" and cov != first.covariance:
+            raise InputError(src, field, f"differs from the covariance of components[0] ({first.name}), but "
+                             f"covariance_type is \"tied\"", "the same covariance for every component (or "
+                             "one top-level covariance = [[...]] instead of one per component)")
+        if cov_type in ("diag", "spherical"):
+            off = next(((i, j) for i in range(d) for j in range(d) if i != j and cov[i][j] != 0), None)
+            if off is not None:
+                i, j = off
+                raise InputError(src, field, f"has [{i}][{j}] = {format_exact(cov[i][j])}, but covariance_type "
+                                 f"is \"{cov_type}\"", "a diagonal matrix (every off-diagonal entry 0)")
+        if cov_type == "spherical":
+            i = next((i for i in range(1, d) if cov[i][i] != cov[0][0]), None)
+            if i is not None:
+                raise InputError(src, field, f"has [{i}][{i}] = {format_exact(cov[i][i])} but [0][0] = "
+                                 f"{format_exact(cov[0][0])}, and covariance_type is \"spherical\"",
+                                 "a multiple of the identity (equal diagonal entries, off-diagonal 0)")
+
+
+# --- validation helpers -------------------------------------------------------------------------
+
+def _plain(x):
+    """numpy arrays (and nested sequences of them) to plain lists; other values unchanged."""
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    return [_plain(v) for v in x] if isinstance(x, (list, tuple)) else x
+
+
+def _is_seq(x) -> bool:
+    return isinstance(x, (list, tuple))
+
+
+def _kind(x) -> str:
+    if isinstance(x, bool):
+        return f"the boolean {str(x).lower()}"
+    if isinstance(x, str):
+        return f"the string {x!r}"
+    if _is_seq(x):
+        return f"a list of {len(x)} entries"
+    if isinstance(x, Mapping):
+        return "a table"
+    return f"the number {x}" if isinstance(x, (int, Decimal, Fraction)) else f"a value of type {type(x).__name__}"
+
+
+def _check_keys(table: Mapping, allowed: tuple[str, ...], src: str, where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            if not where and key in DATA_KEYS:
+                hint = f" ({key!r} belongs in the [data] table)"
+            field = f"{where}.{key}" if where else str(key)
+            raise InputError(src, field, f"unknown key {key!r}", f"one of {', '.join(allowed)}{hint}")
+
+
+def _points(raw, src: str) -> Matrix:
+    field, example = "data.points", "a list of points, e.g. [[1, 2], [3, 4]], or plain numbers when d = 1"
+    if raw is None:
+        raise InputError(src, field, "is missing", example)
+    if not _is_seq(raw):
+        raise InputError(src, field, f"is {_kind(raw)}", example)
+    if not raw:
+        raise InputError(src, field, "is empty", "at least one point")
+    d = len(raw[0]) if _is_seq(raw[0]) else 1
+    if d == 0:
+        raise InputError(src, f"{field}[0]", "is an empty list", "a point with at least one coordinate")
+    why = f"d = {d}, set by {field}[0]"
+    return tuple(_vector(p, d, f"{field}[{i}]", "coordinates", why, src) for i, p in enumerate(raw))
+
+
+def _vector(value, d: int, field: str, noun: str, why: str, src: str) -> Vector:
+    if d == 1 and not _is_seq(value):
+        return (parse_exact(value, file=src, field=field),)
+    if not _is_seq(value):
+        raise InputError(src, field, f"is {_kind(value)}", f"a list of {d} {noun} ({why})")
+    if len(value) != d:
+        raise InputError(src, field, f"has {len(value)} {noun}", f"{d} {noun} ({why})")
+    return tuple(parse_exact(v, file=src, field=f"{field}[{j}]") for j, v in enumerate(value))
+
+
+def _matrix(value, d: int, field: str, src: str) -> Matrix:
+    if d == 1 and not _is_seq(value):
+        return ((parse_exact(value, file=src, field=field),),)
+    expected = f"a {d}×{d} matrix (a list of {d} rows of {d} numbers)"
+    expected += ", or a plain number (the variance) since d = 1" if d == 1 else f", since d = {d}"
+    if not _is_seq(value) or not all(_is_seq(r) for r in value):
+        problem = f"is {_kind(value)}" if not _is_seq(value) else "is not a list of rows"
+        raise InputError(src, field, problem, expected)
+    widths = sorted({len(r) for r in value})
+    if len(value) != d or widths != [d]:
+        shape = f"{len(value)}×{widths[0]}" if len(widths) == 1 else f"{len(value)} rows of lengths {widths}"
+        raise InputError(src, field, f"has shape {shape}", expected)
+    return tuple(tuple(parse_exact(v, file=src, field=f"{field}[{i}][{j}]") for j, v in enumerate(row))
+                 for i, row in enumerate(value))
+
+
+def _check_spd(m: Matrix, field: str, src: str) -> None:
+    d = len(m)
+    for i in range(d):
+        for j in range(i + 1, d):
+            if m[i][j] != m[j][i]:
+                raise InputError(src, field, f"is not symmetric: [{i}][{j}] is {format_exact(m[i][j])} "
+                                 f"but [{j}][{i}] is {format_exact(m[j][i])}", "a symmetric matrix")
+    minors = leading_principal_minors(m)
+    k = next((k for k, v in enumerate(minors, 1) if v <= 0), None)
+    if k is not None:
+        what = "the variance" if d == 1 else f"the top-left {k}×{k} determinant"
+        first = "is singular (determinant 0), so" if minors[-1] == 0 else "is"
+        raise InputError(src, field, f"{first} not positive definite: leading minor {k} ({what}) "
+                         f"is {format_exact(minors[k - 1])}",
+                         "a symmetric positive-definite matrix (every leading minor > 0)")
+
+
+def _check_name(s, field: str, noun: str, src: str) -> None:
+    if not isinstance(s, str):
+        raise InputError(src, field, f"is {_kind(s)}", f'a {noun} written as a string, e.g. "A"')
+    if not s.strip():
+        raise InputError(src, field, "is empty or whitespace-only", f"a non-empty {noun}")
+    bad = next((c for c in FORBIDDEN_IN_NAMES if c in s), None)
+    if bad:
+        raise InputError(src, field, f"{s!r} contains {bad!r}", f"a {noun} without '.', '[' or ']' "
+                         "(names are used in keys like density.A.women and mean.women[0])")
+
+
+def _names(raw, count: int, default: tuple[str, ...], field: str, noun: str, why: str, src: str):
+    if raw is None:
+        return default
+    if not _is_seq(raw):
+        raise InputError(src, field, f"is {_kind(raw)}", f"a list of {count} strings ({why})")
+    if len(raw) != count:
+        raise InputError(src, field, f"has {len(raw)} entries", f"{count} ({why})")
+    seen: dict[str, int] = {}
+    for i, s in enumerate(raw):
+        _check_name(s, f"{field}[{i}]", noun, src)
+        if s in seen:
+            raise InputError(src, f"{field}[{i}]", f"duplicate {noun} {s!r} (also {field}[{seen[s]}])",
+                             f"unique {noun}s")
+        seen[s] = i
+    return tuple(raw)
+
+
+def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
+    """The [[components]] tables; ``shared`` is a top-level ``covariance`` that every component starts from."""
+    example = "one [[components]] table per component, with mean, covariance and weight"
+    if raw is None:
+        raise InputError(src, "components", "is missing (no [[components]] tables)", example)
+    if not _is_seq(raw) or not all(isinstance(c, Mapping) for c in raw):
+        raise InputError(src, "components", f"is {_kind(raw)}, not an array of tables", example)
+    if not raw:
+        raise InputError(src, "components", "is empty", example)
+    seen: dict[str, int] = {}
+    out = []
+    for k, table in enumerate(raw):
+        base = where = f"components[{k}]"
+        name = table.get("name", str(k + 1))
+        if "name" in table:
+            _check_name(name, f"{base}.name", "component name", src)
+            where = f"{base} ({name})"
+        _check_keys(table, COMPONENT_KEYS, src, where)
+        if name in seen:
+            default = "" if "name" in table else " (its default name, from its position)"
+            raise InputError(src, f"{base}.name", f"duplicate component name {name!r}{default} "
+                             f"(also components[{seen[name]}])", "unique component names")
+        seen[name] = k
+        if shared is not None and "covariance" in table:
+            raise InputError(src, f"{where}.covariance", "is given although the top-level covariance is too",
+                             "one of the two: a top-level covariance shared by every component, or one per component")
+        for key in ("mean", "covariance", "weight"):
+            if key not in table and not (key == "covariance" and shared is not None):
+                raise InputError(src, f"{where}.{key}", "is missing", example)
+        mean = _vector(table["mean"], d, f"{where}.mean", "entries", f"d = {d}, the dimension of the points", src)
+        if shared is not None:
+            cov = _matrix(shared, d, "covariance", src)
+            _check_spd(cov, "covariance", src)
+        else:
+            cov = _matrix(table["covariance"], d, f"{where}.covariance", src)
+            _check_spd(cov, f"{where}.covariance", src)
+        weight = parse_exact(table["weight"], file=src, field=f"{where}.weight")
+        if weight <= 0:
+            why = "; a zero-weight component gets no responsibility and its M-step is undefined" if weight == 0 else ""
+            raise InputError(src, f"{where}.weight", f"is {format_exact(weight)}{why}", "a weight > 0")
+        out.append(Component(name, mean, cov, weight))
+    return tuple(out)
