@@ -1,12 +1,15 @@
-"""Jupyter display: a solved quantity, an iteration, a run and a check report as HTML, Markdown and
-LaTeX (``_repr_html_``/``_repr_markdown_``/``_repr_latex_`` delegate here).
+"""Jupyter display: a solved quantity, an iteration and a run as HTML, Markdown and LaTeX.
+
+The values' ``_repr_html_``/``_repr_markdown_``/``_repr_latex_`` ask :mod:`gmmexact.model.displayhook`,
+and this module registers the functions that answer (at the end of the file), so the numerics layer
+never imports a renderer. A check report's HTML is drawn by :mod:`gmmexact.checking.display`.
 
 Two layers, as with ``report.py`` and its renderers. The views (:class:`StepView`,
 :class:`IterationView`, :class:`RunView`, frozen) collect what is shown through the certified API
 (``Quantity.rounded``, ``Run.round``, ``report.build_report``) and SymPy's printer; the
-``*_html``/``*_markdown``/``*_latex`` functions only format a view, or the check's JSON dict, and
-compute nothing. Quantities inside formulas are written by their keys (``\\mathtt{exp.A.women}``),
-which is what ``run[...]`` takes. Every user-supplied name is escaped for HTML and for LaTeX.
+``*_html``/``*_markdown``/``*_latex`` functions only format a view and compute nothing. Quantities
+inside formulas are written by their keys (``\\mathtt{exp.A.women}``), which is what ``run[...]``
+takes. Every user-supplied name is escaped for HTML and for LaTeX.
 """
 from __future__ import annotations
 
