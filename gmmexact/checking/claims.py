@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..model.errors import InputError
 from ..engine.exact import ExactPlan
-from ..model.keys import Key
+from ..model.keys import CATALOGUE, Key
 from ..numerics.run import Run
 from ..engine.lookup import resolve
 from ..model.written import Written, parse_written
@@ -226,13 +226,47 @@ def load_claims(path: str | Path, plan: ExactPlan) -> list[Claim]:
 
 
 def template(run) -> str:
-    """A claims file with every quantity of ``run`` in document order and empty values to fill in."""
+    """A claims file with every quantity of ``run`` in document order and empty values to fill in.
+
+    Each ``[[claim]]`` has a comment above it with the quantity's symbol and general formula (plain
+    text, from ``model.keys.CATALOGUE``), the problem's point labels and component names put in.
+
+    >>> import gmmexact
+    >>> text = template(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")))
+    >>> print(text[text.index("# density.A.women"):].split("\\n\\n")[0])
+    # density.A.women: N(x_A | μ_women, Σ_women) = e^{−q_{A,women}/2} / ((2π)^{d/2} |Σ_women|^{1/2})
+    [[claim]]
+    key = "density.A.women"
+    value = ""
+    where = ""
+    """
+    problem = run.problem
     lines = ["# Claims to fill in: write each number as the document writes it, as a string (\"0.0107\",",
-             "# \"1.15e-29\", \"1/3\"); vectors and matrices as lists. Claims left empty are ignored.", ""]
+             "# \"1.15e-29\", \"1/3\"); vectors and matrices as lists. Claims left empty are ignored.",
+             "# Above each claim: its symbol = its general formula (the textbook model's; x_p a point, μ_c, Σ_c, π_c",
+             "# a component's parameters at the start of the iteration, ^new after its M-step)."]
+    model = _model_note(problem)
+    if model:
+        lines.append(f"# This problem's model: {model}; the M-step formulas change accordingly.")
+    lines.append("")
     for key in run.keys():
-        blank = '""' if key.shape == "scalar" or run.problem.d == 1 else (
-            "[" + ", ".join(['""'] * run.problem.d) + "]" if key.shape == "vector"
-            else "[" + ", ".join(["[" + ", ".join(['""'] * run.problem.d) + "]"] * run.problem.d) + "]")
-        lines += ["[[claim]]", f'key = "{key}"', f"value = {blank}", 'where = ""', ""]
+        blank = '""' if key.shape == "scalar" or problem.d == 1 else (
+            "[" + ", ".join(['""'] * problem.d) + "]" if key.shape == "vector"
+            else "[" + ", ".join(["[" + ", ".join(['""'] * problem.d) + "]"] * problem.d) + "]")
+        comment = CATALOGUE[key.kind].text(key.point, key.component)
+        lines += [f"# {key}: {comment}", "[[claim]]", f'key = "{key}"', f"value = {blank}", 'where = ""', ""]
     return "\n".join(lines)
 
+
+def _model_note(problem) -> str:
+    """How ``problem``'s model differs from the textbook one the catalogue's formulas describe ("" when not)."""
+    parts = []
+    if problem.covariance_type != "full":
+        parts.append(f"covariance_type {problem.covariance_type}")
+    if problem.fixed:
+        parts.append("fixed " + ", ".join(sorted(problem.fixed)))
+    if problem.count_offset:
+        parts.append(f"count_offset {problem.count_offset}")
+    if problem.reg_covar:
+        parts.append(f"reg_covar {problem.reg_covar}")
+    return ", ".join(parts)

@@ -81,6 +81,15 @@ class CheckReport(Displayable):
     >>> report = check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}})
     >>> report.data["claims"][0]["verdict"], report.passed()
     ('correct', True)
+
+    Attributes
+    ----------
+    run : Run
+        The run the claims were checked against.
+    checks : tuple of ClaimCheck
+        One verdict per filled-in claim, in the claims file's order.
+    data : dict
+        The JSON document of ``check --format json`` (see ``docs/formats.md``).
     """
 
     run: Run
@@ -89,6 +98,8 @@ class CheckReport(Displayable):
 
     @property
     def summary(self) -> dict:
+        """The counts of ``data["summary"]`` (``claims``, ``correct``, ``carried``, ``wrong``, ``undecided``, …)
+        and ``first_error``."""
         return self.data["summary"]
 
     def passed(self, strict: bool = False) -> bool:
@@ -113,9 +124,26 @@ def claims_iterations(data: dict) -> int:
 def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, backend: str = "arb") -> CheckReport:
     """Check a document's written numbers (a claims file, or its parsed dict) against the exact run.
 
-    ``problem`` may be a problem file, a :class:`Problem` or a solved :class:`Run` (solved again with
-    more iterations if a claim refers to a later one). Raises :class:`~gmmexact.model.errors.InputError`
-    for a bad claims file.
+    Parameters
+    ----------
+    problem : Problem, Run, str or Path
+        A problem file, a :class:`Problem` or a solved :class:`Run` (solved again with more
+        iterations if a claim refers to a later one).
+    claims : dict, str or Path
+        A claims file (TOML ``[[claim]]`` records or a ``[values]`` table, or CSV), or its parsed
+        dict.
+    backend : str, optional
+        ``"arb"`` (default) or ``"mpmath"``.
+
+    Returns
+    -------
+    CheckReport
+        A verdict per claim (correct, carried, wrong, undecided) and the JSON document.
+
+    Raises
+    ------
+    InputError
+        For a bad problem or claims file.
     """
     source = str(problem) if isinstance(problem, (str, Path)) else getattr(
         problem.problem if isinstance(problem, Run) else problem, "source", "<memory>")

@@ -361,6 +361,27 @@ class CrossCheck(Displayable):
     """A certified cross-check: per-entry errors, diagnoses and the verdict against ``min_digits``.
 
     Displays itself in Jupyter (``_repr_markdown_``); ``as_dict()`` is the JSON document.
+
+    Attributes
+    ----------
+    problem : str
+        The problem's source.
+    peer : PeerResult
+        What the peer reported (its name, settings, notes, failure, values without an exact counterpart).
+    entries : Entries
+        The certified comparison of every reported value: exact enclosures, error bounds, correct digits.
+    findings : tuple of Finding
+        The diagnoses (slips, non-finite values, underflow, conditioning, …).
+    min_digits : int
+        The correct digits every value must have to pass.
+    iterations : int
+        The exact iterations compared with.
+    covariance_type : str
+        The model's covariance type.
+    reg_covar : Fraction
+        The model's regularisation, exact.
+    count_offset : Fraction
+        The model's count offset, exact (scikit-learn's: 10·2⁻⁵²).
     """
 
     problem: str

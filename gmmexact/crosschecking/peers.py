@@ -866,11 +866,16 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
         A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
         parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
     iterations
-        EM iterations (default: the estimator's ``max_iter``, else 1).
-    options
-        ``covariance_type`` and ``reg_covar`` overrides (passed to :func:`gmmexact.crosschecking.peers.prepare`);
-        ``method``: ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy
-        longdouble with rigorous a-posteriori bounds, for large n) or ``"auto"`` (fast from n·K = 20000).
+        EM iterations (default: a fitted estimator's ``n_iter_``, an unfitted one's ``max_iter``, else 1).
+    min_digits
+        The correct significant digits every value must have for the cross-check to pass (default 10).
+    covariance_type, reg_covar
+        Overrides of the problem's (or the estimator's) model, passed to
+        :func:`gmmexact.crosschecking.peers.prepare`; ``reg_covar`` is read exactly (``"1e-6"`` is 1/10⁶).
+    method
+        ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy longdouble with
+        rigorous a-posteriori bounds, for large n) or ``"auto"`` (the default: fast from n·K = 20000 for
+        one iteration and the E-step after it, when the data allow it).
 
     Returns
     -------

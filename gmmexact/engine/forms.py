@@ -14,7 +14,7 @@ from functools import lru_cache
 import sympy as sp
 
 from .exact import ExactPlan
-from ..model.keys import Key
+from ..model.keys import CATALOGUE, Key
 from .lookup import entry_keys, exact_entry
 
 SMALL_OPS = 160  # closed forms larger than this many operations are shown as definitions
@@ -303,25 +303,9 @@ def _replace_unevaluated(expr, repl: dict):
         return expr.func(*args)
 
 
-GENERAL = {
-    "det": r"|\Sigma_c|",
-    "inv": r"\Sigma_c^{-1}",
-    "norm": r"(2\pi)^{d/2} |\Sigma_c|^{1/2}",
-    "quad": r"(x_p - \mu_c)^\top \Sigma_c^{-1} (x_p - \mu_c)",
-    "exp": r"\exp\left(-\tfrac{1}{2} q_{pc}\right)",
-    "density": r"\mathcal{N}(x_p \mid \mu_c, \Sigma_c) = \frac{\exp(-q_{pc}/2)}{(2\pi)^{d/2} |\Sigma_c|^{1/2}}",
-    "joint": r"\pi_c \, \mathcal{N}(x_p \mid \mu_c, \Sigma_c)",
-    "evidence": r"\sum_{j=1}^{K} \pi_j \, \mathcal{N}(x_p \mid \mu_j, \Sigma_j)",
-    "resp": r"r_{pc} = \frac{\pi_c \mathcal{N}(x_p \mid \mu_c, \Sigma_c)}{\sum_j \pi_j \mathcal{N}(x_p \mid \mu_j, \Sigma_j)}",
-    "loglik": r"\sum_{p=1}^{n} \log \sum_{j=1}^{K} \pi_j \mathcal{N}(x_p \mid \mu_j, \Sigma_j)",
-    "count": r"m_c = \sum_{p=1}^{n} r_{pc}",
-    "weight": r"\pi_c^{\text{new}} = m_c / n",
-    "mean": r"\mu_c^{\text{new}} = \frac{1}{m_c} \sum_p r_{pc} x_p",
-    "dev": r"x_p - \mu_c^{\text{new}}",
-    "outer": r"(x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top",
-    "cov": r"\Sigma_c^{\text{new}} = \frac{1}{m_c} \sum_p r_{pc} (x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top",
-}
-"""The general formula of each kind, in LaTeX (the first of a step's three renderings)."""
+GENERAL = {kind: info.definition for kind, info in CATALOGUE.items()}
+"""The general formula of each kind, in LaTeX (the first of a step's three renderings), from
+``model.keys.CATALOGUE``."""
 
 _W = r"\sum_p r_{pc} (x_p - \mu_c^{\text{new}})(x_p - \mu_c^{\text{new}})^\top"
 COVARIANCE_FORMULAS = {

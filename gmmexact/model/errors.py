@@ -11,6 +11,17 @@ class InputError(GmmExactError):
 
     >>> str(InputError("p.toml", "components[0].weight", "is -1/2", "a number in (0, 1]"))
     'p.toml: components[0].weight: is -1/2; expected a number in (0, 1]'
+
+    Attributes
+    ----------
+    file : str or None
+        The file (or ``None`` for an argument or an object in memory).
+    field : str or None
+        Where in it, e.g. ``components[1] (men).covariance`` or ``--points``.
+    problem : str
+        What is wrong.
+    expected : str or None
+        What would be right.
     """
 
     def __init__(self, file: str | None, field: str | None, problem: str, expected: str | None = None):

@@ -44,7 +44,19 @@ FORBIDDEN_IN_NAMES = ".[]"
 
 @dataclass(frozen=True)
 class Component:
-    """One mixture component: mean (length d), covariance (d×d) and prior weight."""
+    """One mixture component: mean (length d), covariance (d×d) and prior weight.
+
+    Attributes
+    ----------
+    name : str
+        The component's name, as in keys (``mean.women``); default ``1``, ``2``, … by position.
+    mean : tuple of Fraction
+        The starting mean μ_c (length d).
+    covariance : tuple of tuple of Fraction
+        The starting covariance Σ_c, symmetric positive definite (d×d).
+    weight : Fraction
+        The starting mixing weight π_c (> 0; the weights of a problem sum to 1).
+    """
 
     name: str
     mean: Vector
@@ -66,6 +78,7 @@ class Problem:
     (parameters the M-step leaves as they were), ``reg_covar`` (added to the diagonal of every updated
     covariance) and ``count_offset`` (added to every m_c = Σ_p r_pc before weights, means and
     covariances are formed; scikit-learn's ``nk + 10·eps`` is ``count_offset = 10·2⁻⁵²``).
+    ``dataclasses.replace`` validates them again.
 
     >>> from dataclasses import replace
     >>> q = replace(p, covariance_type="spherical", reg_covar=Fraction(1, 10**6), fixed={"weight"})
@@ -75,6 +88,27 @@ class Problem:
     Traceback (most recent call last):
     ...
     gmmexact.model.errors.InputError: <memory>: reg_covar: is the binary float 1e-06, which is inexact ...
+
+    Attributes
+    ----------
+    points : tuple of tuple of Fraction
+        The data, one row of d exact coordinates per point (n rows).
+    labels : tuple of str
+        The points' labels, as in keys (``density.A.women``); default ``x1``, ``x2``, ….
+    variables : tuple of str
+        The names of the d coordinates; default ``v1``, ``v2``, … (``x`` when d = 1).
+    components : tuple of Component
+        The K starting components.
+    source : str
+        Where the problem came from (a file path, or ``"<memory>"``).
+    covariance_type : str
+        ``"full"``, ``"tied"``, ``"diag"`` or ``"spherical"``.
+    fixed : frozenset of str
+        Parameters the M-step leaves as they were: any of ``"weight"``, ``"mean"``, ``"covariance"``.
+    reg_covar : Fraction
+        Added to the diagonal of every updated covariance (≥ 0).
+    count_offset : Fraction
+        Added to every count m_c before weights, means and covariances are formed (≥ 0).
     """
 
     points: Matrix
@@ -98,18 +132,22 @@ class Problem:
 
     @property
     def n(self) -> int:
+        """The number of points."""
         return len(self.points)
 
     @property
     def d(self) -> int:
+        """The dimension of the points."""
         return len(self.variables)
 
     @property
     def K(self) -> int:
+        """The number of components."""
         return len(self.components)
 
     @cached_property
     def component_names(self) -> tuple[str, ...]:
+        """The components' names, in the problem's order."""
         return tuple(c.name for c in self.components)
 
     @cached_property
@@ -156,6 +194,26 @@ class Problem:
 def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
     """Read and validate a problem TOML file (decimals are read exactly, as ``decimal.Decimal``).
 
+    Parameters
+    ----------
+    path : str or Path
+        The problem file (format: ``docs/formats.md``).
+    normalize_weights : bool, optional
+        Divide the weights by their exact sum instead of refusing weights that do not sum to 1.
+
+    Returns
+    -------
+    Problem
+        The validated problem, every number an exact ``Fraction``.
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read or used as written: the message names the file, the field,
+        what is wrong and what would be right.
+
+    Examples
+    --------
     >>> load("no/such/file.toml")
     Traceback (most recent call last):
     ...

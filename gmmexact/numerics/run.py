@@ -28,7 +28,25 @@ from ..engine.lookup import entry_keys, exact_entry, resolve, shape_entries
 
 
 class Run(Displayable):
-    """The iterations of one problem: exact layer, SymPy forms and certified evaluation together."""
+    """The iterations of one problem: exact layer, SymPy forms and certified evaluation together.
+
+    Made by :func:`solve`. ``run[key]`` is the :class:`Quantity` of a key (a string such as
+    ``"density.A.women"`` or a :class:`~gmmexact.model.keys.Key`), ``key in run`` says whether the run
+    has it, and in Jupyter a run displays its parameters and findings.
+
+    Attributes
+    ----------
+    plan : ExactPlan
+        The exact layer: every rational quantity as a rational, the exact ranks of the updated covariances.
+    problem : Problem
+        The problem solved.
+    backend
+        The ball-arithmetic backend (``arb`` or ``mpmath``).
+    forms : Forms
+        The SymPy forms, built on demand.
+    certifier : Certifier
+        The certified rounding every digit comes from.
+    """
 
     def __init__(self, plan: ExactPlan, backend: str = "arb"):
         self.plan = plan
@@ -44,6 +62,7 @@ class Run(Displayable):
 
     @property
     def stopped(self) -> diagnostics.Finding | None:
+        """Why fewer iterations were computed than requested (a ``stopped`` finding), or ``None``."""
         return diagnostics.stop_finding(self.plan)
 
     def __getitem__(self, key: str | Key) -> "Quantity":
@@ -57,7 +76,11 @@ class Run(Displayable):
             return False
 
     def keys(self, iteration: int | None = None, points=None, kinds=KINDS) -> list[Key]:
-        """Whole-quantity keys in the order of a worked solution (E-step, then M-step)."""
+        """Whole-quantity keys in the order of a worked solution (E-step, then M-step).
+
+        ``iteration`` (default: every iteration), ``points`` (labels; default: all) and ``kinds``
+        (default: every kind) select the keys.
+        """
         wanted = None if points is None else set(points)
         labels = self.problem.labels if wanted is None else [p for p in self.problem.labels if p in wanted]
         names = self.problem.component_names
@@ -133,7 +156,18 @@ class Run(Displayable):
 
 @dataclass(frozen=True)
 class Quantity(Displayable):
-    """One quantity (or one entry of a vector/matrix quantity) of a run."""
+    """One quantity (or one entry of a vector/matrix quantity) of a run: ``run["density.A.women"]``.
+
+    Its exact value, definition and general formula, and its certified decimals; in Jupyter it
+    displays the four renderings of a worked solution's step.
+
+    Attributes
+    ----------
+    run : Run
+        The run it belongs to.
+    key : Key
+        Its key.
+    """
 
     run: Run
     key: Key
@@ -160,10 +194,12 @@ class Quantity(Displayable):
 
     @property
     def description(self) -> str:
+        """What the quantity is, in words (its kind's description; see ``docs/keys.md``)."""
         return KINDS[self.key.kind][2]
 
     @property
     def inputs(self) -> list[Key]:
+        """The keys of the earlier quantities its definition refers to."""
         return self.run.forms.inputs(self.key)
 
     @property
@@ -213,5 +249,20 @@ def _map(x, f):
 
 
 def solve(problem: Problem, iterations: int = 1, backend: str = "arb") -> Run:
-    """Run ``iterations`` exact EM iterations (fewer if a step becomes undefined; see ``Run.stopped``)."""
+    """Run ``iterations`` exact EM iterations (fewer if a step becomes undefined; see ``Run.stopped``).
+
+    Parameters
+    ----------
+    problem : Problem
+        The data and the starting mixture (:func:`gmmexact.load`, :meth:`Problem.from_arrays`).
+    iterations : int, optional
+        EM iterations to derive (default 1).
+    backend : str, optional
+        ``"arb"`` (python-flint balls, the default) or ``"mpmath"`` (interval arithmetic).
+
+    Returns
+    -------
+    Run
+        Every quantity by key, exact and with certified decimals.
+    """
     return Run(derive_exact(problem, iterations), backend)

@@ -46,6 +46,39 @@ class QuantityRecord:
 
 @dataclass(frozen=True)
 class SolveReport:
+    """What ``gmmexact solve`` shows of a run, as plain data: certified decimals, exact forms and findings.
+
+    Made by :func:`build_report`; the text, Markdown and JSON renderings only format it.
+    :meth:`as_dict` is the JSON document of ``solve --format json`` (see ``docs/formats.md``).
+
+    Attributes
+    ----------
+    source : str
+        The problem's source.
+    digits : int
+        The certified significant digits.
+    backend : str
+        ``"arb"`` or ``"mpmath"``.
+    requested : int
+        The iterations asked for.
+    computed : int
+        The iterations computed (fewer when a step became undefined).
+    variables : tuple of str
+        The problem's variable names.
+    labels : tuple of str
+        The problem's point labels.
+    components : tuple of str
+        The problem's component names.
+    points_shown : tuple of str
+        The labels of the points whose quantities are in the report.
+    quantities : tuple of QuantityRecord
+        One record per quantity, in the order of a worked solution.
+    diagnostics : tuple of dict
+        The run's findings (and undecided values), as JSON records.
+    version : str
+        The gmmexact version that made it.
+    """
+
     source: str
     digits: int
     backend: str
@@ -60,6 +93,8 @@ class SolveReport:
     version: str = __version__
 
     def as_dict(self) -> dict:
+        """The JSON document: ``gmmexact``, ``problem``, ``digits``, ``backend``, ``iterations``,
+        ``quantities``, ``diagnostics``."""
         return {
             "gmmexact": self.version,
             "problem": self.source,
