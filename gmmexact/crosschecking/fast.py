@@ -7,9 +7,10 @@ of arbitrary-precision balls for every point. Per iteration:
 - E-step: ``quad = M · C`` with the exact integer monomial matrix ``M`` of the data (``monomials.py``
   layout, centred at an exact rational) and the coefficient columns ``C`` of the parameters (arb balls
   → longdouble midpoints + radii); rounding bounded by ``γ_{w+1} |M|·|C|`` (a float64 product);
-- ``exp`` by Cody–Waite reduction, a 2^(j/32) table and a degree-9 Taylor polynomial whose rounding
-  (``γ_19``), truncation and argument errors are bounded in closed form; ``log`` of the evidence by a
-  Newton correction with that ``exp``; every sum over points is blocked and pairwise with bound ``γ_k Σ|x|``;
+- ``exp`` by Cody–Waite reduction, a 2048-entry table of 2^(j/2048) and a degree-4 Taylor polynomial
+  whose rounding, truncation and argument errors are bounded in closed form (``TABLE``, ``DEGREE``);
+  ``log`` of the evidence by a Newton correction with that ``exp``; every sum over points is blocked
+  and pairwise with bound ``γ_k Σ|x|``;
 - M-step: the sums ``Rᵀ · M`` the same way, then the engine's own exact formulas
   (``monomials.mstep_parameters``: every covariance type, fixed parameters, count offset, reg_covar)
   on arb balls of those few sums.
