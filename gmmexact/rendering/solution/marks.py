@@ -1,0 +1,133 @@
+"""A checked document's numbers in the solution: each written number beside the step it belongs to,
+with its exact value and verdict (correct / carried / wrong, the first wrong step boxed), and the
+summary table of every written number."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ...engine.lookup import exact_entry, shape_entries
+from ...model.keys import Key
+from ..textbook import decimal_text, escape_text, terminating
+from .context import Context
+from .formatting import array, sci_text, written_latex
+from .tables import longtable
+
+__all__ = ["COLORS", "VERDICT", "ClaimMarks"]
+
+COLORS = {"correct": "0,0.5,0", "carried": "0.75,0.45,0", "wrong": "0.8,0,0", "undecided": "0.5,0,0.5"}
+VERDICT = {"correct": r"$\checkmark$ correct", "carried": r"$\approx$ carried", "wrong": r"$\times$ wrong",
+           "undecided": r"? undecided"}
+
+
+class ClaimMarks:
+    """Marks the written numbers of a check (verdicts of :meth:`gmmexact.checking.verdicts.Checker.check`).
+
+    Attributes
+    ----------
+    checks : list
+        The verdicts, in the claims file's order.
+    first_error : int or None
+        The index of the first wrong claim.
+    marked : set of int
+        The claims marked so far (by :meth:`marks`).
+    """
+
+    def __init__(self, ctx: Context, checks=None):
+        self.ctx = ctx
+        self.checks = list(checks or [])
+        wrong = [c for c in self.checks if c.verdict == "wrong"]
+        self.first_error = wrong[0].first_wrong if wrong else None
+        self.by_key: dict[Key, list] = {}
+        for c in self.checks:
+            self.by_key.setdefault(c.claim.key.whole, []).append(c)
+        self.marked: set[int] = set()
+
+    def beside(self, text: str, key: Key) -> str:
+        """``text`` (a step of ``key``) with the marks of ``key``'s written numbers below it."""
+        marks = self.marks(key)
+        return text + ("\n" + marks if marks else "")
+
+    def marks(self, key: Key) -> str:
+        """The document's written numbers for this quantity, each with its verdict."""
+        out = []
+        for c in self.by_key.get(key.whole, []):
+            out.append(self.mark(c))
+            self.marked.add(c.claim.index)
+        return "\n".join(out)
+
+    def claim_ref(self, index: int) -> str:
+        """Claim ``index`` named with its written value: ``claim \\#3 ($Z = 62.83$)``."""
+        c = next(x for x in self.checks if x.claim.index == index)
+        return (rf"claim \#{index} (${self.ctx.notation.name(c.claim.key)} = {written_latex(c.claim.written)}$)")
+
+    def claim_value(self, c) -> str:
+        """``= v`` or ``\\approx v``: the certified value shown beside a claim (= when it is the exact value)."""
+        d = self.ctx.d
+        values = (shape_entries([e.value for e in c.entries], c.claim.key, d)
+                  if c.claim.key.shape != "scalar" and not c.claim.key.entry else c.entries[0].value)
+        exacts = [exact_entry(self.ctx.run.plan, e.key) for e in c.entries]
+        exact = all(_equals(q, e.value) for q, e in zip(exacts, c.entries))
+        if exact and all(terminating(q) for q in exacts):  # the exact value itself: 125, not 125.00
+            shown = [decimal_text(q) for q in exacts]
+            values = (shape_entries(shown, c.claim.key, d)
+                      if c.claim.key.shape != "scalar" and not c.claim.key.entry else shown[0])
+            return "= " + array(values, str)
+        return ("= " if exact else r"\approx ") + array(values, sci_text)
+
+    def mark(self, c) -> str:
+        """One claim's mark: its written and exact values, its verdict and where it came from."""
+        verdict = c.verdict
+        color = COLORS.get(verdict, "0,0,0")
+        label = VERDICT.get(verdict, escape_text(verdict))
+        name = self.ctx.notation.name(c.claim.key)
+        parts = [rf"\textcolor[rgb]{{{color}}}{{\textbf{{{label}}}}}: written "
+                 rf"${name} = {written_latex(c.claim.written)}$; exact value ${self.claim_value(c)}$"]
+        if verdict == "carried":
+            kind = "rounding" if c.carried_kind == "rounding" else "an earlier error"
+            parts.append(f" (carried by {kind} from " + ", ".join(self.claim_ref(i) for i in c.carried_from) + ")")
+        if verdict == "wrong" and c.first_wrong is not None and c.first_wrong != c.claim.index:
+            parts.append(f"; first wrong step: {self.claim_ref(c.first_wrong)}")
+        notes = list(c.notes)
+        if c.claim.where:
+            notes.insert(0, c.claim.where)
+        if notes:
+            parts.append(r" \\ {\small " + escape_text("; ".join(notes)) + "}")
+        body = "".join(parts)
+        head = rf"{{\small claim \#{c.claim.index}}}\quad "
+        if c.claim.index == self.first_error:
+            return (r"\par\noindent\fcolorbox[rgb]{0.8,0,0}{1,0.92,0.92}{\parbox{0.96\linewidth}{"
+                    r"\textbf{\textcolor[rgb]{0.8,0,0}{First wrong step.}} " + head + body + r"}}\par")
+        return r"\par\noindent\parbox{\linewidth}{" + head + body + r"}\par"
+
+    def summary(self) -> list[str]:
+        """The section listing every written number with its verdict ([] without claims)."""
+        if not self.checks:
+            return []
+        counts = {v: sum(c.verdict == v for c in self.checks) for v in ("correct", "carried", "wrong")}
+        out = [r"\section{The document's numbers}",
+               rf"{len(self.checks)} written numbers: {counts['correct']} correct, {counts['carried']} carried, "
+               rf"{counts['wrong']} wrong. Claims are numbered in the claims file's order from \#0, as in "
+               r"\texttt{gmmexact check} (its \# column and the \texttt{index} of its JSON output)."]
+        if self.first_error is not None:
+            out.append(r"\textcolor[rgb]{0.8,0,0}{\textbf{First wrong step:}} " + self.claim_ref(self.first_error) + ".")
+        rows = []
+        for c in self.checks:
+            color = COLORS.get(c.verdict, "0,0,0")
+            verdict = rf"\textcolor[rgb]{{{color}}}{{{VERDICT.get(c.verdict, escape_text(c.verdict))}}}"
+            if c.claim.index == self.first_error:
+                verdict += r" \textbf{(first)}"
+            rows.append([rf"\#{c.claim.index}", f"${self.ctx.notation.name(c.claim.key)}$",
+                         f"${written_latex(c.claim.written)}$", f"${self.claim_value(c)}$", verdict])
+        out += longtable(r"\textbf{Every written number}, in the document's order", [r"\#", "quantity", "written",
+                         "exact value", "verdict"], rows, small=True)
+        return out
+
+
+def _equals(exact: Fraction | None, text: str) -> bool:
+    """Whether a certified decimal string is the exact rational value itself."""
+    if exact is None:
+        return False
+    try:
+        return Fraction(text) == exact
+    except (ValueError, ZeroDivisionError):
+        return False

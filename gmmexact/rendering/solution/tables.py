@@ -1,0 +1,147 @@
+"""The document's tables: the data, the initial and new parameters, the responsibilities and, in
+compact mode, the other points' E-step (quadratic forms, densities) and M-step (deviations)."""
+from __future__ import annotations
+
+from ...model.keys import Key
+from ..textbook import escape_text, matrix
+from .context import Context
+from .formatting import row_vector
+
+__all__ = ["TABLE_COMPONENTS", "Tables", "longtable", "parameters_table"]
+
+TABLE_COMPONENTS = 3  # components per table in compact mode (keeps tables within the page width)
+
+
+def longtable(caption: str, header: list[str], rows: list[list[str]], small: bool = False) -> list[str]:
+    r"""A captioned ``longtable`` (first column left, the others centred) as lines.
+
+    >>> print("\n".join(longtable("Two", ["a", "b"], [["1", "2"]])))
+    \noindent Two\par
+    \begin{longtable}{lc}
+    \toprule
+    a & b \\
+    \midrule
+    \endhead
+    1 & 2 \\
+    \bottomrule
+    \end{longtable}
+    """
+    cols = "l" + "c" * (len(header) - 1)
+    out = [rf"\begin{{longtable}}{{{cols}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule", r"\endhead"]
+    out += [" & ".join(r) + r" \\" for r in rows]
+    out += [r"\bottomrule", r"\end{longtable}"]
+    if small:
+        out = [r"{\small\setlength{\tabcolsep}{4pt}"] + out + ["}"]
+    return [r"\noindent " + caption + r"\par"] + out
+
+
+def parameters_table(title: str, rows) -> list[str]:
+    """The parameters table below ``title``: rows of (component name, mean, covariance, weight) in LaTeX."""
+    out = [title, r"\begin{longtable}{lccc}", r"\toprule",
+           r"component & mean $\mu_c$ & covariance $\Sigma_c$ & weight $\pi_c$ \\", r"\midrule", r"\endhead"]
+    for name, mean, cov, weight in rows:
+        out.append(rf"{escape_text(name)} & ${mean}$ & ${cov}$ & ${weight}$ \\[8pt]")
+    out += [r"\bottomrule", r"\end{longtable}"]
+    return out
+
+
+class Tables:
+    r"""Writes the tables of a run's document (each as a list of lines).
+
+    >>> import gmmexact
+    >>> from gmmexact.rendering.solution.context import LatexOptions
+    >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))
+    >>> print(Tables(Context.of(run, LatexOptions())).data_table()[6])
+    A & $160$ & $55$ \\
+    """
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def data_table(self) -> list[str]:
+        problem, number = self.ctx.problem, self.ctx.notation.number
+        cols = "l" + "r" * problem.d
+        head = " & ".join(["point"] + [escape_text(v) for v in problem.variables])
+        out = [r"\section*{Data}", rf"\begin{{longtable}}{{{cols}}}", r"\toprule", head + r" \\", r"\midrule",
+               r"\endhead"]
+        for label, x in zip(problem.labels, problem.points):
+            out.append(" & ".join([escape_text(label)] + [f"${number(v)}$" for v in x]) + r" \\")
+        out += [r"\bottomrule", r"\end{longtable}"]
+        return out
+
+    def initial_parameters(self) -> list[str]:
+        problem, d, f = self.ctx.problem, self.ctx.d, self.ctx.notation.number
+        rows = []
+        for comp in problem.components:
+            mean = matrix([[f(v)] for v in comp.mean]) if d > 1 else f(comp.mean[0])
+            cov = matrix([[f(v) for v in row] for row in comp.covariance]) if d > 1 else f(comp.covariance[0][0])
+            rows.append((comp.name, mean, cov, f(comp.weight)))
+        model = (r"The model: $p(x) = \sum_{c=1}^{K} \pi_c \, \mathcal{N}(x \mid \mu_c, \Sigma_c)$ with "
+                 rf"$K = {problem.K}$ components in $d = {d}$ dimensions.")
+        return parameters_table(r"\section*{Initial parameters}" + "\n" + model, rows)
+
+    def new_parameters(self, t: int) -> list[str]:
+        names, certified = self.ctx.problem.component_names, self.ctx.certified
+        keys = [Key(t, k, None, c) for c in names for k in ("mean", "cov", "weight")]
+        certified.round(keys)
+        rows = []
+        for c in names:
+            rows.append((c, certified.decimal(Key(t, "mean", None, c)), certified.decimal(Key(t, "cov", None, c)),
+                         certified.decimal(Key(t, "weight", None, c))))
+        title = (rf"\subsection*{{New parameters after iteration {t}}}" + "\n"
+                 + rf"Certified to {self.ctx.options.digits} significant digits.")
+        return parameters_table(title, rows)
+
+    def responsibilities(self, t: int) -> list[str]:
+        """Every point's responsibilities in iteration ``t`` (at most 6 components per table)."""
+        problem, notation, certified = self.ctx.problem, self.ctx.notation, self.ctx.certified
+        names = problem.component_names
+        keys = [Key(t, "resp", p, c) for p in problem.labels for c in names]
+        certified.round(keys)
+        out = []
+        for chunk in _chunks(list(names), 2 * TABLE_COMPONENTS):
+            header = ["point"] + ([escape_text(v) for v in problem.variables] if len(names) <= 2 * TABLE_COMPONENTS else []) \
+                + [f"$r_{{p,{notation.comp(c)}}}{notation.it(t)}$" for c in chunk]
+            rows = []
+            for p, x in zip(problem.labels, problem.points):
+                coords = [f"${notation.number(v)}$" for v in x] if len(names) <= 2 * TABLE_COMPONENTS else []
+                rows.append([escape_text(p)] + coords + [f"${certified.decimal(Key(t, 'resp', p, c))}$" for c in chunk])
+            out += longtable(rf"\textbf{{Responsibilities}} $r_{{pc}}$ (iteration {t}; certified, "
+                             rf"{self.ctx.options.digits} digits)", header, rows)
+        return out
+
+    def e_table(self, t: int, components: list[str], skip: str | None) -> list[str]:
+        """Compact mode: every point's quadratic forms and densities, in tables."""
+        notation, certified = self.ctx.notation, self.ctx.certified
+        labels = [p for p in self.ctx.points if p != skip]
+        if not labels:
+            return []
+        certified.round([Key(t, k, p, c) for p in labels for c in components for k in ("quad", "density")])
+        out = []
+        for chunk in _chunks(components, TABLE_COMPONENTS):
+            header = ["point"]
+            for c in chunk:
+                header += [f"$q_{{p,{notation.comp(c)}}}$",
+                           rf"$\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, \Sigma_{{{notation.comp(c)}}})$"]
+            rows = [[escape_text(p)] + [f"${certified.decimal(Key(t, k, p, c))}$" for c in chunk for k in ("quad", "density")]
+                    for p in labels]
+            out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms and densities, computed "
+                             r"as for the point above.", header, rows)
+        return out
+
+    def m_table(self, t: int, component: str, skip: str | None) -> list[str]:
+        """Compact mode: the other points' deviations from the new mean of ``component``."""
+        notation, certified = self.ctx.notation, self.ctx.certified
+        labels = [p for p in self.ctx.points if p != skip]
+        if not labels:
+            return []
+        certified.round([Key(t, "dev", p, component) for p in labels])
+        c = notation.comp(component)
+        header = ["point", rf"$(x_p - \mu_{{{c}}}{notation.params(t)})^{{\top}}$"]
+        rows = [[escape_text(p), f"${row_vector(certified.values(Key(t, 'dev', p, component)))}$"] for p in labels]
+        return longtable(rf"\textbf{{The other points}}: deviations from the new mean of {escape_text(component)}; "
+                         r"each outer product is the deviation times its transpose.", header, rows)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
