@@ -1,0 +1,342 @@
+"""The search for carried values: re-evaluating a claim's step from the document's own earlier
+written numbers.
+
+:class:`ExplicitSteps` makes a step's definition explicit over key symbols (matrix symbols as
+entries, sums over points written out, an inverse as adjugate over determinant), following unwritten
+intermediate steps back to written ones. :class:`CarriedSearch` evaluates such a step with each
+combination of the inputs' written values or exact enclosures (and π or a hand value of it) in
+certified intervals (``stepeval.py``), and measures how many shown digits the document's rounded
+inputs justify.
+
+Known gaps: unwritten intermediate steps are followed only ``EXPAND_DEPTH`` levels back; a step
+whose definition keeps an indexed sum is not re-evaluated; beyond ``MAX_COMBINATIONS`` combinations
+only one choice per kind of input is tried (all latest written values, or all exact); π by hand only
+as one of ``PI_BY_HAND``.
+"""
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import sympy as sp
+from mpmath.libmp import ComplexResult
+
+from ..engine.lookup import exact_entry
+from ..model.keys import Key
+from ..model.written import Written
+from ..numerics.certify import start_precision
+from ..numerics.rounding import ball_bounds
+from .claims import Claim
+from .context import CheckContext, ClaimCheck
+from .stepeval import evaluate, evaluate_exact, explicit, interval, iv
+
+MAX_COMBINATIONS = 256
+EXPAND_DEPTH = 3  # unwritten intermediate steps followed back when tracing carried numbers
+PI_BY_HAND = (Fraction(314, 100), Fraction(3142, 1000), Fraction(31416, 10000), Fraction(314159, 100000),
+              Fraction(22, 7))  # values of π worked with by hand
+
+
+def key_inputs(expr) -> dict | None:
+    """The key symbols of an explicit step: ``{Symbol: Key}``, or None when a symbol is not a key
+    (an indexed sum over many points, which is not re-evaluated)."""
+    atoms = expr.free_symbols if not isinstance(expr, sp.MatrixBase) else set().union(*(e.free_symbols for e in expr))
+    inputs = {}
+    for s in atoms:
+        try:
+            inputs[s] = Key.parse(s.name)
+        except ValueError:
+            return None  # indexed sums over many points: not re-evaluated
+    return inputs
+
+
+class ExplicitSteps:
+    """Explicit step definitions over key symbols (cached in the context's ``explicit_cache``)."""
+
+    def __init__(self, ctx: CheckContext):
+        self.ctx = ctx
+
+    def step(self, key: Key, written: set[Key] = frozenset(), depth: int = EXPAND_DEPTH):
+        """The explicit definition of ``key``'s quantity and the keys of its inputs.
+
+        Inputs the document never wrote (``written`` holds the whole keys it did) are replaced by
+        their own definitions, ``depth`` levels deep, so a number computed from written values
+        through unwritten intermediate steps (responsibilities from written densities, through the
+        joint probabilities and the evidence) is traced to those written values.
+        """
+        expr = self.definition(key.whole)
+        for _ in range(depth):
+            inputs = key_inputs(expr)
+            if inputs is None:
+                return expr, None
+            expand = {k.whole for k in inputs.values() if k.whole not in written and self._has_definition(k)}
+            if not expand:
+                break
+            repl = {}
+            for whole in expand:
+                inner = self.definition(whole)
+                for sym, k in inputs.items():
+                    if k.whole != whole:
+                        continue
+                    if not k.entry:
+                        repl[sym] = inner
+                    elif isinstance(inner, sp.MatrixBase):
+                        repl[sym] = inner[k.entry] if len(k.entry) == 2 else inner[k.entry[0], 0]
+                    else:  # d = 1: a 1-vector or 1×1 matrix definition is explicit as a scalar
+                        repl[sym] = inner
+            expr = expr.xreplace(repl)
+        return expr, key_inputs(expr)
+
+    def definition(self, whole: Key):
+        """The definition of ``whole`` made explicit: matrix symbols as entries, and Σ over many points
+        (``resp[p, 0]``, ``x[p, 1]``, ``evidence[p]``) written out term by term with key symbols."""
+        cache = self.ctx.explicit_cache
+        if whole not in cache:
+            cache[whole] = self._make_explicit(whole)
+        return cache[whole]
+
+    def _make_explicit(self, whole: Key):
+        if whole.kind == "inv":  # by hand: the adjugate over the determinant, which a document may round
+            return self._inverse_by_hand(whole)
+        run = self.ctx.run
+        expr = explicit(run.forms.definition(whole), self.ctx.d)  # expands Σ with numeric limits
+        atoms = expr.atoms(sp.Indexed) if not isinstance(expr, sp.MatrixBase) else set().union(
+            *(e.atoms(sp.Indexed) for e in expr))
+        if not atoms:
+            return expr
+        problem, t = run.problem, whole.iteration
+        names, labels = problem.component_names, problem.labels
+        values = {}
+        for ind in atoms:
+            base, idx = ind.base.label.name, [int(i) for i in ind.indices]
+            if base == "x":
+                v = problem.points[idx[0]][idx[1]]
+                values[ind] = sp.Rational(v.numerator, v.denominator)
+            elif base == "resp":
+                values[ind] = sp.Symbol(str(Key(t, "resp", labels[idx[0]], names[idx[1]])))
+            elif base == "evidence":
+                values[ind] = sp.Symbol(str(Key(t, "evidence", labels[idx[0]])))
+            else:
+                raise KeyError(base)
+        return expr.xreplace(values) if not isinstance(expr, sp.MatrixBase) else expr.applyfunc(
+            lambda e: e.xreplace(values))
+
+    def _inverse_by_hand(self, whole: Key):
+        """Σ⁻¹ = adj(Σ) / |Σ| with |Σ| as its own (possibly written) quantity."""
+        problem, d, c, t = self.ctx.problem, self.ctx.d, whole.component, whole.iteration
+        if t == 1:
+            comp = problem.components[problem.component_index[c]]
+            cov = sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row] for row in comp.covariance])
+        else:
+            cov = sp.Matrix(d, d, lambda i, j: sp.Symbol(str(Key(t - 1, "cov", None, c, (i, j)))))
+        inverse = cov.adjugate() / sp.Symbol(str(Key(t, "det", None, c)))
+        return inverse[0, 0] if d == 1 else inverse
+
+    def _has_definition(self, key: Key) -> bool:
+        """Whether ``key``'s quantity is computed from other quantities (not a starting constant)."""
+        return bool(self.ctx.run.forms.inputs(key.whole))
+
+
+class CarriedSearch:
+    """Finds how a claim was computed from the document's own earlier numbers.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The run checked against; ``steps`` (an :class:`ExplicitSteps` on it) gives the steps.
+    """
+
+    def __init__(self, ctx: CheckContext):
+        self.ctx = ctx
+        self.steps = ExplicitSteps(ctx)
+
+    def carried(self, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck]):
+        """How the claim was computed from the document's own earlier numbers, if it was:
+        ``(claims used, "rounding" | "error", π approximation or None)``, else None."""
+        expr, _ = self.steps.step(claim.key, {c.key.whole for c in earlier})
+        return self.search(expr, claim, earlier, verdicts, need_document=True)
+
+    def search(self, expr, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck],
+               need_document: bool):
+        """Evaluate ``expr`` (an explicit step over key symbols) with each combination of the inputs'
+        written values (latest first) or exact enclosures, and with π or a hand value of it (3.14,
+        22/7, …), until it gives every written target to its digits.
+
+        Returns ``(used claim indices, kind, π value or None)`` for the first combination that fits,
+        or None. With ``need_document`` a fit must use at least one written number or a hand π.
+        """
+        inputs = key_inputs(expr)
+        if inputs is None:
+            return None
+        d = self.ctx.d
+        has_pi = _has_pi(expr)
+        wholes = sorted({k.whole for k in inputs.values()}, key=str)
+        options = []
+        for whole in wholes:
+            written = [c for c in earlier if c.key.whole == whole]
+            options.append([None] + written[::-1])  # None: the exact value
+        combos = _combinations(wholes, options)
+        targets = claim.entries(d)
+        prec = start_precision(max((w.digits or 6) for _, w in targets) + 4, self.ctx.run.iterations) + 64
+        old = iv.prec
+        iv.prec = prec
+        try:
+            exact_values = {}
+            for pi in (None, *PI_BY_HAND) if has_pi else (None,):
+                variant = expr if pi is None else expr.xreplace({sp.pi: sp.Rational(pi.numerator, pi.denominator)})
+                for combo in combos:
+                    if need_document and pi is None and all(x is None for x in combo):
+                        continue
+                    chosen = dict(zip(wholes, combo))
+                    values = {}  # Symbol -> (lo, hi) exact bounds; a point for written values
+                    for sym, k in inputs.items():
+                        source = chosen[k.whole]
+                        if source is not None:
+                            written = dict(source.entries(d))
+                            if k not in written:  # that claim wrote other entries only
+                                break
+                            values[sym] = (written[k].value, written[k].value)
+                        else:
+                            if sym not in exact_values:
+                                exact_values[sym] = self.ctx.enclosure(k, prec)
+                                if exact_values[sym] is None:
+                                    return None
+                            values[sym] = exact_values[sym]
+                    else:
+                        if not _fits(variant, values, targets):
+                            continue
+                        used = tuple(sorted(c.index for c in combo if c is not None))
+                        bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
+                        return used, ("error" if bad else "rounding"), pi
+        finally:
+            iv.prec = old
+        return None
+
+    def justified(self, claim: Claim, earlier: list[Claim], sources: tuple[int, ...] | None = None
+                  ) -> tuple[int, list[Claim]] | None:
+        """How many of the digits a claim shows its step determines from the document's rounded inputs.
+
+        The inputs' written values (those of ``sources``, the claims a carried number was computed
+        from; else the latest written value of each) that the document visibly rounded (a decimal
+        with a fractional part or an exponent, not equal to the exact value) enter as the intervals
+        they promise; other inputs enter exactly. A shown digit is justified when the spread of the
+        result is within half a unit of it. Returns ``(digits, the claims used)`` (the fewest over the
+        entries), or None when no rounded input was used.
+        """
+        expr, inputs = self.steps.step(claim.key, {c.key.whole for c in earlier})
+        if not inputs:
+            return None
+        d = self.ctx.d
+        chosen = {}
+        for c in earlier:
+            if sources is None or c.index in sources:
+                chosen[c.key.whole] = c
+        prec = start_precision(max((w.digits or 6) for _, w in claim.entries(d)) + 4, self.ctx.run.iterations) + 64
+        values, used = {}, []
+        for sym, k in inputs.items():
+            source = chosen.get(k.whole)
+            w = dict(source.entries(d)).get(k) if source is not None else None
+            if w is not None and _visibly_rounded(w) and exact_entry(self.ctx.plan, k) != w.value:
+                values[sym] = (w.lo, w.hi)
+                if source not in used:
+                    used.append(source)
+            else:
+                bounds = self.ctx.enclosure(k, prec)
+                if bounds is None:
+                    return None
+                values[sym] = bounds
+        if not used:
+            return None
+        used.sort(key=lambda c: c.index)
+        old = iv.prec
+        iv.prec = prec
+        try:
+            intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+            digits = None
+            for k, w in claim.entries(d):
+                if w.ulp is None or w.digits is None or w.value == 0:
+                    continue
+                e = expr if not isinstance(expr, sp.MatrixBase) else (
+                    expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
+                lo, hi = ball_bounds(evaluate(e, intervals))
+                if hi < w.lo or lo > w.hi:  # those written inputs cannot give this number: not what it used
+                    return None
+                got = w.digits - _digits_lost(hi - lo, w.ulp)
+                digits = got if digits is None else min(digits, got)
+        except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+            return None
+        finally:
+            iv.prec = old
+        return None if digits is None else (digits, used)
+
+
+def _fits(expr, values, targets) -> bool:
+    """Whether the step evaluated from ``values`` gives every written target (to its digits)."""
+    points = {s: lo for s, (lo, hi) in values.items() if lo == hi}
+    intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+    try:
+        for k, w in targets:
+            if isinstance(expr, sp.MatrixBase):
+                e = expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0]
+            else:
+                e = expr
+            try:  # rational arithmetic on exact inputs: decided exactly (3/6 == 1/2)
+                if len(points) < len(values):
+                    raise TypeError
+                lo = hi = evaluate_exact(e, points)
+            except TypeError:
+                lo, hi = ball_bounds(evaluate(e, intervals))
+            if not (w.lo <= lo and hi <= w.hi):
+                return False
+        return True
+    except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+        return False
+
+
+def _has_pi(expr) -> bool:
+    if isinstance(expr, sp.MatrixBase):
+        return any(e.has(sp.pi) for e in expr)
+    return expr.has(sp.pi)
+
+
+def _combinations(wholes: list[Key], options: list[list]) -> list[tuple]:
+    """Which written value (or None: the exact value) to use for each input, most written first.
+
+    Every combination when there are at most ``MAX_COMBINATIONS``; otherwise (a sum over many points)
+    one choice per kind of input: the latest written values of all inputs of that kind, or the exact ones.
+
+    >>> a, b = Key.parse("det.women"), Key.parse("det.men")
+    >>> _combinations([a, b], [[None, "w1"], [None]])
+    [('w1', None), (None, None)]
+    """
+    total = 1
+    for opts in options:
+        total *= len(opts)
+    if total <= MAX_COMBINATIONS:
+        combos = list(itertools.product(*options))
+    else:
+        kinds = sorted({k.kind for k in wholes})
+        combos = []
+        for choice in itertools.product((True, False), repeat=len(kinds)):
+            use = dict(zip(kinds, choice))
+            combos.append(tuple(opts[1] if use[k.kind] and len(opts) > 1 else None for k, opts in zip(wholes, options)))
+    combos.sort(key=lambda c: -sum(x is not None for x in c))
+    return combos
+
+
+def _visibly_rounded(w: Written) -> bool:
+    """A decimal showing a fractional part or an exponent (an integer is taken as meant exactly)."""
+    return w.ulp is not None and (w.ulp < 1 or any(ch in w.text for ch in "eE^⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _digits_lost(width: Fraction, ulp: Fraction) -> int:
+    """How many trailing shown digits a spread of ``width`` leaves undetermined: the least k with
+    ``width / 2 <= ulp · 10**k / 2``.
+
+    >>> _digits_lost(Fraction(1, 1000), Fraction(1, 1000)), _digits_lost(Fraction(1, 100), Fraction(1, 1000))
+    (0, 1)
+    """
+    k = 0
+    slack = 1 + Fraction(1, 2**40)  # the enclosure's outward rounding, not the inputs' spread
+    while width > ulp * 10**k * slack and k < 400:
+        k += 1
+    return k

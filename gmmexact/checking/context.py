@@ -1,0 +1,88 @@
+"""What the parts of a check share: the run it checks against (its exact plan and certifier, in
+:class:`CheckContext`, with the cache of explicit step definitions) and the verdict records
+(:class:`EntryCheck`, :class:`ClaimCheck`) that the verdicts, the carried search, the slip catalogue
+and the first-wrong-step tracing read and write.
+
+Known gaps: the context holds one run; a claim beyond its iterations has no enclosure (``None``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..engine.lookup import exact_entry
+from ..model.keys import Key
+from ..model.written import Written
+from ..numerics.evaluate import ball_entry
+from ..numerics.rounding import ball_bounds
+from ..numerics.run import Run
+from .claims import Claim
+
+
+@dataclass(frozen=True)
+class EntryCheck:
+    """The verdict on one written entry (a scalar, or one entry of a vector or matrix)."""
+
+    key: Key
+    written: Written
+    correct: bool | None  # None: not decided at the highest precision tried
+    value: str  # certified value to the written digits plus two
+    error_ulps: str | None  # (written − exact) / unit of the last digit, 2 digits
+    boundary: bool = False  # the exact value sits exactly on the edge of the written promise
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The verdict on one claim, with where a carried or wrong number came from."""
+
+    claim: Claim
+    verdict: str  # "correct" | "carried" | "wrong" | "undecided"
+    entries: tuple[EntryCheck, ...]
+    exact: str  # SymPy-parsable, with `symbols` as in the solve report
+    carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from
+    carried_kind: str | None = None  # "rounding" | "error"
+    first_wrong: int | None = None  # index of the claim where the chain first goes wrong
+    notes: tuple[str, ...] = field(default=())
+    symbols: dict = field(default_factory=dict)
+
+
+class CheckContext:
+    """The run a document is checked against, shared by the parts of a check.
+
+    Parameters
+    ----------
+    run : Run
+        A run whose iterations cover every claimed key.
+
+    Attributes
+    ----------
+    run, plan, problem, d
+        The run, its exact plan, its problem and the problem's dimension.
+    explicit_cache : dict
+        Explicit step definitions by whole key, filled by :class:`.carried.ExplicitSteps`.
+    """
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.plan = run.plan
+        self.problem = run.problem
+        self.d = run.problem.d
+        self.explicit_cache: dict[Key, object] = {}
+
+    def enclosure(self, key: Key, prec: int) -> tuple[Fraction, Fraction] | None:
+        """Certified bounds ``(lo, hi)`` of ``key``'s exact value at ``prec`` bits.
+
+        An exact rational gives ``(q, q)``; None when the run's certified evaluation cannot
+        enclose it (beyond its iterations, or the enclosure failed).
+        """
+        exact = exact_entry(self.plan, key)
+        if exact is not None:
+            return exact, exact
+        ev = self.run.certifier.evaluation(prec)
+        if key.iteration > len(ev.iterations):
+            return None
+        with self.run.backend.precision(prec):
+            try:
+                return ball_bounds(ball_entry(ev, self.plan, key))
+            except (ValueError, OverflowError):
+                return None
