@@ -166,7 +166,7 @@ def sympy_text(expr) -> tuple[str, dict]:
         else:
             mapping[safe] = {"key": name}
             repl[atom] = sp.Symbol(safe)
-    for base in expr.atoms(sp.IndexedBase):
+    for base in sorted(expr.atoms(sp.IndexedBase), key=str):  # a set: sorted, so the JSON is the same every run
         mapping[str(base.label)] = {"indexed": INDEXED.get(str(base.label), str(base.label))}
     return _OneLinePrinter({"order": "none"}).doprint(expr.xreplace(repl) if repl else expr), mapping
 
