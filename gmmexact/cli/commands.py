@@ -13,6 +13,7 @@ import os
 import sys
 
 from ..model.errors import InputError
+from ..model.version import __version__
 
 EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_UNDEFINED = 0, 1, 2, 3
 
@@ -29,6 +30,7 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gmmexact", description="Exact, certified EM steps for Gaussian mixtures.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     solve = sub.add_parser("solve", help="every step of one or more EM iterations, exact and certified")
     solve.add_argument("problem", help="problem file (TOML)")
