@@ -81,6 +81,8 @@ class CheckReport(Displayable):
     >>> report = check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}})
     >>> report.data["claims"][0]["verdict"], report.passed()
     ('correct', True)
+    >>> report
+    <CheckReport <memory>: 1 claim: 1 correct>
 
     Attributes
     ----------
@@ -107,6 +109,10 @@ class CheckReport(Displayable):
         s = self.summary
         return not (s["wrong"] or s["undecided"] or (strict and s["carried"]))
 
+    def __repr__(self) -> str:
+        s = self.summary
+        counts = ", ".join(f"{s[v]} {v}" for v in ("correct", "carried", "wrong", "undecided") if s.get(v))
+        return f"<CheckReport {shown_path(self.data['claims_file'])}: {s['claims']} claim{'' if s['claims'] == 1 else 's'}: {counts}>"
 
 
 def claims_iterations(data: dict) -> int:
@@ -317,7 +323,8 @@ def render_check_markdown(data: dict, run=None) -> str:
     """A check report (the dict of :func:`check_dict`) as Markdown: one table row per claim with its
     where and why, exact values as inline LaTeX math, the summary and the findings as paragraphs.
 
-    >>> md = check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}})._repr_markdown_()
+    >>> report = check("examples/seed/problem.toml", {"values": {"density.A.women": "0.0107"}})
+    >>> md = render_check_markdown(report.data, report.run)
     >>> print(md.splitlines()[4])
     | 0 | `density.A.women` | 0.0107 | ✓ correct | $\\frac{e^{-2/5}}{20 \\pi} \\approx 0.010668$ | 0.32 | – | – |
     """
