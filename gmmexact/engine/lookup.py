@@ -1,4 +1,4 @@
-"""Looking up one quantity entry in the exact layer or in an evaluation, by key.
+"""Looking up one quantity entry of the exact layer by key, and checking that a key names a quantity.
 
 ``exact_entry`` answers with a ``Fraction`` when the entry is rational (and known to be), else
 ``None``; :func:`gmmexact.numerics.evaluate.ball_entry` answers with the enclosure. Keys are validated by :func:`resolve` first.
