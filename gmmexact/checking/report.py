@@ -127,7 +127,8 @@ def claims_iterations(data: dict) -> int:
     return iterations
 
 
-def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, backend: str = "arb") -> CheckReport:
+def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, backend: str = "arb",
+          claims_source: str | None = None) -> CheckReport:
     """Check a document's written numbers (a claims file, or its parsed dict) against the exact run.
 
     Parameters
@@ -140,6 +141,8 @@ def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, bac
         dict.
     backend : str, optional
         ``"arb"`` (default) or ``"mpmath"``.
+    claims_source : str, optional
+        The name reports give the claims (default: the claims file, or ``<memory>``).
 
     Returns
     -------
@@ -153,7 +156,7 @@ def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, bac
     """
     source = str(problem) if isinstance(problem, (str, Path)) else getattr(
         problem.problem if isinstance(problem, Run) else problem, "source", "<memory>")
-    claims_source = str(claims) if isinstance(claims, (str, Path)) else "<memory>"
+    claims_source = claims_source or (str(claims) if isinstance(claims, (str, Path)) else "<memory>")
     data = read_claims_data(claims) if isinstance(claims, (str, Path)) else claims
     iterations = claims_iterations(data)
     if isinstance(problem, (str, Path)):
@@ -266,6 +269,27 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
                            f"{cell(s['first_error']['written'])}", style="red"))
     for f in data["findings"]:
         console.print(Text(f"{f['kind']}: {f['message']}", style="yellow"))
+    for line in document_lines(data):
+        console.print(Text(line, style="magenta" if line.startswith("  ") else ""))
+
+
+def document_lines(data: dict) -> list[str]:
+    """What a checked document held besides its claims: where the problem came from, the count of
+    numbers per place, and each number not understood with its line (empty for a claims file)."""
+    doc = data.get("document")
+    if not doc:
+        return []
+    n = doc["numbers"]
+    lines = [f"{doc['path']} ({doc['format']}): {n['claim']} numbers checked, {n['given']} given (data, start, "
+             f"restated), {n['working']} inside a step's working, {n['unread']} not understood"]
+    if doc["problem_from"] == "document":
+        lines.append("problem read from the document: " + "; ".join(doc["problem_sources"]))
+    for u in doc["unread"]:
+        cell_ = f"cell {u['cell']}, " if "cell" in u else ""
+        lines.append(f"  ? {cell_}line {u['line']}:{u['column']}: {cell(u['written'])} — {u['reason']}")
+    for problem in doc.get("problems", ()):
+        lines.append(f"  ? line {problem['line']}:{problem['column']}: {problem['reason']}")
+    return lines
 
 
 MARKDOWN_EXACT_WIDTH = 240  # characters of the SymPy form: a longer closed form is left to the JSON output
@@ -350,4 +374,8 @@ def render_check_markdown(data: dict, run=None) -> str:
     if data["findings"]:
         lines += ["", "## Findings", ""]
         lines += [f"- **{f['kind']}** ({markdown_code(f['key'])}): {markdown_text(f['message'])}" for f in data["findings"]]
+    document = document_lines(data)
+    if document:
+        lines += ["", "## The document", "", markdown_text(document[0])]
+        lines += [f"- {markdown_text(line.strip())}" for line in document[1:]]
     return "\n".join(lines) + "\n"

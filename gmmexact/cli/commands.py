@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from ..model.errors import InputError
 from ..model.version import __version__
@@ -45,13 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--forms", choices=("all", "exact", "none"),
                        help="exact forms to include: all (exact value, definition, substituted; default for json and "
                             "markdown), exact (default for text), none (certified decimals only: fast for many points)")
-    check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (a claims file)")
-    check.add_argument("problem", help="problem file (TOML)")
-    check.add_argument("claims", help="claims file (TOML): [[claim]] records or a [values] table")
+    check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (the document itself, "
+                                          "Markdown/LaTeX/notebook, or a claims file)")
+    check.add_argument("inputs", nargs="+", metavar="[PROBLEM] DOCUMENT",
+                       help="the document (Markdown, LaTeX, .ipynb; the problem is then read from it) or a claims "
+                            "file, after the problem file (TOML) when it is given")
+    check.add_argument("--alias", action="append", metavar="NAME=MEANING",
+                       help="a name the document uses: a symbol for a kind (u=mean) or a component/point name (1=women)")
+    check.add_argument("--aliases", metavar="FILE", help="a TOML file of aliases ([aliases] name = meaning)")
     check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     check.add_argument("--strict", action="store_true", help="carried rounding counts as a failure (exit 1)")
     check.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     check.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    draft = sub.add_parser("claims-from", help="the claims a document writes, as a claims file to review")
+    draft.add_argument("document", help="Markdown, LaTeX or notebook")
+    draft.add_argument("--problem", help="problem file (default: read from the document)")
+    draft.add_argument("-o", "--output", help="write the claims file here (default: standard output)")
+    draft.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    draft.add_argument("--alias", action="append", metavar="NAME=MEANING")
+    draft.add_argument("--aliases", metavar="FILE")
+    pfrom = sub.add_parser("problem-from", help="the problem (data, starting parameters) a document states, as TOML")
+    pfrom.add_argument("document", help="Markdown, LaTeX or notebook")
+    pfrom.add_argument("-o", "--output", help="write the problem file here (default: standard output)")
+    pfrom.add_argument("--force", action="store_true", help="overwrite an existing output file")
     tmpl = sub.add_parser("claims-template", help="a claims file with every quantity, values left empty")
     tmpl.add_argument("problem", help="problem file (TOML)")
     tmpl.add_argument("--iterations", type=_positive, default=1)
@@ -106,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot,
-                "latex": _latex, "crosscheck": _crosscheck}[args.command](args)
+                "latex": _latex, "crosscheck": _crosscheck, "claims-from": _claims_from,
+                "problem-from": _problem_from}[args.command](args)
     except InputError as e:
         print(f"gmmexact: error: {e}", file=sys.stderr)
         return EXIT_INPUT
@@ -167,12 +185,42 @@ def _solve(args) -> int:
     return EXIT_OK
 
 
+def _kind_of(path: str) -> str:
+    """What a file on the command line is, by its content (a document, a claims or a problem file)."""
+    from ..documents import sniff  # noqa: PLC0415
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 20)
+    except FileNotFoundError:
+        raise InputError(path, None, "file not found", "a document (Markdown, LaTeX, .ipynb) or a claims file") from None
+    except OSError as e:
+        raise InputError(path, None, f"cannot read the file: {e.strerror or e}", "a readable file") from None
+    return sniff(path, head.decode("utf-8-sig", errors="replace"))
+
+
 def _check(args) -> int:
+    from ..checking.documents import check_document, read_aliases  # noqa: PLC0415
     from ..checking.report import check, render_check_markdown, render_check_text  # noqa: PLC0415
     from ..model.problem import load  # noqa: PLC0415
 
-    problem = load(args.problem, normalize_weights=args.normalize_weights)
-    report = check(problem, args.claims, backend=args.backend)
+    if len(args.inputs) > 2:
+        raise InputError(None, "check", f"{len(args.inputs)} files given",
+                         "gmmexact check DOCUMENT, or gmmexact check PROBLEM DOCUMENT (or PROBLEM CLAIMS)")
+    problem_path, target = (None, args.inputs[0]) if len(args.inputs) == 1 else args.inputs
+    kind = _kind_of(target)
+    if kind == "problem-toml":
+        raise InputError(target, None, "is a problem file, not a document or claims file",
+                         "gmmexact check PROBLEM DOCUMENT (the problem first, then the student's document)")
+    problem = load(problem_path, normalize_weights=args.normalize_weights) if problem_path else None
+    if kind in ("claims-toml", "claims-csv"):
+        if problem is None:
+            raise InputError(target, None, "is a claims file, which needs the problem it refers to",
+                             f"gmmexact check PROBLEM {target}")
+        report = check(problem, target, backend=args.backend)
+    else:
+        aliases = read_aliases(args.alias, args.aliases)
+        report = check_document(target, problem, aliases=aliases, backend=args.backend)
     if args.format == "json":
         json.dump(report.data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -181,6 +229,55 @@ def _check(args) -> int:
     else:
         render_check_text(report.data)
     return EXIT_OK if report.passed(strict=args.strict) else EXIT_ERROR
+
+
+def _write_user_file(path: str, text: str, force: bool) -> None:
+    """A file the user will edit: never overwritten without --force; written whole or not at all."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise InputError(path, None, "already exists (a file you may have edited)",
+                         "another name, or --force to overwrite it")
+    if target.is_dir():
+        raise InputError(path, None, "is a directory", "a file name")
+    if not target.parent.exists():
+        raise InputError(path, None, f"its folder {target.parent} does not exist", "an existing folder")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise InputError(path, None, f"cannot be written: {e.strerror or e}", "a writable place") from None
+
+
+def _claims_from(args) -> int:
+    from ..checking.documents import claims_toml, document_claims, read_aliases  # noqa: PLC0415
+    from ..documents import read_document  # noqa: PLC0415
+    from ..documents.problemread import problem_from_document  # noqa: PLC0415
+    from ..model.problem import load  # noqa: PLC0415
+
+    document = read_document(args.document)
+    problem = load(args.problem) if args.problem else problem_from_document(document)[0]
+    _, placements = document_claims(document, problem, read_aliases(args.alias, args.aliases))
+    text = claims_toml(placements, args.document)
+    if args.output:
+        _write_user_file(args.output, text, args.force)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _problem_from(args) -> int:
+    from ..documents import read_document  # noqa: PLC0415
+    from ..documents.problemread import problem_from_document, problem_toml  # noqa: PLC0415
+
+    problem, sources = problem_from_document(read_document(args.document))
+    text = problem_toml(problem, sources)
+    if args.output:
+        _write_user_file(args.output, text, args.force)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _template(args) -> int:

@@ -1,0 +1,833 @@
+"""Giving every written number of a document its place: a claim for a quantity key, a given (the
+data, the starting parameters, a constant, a value restated), a number inside a step's working,
+or not understood — never dropped.
+
+The document is walked in order. Headings set the phase (the start, the E-step, the M-step, the
+new parameters) and the iteration; each statement's first side names its subject
+(``\\mathcal{N}(A | \\mu_{women}, \\Sigma_{women})`` is ``density.A.women``, ``|\\Sigma_{men}|`` is
+``det.men``, ``(A - \\mu_1)^T \\Sigma_1^{-1} (A - \\mu_1)`` is ``quad.A.1``); the literal sides of its
+chain are claims for that key; numbers inside the working of a known step are keyed where the
+step's shape says what they are (the ``62.83`` of ``\\frac{1}{62.83}`` in a density is ``norm``,
+the ``0.0107`` of ``0.5 \\times 0.0107`` in a responsibility is a density), else they are the
+step's working. Tables are read by their headers: a label column and variable columns are the
+data; a column per component holds responsibilities; a row per component with μ, Σ, π columns
+holds parameters (the start before the first E-step, the new ones after the M-step).
+
+Known gaps: a subject written only in words ("the density of A under women is 0.0107") is not
+understood; a step whose subject is implicit is keyed only for the norm (a product with π done by
+hand) and exp forms; iterations past the first are recognised from headings and superscripts
+(``^{(2)}``), not from prose.
+
+>>> from gmmexact.model.problem import load
+>>> from gmmexact.documents import read_markdown
+>>> doc = read_markdown("# E-step\\n\\n$$|\\\\Sigma_{women}| = 100$$\\n", "hw.md")
+>>> [(p.status, p.key, p.value) for p in place_numbers(doc, load("examples/seed/problem.toml"))]
+[('claim', 'det.women', '100')]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+from ..model.keys import KINDS, Key
+from ..model.problem import Problem
+from .names import COMPONENT_WORDS, POINT_WORDS, Names, parameter_kind, plain
+from .source import Cell, Document, Heading, Math, Prose, Span, Table
+from .statements import (Array, Atom, Frac, Number, Op, Root, Side, Statement, cell_numbers, cell_value,
+                         statements, text_numbers)
+
+STATUSES = ("claim", "given", "working", "unread")
+"""``claim``: checked against the key's exact value; ``given``: the data, the start, a constant or a
+value the document already stated; ``working``: a number inside a step's working that has no key of
+its own (``(-2)^2``, ``\\frac{4}{10}``); ``unread``: not understood (the reason says why)."""
+
+PI_BY_HAND = ("3.14", "3.142", "3.1416", "3.14159", "3.141593", "3.1415926", "3.14159265", "22/7")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One written number (or vector or matrix) and its place.
+
+    Attributes
+    ----------
+    status : str
+        One of :data:`STATUSES`.
+    value : str or tuple
+        As written, normalised for :func:`gmmexact.model.written.parse_written`; a vector is a
+        tuple of strings, a matrix a tuple of rows.
+    span : Span
+        Where the number (or the whole array) is written.
+    key : str or None
+        The quantity key of a claim (``"density.A.women"``, ``"mean.men[0]"``).
+    reason : str
+        Why this place: the subject it was read from, or why it is not understood.
+    statement : str
+        The TeX (or table row) it was read in, shortened, for reports.
+    """
+
+    status: str
+    value: str | tuple
+    span: Span
+    key: str | None = None
+    reason: str = ""
+    statement: str = ""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a side names: a kind with its point, component and entry, or a restated start."""
+
+    kind: str
+    point: str | None = None
+    component: str | None = None
+    entry: tuple[int, ...] = ()
+    given: bool = False
+    iteration: int = 1
+    inferred: bool = False  # the component comes from the context, not from the side itself
+
+    def key(self) -> str | None:
+        index = KINDS[self.kind][0]
+        if ("c" in index and self.component is None) or ("p" in index and self.point is None):
+            return None
+        return str(Key(self.iteration, self.kind, self.point if "p" in index else None,
+                       self.component if "c" in index else None, self.entry))
+
+
+@dataclass
+class _State:
+    phase: str = "start"  # start | estep | mstep | new
+    iteration: int = 1
+    point: str | None = None
+    component: str | None = None
+    claimed: dict = field(default_factory=dict)  # key -> written values already claimed
+
+
+_PHASES = (("new", ("new cluster", "new parameter", "updated parameter", "final", "result", "summary")),
+           ("mstep", ("m-step", "m step", "maximi", "update")),
+           ("estep", ("e-step", "e step", "expectation", "responsibilit", "density", "densities", "gaussian",
+                      "likelihood", "determinant", "inverse")),
+           ("start", ("initial", "initiali", "start", "dataset", "data set", "given", "problem", "setup")))
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+
+
+def _phase(title: str, state: _State) -> None:
+    t = title.lower()
+    m = re.search(r"iteration\s*(?:t\s*=\s*)?(\d+)", t) or re.search(r"\b(first|second|third|fourth|fifth)\s+iteration", t)
+    if m:
+        state.iteration = int(m.group(1)) if m.group(1).isdigit() else _ORDINALS[m.group(1)]
+    for phase, words in _PHASES:
+        if any(w in t for w in words):
+            state.phase = phase
+            return
+
+
+# -- reading a side's subject --------------------------------------------------------------------
+
+def _atoms(tokens) -> list:
+    return [t for t in tokens if isinstance(t, Atom)]
+
+
+def _iteration_of(sup: str | None, state: _State) -> tuple[int | None, bool]:
+    """(iteration of the new value named, is it a new value) from a superscript like ``(1)``/``new``."""
+    if sup is None:
+        return None, False
+    raw = plain(sup).lower()
+    s = raw.strip("()")
+    if s in ("new", "t+1", "'", "*", "next", "updated", "newc", "new,c"):
+        return state.iteration, True
+    if s.isdigit() and raw.startswith("("):  # μ^{(1)}: after iteration 1 (a bare ^2 is a square)
+        k = int(s)
+        return (k, True) if k >= 1 else (None, False)
+    return None, False
+
+
+def _point_component(atom: Atom, names: Names, state: _State) -> tuple[str | None, str | None]:
+    p, c = names.split(atom.sub)
+    if p is None and c is None:
+        c = names.component(atom.sub)
+        p = names.point(atom.sub) if c is None else None
+    return p, c
+
+
+def _component_in(tokens, names: Names) -> str | None:
+    """The component named by the first parameter symbol (μ, Σ, σ, π) among ``tokens``."""
+    for t in _walk(tokens):
+        if isinstance(t, Atom) and t.sub is not None and names.symbol(t.name) in ("mean", "cov", "weight"):
+            c = names.component(t.sub) or names.split(t.sub)[1]
+            if c:
+                return c
+    return None
+
+
+def _point_in(tokens, names: Names) -> str | None:
+    for t in _walk(tokens):
+        if isinstance(t, Atom) and not t.decorations[:1] == ("mathcal",):
+            p = names.point(t.name if t.sub is None else f"{t.name}_{t.sub}") or \
+                (names.point(t.name) if t.name not in ("mu", "Sigma", "pi", "u") else None)
+            if p and t.name not in ("exp", "det", "log", "ln"):
+                return p
+    return None
+
+
+def _walk(tokens):
+    """Every token, depth first (fractions, roots, arrays, scripts and arguments included)."""
+    for t in tokens:
+        yield t
+        if isinstance(t, Frac):
+            yield from _walk(t.num)
+            yield from _walk(t.den)
+        elif isinstance(t, Root):
+            yield from _walk(t.radicand)
+        elif isinstance(t, Atom):
+            yield from _walk(t.sup_tokens)
+            for a in t.arg_tokens:
+                yield from _walk(a)
+        elif isinstance(t, Op) and t.tokens:
+            yield from _walk(t.tokens)
+        elif isinstance(t, Array):
+            for row in t.cells:
+                for cell in row:
+                    yield from _walk(cell)
+
+
+def _has_transpose(tokens) -> bool:
+    return any((isinstance(t, Op) and t.text in ("^T", "^⊤", "^'", "^top")) or
+               (isinstance(t, Atom) and plain(t.sup or "") in ("T", "top", "intercal", "⊤")) for t in tokens)
+
+
+def subject_of(side: Side, names: Names, state: _State) -> Subject | None:
+    """The quantity a (non-literal) side names, from its tokens and the state around it."""
+    toks = [t for t in side.tokens if not (isinstance(t, Op) and t.text in ("\\boxed",))]
+    if not toks:
+        return None
+    atoms = _atoms(toks)
+    first = toks[0]
+    t = state.iteration
+    # |Σ_c| or det(Σ_c) or a vmatrix
+    if isinstance(first, Op) and first.text in ("|", "‖") and len(atoms) >= 1 and atoms[0].name == "Sigma":
+        return Subject("det", component=names.component(atoms[0].sub) or state.component, iteration=t)
+    if isinstance(first, Atom) and first.name == "det":
+        return Subject("det", component=_component_in(toks, names) or state.component, iteration=t)
+    if isinstance(first, Array) and first.determinant:
+        return None
+    # the quadratic form (x - μ)^T Σ^{-1} (x - μ)
+    inverse = [a for a in atoms if a.name == "Sigma" and plain(a.sup or "") == "-1"]
+    if inverse and _has_transpose(toks) and isinstance(first, Op) and first.text == "(":
+        c = names.component(inverse[0].sub) or _component_in(toks, names) or state.component
+        return Subject("quad", point=_point_in(toks, names) or state.point, component=c, iteration=t)
+    if isinstance(first, Op) and first.text == "(":
+        # (x - μ) and (x - μ)(x - μ)^T
+        inner = [a for a in atoms if a.name in ("mu", "u")]
+        if inner and len(atoms) >= 2:
+            point = _point_in(toks, names) or state.point
+            c = names.component(inner[0].sub) or state.component
+            kind = "outer" if len(inner) >= 2 and _closes_then_opens(toks) else "dev"
+            return Subject(kind, point=point, component=c, iteration=t)
+        return None
+    if not isinstance(first, Atom):
+        return None
+    name, sub = first.name, first.sub
+    kind = names.symbol(name)
+    decorated_n = name == "N" and "mathcal" in first.decorations
+    if decorated_n or (name in ("p", "f", "phi", "varphi") and first.args):
+        args = first.args or ()
+        point = names.point(args[0]) if args else None
+        if point is None and args:
+            point = names.point(args[0].split("|")[0])
+        comp = _component_in(first.arg_tokens and [x for a in first.arg_tokens for x in a] or (), names) \
+            or names.component(sub)
+        if point is None:
+            if decorated_n:
+                return None  # 𝒩(μ, Σ) names a distribution, not a number
+            return Subject("evidence", point=None, iteration=t) if not args else None
+        if comp is None and name in ("p",) and len(args) == 1:
+            return Subject("evidence", point=point, iteration=t)
+        return Subject("density", point=point, component=comp or state.component, iteration=t)
+    if name == "exp":
+        return Subject("exp", point=state.point, component=state.component, iteration=t)
+    if name in ("log", "ln") and first.args is None:
+        rest = atoms[1:2]
+        if rest and (rest[0].name in ("L", "p", "P") or "mathcal" in rest[0].decorations):
+            return Subject("loglik", iteration=t)
+        return None
+    if kind is None:
+        return None
+    if kind == "cov" and plain(first.sup or "") == "-1":
+        return Subject("inv", component=names.component(sub) or state.component, iteration=t)
+    if kind == "cov" and name == "sigma" and plain(first.sup or "") != "2":
+        return None  # σ alone is a standard deviation: no key
+    if kind == "loglik":
+        if name in ("L", "l") and not ("mathcal" in first.decorations or name == "ell" or sub is None):
+            return None
+        return Subject("loglik", iteration=t)
+    if kind == "weight":
+        c = names.component(sub)
+        if c is None:
+            return None  # π alone is the constant
+        return _parameter("weight", c, first, state)
+    if kind in ("mean", "cov"):
+        c = names.component(sub)
+        entry: tuple[int, ...] = ()
+        if c is None:
+            v = names.variable(sub)
+            if v is None:
+                return None
+            c, entry = state.component, (v,)
+            if kind == "cov":
+                return None
+            return replace(_parameter(kind, c, first, state, entry), inferred=True)
+        return _parameter(kind, c, first, state, entry)
+    if kind == "resp":
+        p, c = names.split(sub)
+        if p is None and c is None:
+            c = names.component(sub)
+            p = state.point if c is not None else names.point(sub)
+            c = c or (state.component if p is not None and names.point(sub) else None)
+        if c is None:
+            return None
+        return Subject("resp", point=p or state.point, component=c, iteration=t)
+    if kind == "count":
+        c = names.component(sub)
+        if c is None:
+            return None
+        return Subject("count", component=c, iteration=t)
+    return None
+
+
+def _closes_then_opens(toks) -> bool:
+    for a, b in zip(toks, toks[1:]):
+        if isinstance(a, Op) and a.text == ")" and isinstance(b, Op) and b.text == "(":
+            return True
+    return False
+
+
+def _parameter(kind: str, component: str | None, atom: Atom, state: _State, entry=()) -> Subject:
+    """μ, Σ or π: a restated start before the M-step, the new value after it (or when marked new)."""
+    iteration, new = _iteration_of(atom.sup, state)
+    if "hat" in atom.decorations or "prime" in atom.decorations:
+        iteration, new = state.iteration, True
+    if new:
+        return Subject(kind, component=component, entry=entry, iteration=iteration or state.iteration)
+    given = state.phase in ("start", "estep")
+    return Subject(kind, component=component, entry=entry, given=given, iteration=state.iteration)
+
+
+# -- values --------------------------------------------------------------------------------------
+
+def _written(value) -> str | tuple | None:
+    if isinstance(value, Number):
+        return value.written
+    if isinstance(value, Array):
+        rows = tuple(tuple(None if n is None else n.written for n in row) for row in value.rows)
+        if any(x is None for row in rows for x in row):
+            return None
+        if value.kind == "column":
+            return tuple(r[0] for r in rows)
+        if value.kind == "row":
+            return rows[0]
+        return rows
+    return None
+
+
+def _shape_for(kind: str, entry, value, d: int):
+    """``value`` in the key's shape, or (None, reason)."""
+    shape = "scalar" if entry else KINDS[kind][1]
+    if d == 1 and shape != "scalar":
+        shape = "scalar"  # 1-D: a vector or matrix quantity is one number
+        if isinstance(value, tuple):
+            flat = [x for x in _flat(value)]
+            if len(flat) == 1:
+                return flat[0], ""
+            return None, f"{len(flat)} numbers written for a 1-D {kind}"
+    if shape == "scalar":
+        if isinstance(value, str):
+            return value, ""
+        flat = list(_flat(value))
+        if len(flat) == 1:
+            return flat[0], ""
+        return None, f"{len(flat)} numbers written where {kind} is one number"
+    if isinstance(value, str):
+        if _is_zero(value):
+            return (tuple([value] * d) if shape == "vector" else tuple(tuple([value] * d) for _ in range(d))), \
+                "a zero written for the whole array"
+        return None, f"one number written for the {shape} {kind} (d = {d})"
+    flat = list(_flat(value))
+    if len(flat) == 1 and _is_zero(flat[0]):  # [0]: the zero vector or matrix
+        z = flat[0]
+        return (tuple([z] * d) if shape == "vector" else tuple(tuple([z] * d) for _ in range(d))), \
+            "[0] read as the zero " + shape
+    if shape == "vector" and len(flat) == d and not any(isinstance(x, tuple) for x in value if x is not None):
+        return tuple(flat), ""
+    if shape == "vector" and len(flat) == d:
+        return tuple(flat), ""
+    if shape == "matrix" and len(value) == d and all(isinstance(r, tuple) and len(r) == d for r in value):
+        return value, ""
+    return None, f"a {_dims(value)} array written for the {shape} {kind} (d = {d})"
+
+
+def _dims(value) -> str:
+    if value and isinstance(value[0], tuple):
+        return f"{len(value)}×{len(value[0])}"
+    return f"1×{len(value)}"
+
+
+def _flat(value):
+    for x in value:
+        if isinstance(x, tuple):
+            yield from _flat(x)
+        else:
+            yield x
+
+
+def _is_zero(text: str) -> bool:
+    try:
+        return Fraction(text.replace(" ", "")) == 0
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
+# -- the walk ------------------------------------------------------------------------------------
+
+class _Placer:
+    def __init__(self, document: Document, problem: Problem, names: Names):
+        self.document, self.problem, self.names = document, problem, names
+        self.state = _State()
+        self.out: list[Placement] = []
+        self.pending: list[tuple[int, Subject, str]] = []  # (index in out, subject, reason): component to confirm
+        self.values: dict[Fraction, str] = {}  # exact value of a claimed number -> its key
+        data = {str(Fraction(x)) for row in problem.points for x in row}
+        start = {str(Fraction(x)) for c in problem.components for x in (*c.mean, *_flat(c.covariance), c.weight)}
+        self.givens = data | start
+
+    # a number that restates the data, the start or an earlier claim is a given
+    def _given_reason(self, written: str) -> str | None:
+        try:
+            q = Fraction(written.replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            return None
+        if str(q) in self.givens:
+            return "restates the data or the starting parameters"
+        if q in self.values:
+            return f"restates {self.values[q]}"
+        return None
+
+    def emit(self, status, value, span, key=None, reason="", statement="") -> None:
+        self.out.append(Placement(status, value, span, key, reason, statement[:160]))
+
+    def claim(self, subject: Subject, value, span: Span, reason: str, statement: str) -> None:
+        key = subject.key()
+        if key is None:
+            what = "point" if subject.point is None and "p" in KINDS[subject.kind][0] else "component"
+            self.emit("unread", value, span, None, f"a {subject.kind} whose {what} the document does not name here",
+                      statement)
+            return
+        if subject.kind == "det" and isinstance(value, tuple) and self.problem.d > 1:
+            self.emit("given", value, span, None, f"the matrix whose determinant is {key}", statement)
+            return
+        shaped, why = _shape_for(subject.kind, subject.entry, value, self.problem.d)
+        if shaped is None:
+            self.emit("unread", value, span, key, f"{key}: {why}", statement)
+            return
+        if subject.given:
+            self.emit("given", shaped, span, key, f"the starting {subject.kind} of {subject.component}", statement)
+            return
+        if subject.inferred:
+            self.pending.append((len(self.out), subject, reason))
+            self.emit("unread", shaped, span, key, f"{_describe(subject)}: the component is not named here",
+                      statement)
+            return
+        self._resolve_pending(subject)
+        earlier = self.state.claimed.setdefault(key, [])
+        if shaped in earlier:
+            self.emit("given", shaped, span, key, f"restates {key}", statement)
+            return
+        earlier.append(shaped)
+        if isinstance(shaped, str):
+            try:
+                self.values.setdefault(Fraction(shaped.replace(" ", "")), key)
+            except (ValueError, ZeroDivisionError):
+                pass
+        self.emit("claim", shaped, span, key, reason + (f" ({why})" if why else ""), statement)
+
+    def _resolve_pending(self, subject: Subject) -> None:
+        """Coordinates written as μ_height, μ_weight take the component of the mean stated next."""
+        if not self.pending or subject.kind != "mean" or subject.entry:
+            return
+        for index, sub, reason in self.pending:
+            if sub.iteration != subject.iteration:
+                continue
+            old = self.out[index]
+            resolved = replace(sub, component=subject.component, inferred=False)
+            key = resolved.key()
+            self.state.claimed.setdefault(key, []).append(old.value)
+            self.out[index] = replace(old, status="claim", key=key,
+                                      reason=f"the value of {key} (a coordinate of the mean of {subject.component} "
+                                             f"stated next)")
+        self.pending = []
+
+    def run(self) -> list[Placement]:
+        blocks = self.document.blocks
+        for block in blocks:
+            if isinstance(block, Heading):
+                phase = self.state.phase
+                _phase(block.title, self.state)
+                if self.state.phase != phase:
+                    self.pending = []
+                self._prose_numbers(block.title, block.span, heading=True)
+            elif isinstance(block, Math):
+                for st in statements(block):
+                    self.statement(st)
+            elif isinstance(block, Table):
+                self.table(block)
+            elif isinstance(block, Prose):
+                self._prose(block, blocks)
+        return self.out
+
+    # -- prose and headings --
+    def _prose(self, block: Prose, blocks) -> None:
+        text = block.span.text
+        masked = list(text)
+        for m in re.finditer(r"\$\$?.*?\$\$?", text, flags=re.S):  # its math is read as math blocks
+            for i in range(m.start(), m.end()):
+                masked[i] = " "
+        self._prose_numbers("".join(masked), block.span)
+
+    def _prose_numbers(self, text: str, span: Span, heading: bool = False) -> None:
+        for n in text_numbers(text, Span(span.line, span.column, text, span.cell)):
+            if heading or re.fullmatch(r"\*{0,2}\d{1,2}\*{0,2}", n.text.strip()) and len(text.strip()) <= 8:
+                self.emit("given", n.written, n.span, None, "a heading or step number", text.strip())
+            else:
+                self.emit("unread", n.written, n.span, None, "a number in prose: write it in math to have it checked",
+                          text.strip())
+
+    # -- math --
+    def statement(self, st: Statement) -> None:
+        tex = st.span.text
+        if st.problem:
+            for side in st.sides:
+                for n in side.numbers:
+                    self.emit("unread", n.written, n.span, None, st.problem, tex)
+            if not any(side.numbers for side in st.sides) and any(c.isdigit() for c in tex):
+                for n in text_numbers(tex, st.span):
+                    self.emit("unread", n.written, n.span, None, st.problem, tex)
+            return
+        sides = st.sides
+        subject, start = None, 0
+        for i, side in enumerate(sides):
+            if side.value is None and side.tokens:
+                subject = subject_of(side, self.names, self.state)
+                start = i
+                break
+        if subject is None:
+            subject = self._implicit(st)
+        if subject is not None:
+            self._remember(subject)
+        for i, side in enumerate(sides):
+            if side.value is not None and subject is not None and i > start and st.relations[i - 1] in ("=", "≈"):
+                value = _written(side.value)
+                if value is None:
+                    self._working(subject, side, False, tex)  # an array of expressions: its numbers are working
+                    continue
+                if subject.kind in ("mean",) and not subject.entry and isinstance(value, str) and self.problem.d > 1:
+                    subject = self._entry_from_working(subject, sides) or subject
+                self.claim(subject, value, side.value.span if hasattr(side.value, "span") else side.span,
+                           f"the value of {_describe(subject)}", tex)
+            elif subject is None and side.value is not None and i > 0 and self._unknown_symbol(sides[0]):
+                for n in side.numbers:  # θ_women = [165, 60]: a value of something this reader does not know
+                    self.emit("unread", n.written, n.span, None,
+                              f"the value of {sides[0].tex.strip()}, which names no quantity this reader knows "
+                              f"(an alias such as --alias NAME=mean can name it)", tex)
+            else:
+                self._working(subject, side, i == start, tex)
+
+    def _unknown_symbol(self, side: Side) -> bool:
+        """A side that is one symbol (with scripts) which is neither a known kind nor a point label."""
+        toks = side.tokens
+        if len(toks) != 1 or not isinstance(toks[0], Atom):
+            return False
+        atom = toks[0]
+        return self.names.point(atom.name if atom.sub is None else f"{atom.name}_{atom.sub}") is None and \
+            self.names.point(atom.name) is None and atom.name not in ("pi",)
+
+    def _entry_from_working(self, subject: Subject, sides) -> Subject | None:
+        """A scalar written for a mean: which coordinate, from the data values its working sums."""
+        numbers = [n for side in sides for n in side.numbers if side.value is None]
+        for v in range(self.problem.d):
+            column = {Fraction(row[v]) for row in self.problem.points}
+            vals = []
+            for n in numbers:
+                w = n.parse()
+                if w is not None and w.ulp is not None and w.value in column:
+                    vals.append(w.value)
+            if len(vals) >= 2 and all(x in column for x in vals):
+                other = [u for u in range(self.problem.d) if u != v]
+                if not any(sum(1 for x in vals if x in {Fraction(r[u]) for r in self.problem.points}) == len(vals)
+                           and len(vals) > 0 for u in other):
+                    return Subject("mean", component=subject.component, entry=(v,), given=subject.given,
+                                   iteration=subject.iteration)
+        return None
+
+    def _remember(self, subject: Subject) -> None:
+        if subject.point is not None:
+            self.state.point = subject.point
+        if subject.component is not None:
+            self.state.component = subject.component
+
+    def _implicit(self, st: Statement) -> Subject | None:
+        """A step whose first side names no quantity: (2π)^{d/2}|Σ|^{1/2} done by hand is ``norm``."""
+        first = st.sides[0]
+        if len(first.tokens) == 1 and isinstance(first.tokens[0], Atom) and first.tokens[0].name == "pi":
+            return None  # π = 3.14159: the constant
+        written = {n.written for n in first.numbers}
+        pis = any(w in PI_BY_HAND for w in written) or any(isinstance(t, Atom) and t.name == "pi" and t.sub is None
+                                                           for t in _walk(first.tokens))
+        if pis and len(st.sides) > 1 and self.state.component is not None:
+            return Subject("norm", component=self.state.component, iteration=self.state.iteration)
+        if pis and len(st.sides) > 1:
+            return None
+        # \pi = 3.14159: the constant done by hand
+        return None
+
+    def _working(self, subject: Subject | None, side: Side, is_subject: bool, tex: str) -> None:
+        """Numbers inside a side that is not a literal: keyed where the step's shape says what they are."""
+        keyed: dict[int, tuple[Subject, str]] = {}
+        if subject is not None and not is_subject:
+            keyed = self._keyed_inputs(subject, side)
+        for n in side.numbers:
+            hit = keyed.get(id(n))
+            if hit is not None:
+                sub, why = hit
+                self.claim(sub, n.written, n.span, why, tex)
+                continue
+            if n.script:
+                continue  # an exponent (the 2 of (x − μ)^2): part of the working's notation
+            if subject is None and n.written in PI_BY_HAND:
+                self.emit("given", n.written, n.span, None, "π done by hand", tex)
+            elif subject is None and n.written in ("1", "2", "-1", "1/2") and _symbolic(tex):
+                self.emit("given", n.written, n.span, None, "a constant of a general formula", tex)
+            elif subject is None:
+                given = self._given_reason(n.written)
+                if given:
+                    self.emit("given", n.written, n.span, None, given, tex)
+                else:
+                    self.emit("unread", n.written, n.span, None,
+                              "not understood: the statement names no quantity this reader knows", tex)
+            elif subject.given:
+                self.emit("given", n.written, n.span, None, f"the starting {subject.kind} of {subject.component}", tex)
+            else:
+                key = subject.key()
+                self.emit("working", n.written, n.span, key,
+                          f"in the working of {key or _describe(subject)}", tex)
+
+    def _keyed_inputs(self, subject: Subject, side: Side) -> dict[int, tuple[Subject, str]]:
+        """Inputs a step's working names by its shape."""
+        found: dict[int, tuple[Subject, str]] = {}
+        toks = side.tokens
+        s = self.state
+        if subject.kind == "density":
+            for i, t in enumerate(toks):
+                if isinstance(t, Frac) and _is_one(t.num) and len(t.den) == 1 and isinstance(t.den[0], Number):
+                    found[id(t.den[0])] = (Subject("norm", component=subject.component, iteration=subject.iteration),
+                                           f"the normalising constant in 1/{t.den[0].written} of {_describe(subject)}")
+                if isinstance(t, Op) and t.text == "(" and i + 2 < len(toks) and isinstance(toks[i + 1], Number) \
+                        and isinstance(toks[i + 2], Op) and toks[i + 2].text == ")" and i > 0:
+                    found[id(toks[i + 1])] = (Subject("exp", subject.point, subject.component,
+                                                      iteration=subject.iteration),
+                                              f"exp(−q/2) in {_describe(subject)}")
+                if isinstance(t, Atom) and t.name == "exp" and t.arg_tokens:
+                    arg = [x for a in t.arg_tokens for x in a]
+                    for k, x in enumerate(arg):
+                        if isinstance(x, Number) and k >= 2 and any(isinstance(y, Frac) and _is_half(y) for y in arg[:k]):
+                            found[id(x)] = (Subject("quad", subject.point, subject.component,
+                                                    iteration=subject.iteration),
+                                            f"the quadratic form inside exp(−½·q) of {_describe(subject)}")
+        elif subject.kind == "resp":
+            fr = [t for t in toks if isinstance(t, Frac)]
+            if len(fr) == 1:
+                num_products = _products(fr[0].num)
+                den_products = _products(fr[0].den)
+                comps = self.problem.component_names
+                if len(num_products) == 1 and len(num_products[0]) == 2:
+                    found[id(num_products[0][1])] = (
+                        Subject("density", subject.point, subject.component, iteration=subject.iteration),
+                        f"the density in the numerator of {_describe(subject)}")
+                if len(den_products) == len(comps) and all(len(p) == 2 for p in den_products):
+                    for c, p in zip(comps, den_products):
+                        found[id(p[1])] = (Subject("density", subject.point, c, iteration=subject.iteration),
+                                           f"the density of component {c} in the denominator of {_describe(subject)}")
+        elif subject.kind == "count":
+            terms = _sum_terms(toks)
+            if terms is not None and len(terms) == self.problem.n:
+                for label, n in zip(self.problem.labels, terms):
+                    found[id(n)] = (Subject("resp", label, subject.component, iteration=subject.iteration),
+                                    f"the responsibility of {label} in the sum of {_describe(subject)}")
+        del s
+        return found
+
+    # -- tables --
+    def table(self, table: Table) -> None:
+        header = [plain(c.text).lower().strip("$") for c in table.header]
+        names = self.names
+        comp_row_col = None
+        first_cells = [row[0].text for row in table.rows if row]
+        if first_cells and all(names.component(x) for x in first_cells) and (
+                header[0] in COMPONENT_WORDS or sum(parameter_kind(h) is not None for h in header[1:]) >= 1):
+            comp_row_col = 0
+        label_col = None if comp_row_col is not None else next(
+            (i for i, h in enumerate(header) if h in POINT_WORDS), None)
+        if label_col is None and comp_row_col is None and table.rows:
+            firsts = [names.point(row[0].text) for row in table.rows if row]
+            if firsts and all(firsts):
+                label_col = 0
+        for n in (x for c in table.header for x in cell_numbers(c)):
+            self.emit("given", n.written, n.span, None, "a number in a table header", _row_text(table.header))
+        if label_col is not None:
+            columns = {}
+            for i, h in enumerate(header):
+                if i == label_col:
+                    continue
+                v = names.variable(h)
+                c = names.component(table.header[i].text) or _header_component(table.header[i], names)
+                columns[i] = ("var", v) if v is not None else (("resp", c) if c is not None else ("?", None))
+            for row in table.rows:
+                point = names.point(row[label_col].text) if label_col < len(row) else None
+                for i, cell in enumerate(row):
+                    if i == label_col:
+                        self._cell_numbers(cell, row, "given", f"the label of point {point}")
+                        continue
+                    kind, what = columns.get(i, ("?", None))
+                    self._table_cell(cell, row, table, kind, what, point)
+            return
+        if comp_row_col is not None:
+            kinds = {}
+            for i, h in enumerate(header):
+                if i == comp_row_col:
+                    continue
+                kinds[i] = parameter_kind(h)
+            for row in table.rows:
+                comp = names.component(row[comp_row_col].text)
+                for i, cell in enumerate(row):
+                    if i == comp_row_col:
+                        self._cell_numbers(cell, row, "given", f"the name of component {comp}")
+                        continue
+                    kind = kinds.get(i)
+                    value = cell_value(cell)
+                    written = _written(value) if value is not None else None
+                    if kind is None or written is None:
+                        self._cell_numbers(cell, row, "unread", "a table column this reader does not know")
+                        continue
+                    subject = Subject("count", component=comp, iteration=self.state.iteration) if kind == "count" \
+                        else _parameter(kind, comp, Atom(kind, cell.span), self.state)
+                    self.claim(subject, written, value.span, f"the {kind} of {comp} in the table", _row_text(row))
+            return
+        for row in table.rows:
+            for cell in row:
+                self._cell_numbers(cell, row, "unread", "a table without a column of points or components")
+
+    def _table_cell(self, cell: Cell, row, table, kind, what, point) -> None:
+        if not cell.text.strip():
+            return
+        if kind == "var":
+            self._cell_numbers(cell, row, "given", "the data")
+            return
+        if kind == "resp" and point is not None:
+            value = cell_value(cell)
+            written = _written(value) if value is not None else None
+            if written is None:
+                self._cell_numbers(cell, row, "unread", "a responsibility cell that is not one number")
+                return
+            self.claim(Subject("resp", point, what, iteration=self.state.iteration), written, value.span,
+                       f"the responsibility of {point} for {what} in the table", _row_text(row))
+            return
+        self._cell_numbers(cell, row, "unread", "a table column this reader does not know")
+
+    def _cell_numbers(self, cell: Cell, row, status: str, reason: str) -> None:
+        for n in cell_numbers(cell):
+            self.emit(status, n.written, n.span, None, reason, _row_text(row))
+
+
+def _header_component(cell: Cell, names: Names) -> str | None:
+    """The component of a responsibility column headed ``$\\gamma_{i1}$``, ``$r_{n,2}$``, ``$w_{ik}$``."""
+    value = cell.text.strip().strip("$")
+    for st in statements(value):
+        for side in st.sides:
+            atom = next((x for x in side.tokens if isinstance(x, Atom)), None)
+            if atom is None or names.symbol(atom.name) != "resp" or atom.sub is None:
+                continue
+            sub = plain(atom.sub)
+            hit = names.component(sub) or names.split(sub)[1]
+            if hit is None and len(sub) > 1 and sub[0] in "ijnpx":
+                hit = names.component(sub[1:].lstrip(",;"))
+            if hit:
+                return hit
+    return None
+
+
+def _symbolic(tex: str) -> bool:
+    """A formula written in symbols (its numbers are constants such as 1, 2 and ½)."""
+    letters = sum(1 for c in plain(tex) if c.isalpha())
+    return letters >= 3
+
+
+def _row_text(row) -> str:
+    return " | ".join(c.text.strip() for c in row)
+
+
+def _is_one(tokens) -> bool:
+    return len(tokens) == 1 and isinstance(tokens[0], Number) and tokens[0].written == "1"
+
+
+def _is_half(frac: Frac) -> bool:
+    return _is_one(frac.num) and len(frac.den) == 1 and isinstance(frac.den[0], Number) and frac.den[0].written == "2"
+
+
+def _products(tokens) -> list[list[Number]]:
+    """``a × b + c × d`` as [[a, b], [c, d]] when every term is a product of numbers, else []."""
+    terms, current = [], []
+    for t in tokens:
+        if isinstance(t, Op) and t.text == "+":
+            terms.append(current)
+            current = []
+        elif isinstance(t, Number):
+            current.append(t)
+        elif isinstance(t, Op) and t.text in ("×", "·", "*"):
+            continue
+        else:
+            return []
+    terms.append(current)
+    return terms if all(terms) else []
+
+
+def _sum_terms(tokens) -> list[Number] | None:
+    """``1 + 1 + 0`` as its numbers, or None when the side is not a plain sum of numbers."""
+    out = []
+    expect_number = True
+    for t in tokens:
+        if expect_number and isinstance(t, Number):
+            out.append(t)
+            expect_number = False
+        elif not expect_number and isinstance(t, Op) and t.text == "+":
+            expect_number = True
+        else:
+            return None
+    return out if not expect_number else None
+
+
+def _describe(subject: Subject) -> str:
+    return subject.key() or subject.kind
+
+
+def place_numbers(document: Document, problem: Problem, aliases: dict[str, str] | None = None) -> list[Placement]:
+    """Every number of ``document`` with its place, in document order.
+
+    Parameters
+    ----------
+    document : Document
+        As read by :func:`gmmexact.documents.read_document`.
+    problem : Problem
+        The problem the document works (given, or read from the document itself).
+    aliases : dict, optional
+        Extra names: a symbol for a kind (``{"u": "mean"}``), or a name for a component or point.
+    """
+    return _Placer(document, problem, Names(problem, dict(aliases or {}))).run()
