@@ -9,6 +9,7 @@ import difflib
 from fractions import Fraction
 
 from .exact import ExactPlan
+from .identities import AUTO_KINDS, known_rational
 from ..model.keys import KINDS, Key
 
 
@@ -65,7 +66,27 @@ def entry_indices(plan: ExactPlan, key: Key) -> tuple[int | None, int | None]:
 
 
 def exact_entry(plan: ExactPlan, key: Key) -> Fraction | None:
-    """The exact rational value of a scalar entry, or ``None`` when it is not (known) rational."""
+    """The exact rational value of a scalar entry, or ``None`` when it is not (known) rational.
+
+    The exact layer first; then, for iteration 1, the M-step entries that are rational only through an
+    identity of the transcendental responsibilities (a mirror-symmetric problem's count of exactly
+    5/2, say), decided exactly by :func:`~gmmexact.engine.identities.known_rational`.
+
+    >>> from gmmexact.model.problem import Problem
+    >>> from gmmexact.engine.exact import derive_exact
+    >>> p = Problem.from_arrays([-2, -1, 0, 1, 2], means=[-1, 1], covariances=[1, 1], weights=["1/2", "1/2"])
+    >>> plan = derive_exact(p)
+    >>> exact_entry(plan, Key.parse("count.1")), exact_entry(plan, Key.parse("mean.1[0]"))
+    (Fraction(5, 2), None)
+    """
+    value = _layer_entry(plan, key)
+    if value is None and key.iteration == 1 and key.kind in AUTO_KINDS:
+        value = known_rational(plan, key)
+    return value
+
+
+def _layer_entry(plan: ExactPlan, key: Key) -> Fraction | None:
+    """What the exact layer (``ExactPlan``) knows of a scalar entry."""
     it = plan.iterations[key.iteration - 1]
     p, c = entry_indices(plan, key)
     kind, e = key.kind, key.entry
@@ -97,5 +118,7 @@ def exact_entry(plan: ExactPlan, key: Key) -> Fraction | None:
         dev = [None if m is None else x[i] - m for i, m in enumerate(new.mean)]
         if kind == "dev":
             return dev[e[0]]
+        if dev[e[0]] == 0 or dev[e[1]] == 0:  # an exact zero factor: the product is 0, whatever the other is
+            return Fraction(0)
         return None if dev[e[0]] is None or dev[e[1]] is None else dev[e[0]] * dev[e[1]]
     return None  # norm, density, joint, evidence, loglik involve π or exp: never rational
