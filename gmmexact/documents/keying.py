@@ -161,12 +161,20 @@ def _component_in(tokens, names: Names) -> str | None:
 
 
 def _point_in(tokens, names: Names) -> str | None:
+    """The point named among ``tokens``: a label (``A``), or ``x_A``, ``\\mathbf{x}_3``, ``x^{(3)}``."""
     for t in _walk(tokens):
-        if isinstance(t, Atom) and not t.decorations[:1] == ("mathcal",):
-            p = names.point(t.name if t.sub is None else f"{t.name}_{t.sub}") or \
-                (names.point(t.name) if t.name not in ("mu", "Sigma", "pi", "u") else None)
-            if p and t.name not in ("exp", "det", "log", "ln"):
+        if not isinstance(t, Atom) or "mathcal" in t.decorations or t.name in ("exp", "det", "log", "ln"):
+            continue
+        if t.name in ("x", "X", "y") and (t.sub is not None or t.sup is not None):
+            p = names.point(t.sub if t.sub is not None else t.sup) or names.point(f"{t.name}_{t.sub}")
+            if p:
                 return p
+            continue
+        if names.symbol(t.name) in ("mean", "cov", "weight") or t.name in ("u", "pi"):
+            continue
+        p = names.point(t.name if t.sub is None else f"{t.name}_{t.sub}") or names.point(t.name)
+        if p:
+            return p
     return None
 
 

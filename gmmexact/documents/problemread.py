@@ -74,6 +74,13 @@ def _data_table(document: Document):
     return None
 
 
+def _fraction_text(text: str) -> str | None:
+    """A cell written as a fraction, ``1/2`` or ``$1/2$``, as that fraction's text."""
+    t = text.strip().strip("$").replace(" ", "")
+    num, sep, den = t.partition("/")
+    return t if sep and num.lstrip("-").isdigit() and den.isdigit() and int(den) > 0 else None
+
+
 def _array_text(value):
     if isinstance(value, Number):
         return _number_text(value)
@@ -109,7 +116,7 @@ def _start_parameters(document: Document, data_table) -> tuple[dict, dict]:
                 for i, kind in enumerate(kinds):
                     if kind is None or i >= len(row):
                         continue
-                    value = _array_text(cell_value(row[i]))
+                    value = _array_text(cell_value(row[i])) or _fraction_text(row[i].text)
                     if value is not None:
                         entry.setdefault({"cov": "covariance"}.get(kind, kind), value)
                 where.setdefault(name, f"the table at line {block.span.line}")
