@@ -287,6 +287,9 @@ def subject_of(side: Side, names: Names, state: _State) -> Subject | None:
             return replace(_parameter(kind, c, first, state, entry), inferred=True)
         return _parameter(kind, c, first, state, entry)
     if kind == "resp":
+        if sub is None and first.args and len(first.args) == 1:  # γ(z_{nk}): the latent indicator's indices
+            inner = plain(first.args[0])
+            sub = inner[2:] if inner[:2] in ("z_", "Z_") else None
         p, c = names.split(sub)
         if p is None and c is None:
             c = names.component(sub)
@@ -521,6 +524,8 @@ class _Placer:
                     self.emit("unread", n.written, n.span, None, st.problem, tex)
             return
         sides = st.sides
+        if self._index_assignment(st):
+            return
         subject, start = None, 0
         for i, side in enumerate(sides):
             if side.value is None and side.tokens:
@@ -548,6 +553,20 @@ class _Placer:
                               f"(an alias such as --alias NAME=mean can name it)", tex)
             else:
                 self._working(subject, side, i == start, tex)
+
+    def _index_assignment(self, st: Statement) -> bool:
+        """``k = 1``: the component the next lines speak of (a given, and the context)."""
+        first = st.sides[0].tokens
+        if len(st.sides) != 2 or len(first) != 1 or not isinstance(first[0], Atom) or first[0].name not in (
+                "k", "c", "j", "K") or first[0].sub is not None or not isinstance(st.sides[1].value, Number):
+            return False
+        component = self.names.component(st.sides[1].value.written)
+        if component is None:
+            return False
+        self.state.component = component
+        n = st.sides[1].value
+        self.emit("given", n.written, n.span, None, f"the index of component {component}", st.span.text)
+        return True
 
     def _unknown_symbol(self, side: Side) -> bool:
         """A side that is one symbol (with scripts) which is neither a known kind nor a point label."""
