@@ -75,7 +75,7 @@ def test_wrong_determinant_is_traced_and_its_consequence_carried():
     problem = gmmexact.load(SEED)
     got = check(problem, [("det.women", "90"), ("norm.women", "59.61")])
     assert got[0].verdict == "wrong" and got[0].first_wrong == 0
-    assert got[1].verdict == "carried" and got[1].carried_kind == "error" and got[1].carried_from == (0,)
+    assert got[1].verdict == "follows" and got[1].carried_kind == "error" and got[1].carried_from == (0,)
 
 
 def test_mean_computed_with_a_wrong_count_is_an_error_carried_forward():
@@ -84,7 +84,7 @@ def test_mean_computed_with_a_wrong_count_is_an_error_carried_forward():
     got = check(problem, claims)
     count, mean = got[-2], got[-1]
     assert count.verdict == "wrong"
-    assert mean.verdict == "carried" and mean.carried_kind == "error" and count.claim.index in mean.carried_from
+    assert mean.verdict == "follows" and mean.carried_kind == "error" and count.claim.index in mean.carried_from
 
 
 def test_responsibilities_that_do_not_sum_to_one():
@@ -184,7 +184,7 @@ def test_carried_through_unwritten_intermediate_steps():
     # the joint probabilities and the evidence in between are never written down
     problem = gmmexact.load(SEED)
     got = check(problem, [("density.A.women", "0.0065"), ("density.A.men", "0.0016"), ("resp.A.women", "0.80")])
-    assert [g.verdict for g in got] == ["wrong", "wrong", "carried"]
+    assert [g.verdict for g in got] == ["wrong", "wrong", "follows"]
     assert set(got[2].carried_from) == {0, 1} and got[2].carried_kind == "error"
 
 
@@ -199,7 +199,7 @@ def test_json_exact_forms_parse(capsys):
 
 def test_carried_error_names_the_first_wrong_step():
     got = check(gmmexact.load(SEED), [("det.women", "90"), ("norm.women", "59.61")])
-    assert got[1].verdict == "carried" and got[1].first_wrong == 0
+    assert got[1].verdict == "follows" and got[1].first_wrong == 0
 
 
 def test_correct_claim_with_more_digits_than_its_written_inputs_justify():
@@ -301,7 +301,7 @@ def test_many_points_are_traced_through_written_out_sums():
     assert got[31].carried_from == tuple(range(1, 31)) and got[31].carried_kind == "rounding"  # (0+…+14)/15 = 7; x1 = (0, 0) adds nothing
     bad = check(problem, hard[:-1] + [("resp.x30.lo", "0.6"), ("count.lo", "15.6")])
     assert bad[29].verdict == "wrong"
-    assert bad[-1].verdict == "carried" and bad[-1].carried_kind == "error" and bad[-1].first_wrong == 29
+    assert bad[-1].verdict == "follows" and bad[-1].carried_kind == "error" and bad[-1].first_wrong == 29
 
 
 def test_first_wrong_step_follows_the_numbers_actually_used():
@@ -428,7 +428,7 @@ def test_first_wrong_step_of_a_named_slip_is_where_its_own_inputs_went_wrong():
               ("inv.b", [["2", "1"], ["1", "3"]]), ("norm.a", "4.342"), ("quad.A.a", "2"), ("exp.A.a", "0.3679"),
               ("density.A.a", "0.3679")]
     got = check(problem, claims)
-    assert [g.verdict for g in got] == ["correct", "wrong", "wrong", "wrong", "wrong", "wrong", "carried", "wrong"]
+    assert [g.verdict for g in got] == ["correct", "wrong", "wrong", "wrong", "wrong", "wrong", "follows", "wrong"]
     notes = {i: "; ".join(g.notes) for i, g in enumerate(got)}
     assert "reciprocal of each entry" in notes[1] and "ad + bc" in notes[2]
     assert "adjugate not divided by |Σ|" in notes[3] and "(2π)^(1/2)" in notes[4]

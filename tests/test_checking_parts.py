@@ -173,4 +173,4 @@ def test_notes_on_entries(ctx):
 def test_checker_combines_the_parts(ctx):
     got = Checker(ctx.run).check(claims(ctx, ("det.women", "90"), ("norm.women", "59.61")))
     assert [(g.verdict, g.carried_from, g.carried_kind, g.first_wrong) for g in got] == [
-        ("wrong", (), None, 0), ("carried", (0,), "error", 0)]
+        ("wrong", (), None, 0), ("follows", (0,), "error", 0)]

@@ -36,7 +36,7 @@ class ClaimCheck:
     """The verdict on one claim, with where a carried or wrong number came from."""
 
     claim: Claim
-    verdict: str  # "correct" | "carried" | "wrong" | "undecided"
+    verdict: str  # "correct" | "carried" (rounding) | "follows" (an earlier error) | "wrong" | "undecided"
     entries: tuple[EntryCheck, ...]
     exact: str  # SymPy-parsable, with `symbols` as in the solve report
     carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from

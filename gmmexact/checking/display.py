@@ -7,9 +7,10 @@ import html
 from ..model.displayhook import register
 from ..rendering.display import findings_html
 from ..rendering.textbook import shown_path
-from .report import SYMBOL, CheckReport, cell, entry_values, exact_math, render_check_markdown
+from .report import SYMBOL, VERDICTS, CheckReport, carried_text, cell, entry_values, exact_math, render_check_markdown
 
-VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "wrong": "#cf222e", "undecided": "#8250df"}
+VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "follows": "#bc4c00", "wrong": "#cf222e",
+                 "undecided": "#8250df"}
 
 
 def check_html(data: dict, run=None) -> str:
@@ -30,13 +31,11 @@ def check_html(data: dict, run=None) -> str:
         notes = []
         if r.get("where"):
             notes.append(html.escape(r["where"]))
-        if r["verdict"] == "carried" and r["carried_from"]:
-            kind = "rounding" if r["carried_kind"] == "rounding" else "an earlier error"
-            notes.append(f"carried ({kind}) from " + ", ".join(
-                f"#{s['index']} <code>{html.escape(s['key'])}</code> = {html.escape(cell(s['written']))}"
-                for s in r["carried_from"]))
+        if r["verdict"] in ("carried", "follows") and r["carried_from"]:
+            notes.append(carried_text(r, lambda s: f"#{s['index']} <code>{html.escape(s['key'])}</code> = "
+                                                   f"{html.escape(cell(s['written']))}"))
         fw = r.get("first_wrong")
-        if r["verdict"] == "wrong" and fw and fw["index"] != r["index"]:
+        if r["verdict"] in ("wrong", "follows") and fw and fw["index"] != r["index"]:
             notes.append(f"first wrong step: #{fw['index']} <code>{html.escape(fw['key'])}</code>")
         notes += [html.escape(n) for n in r["notes"]]
         color = VERDICT_COLOR.get(r["verdict"], "inherit")
@@ -50,7 +49,7 @@ def check_html(data: dict, run=None) -> str:
             f'<td style="text-align:left">{"<br>".join(notes)}</td></tr>')
     s = data["summary"]
     counts = ", ".join(f'<span style="color:{VERDICT_COLOR[v]}">{s.get(v, 0)} {v}</span>'
-                       for v in ("correct", "carried", "wrong", "undecided") if v in s)
+                       for v in VERDICTS if v in s)
     summary = f"<p><b>{s['claims']} claims</b>: {counts}.</p>"
     if s.get("first_error"):
         e = s["first_error"]

@@ -22,9 +22,11 @@ from ..numerics.run import Run, solve
 from ..rendering.mathjax import WebNotation, decimal_math, table_math, web_latex
 
 WHERE_WIDTH = 40
-VERDICTS = ("correct", "carried", "wrong", "undecided")
-SYMBOL = {"correct": "✓", "carried": "≈", "wrong": "✗", "undecided": "?"}
-STYLE = {"correct": "green", "carried": "yellow", "wrong": "red", "undecided": "magenta"}
+VERDICTS = ("correct", "carried", "follows", "wrong", "undecided")
+"""``carried``: what the document's own earlier *rounded* numbers give; ``follows``: right given an
+earlier *wrong* number of the document (error carried forward), which still counts against it."""
+SYMBOL = {"correct": "✓", "carried": "≈", "follows": "↳", "wrong": "✗", "undecided": "?"}
+STYLE = {"correct": "green", "carried": "yellow", "follows": "dark_orange", "wrong": "red", "undecided": "magenta"}
 
 
 def _written(w) -> object:
@@ -107,11 +109,11 @@ class CheckReport(Displayable):
     def passed(self, strict: bool = False) -> bool:
         """True when nothing is wrong or undecided (and, with ``strict``, nothing is carried)."""
         s = self.summary
-        return not (s["wrong"] or s["undecided"] or (strict and s["carried"]))
+        return not (s["wrong"] or s["undecided"] or s.get("follows") or (strict and s["carried"]))
 
     def __repr__(self) -> str:
         s = self.summary
-        counts = ", ".join(f"{s[v]} {v}" for v in ("correct", "carried", "wrong", "undecided") if s.get(v))
+        counts = ", ".join(f"{s[v]} {v}" for v in VERDICTS if s.get(v))
         return f"<CheckReport {shown_path(self.data['claims_file'])}: {s['claims']} claim{'' if s['claims'] == 1 else 's'}: {counts}>"
 
 
@@ -169,6 +171,29 @@ def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, bac
     parsed = claims_from_dict(data, run.plan, claims_source)
     checks = tuple(Checker(run).check(parsed))
     return CheckReport(run, checks, check_dict(run, list(checks), source, claims_source))
+
+
+def summary_text(s: dict) -> str:
+    """The one-line summary: ``56 claims: 52 correct, 3 carried (rounding), 1 wrong``; an error carried
+    forward is counted apart (``2 follow an earlier error``).
+
+    >>> summary_text({"claims": 5, "correct": 2, "carried": 1, "follows": 1, "wrong": 1, "undecided": 0})
+    '5 claims: 2 correct, 1 carried (rounding), 1 follows an earlier error, 1 wrong'
+    """
+    follows = s.get("follows", 0)
+    text = f"{s['claims']} claims: {s['correct']} correct, {s['carried']} carried (rounding), "
+    if follows:
+        text += f"{follows} follow{'s' if follows == 1 else ''} an earlier error, "
+    text += f"{s['wrong']} wrong"
+    return text + (f", {s['undecided']} undecided" if s.get("undecided") else "")
+
+
+def carried_text(r: dict, name) -> str:
+    """Why a carried or follows verdict: ``carried (rounding) from #2 …`` or ``follows #3 …``."""
+    sources = ", ".join(name(s) for s in r["carried_from"])
+    if r["verdict"] == "follows":
+        return f"follows {sources}" if sources else "follows an earlier error"
+    return "carried (rounding)" + (f" from {sources}" if sources else "")
 
 
 def entry_values(r: dict, field: str):
@@ -249,11 +274,9 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
             why = []
             if r["where"]:  # the full text is in the JSON output
                 why.append(r["where"] if len(r["where"]) <= WHERE_WIDTH else r["where"][:WHERE_WIDTH - 1] + "…")
-            if r["verdict"] == "carried":
-                src = ", ".join(f"#{s['index']} {s['key']} = {cell(s['written'])}" for s in r["carried_from"])
-                kind = "rounding" if r["carried_kind"] == "rounding" else "earlier error"
-                why.append(f"carried ({kind})" + (f" from {src}" if src else ""))
-            if r["verdict"] in ("wrong", "carried") and r["first_wrong"] and r["first_wrong"]["index"] != r["index"]:
+            if r["verdict"] in ("carried", "follows"):
+                why.append(carried_text(r, lambda s: f"#{s['index']} {s['key']} = {cell(s['written'])}"))
+            if r["verdict"] in ("wrong", "carried", "follows") and r["first_wrong"] and r["first_wrong"]["index"] != r["index"]:
                 why.append(f"first wrong step: #{r['first_wrong']['index']} {r['first_wrong']['key']}")
             why += r["notes"]
             table.add_row(str(r["index"]), escape(r["key"]), escape(cell(r["written"])),
@@ -261,9 +284,7 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
                           escape(cell(error)), escape("; ".join(why)))
         console.print(table)
     s = data["summary"]
-    console.print(Text(f"{s['claims']} claims: {s['correct']} correct, {s['carried']} carried "
-                       f"({s['carried_rounding']} rounding, {s['carried_error']} earlier error), {s['wrong']} wrong"
-                       + (f", {s['undecided']} undecided" if s["undecided"] else "")))
+    console.print(Text(summary_text(s)))
     if s["first_error"]:
         console.print(Text(f"first error: #{s['first_error']['index']} {s['first_error']['key']} = "
                            f"{cell(s['first_error']['written'])}", style="red"))
@@ -321,12 +342,11 @@ def exact_math(r: dict, value, run=None) -> str:
 def _why_markdown(r: dict) -> str:
     """The terminal's "why": carried from which claims, the first wrong step, the checker's notes."""
     why = []
-    if r["verdict"] == "carried" and r["carried_from"]:
-        kind = "rounding" if r["carried_kind"] == "rounding" else "an earlier error"
-        why.append(f"carried ({kind}) from " + ", ".join(
-            f"#{s['index']} {markdown_code(s['key'])} = {markdown_text(cell(s['written']))}" for s in r["carried_from"]))
+    if r["verdict"] in ("carried", "follows") and r["carried_from"]:
+        why.append(carried_text(r, lambda s: f"#{s['index']} {markdown_code(s['key'])} = "
+                                             f"{markdown_text(cell(s['written']))}"))
     fw = r.get("first_wrong")
-    if r["verdict"] in ("wrong", "carried") and fw and fw["index"] != r["index"]:
+    if r["verdict"] in ("wrong", "carried", "follows") and fw and fw["index"] != r["index"]:
         why.append(f"first wrong step: #{fw['index']} {markdown_code(fw['key'])}")
     why += [markdown_text(n) for n in r["notes"]]
     return "; ".join(why) or "–"
@@ -364,9 +384,7 @@ def render_check_markdown(data: dict, run=None) -> str:
                      f"{SYMBOL[r['verdict']]} {r['verdict']} | {table_math(exact_math(r, value, run))} | "
                      f"{markdown_text(cell(error))} | {where} | {_why_markdown(r)} |")
     s = data["summary"]
-    lines += ["", f"**{s['claims']} claims**: {s['correct']} correct, {s['carried']} carried "
-                  f"({s['carried_rounding']} rounding, {s['carried_error']} earlier error), {s['wrong']} wrong"
-                  + (f", {s['undecided']} undecided" if s["undecided"] else "") + "."]
+    lines += ["", f"**{s['claims']} claims**: " + summary_text(s).split(": ", 1)[1] + "."]
     if s["first_error"]:
         e = s["first_error"]
         lines += ["", f"First error: #{e['index']} {markdown_code(e['key'])} = {markdown_text(cell(e['written']))}"

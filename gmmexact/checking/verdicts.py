@@ -144,7 +144,9 @@ class Checker:
             if kind == "error":
                 origin = min((checks[i].first_wrong for i in used if checks[i].first_wrong is not None),
                              default=None)
-            return ClaimCheck(claim, "carried", entries, carried_from=used, carried_kind=kind,
+            # right given the document's own earlier numbers: rounding carried, or an earlier error followed
+            return ClaimCheck(claim, "follows" if kind == "error" else "carried", entries, carried_from=used,
+                              carried_kind=kind,
                               first_wrong=origin, notes=tuple(found), **common)
         if not any(e.correct is False for e in entries):  # some entries undecided, none wrong
             found.append("the exact value could not be enclosed tightly enough to decide (at up to "

@@ -14,8 +14,10 @@ from .tables import longtable
 
 __all__ = ["COLORS", "VERDICT", "ClaimMarks"]
 
-COLORS = {"correct": "0,0.5,0", "carried": "0.75,0.45,0", "wrong": "0.8,0,0", "undecided": "0.5,0,0.5"}
-VERDICT = {"correct": r"$\checkmark$ correct", "carried": r"$\approx$ carried", "wrong": r"$\times$ wrong",
+COLORS = {"correct": "0,0.5,0", "carried": "0.75,0.45,0", "follows": "0.75,0.3,0", "wrong": "0.8,0,0",
+          "undecided": "0.5,0,0.5"}
+VERDICT = {"correct": r"$\checkmark$ correct", "carried": r"$\approx$ carried", "follows": r"$\hookrightarrow$ follows",
+           "wrong": r"$\times$ wrong",
            "undecided": r"? undecided"}
 
 
@@ -83,9 +85,11 @@ class ClaimMarks:
         parts = [rf"\textcolor[rgb]{{{color}}}{{\textbf{{{label}}}}}: written "
                  rf"${name} = {written_latex(c.claim.written)}$; exact value ${self.claim_value(c)}$"]
         if verdict == "carried":
-            kind = "rounding" if c.carried_kind == "rounding" else "an earlier error"
-            parts.append(f" (carried by {kind} from " + ", ".join(self.claim_ref(i) for i in c.carried_from) + ")")
-        if verdict == "wrong" and c.first_wrong is not None and c.first_wrong != c.claim.index:
+            parts.append(" (carried by rounding from " + ", ".join(self.claim_ref(i) for i in c.carried_from) + ")")
+        if verdict == "follows":
+            parts.append(" (right given the earlier error in " + ", ".join(self.claim_ref(i) for i in c.carried_from)
+                         + ")")
+        if verdict in ("wrong", "follows") and c.first_wrong is not None and c.first_wrong != c.claim.index:
             parts.append(f"; first wrong step: {self.claim_ref(c.first_wrong)}")
         notes = list(c.notes)
         if c.claim.where:
@@ -103,10 +107,11 @@ class ClaimMarks:
         """The section listing every written number with its verdict ([] without claims)."""
         if not self.checks:
             return []
-        counts = {v: sum(c.verdict == v for c in self.checks) for v in ("correct", "carried", "wrong")}
+        counts = {v: sum(c.verdict == v for c in self.checks) for v in ("correct", "carried", "follows", "wrong")}
+        follows = f"{counts['follows']} follow an earlier error, " if counts["follows"] else ""
         out = [r"\section{The document's numbers}",
                rf"{len(self.checks)} written numbers: {counts['correct']} correct, {counts['carried']} carried, "
-               rf"{counts['wrong']} wrong. Claims are numbered in the claims file's order from \#0, as in "
+               rf"{follows}{counts['wrong']} wrong. Claims are numbered in the claims file's order from \#0, as in "
                r"\texttt{gmmexact check} (its \# column and the \texttt{index} of its JSON output)."]
         if self.first_error is not None:
             out.append(r"\textcolor[rgb]{0.8,0,0}{\textbf{First wrong step:}} " + self.claim_ref(self.first_error) + ".")
