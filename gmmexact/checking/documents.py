@@ -11,9 +11,14 @@ the count of numbers per place, and every number that was not understood, with i
 >>> s = report.summary
 >>> (s["claims"], s["correct"], s["wrong"]), report.data["document"]["problem_from"]
 ((54, 48, 1), 'document')
+
+:func:`check_document_placed` returns the same report with the document as read and every number's
+:class:`~gmmexact.documents.keying.Placement` (claim ``i`` of the report is the ``i``-th placement
+whose status is ``claim``), for writing the document back with marks (:mod:`.annotate`).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import Document, read_document
@@ -24,7 +29,8 @@ from ..model.problem import Problem, load
 from ..numerics.run import Run
 from .report import CheckReport, check
 
-__all__ = ["check_document", "document_claims", "claims_toml", "read_aliases"]
+__all__ = ["CheckedDocument", "check_document", "check_document_placed", "document_claims", "claims_toml",
+           "read_aliases"]
 
 
 def _value(v):
@@ -70,6 +76,30 @@ def read_aliases(items: list[str] | None, path: str | None = None) -> dict[str, 
     return aliases
 
 
+@dataclass(frozen=True)
+class CheckedDocument:
+    """A checked document: the report, the document as read and where each of its numbers stands.
+
+    Attributes
+    ----------
+    report : CheckReport
+        What :func:`check_document` returns.
+    document : Document
+        The document as read.
+    placements : tuple of Placement
+        Every written number in document order; the report's claim ``i`` is the ``i``-th one whose
+        status is ``claim`` (:meth:`claims` lists them).
+    """
+
+    report: CheckReport
+    document: Document
+    placements: tuple[Placement, ...]
+
+    def claims(self) -> list[Placement]:
+        """The placements of the claims, in the order of ``report.data["claims"]``."""
+        return [p for p in self.placements if p.status == "claim"]
+
+
 def check_document(document: str | Path | Document, problem: Problem | Run | str | Path | None = None, *,
                    aliases: dict | None = None, backend: str = "arb") -> CheckReport:
     """Check the numbers a document writes.
@@ -84,6 +114,18 @@ def check_document(document: str | Path | Document, problem: Problem | Run | str
         Extra names (``{"u": "mean", "1": "women"}``).
     backend : str
         ``"arb"`` or ``"mpmath"``.
+    """
+    return check_document_placed(document, problem, aliases=aliases, backend=backend).report
+
+
+def check_document_placed(document: str | Path | Document, problem: Problem | Run | str | Path | None = None, *,
+                          aliases: dict | None = None, backend: str = "arb") -> CheckedDocument:
+    """:func:`check_document`, keeping the document as read and every number's placement.
+
+    >>> checked = check_document_placed("examples/seed/homework.md")
+    >>> first = checked.claims()[0]
+    >>> checked.report.data["claims"][0]["key"], first.key, (first.span.line, first.span.column)
+    ('det.women', 'det.women', (58, 71))
     """
     doc = document if isinstance(document, Document) else read_document(document)
     sources: list[ProblemSource] = []
@@ -119,7 +161,7 @@ def check_document(document: str | Path | Document, problem: Problem | Run | str
                    for p in placements if p.status == "unread"],
         "problems": [{"line": s.line, "column": s.column, "reason": why} for s, why in doc.problems],
     }
-    return report
+    return CheckedDocument(report, doc, tuple(placements))
 
 
 def claims_toml(placements: list[Placement], source: str) -> str:

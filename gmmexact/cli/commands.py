@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="carried rounding counts as a failure (exit 1)")
     check.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     check.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    check.add_argument("--annotate", metavar="FILE",
+                       help="write the document back with a mark beside each number checked: .md (Markdown or "
+                            "notebook input), .html (any document), .tex or .pdf (LaTeX input)")
     draft = sub.add_parser("claims-from", help="the claims a document writes, as a claims file to review")
     draft.add_argument("document", help="Markdown, LaTeX or notebook")
     draft.add_argument("--problem", help="problem file (default: read from the document)")
@@ -212,7 +215,17 @@ def _check(args) -> int:
     if kind == "problem-toml":
         raise InputError(target, None, "is a problem file, not a document or claims file",
                          "gmmexact check PROBLEM DOCUMENT (the problem first, then the student's document)")
+    annotation = None
+    if args.annotate:
+        from ..checking.annotate import annotation_format  # noqa: PLC0415
+
+        if kind in ("claims-toml", "claims-csv"):
+            raise InputError(None, "--annotate", f"{target} is a claims file: only a document can be written back "
+                             "with marks", "gmmexact check [PROBLEM] DOCUMENT --annotate FILE (Markdown, LaTeX or "
+                             ".ipynb)")
+        annotation = annotation_format(args.annotate, kind, [p for p in (target, problem_path) if p])
     problem = load(problem_path, normalize_weights=args.normalize_weights) if problem_path else None
+    checked = None
     if kind in ("claims-toml", "claims-csv"):
         if problem is None:
             raise InputError(target, None, "is a claims file, which needs the problem it refers to",
@@ -220,7 +233,13 @@ def _check(args) -> int:
         report = check(problem, target, backend=args.backend)
     else:
         aliases = read_aliases(args.alias, args.aliases)
-        report = check_document(target, problem, aliases=aliases, backend=args.backend)
+        if annotation:
+            from ..checking.documents import check_document_placed  # noqa: PLC0415
+
+            checked = check_document_placed(target, problem, aliases=aliases, backend=args.backend)
+            report = checked.report
+        else:
+            report = check_document(target, problem, aliases=aliases, backend=args.backend)
     if args.format == "json":
         json.dump(report.data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -228,6 +247,19 @@ def _check(args) -> int:
         sys.stdout.write(render_check_markdown(report.data, report.run))
     else:
         render_check_text(report.data)
+    if checked is not None:
+        from ..checking.annotate import write_annotation  # noqa: PLC0415
+        from ..rendering.solution import LatexEngineError  # noqa: PLC0415
+
+        try:
+            write_annotation(checked, args.annotate, annotation)
+        except LatexEngineError as e:
+            print(f"gmmexact: {e}", file=sys.stderr)
+            return 4 if e.missing else EXIT_ERROR
+        except OSError as e:
+            raise InputError(None, "--annotate", f"{args.annotate} cannot be written: {e.strerror or e}",
+                             "a writable place") from None
+        print(f"gmmexact: wrote {args.annotate}", file=sys.stderr)
     return EXIT_OK if report.passed(strict=args.strict) else EXIT_ERROR
 
 
