@@ -122,10 +122,7 @@ def test_one_dimensional_three_components():
 
 
 @pytest.mark.parametrize("content, expected", [
-    ('[[claim]]\nkey = "density.A.woman"\nvalue = "0.01"\n', "density.A.women"),
-    ('[[claim]]\nkey = "density.A.women"\nvalue = 0.0107\n', "string"),
-    ('[[claim]]\nkey = "mean.women"\nvalue = ["1", "2", "3"]\n', "2 numbers"),
-    ('[[claim]]\nkey = "density.A.women"\nvalue = "1.2.3"\n', "claim[0].value"),
+    ('[[claim]]\nkey = "density.A.woman"\nvalue = "0.01"\n', "density.A.women"),  # no key of this problem at all
     ('[[claim]]\nvalue = "3"\n', "key"),
 ])
 def test_bad_claims_exit_2(tmp_path, capsys, content, expected):
@@ -382,10 +379,6 @@ def test_hard_assignment_far_from_the_responsibility_is_noted():
 
 
 @pytest.mark.parametrize("content, expected", [
-    ('key,value\ncov.men,"[165, 60]]"\n', "line 2: text after the closing bracket"),
-    ('key,value\nmean.men,"[165, 60] x"\n', "line 2: text after the closing bracket"),
-    ('key,value\nmean.men,"]165, 60["\n', "line 2.value"),
-    ('key,value\n\ndet.women,abc\n', "line 3.value"),
     ('key,value\ndet.women\n', "line 2: has 1 column(s)"),
 ])
 def test_bad_csv_claims_exit_2_naming_the_line(tmp_path, capsys, content, expected):
@@ -406,8 +399,9 @@ def test_csv_with_a_byte_order_mark(tmp_path, capsys):
 def test_outer_product_written_as_a_number_says_why(tmp_path, capsys):
     path = tmp_path / "c.toml"
     path.write_text('[values]\n"outer.A.women" = "50"\n')
-    assert main(["check", SEED, str(path)]) == 2
-    assert "the outer product (x−μ)(x−μ)ᵀ in the covariance update is a 2×2 matrix" in capsys.readouterr().err
+    code, data = _json(capsys, "check", SEED, str(path), "--format", "json")
+    assert code == 1 and data["claims"][0]["verdict"] == "unreadable"  # the claim's own verdict, not exit 2
+    assert "the outer product (x−μ)(x−μ)ᵀ in the covariance update is a 2×2 matrix" in data["claims"][0]["reason"]
 
 
 def test_entry_out_of_range_suggests_the_entries(tmp_path, capsys):

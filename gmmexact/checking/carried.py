@@ -5,8 +5,9 @@ written numbers.
 entries, sums over points written out, an inverse as adjugate over determinant), following unwritten
 intermediate steps back to written ones. :class:`CarriedSearch` evaluates such a step with each
 combination of the inputs' written values or exact enclosures (and π or a hand value of it) in
-certified intervals (``stepeval.py``), and measures how many shown digits the document's rounded
-inputs justify.
+certified intervals (``stepeval.py``), measures how many shown digits the document's rounded
+inputs justify, and finds where a number rounded too early had its digits spoiled
+(:meth:`CarriedSearch.early_rounding`).
 
 Known gaps: unwritten intermediate steps are followed only ``EXPAND_DEPTH`` levels back; a step
 whose definition keeps an indexed sum is not re-evaluated; beyond ``MAX_COMBINATIONS`` combinations
@@ -27,13 +28,14 @@ from ..model.written import Written
 from ..numerics.certify import start_precision
 from ..numerics.rounding import ball_bounds
 from .claims import Claim
-from .context import CheckContext, ClaimCheck
+from .context import CheckContext, ClaimCheck, EarlyRounding
 from .stepeval import evaluate, evaluate_exact, explicit, interval, iv
 
 MAX_COMBINATIONS = 256
 EXPAND_DEPTH = 3  # unwritten intermediate steps followed back when tracing carried numbers
 PI_BY_HAND = (Fraction(314, 100), Fraction(3142, 1000), Fraction(31416, 10000), Fraction(314159, 100000),
               Fraction(22, 7))  # values of π worked with by hand
+_PI_LO, _PI_HI = Fraction(314159265358979, 10**14), Fraction(314159265358980, 10**14)  # π lies between
 
 
 def key_inputs(expr) -> dict | None:
@@ -205,13 +207,15 @@ class CarriedSearch:
                         if not _fits(variant, values, targets):
                             continue
                         used = tuple(sorted(c.index for c in combo if c is not None))
-                        bad = any(verdicts[i].verdict == "wrong" or verdicts[i].carried_kind == "error" for i in used)
+                        bad = any(verdicts[i].verdict in ("wrong", "follows") or verdicts[i].carried_kind == "error"
+                                  for i in used)
                         return used, ("error" if bad else "rounding"), pi
         finally:
             iv.prec = old
         return None
 
-    def justified(self, claim: Claim, earlier: list[Claim], sources: tuple[int, ...] | None = None
+    def justified(self, claim: Claim, earlier: list[Claim], sources: tuple[int, ...] | None = None, *,
+                  spread: bool = False, pi: Fraction | None = None, reach: bool = True
                   ) -> tuple[int, list[Claim]] | None:
         """How many of the digits a claim shows its step determines from the document's rounded inputs.
 
@@ -221,10 +225,17 @@ class CarriedSearch:
         they promise; other inputs enter exactly. A shown digit is justified when the spread of the
         result is within half a unit of it. Returns ``(digits, the claims used)`` (the fewest over the
         entries), or None when no rounded input was used.
+
+        With ``spread``, every written input not equal to the exact value (integers too: a hard 0/1
+        assignment is a rounding) enters as the hull of its promise and its exact value, so a number
+        that was itself carried away from the exact value counts with how far it went; a hand value
+        ``pi`` of π enters as the hull of it and π. Without ``reach`` the written number need not lie
+        in the result (one input's rounding alone, the others exact).
         """
         expr, inputs = self.steps.step(claim.key, {c.key.whole for c in earlier})
-        if not inputs:
+        if not inputs and pi is None:
             return None
+        inputs = dict(inputs or {})
         d = self.ctx.d
         chosen = {}
         for c in earlier:
@@ -235,16 +246,22 @@ class CarriedSearch:
         for sym, k in inputs.items():
             source = chosen.get(k.whole)
             w = dict(source.entries(d)).get(k) if source is not None else None
-            if w is not None and _visibly_rounded(w) and exact_entry(self.ctx.plan, k) != w.value:
-                values[sym] = (w.lo, w.hi)
+            rounded = w is not None and exact_entry(self.ctx.plan, k) != w.value and (
+                w.ulp is not None if spread else _visibly_rounded(w))
+            bounds = self.ctx.enclosure(k, prec) if spread or not rounded else None
+            if (spread or not rounded) and bounds is None:
+                return None
+            if rounded:
+                values[sym] = (min(w.lo, bounds[0]), max(w.hi, bounds[1])) if spread else (w.lo, w.hi)
                 if source not in used:
                     used.append(source)
             else:
-                bounds = self.ctx.enclosure(k, prec)
-                if bounds is None:
-                    return None
                 values[sym] = bounds
-        if not used:
+        if pi is not None:
+            hand = sp.Symbol("pi_by_hand")
+            expr = expr.xreplace({sp.pi: hand})
+            values[hand] = (min(pi, _PI_LO), max(pi, _PI_HI))
+        elif not used:
             return None
         used.sort(key=lambda c: c.index)
         old = iv.prec
@@ -258,7 +275,7 @@ class CarriedSearch:
                 e = expr if not isinstance(expr, sp.MatrixBase) else (
                     expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
                 lo, hi = ball_bounds(evaluate(e, intervals))
-                if hi < w.lo or lo > w.hi:  # those written inputs cannot give this number: not what it used
+                if reach and (hi < w.lo or lo > w.hi):  # those written inputs cannot give this number
                     return None
                 got = w.digits - _digits_lost(hi - lo, w.ulp)
                 digits = got if digits is None else min(digits, got)
@@ -267,6 +284,44 @@ class CarriedSearch:
         finally:
             iv.prec = old
         return None if digits is None else (digits, used)
+
+    def early_rounding(self, claim: Claim, earlier: list[Claim], used: tuple[int, ...], pi: Fraction | None,
+                       checks: dict[int, ClaimCheck]) -> EarlyRounding | None:
+        """Why a number carried by rounding that is more than one unit of its last digit off (the
+        caller decides that) was *rounded too early*, or None when it shows no more digits than the
+        document's rounded inputs justify (then that distance is the rounding of its own last digit).
+
+        The digits justified are measured with :meth:`justified` in ``spread`` mode over the claims
+        ``used`` (and the hand value ``pi`` of π). The rounding happened at those inputs whose
+        rounding alone leaves fewer digits than shown (all of them when none does alone), traced back
+        through inputs that were themselves rounded too early.
+        """
+        d = self.ctx.d
+        shown_digits = [w.digits for _, w in claim.entries(d) if w.digits is not None and w.value != 0]
+        if not shown_digits:
+            return None
+        shown = min(shown_digits)
+        got = self.justified(claim, earlier, used, spread=True, pi=pi, reach=False)
+        if got is not None and got[0] >= shown:
+            return None
+        inputs = got[1] if got is not None else [c for c in earlier if c.index in used]
+        alone = []
+        for c in inputs:
+            one = self.justified(claim, earlier, (c.index,), spread=True, reach=False)
+            if one is not None and one[0] < shown:
+                alone.append(c)
+        pi_alone = False
+        if pi is not None:
+            one = self.justified(claim, earlier, (), spread=True, pi=pi, reach=False)
+            pi_alone = one is not None and one[0] < shown
+        causes = alone if alone or pi_alone else inputs
+        rounded = set()
+        for c in causes:
+            before = checks[c.index].too_early if c.index in checks else None
+            rounded.update(before.rounded if before is not None else (c.index,))
+        justified = None if got is None else max(got[0], 0)
+        return EarlyRounding(tuple(sorted(rounded)), justified, shown,
+                             pi if pi is not None and (pi_alone or not causes) else None)
 
 
 def _fits(expr, values, targets) -> bool:

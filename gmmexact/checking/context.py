@@ -1,7 +1,7 @@
 """What the parts of a check share: the run it checks against (its exact plan and certifier, in
 :class:`CheckContext`, with the cache of explicit step definitions) and the verdict records
-(:class:`EntryCheck`, :class:`ClaimCheck`) that the verdicts, the carried search, the slip catalogue
-and the first-wrong-step tracing read and write.
+(:class:`EntryCheck`, :class:`ClaimCheck`, :class:`EarlyRounding`) that the verdicts, the carried
+search, the slip catalogue and the first-wrong-step tracing read and write.
 
 Known gaps: the context holds one run; a claim beyond its iterations has no enclosure (``None``).
 """
@@ -29,6 +29,32 @@ class EntryCheck:
     value: str  # certified value to the written digits plus two
     error_ulps: str | None  # (written − exact) / unit of the last digit, 2 digits
     boundary: bool = False  # the exact value sits exactly on the edge of the written promise
+    words: str | None = None  # how far off, in words ("3.2 % too large"); None when correct or undecided
+
+
+@dataclass(frozen=True)
+class EarlyRounding:
+    """Why a number carried by rounding is *rounded too early*: the document's rounding of earlier
+    numbers moved it more than one unit of its last shown digit from the exact value, and it shows
+    more digits than those rounded numbers justify.
+
+    Attributes
+    ----------
+    rounded : tuple of int
+        The claims where the rounding happened (whose digits were too few), traced back through
+        numbers that were themselves rounded too early.
+    justified : int or None
+        The significant digits the document's rounded inputs still support (None: not computed).
+    shown : int
+        The significant digits it shows.
+    pi : Fraction or None
+        A hand value of π, when that rounding is (part of) the cause.
+    """
+
+    rounded: tuple[int, ...]
+    justified: int | None
+    shown: int
+    pi: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -36,14 +62,28 @@ class ClaimCheck:
     """The verdict on one claim, with where a carried or wrong number came from."""
 
     claim: Claim
-    verdict: str  # "correct" | "carried" (rounding) | "follows" (an earlier error) | "wrong" | "undecided"
+    verdict: str  # "correct" | "carried" (rounding) | "follows" (an earlier error) | "wrong" | "undecided" | "unreadable"
     entries: tuple[EntryCheck, ...]
-    exact: str  # SymPy-parsable, with `symbols` as in the solve report
+    exact: str  # SymPy-parsable, with `symbols` as in the solve report ("" for an unknown key)
     carried_from: tuple[int, ...] = ()  # indices of the claims it was computed from
     carried_kind: str | None = None  # "rounding" | "error"
     first_wrong: int | None = None  # index of the claim where the chain first goes wrong
     notes: tuple[str, ...] = field(default=())
     symbols: dict = field(default_factory=dict)
+    too_early: EarlyRounding | None = None  # a carried (rounding) number rounded too early
+    reason: str | None = None  # why an unreadable claim cannot be read, and what would be right
+    value: object = None  # an unreadable claim's certified value (6 digits; nested for arrays), when known
+
+    @property
+    def error_words(self) -> str | None:
+        """How far off the claim is, in words: its entry's words, or the entries' (``[1] sign flipped``)
+        unless every entry is off by the same words."""
+        off = [e for e in self.entries if e.words]
+        if not off:
+            return None
+        if len(self.entries) == 1 or (len(off) == len(self.entries) and len({e.words for e in off}) == 1):
+            return off[0].words
+        return "; ".join("".join(f"[{i}]" for i in e.key.entry) + f" {e.words}" for e in off)
 
 
 class CheckContext:

@@ -1,5 +1,8 @@
 """Jupyter display of a check report: an HTML table, verdicts in colour (registered with
-:mod:`gmmexact.model.displayhook`; the Markdown display is the report's Markdown rendering)."""
+:mod:`gmmexact.model.displayhook`; the Markdown display is the report's Markdown rendering). The
+rows say what the text report says: where a carried number came from (and where it was rounded too
+early), which earlier error a ``follows`` number follows, why a claim is unreadable, and the error
+in words when it is large."""
 from __future__ import annotations
 
 import html
@@ -7,10 +10,11 @@ import html
 from ..model.displayhook import register
 from ..rendering.display import findings_html
 from ..rendering.textbook import shown_path
-from .report import SYMBOL, VERDICTS, CheckReport, carried_text, cell, entry_values, exact_math, render_check_markdown
+from .report import (SYMBOL, VERDICTS, CheckReport, carried_text, cell, entry_values, error_shown, exact_math,
+                     first_wrong_shown, render_check_markdown, unreadable_text)
 
 VERDICT_COLOR = {"correct": "#1a7f37", "carried": "#9a6700", "follows": "#bc4c00", "wrong": "#cf222e",
-                 "undecided": "#8250df"}
+                 "undecided": "#8250df", "unreadable": "#57606a"}
 
 
 def check_html(data: dict, run=None) -> str:
@@ -27,15 +31,17 @@ def check_html(data: dict, run=None) -> str:
     first = (data["summary"].get("first_error") or {}).get("index")
     for r in data["claims"]:
         value = r["value"] if "entries" not in r else entry_values(r, "value")
-        error = r["error_ulps"] if "entries" not in r else entry_values(r, "error_ulps")
+        error = error_shown(r)
         notes = []
         if r.get("where"):
             notes.append(html.escape(r["where"]))
-        if r["verdict"] in ("carried", "follows") and r["carried_from"]:
+        if r["verdict"] == "unreadable":
+            notes.append(html.escape(unreadable_text(r)))
+        if r["verdict"] in ("carried", "follows") and (r["carried_from"] or r.get("rounded_too_early")):
             notes.append(carried_text(r, lambda s: f"#{s['index']} <code>{html.escape(s['key'])}</code> = "
                                                    f"{html.escape(cell(s['written']))}"))
         fw = r.get("first_wrong")
-        if r["verdict"] in ("wrong", "follows") and fw and fw["index"] != r["index"]:
+        if r["verdict"] in ("wrong", "follows") and first_wrong_shown(r):
             notes.append(f"first wrong step: #{fw['index']} <code>{html.escape(fw['key'])}</code>")
         notes += [html.escape(n) for n in r["notes"]]
         color = VERDICT_COLOR.get(r["verdict"], "inherit")
@@ -45,10 +51,13 @@ def check_html(data: dict, run=None) -> str:
             f"<td>{html.escape(cell(r['written']))}</td>"
             f'<td style="color:{color};font-weight:bold;white-space:nowrap">'
             f"{SYMBOL.get(r['verdict'], '')} {html.escape(r['verdict'])}</td>"
-            f"<td>${html.escape(exact_math(r, value, run))}$</td><td>{html.escape(cell(error))}</td>"
+            f"<td>{f'${html.escape(exact_math(r, value, run))}$' if value is not None else '–'}</td>"
+            f"<td>{html.escape(cell(error))}</td>"
             f'<td style="text-align:left">{"<br>".join(notes)}</td></tr>')
     s = data["summary"]
     counts = ", ".join(f'<span style="color:{VERDICT_COLOR[v]}">{s.get(v, 0)} {v}</span>'
+                       + (f" ({s['rounded_too_early']} rounded too early)"
+                          if v == "carried" and s.get("rounded_too_early") else "")
                        for v in VERDICTS if v in s)
     summary = f"<p><b>{s['claims']} claims</b>: {counts}.</p>"
     if s.get("first_error"):

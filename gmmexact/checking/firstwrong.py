@@ -1,5 +1,6 @@
-"""The first wrong step of a wrong (or error-carrying) number: where the chain of the document's
-numbers it was computed from first goes wrong.
+"""The first wrong step of a wrong number, or of one that follows an earlier error (verdict
+``follows``): where the chain of the document's numbers it was computed from first goes wrong.
+Numbers carried by rounding (even rounded too early) and unreadable claims are not wrong steps.
 
 Known gaps: the chain follows the latest written value of each input (or, for a matched slip, the
 claims the slip was computed from), not every written value the document might have used.
@@ -16,8 +17,8 @@ def first_wrong(steps: ExplicitSteps, claim: Claim, earlier: list[Claim], checks
     """Where the document's numbers that this claim was computed from first go wrong.
 
     Follows the step's inputs as the document wrote them (the latest written value of each,
-    through unwritten intermediate steps): a wrong input, or one carried from an error, hands
-    on its own first wrong step; when every written input was right, the mistake is this claim's.
+    through unwritten intermediate steps): a wrong input, or one that follows an earlier error,
+    hands on its own first wrong step; when every written input was right, the mistake is this claim's.
     """
     _, inputs = steps.step(claim.key, {c.key.whole for c in earlier})
     latest = {}
@@ -28,15 +29,14 @@ def first_wrong(steps: ExplicitSteps, claim: Claim, earlier: list[Claim], checks
 
 
 def origin(used, checks: dict[int, ClaimCheck], own: int) -> int:
-    """The earliest first wrong step among the claims ``used`` that were wrong or carried an error;
-    ``own`` when they were all right.
+    """The earliest first wrong step among the claims ``used`` that were wrong or follow an earlier
+    error; ``own`` when they were all right.
 
     >>> origin((), {}, 7)
     7
     """
     origins = [checks[i].first_wrong for i in used
-               if (checks[i].verdict == "wrong" or checks[i].carried_kind == "error")
-               and checks[i].first_wrong is not None]
+               if _erroneous(checks[i]) and checks[i].first_wrong is not None]
     return min(origins) if origins else own
 
 
@@ -51,3 +51,8 @@ def ancestors(steps: ExplicitSteps, key: Key) -> set[Key]:
                 seen.add(inp.whole)
                 todo.append(inp.whole)
     return seen
+
+
+def _erroneous(check: ClaimCheck) -> bool:
+    """Wrong, or right only given an earlier wrong number (``follows``; ``carried_kind`` "error")."""
+    return check.verdict in ("wrong", "follows") or check.carried_kind == "error"

@@ -1,18 +1,34 @@
-"""Verdicts on a hand-worked document's numbers: correct, carried (from the document's own earlier
-numbers) or wrong (with the first wrong step of its dependency chain).
+"""Verdicts on a hand-worked document's numbers.
 
-A written number promises the exact value lies within half a unit of its last digit (an exact
-rational promises equality). ``correct`` is decided here against the exact value with certified
-enclosures, raising precision until certain (:func:`decide_entry`), and :class:`Checker` combines
-the parts into one :class:`ClaimCheck` per claim: the carried search (``carried.py``), the slip
-catalogue (``slips.py``), the first wrong step (``firstwrong.py``) and the notes (``notes.py``),
-all sharing one :class:`CheckContext` (``context.py``).
+- ``correct``: the exact value rounds to what is written. A written number promises the exact value
+  lies within half a unit of its last digit (an exact rational promises equality); decided against
+  the exact value with certified enclosures, raising precision until certain (:func:`decide_entry`).
+- ``carried``: not correct, but what the document's own earlier *rounded* numbers (or π by hand)
+  give (carried rounding). It is **rounded too early** when (1) some entry is more than one unit of
+  its last shown digit from the exact value (|written − exact| > ulp, certified) and (2) it shows more
+  significant digits than the document's rounded inputs justify (:meth:`.CarriedSearch.early_rounding`:
+  inputs as the hull of their promise and their exact value). The record then names where the
+  rounding happened and the digits the chain still supports. A carried number within one unit of
+  its last digit (the seed's ``1.15 × 10^-29`` for 1.1440…e-29, 0.60 units off, though only 2 of
+  its 3 digits are justified) is carried rounding of its own last digit, not too early.
+- ``follows``: what the document's earlier numbers give when one of them was *wrong* (an error
+  carried forward, ``carried_kind`` "error"), with the first wrong step of the chain.
+- ``wrong``: neither; with the first wrong step of its dependency chain and the named slip it matches.
+- ``undecided``: the exact value could not be enclosed tightly enough (at ``CHECK_MAX_PREC`` bits).
+- ``unreadable``: the claim's value could not be read, or has the wrong shape, or its key is not
+  the problem's (``claims.py``): the ``reason`` says what would be right. It is no input to later claims.
+
+Every entry that is not correct gets its error in words (:func:`.notes.error_words`).
+:class:`Checker` combines the parts into one :class:`ClaimCheck` per claim: the carried search
+(``carried.py``), the slip catalogue (``slips.py``), the first wrong step (``firstwrong.py``) and
+the notes (``notes.py``), all sharing one :class:`CheckContext` (``context.py``).
 
 Known gaps: an exact value not enclosed tightly enough at ``CHECK_MAX_PREC`` bits is left
-undecided.
+undecided; "more than one unit off" is left unflagged when the enclosure cannot decide it.
 """
 from __future__ import annotations
 
+from ..engine.lookup import entry_keys, shape_entries
 from ..model.keys import Key
 from ..model.written import Written
 from ..numerics.certify import start_precision
@@ -22,9 +38,10 @@ from ..rendering.report import sympy_text
 from . import firstwrong, notes, slips
 from .carried import CarriedSearch
 from .claims import Claim
-from .context import CheckContext, ClaimCheck, EntryCheck
+from .context import CheckContext, ClaimCheck, EarlyRounding, EntryCheck
 
-__all__ = ["CHECK_MAX_PREC", "CheckContext", "Checker", "ClaimCheck", "EntryCheck", "decide_entry", "error_ulps"]
+__all__ = ["CHECK_MAX_PREC", "CheckContext", "Checker", "ClaimCheck", "EarlyRounding", "EntryCheck",
+           "beyond_one_unit", "decide_entry", "error_ulps"]
 
 CHECK_MAX_PREC = 1 << 12
 
@@ -58,7 +75,25 @@ def decide_entry(ctx: CheckContext, key: Key, w: Written) -> EntryCheck:
             correct = False
             break
     value = str(ctx.run.round([key], digits)[key])
-    return EntryCheck(key, w, correct, value, error_ulps(ctx, key, w), boundary)
+    words = notes.error_words(ctx, key, w, precisions(ctx, digits)) if correct is False else None
+    return EntryCheck(key, w, correct, value, error_ulps(ctx, key, w), boundary, words)
+
+
+def beyond_one_unit(ctx: CheckContext, key: Key, w: Written) -> bool:
+    """Whether ``w`` is certainly more than one unit of its last digit from ``key``'s exact value
+    (False for an exact fraction, or when the enclosures cannot decide)."""
+    if w.ulp is None:
+        return False
+    for prec in precisions(ctx, (w.digits or 6) + 2):
+        bounds = ctx.enclosure(key, prec)
+        if bounds is None:
+            continue
+        lo, hi = bounds
+        if w.value - w.ulp > hi or w.value + w.ulp < lo:
+            return True
+        if w.value - w.ulp <= lo and hi <= w.value + w.ulp:
+            return False
+    return False
 
 
 def error_ulps(ctx: CheckContext, key: Key, w: Written) -> str | None:
@@ -118,10 +153,26 @@ class Checker:
     def check(self, claims: list[Claim]) -> list[ClaimCheck]:
         """Verdicts for ``claims`` (in document order), each decided with certified enclosures."""
         checks: dict[int, ClaimCheck] = {}
+        readable = [c for c in claims if c.unreadable is None]
         for claim in claims:
-            earlier = [c for c in claims if c.index < claim.index]
+            if claim.unreadable is not None:
+                checks[claim.index] = self._unreadable(claim)
+                continue
+            earlier = [c for c in readable if c.index < claim.index]
             checks[claim.index] = self._claim_check(claim, earlier, checks)
         return [checks[c.index] for c in claims]
+
+    def _unreadable(self, claim: Claim) -> ClaimCheck:
+        """An unreadable claim's verdict: its reason, and the exact and certified value of its key when the
+        problem has it."""
+        ctx = self.context
+        if claim.key is None:
+            return ClaimCheck(claim, "unreadable", (), "", reason=claim.unreadable)
+        exact, symbols = sympy_text(ctx.run[claim.key].exact)
+        keys = entry_keys(claim.key, ctx.d)
+        rounded = ctx.run.round(keys, 6)
+        value = shape_entries([str(rounded[k]) for k in keys], claim.key, ctx.d)
+        return ClaimCheck(claim, "unreadable", (), exact, symbols=symbols, reason=claim.unreadable, value=value)
 
     def _claim_check(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> ClaimCheck:
         """One claim's verdict, given the verdicts ``checks`` on the ``earlier`` claims."""
@@ -129,7 +180,8 @@ class Checker:
         entries = tuple(self.check_entry(k, w) for k, w in claim.entries(ctx.d))
         exact, symbols = sympy_text(ctx.run[claim.key].exact)
         common = {"exact": exact, "symbols": symbols}
-        found = notes.boundary_notes(entries) + notes.sum_notes(ctx, claim, earlier)
+        found = ([claim.reading] if claim.reading else []) + notes.boundary_notes(entries)
+        found += notes.sum_notes(ctx, claim, earlier)
         if all(e.correct for e in entries):
             found += notes.justified_notes(self.search, claim, earlier, carried=False)
             found += notes.hard_assignment_notes(ctx, claim)
@@ -140,14 +192,16 @@ class Checker:
             if pi is not None:
                 found.append(f"computed with π ≈ {notes.pi_text(pi)}")
             found += notes.justified_notes(self.search, claim, earlier, carried=True, sources=used)
-            origin = None
+            origin, early = None, None
             if kind == "error":
                 origin = min((checks[i].first_wrong for i in used if checks[i].first_wrong is not None),
                              default=None)
+            elif any(beyond_one_unit(ctx, k, w) for k, w in claim.entries(ctx.d)):
+                early = self.search.early_rounding(claim, earlier, used, pi, checks)
             # right given the document's own earlier numbers: rounding carried, or an earlier error followed
             return ClaimCheck(claim, "follows" if kind == "error" else "carried", entries, carried_from=used,
-                              carried_kind=kind,
-                              first_wrong=origin, notes=tuple(found), **common)
+                              carried_kind=kind, first_wrong=origin, notes=tuple(found), too_early=early,
+                              **common)
         if not any(e.correct is False for e in entries):  # some entries undecided, none wrong
             found.append("the exact value could not be enclosed tightly enough to decide (at up to "
                          f"{CHECK_MAX_PREC} bits); no written input reproduces it either")

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--aliases", metavar="FILE", help="a TOML file of aliases ([aliases] name = meaning)")
     check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     check.add_argument("--strict", action="store_true", help="carried rounding counts as a failure (exit 1)")
+    check.add_argument("--lenient-rounding", action="store_true",
+                       help="numbers rounded too early pass as carried rounding (default: they fail, exit 1)")
     check.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     check.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     check.add_argument("--annotate", metavar="FILE",
@@ -260,7 +262,7 @@ def _check(args) -> int:
             raise InputError(None, "--annotate", f"{args.annotate} cannot be written: {e.strerror or e}",
                              "a writable place") from None
         print(f"gmmexact: wrote {args.annotate}", file=sys.stderr)
-    return EXIT_OK if report.passed(strict=args.strict) else EXIT_ERROR
+    return EXIT_OK if report.passed(strict=args.strict, lenient_rounding=args.lenient_rounding) else EXIT_ERROR
 
 
 def _write_user_file(path: str, text: str, force: bool) -> None:
