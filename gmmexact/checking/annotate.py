@@ -609,64 +609,11 @@ def _fill_marks(text: str, marks: list[Mark]) -> str:
     return _SENTINELS.sub("", text)
 
 
-def _bracket_inline(state, silent: bool) -> bool:
-    """``\\(…\\)`` and ``\\[…\\]`` inside a paragraph, as the Markdown reader reads them."""
-    src, pos = state.src, state.pos
-    if not src.startswith(("\\(", "\\["), pos):
-        return False
-    close, kind = ("\\)", "math_inline") if src[pos + 1] == "(" else ("\\]", "math_inline_double")
-    end = src.find(close, pos + 2, state.posMax)
-    if end < 0:
-        return False
-    if not silent:
-        token = state.push(kind, "math", 0)
-        token.content, token.markup = src[pos + 2:end], src[pos:pos + 2]
-    state.pos = end + 2
-    return True
-
-
-def _bracket_block(state, start_line: int, end_line: int, silent: bool) -> bool:
-    """``\\[ … \\]`` starting a line, closed on it or a later one (no blank line inside), as the
-    Markdown reader reads it."""
-    if state.sCount[start_line] - state.blkIndent >= 4:
-        return False
-    src = state.src
-    pos = state.bMarks[start_line] + state.tShift[start_line]
-    if not src.startswith("\\[", pos):
-        return False
-    line, begin = start_line, pos + 2
-    while line < end_line:
-        if line > start_line and state.isEmpty(line):
-            return False
-        first = begin if line == start_line else state.bMarks[line] + state.tShift[line]
-        close = src.find("\\]", first, state.eMarks[line])
-        if close >= 0:
-            if src[close + 2:state.eMarks[line]].strip():
-                return False
-            break
-        line += 1
-    else:
-        return False
-    if not silent:
-        token = state.push("math_block", "math", 0)
-        token.block, token.content, token.markup = True, src[begin:close], "\\["
-        token.map = [start_line, line + 1]
-        state.line = line + 1
-    return True
-
-
 def _markdown_renderer():
     """markdown-it as the reader configures it, raw HTML off, math rendered as MathML."""
-    from markdown_it import MarkdownIt  # noqa: PLC0415
-    from mdit_py_plugins.amsmath import amsmath_plugin  # noqa: PLC0415
-    from mdit_py_plugins.dollarmath import dollarmath_plugin  # noqa: PLC0415
+    from ..documents.markdown import math_markdown  # noqa: PLC0415
 
-    md = (MarkdownIt("commonmark", {"html": False}).enable("table")
-          .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
-          .use(amsmath_plugin))
-    md.inline.ruler.before("escape", "bracket_math", _bracket_inline)
-    md.block.ruler.before("fence", "bracket_math_block", _bracket_block,
-                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md = math_markdown(html=False)
 
     def inline(self, tokens, idx, options, env):
         return _mathml(tokens[idx].content, False)

@@ -87,14 +87,25 @@ def _bracket_block(state, start_line: int, end_line: int, silent: bool) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
-    md = (MarkdownIt("commonmark", {"html": True}).enable("table")
+def math_markdown(html: bool = True) -> MarkdownIt:
+    """markdown-it as the reader configures it: tables, ``$…$``/``$$…$$`` (dollarmath), ``align``
+    (amsmath) and ``\\(…\\)``/``\\[…\\]``; ``html`` says whether raw HTML is parsed.
+
+    >>> [t.type for t in math_markdown().parse("\\\\[x = 1\\\\]")]
+    ['math_block']
+    """
+    md = (MarkdownIt("commonmark", {"html": html}).enable("table")
           .use(dollarmath_plugin, allow_space=True, allow_digits=True, double_inline=True)
           .use(amsmath_plugin))
     md.inline.ruler.before("escape", "bracket_math", _bracket_inline)
     md.block.ruler.before("fence", "bracket_math_block", _bracket_block,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    return md
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = math_markdown(html=True)
     md.disable("text_join", ignoreInvalid=True)  # keep escapes (``\\$``) apart from text, to tell a stray ``$``
     return md
 
