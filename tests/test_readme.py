@@ -213,4 +213,5 @@ def test_readme_writes_only_under_out():
 
 @pytest.mark.parametrize("block", PYTHON, ids=lambda b: f"line{b.line}")
 def test_python_blocks_compile(block):
-    compile(block.text, f"README.md:{block.line}", "exec")
+    code = compile(block.text, f"README.md:{block.line}", "exec")  # a SyntaxError fails the test
+    assert "gmmexact" in code.co_names, f"README.md:{block.line}: a Python block that does not use gmmexact"
