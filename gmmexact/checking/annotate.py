@@ -59,8 +59,10 @@ compiled by pdflatex in a temporary directory with ``-no-shell-escape``, reading
 there (``openin_any=p``, ``openout_any=p``), the document's own folder on ``TEXINPUTS`` for its
 ``\input`` files and pictures, and a time limit.
 
-Every file is written whole or not at all (a temporary file beside it, then ``os.replace``); the
-input document and the problem file are never a target (:func:`annotation_format`).
+Every file is written whole or not at all (:func:`~gmmexact.model.atomic.write_atomic`: a temporary
+file beside it, then ``os.replace``); the input document and the problem file are never a target,
+and a missing folder, a folder or a path under a file is refused before any work
+(:func:`annotation_format`). When pdflatex fails, its log is kept beside the PDF and named.
 
 Known gaps: a number inside ``\text{…}`` in Markdown math gets a mark MathJax shows as TeX; a
 number that is the argument of a macro such as ``\num{…}`` (siunitx) makes the marked LaTeX fail;
@@ -83,18 +85,16 @@ import html
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..documents import Document, Heading, Math, Prose, Table
 from ..documents.positions import SourceText, normalise
+from ..model.atomic import check_writable, write_atomic
 from ..model.errors import InputError
 from ..rendering.markdown import markdown_code, markdown_text
-from ..rendering.solution.pdf import DEBIAN_PACKAGES, LatexEngineError
+from ..rendering.solution.pdf import compile_pdf
 from ..rendering.textbook import escape_text, shown_path
 from .documents import CheckedDocument, check_document_placed
 
@@ -937,40 +937,18 @@ def annotated_latex(checked: CheckedDocument, marks: list[Mark] | None = None) -
 
 
 def compile_marked_pdf(tex: str, target: str | Path, folder: str | Path, *, engine: str = "pdflatex",
-                       timeout: float = 120, runs: int = 2) -> Path:
-    """Compile a student's marked LaTeX to ``target``: in a temporary directory, ``-no-shell-escape``,
-    files read and written only there and in ``folder`` (the document's, for its ``\\input`` files),
-    each run within ``timeout`` seconds; the PDF replaces ``target`` whole.
+                       timeout: float | None = None, runs: int = 2, inputs: list[str | Path] = ()) -> Path:
+    """Compile a student's marked LaTeX to ``target`` with :func:`~gmmexact.rendering.solution.compile_pdf`:
+    a temporary directory, ``-no-shell-escape``, nothing read or written outside it but the
+    document's ``folder`` (for its ``\\input`` files), a time limit; the PDF replaces ``target``
+    whole, and a failure keeps pdflatex's log beside it (never over one of the ``inputs``).
 
     Raises :class:`~gmmexact.rendering.solution.LatexEngineError` when the engine is missing
     (``missing=True``), fails or takes too long.
     """
-    exe = shutil.which(engine)
-    if exe is None:
-        raise LatexEngineError(
-            f"{engine} was not found on PATH. Install a LaTeX engine, e.g. on Debian/Ubuntu: apt-get install "
-            f"--no-install-recommends {' '.join(DEBIAN_PACKAGES)}; or write the marked .tex "
-            "(--annotate FILE.tex) and compile it elsewhere.", missing=True)
-    target = Path(target)
-    env = {**os.environ, "openout_any": "p", "openin_any": "p",
-           "TEXINPUTS": os.pathsep.join([".", str(Path(folder).resolve()), ""])}
-    with tempfile.TemporaryDirectory(prefix="gmmexact-annotate-") as tmp:
-        (Path(tmp) / "marked.tex").write_text(tex, encoding="utf-8")
-        for _ in range(runs):
-            try:
-                proc = subprocess.run([exe, "-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode",
-                                       "marked.tex"], cwd=tmp, capture_output=True, timeout=timeout, env=env,
-                                      stdin=subprocess.DEVNULL)
-            except subprocess.TimeoutExpired:
-                raise LatexEngineError(f"{engine} did not finish within {timeout:.0f} s") from None
-            if proc.returncode != 0:
-                log = proc.stdout.decode("utf-8", "replace")
-                errors = [line for line in log.splitlines() if line.startswith("!")]
-                raise LatexEngineError(f"{engine} failed on the marked document: "
-                                       f"{errors[0] if errors else 'see its log'} (--annotate FILE.tex writes the "
-                                       "marked source)", log=log)
-        _write_atomic(target, (Path(tmp) / "marked.pdf").read_bytes())
-    return target
+    return compile_pdf(tex, target, engine, timeout, runs, search=[folder], inputs=inputs,
+                       what="the marked document",
+                       instead="write the marked .tex (--annotate FILE.tex) and compile it elsewhere")
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -1011,26 +989,8 @@ def annotation_format(target: str | Path, document_kind: str, inputs: list[str |
         names = ", ".join(_EXTENSIONS[f] for f in allowed)
         raise InputError(None, "--annotate", f"{target}: a {document_kind} document cannot be written back as "
                          f"{Path(target).suffix or 'a file without an extension'}", f"a file name ending in {names}")
-    if os.path.isdir(target):
-        raise InputError(None, "--annotate", f"{target} is a directory", "a file name")
-    folder = Path(target).parent
-    if not folder.is_dir():
-        raise InputError(None, "--annotate", f"{target}: its folder {folder} does not exist", "an existing folder")
+    check_writable(target, inputs=inputs, option="--annotate")
     return fmt
-
-
-def _write_atomic(path: str | Path, data: str | bytes) -> None:
-    """Write ``data`` whole or not at all: a temporary file beside ``path``, then ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _newlines(path: str, text: str) -> str:
@@ -1051,13 +1011,13 @@ def write_annotation(checked: CheckedDocument, target: str | Path, fmt: str | No
     path = checked.document.path
     if fmt == "markdown":
         text = annotated_markdown(checked, marks)
-        _write_atomic(target, _newlines(path, text) if checked.document.format == "markdown" else text)
+        write_atomic(target, _newlines(path, text) if checked.document.format == "markdown" else text)
     elif fmt == "html":
-        _write_atomic(target, annotated_html(checked, marks))
+        write_atomic(target, annotated_html(checked, marks))
     elif fmt == "latex":
-        _write_atomic(target, _newlines(path, annotated_latex(checked, marks)))
+        write_atomic(target, _newlines(path, annotated_latex(checked, marks)))
     elif fmt == "pdf":
-        compile_marked_pdf(annotated_latex(checked, marks), target, Path(path).parent)
+        compile_marked_pdf(annotated_latex(checked, marks), target, Path(path).parent, inputs=[path])
     else:
         raise InputError(None, "--annotate", f"unknown format {fmt!r}", "markdown, html, latex or pdf")
     return Path(target)

@@ -1,22 +1,55 @@
-"""Command-line interface: ``gmmexact solve PROBLEM.toml [options]``.
+"""Command-line interface: ``gmmexact solve PROBLEM.toml [options]`` and the other commands.
 
-Exit status: 0 success; 2 bad input (file, field, what is wrong, what would be right);
-3 fewer iterations than requested because a step is undefined (singular covariance); 1 a check found
-a wrong claim (or a carried one, with ``--strict``), or an internal error (or pdflatex failed on a
-document); 4 ``latex --pdf`` found no LaTeX engine on PATH.
+Exit status (stable; scripts may rely on it):
+
+* 0: success.
+* 1: a check found a wrong claim (or a carried one, with ``--strict``), a cross-check found values
+  below ``--min-digits``, pdflatex failed on a document (its log is kept and named), or an internal
+  error (a bug in gmmexact: one line, and ``GMMEXACT_DEBUG=1`` shows the traceback).
+* 2: bad input, said in one line ``gmmexact: error: FILE: FIELD: what is wrong; expected what would
+  be right``: a file or option that cannot be used, an output place that cannot be written (a
+  missing folder, a folder, a path under a file, no permission, a read-only or full disk, one of
+  the command's own inputs, an existing file a person edits without ``--force``), or a request
+  estimated past the limits (:mod:`gmmexact.model.limits`: the estimate, and ``--force``).
+* 3: fewer iterations than requested, because a step is undefined (a singular covariance).
+* 4: ``latex --pdf`` or ``check --annotate FILE.pdf`` found no LaTeX engine on PATH.
+* 130: interrupted (Ctrl-C): one line, ``gmmexact: interrupted``; no output file is left half-written.
+* 141: standard output was closed before everything was written (``gmmexact solve p.toml | head``):
+  one line on standard error, no traceback; 141 is what a shell reports for a program ended by
+  SIGPIPE (128 + 13), so pipelines and ``set -o pipefail`` see the usual status.
+
+``--force`` (solve, check, latex, plot, crosscheck, claims-template) runs a request even when its
+estimated time or memory is past the limits; on claims-template, claims-from, problem-from and
+``crosscheck --template`` it also replaces an existing output file, which those commands otherwise
+never overwrite (a file a person edits). No command writes over one of its own input files, with or
+without ``--force``. Every output file is written whole or not at all
+(:func:`gmmexact.model.atomic.write_atomic`), its place checked before any work.
 """
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
+import errno
 import json
 import os
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
+from ..model import limits
+from ..model.atomic import check_writable, write_atomic
 from ..model.errors import InputError
 from ..model.version import __version__
+from . import generate, grade
 
-EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_UNDEFINED = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_INPUT, EXIT_UNDEFINED, EXIT_NO_ENGINE = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 130, 141
+FORCED = {"seconds": float("inf"), "memory_bytes": 1 << 62}
+"""The cost limits while a command runs with ``--force``."""
+
+_PLACE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO}
 
 
 def _positive(text: str) -> int:
@@ -27,6 +60,9 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value} is not at least 1")
     return value
+
+
+COST_HELP = "run even if the estimated time or memory is past the limits (see gmmexact.model.limits)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--forms", choices=("all", "exact", "none"),
                        help="exact forms to include: all (exact value, definition, substituted; default for json and "
                             "markdown), exact (default for text), none (certified decimals only: fast for many points)")
+    solve.add_argument("--force", action="store_true", help=COST_HELP)
     check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (the document itself, "
                                           "Markdown/LaTeX/notebook, or a claims file)")
     check.add_argument("inputs", nargs="+", metavar="[PROBLEM] DOCUMENT",
@@ -63,21 +100,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--annotate", metavar="FILE",
                        help="write the document back with a mark beside each number checked: .md (Markdown or "
                             "notebook input), .html (any document), .tex or .pdf (LaTeX input)")
+    check.add_argument("--force", action="store_true", help=COST_HELP)
     draft = sub.add_parser("claims-from", help="the claims a document writes, as a claims file to review")
     draft.add_argument("document", help="Markdown, LaTeX or notebook")
     draft.add_argument("--problem", help="problem file (default: read from the document)")
     draft.add_argument("-o", "--output", help="write the claims file here (default: standard output)")
-    draft.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    draft.add_argument("--force", action="store_true", help="overwrite an existing output file; and " + COST_HELP)
     draft.add_argument("--alias", action="append", metavar="NAME=MEANING")
     draft.add_argument("--aliases", metavar="FILE")
     pfrom = sub.add_parser("problem-from", help="the problem (data, starting parameters) a document states, as TOML")
     pfrom.add_argument("document", help="Markdown, LaTeX or notebook")
     pfrom.add_argument("-o", "--output", help="write the problem file here (default: standard output)")
-    pfrom.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    pfrom.add_argument("--force", action="store_true", help="overwrite an existing output file; and " + COST_HELP)
     tmpl = sub.add_parser("claims-template", help="a claims file with every quantity, values left empty")
     tmpl.add_argument("problem", help="problem file (TOML)")
     tmpl.add_argument("--iterations", type=_positive, default=1)
-    tmpl.add_argument("-o", "--output", help="write here instead of standard output")
+    tmpl.add_argument("-o", "--output", help="write here instead of standard output (an existing file only with --force)")
+    tmpl.add_argument("--force", action="store_true", help="overwrite an existing output file; and " + COST_HELP)
     plot = sub.add_parser("plot", help="a picture: data, components before and after (needs the plot extra)")
     plot.add_argument("problem", help="problem file (TOML)")
     plot.add_argument("-o", "--output", required=True, help="picture file: .png or .svg")
@@ -87,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(default: all up to 30 points, 12 for d > 2; '' for none)")
     plot.add_argument("--dpi", type=_positive, default=150, help="PNG resolution (default 150)")
     plot.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    plot.add_argument("--force", action="store_true", help="draw even past 100 megapixels (up to matplotlib's 65535 "
+                                                           "pixels a side); and " + COST_HELP)
     latex = sub.add_parser("latex", help="the worked solution as a LaTeX document (or one step's align block)")
     latex.add_argument("problem", help="problem file (TOML)")
     latex.add_argument("-o", "--output", help="write here (.tex; with --pdf a .pdf name is the PDF) instead of "
@@ -103,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     latex.add_argument("--pdf", action="store_true", help="compile with pdflatex from PATH (exit 4 when there is none)")
     latex.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     latex.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    latex.add_argument("--force", action="store_true", help=COST_HELP)
     cross = sub.add_parser("crosscheck", help="certified correct digits of a float EM implementation "
                                               "(scikit-learn, a Python function, a results file)")
     cross.add_argument("problem", help="problem file (TOML): the data and the start")
@@ -115,37 +157,208 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--min-digits", type=int, default=10,
                        help="correct significant digits every value must have for exit status 0 (default 10)")
     cross.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json, .csv or .npz) and stop")
+    cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json, .csv or .npz) and stop "
+                                                          "(an existing file only with --force)")
     cross.add_argument("--plot", metavar="FILE", help="also draw the correct digits per value (PNG/SVG; matplotlib)")
     cross.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
     cross.add_argument("--method", choices=("auto", "exact", "fast"), default="auto",
                        help="exact layer and arb balls (every diagnosis), or numpy longdouble with rigorous bounds "
                             "(large n); auto: fast from n·K = 20000 for one iteration")
+    cross.add_argument("--force", action="store_true", help=COST_HELP + "; with --template, overwrite an existing file")
+    grade.add_parser(sub)
+    generate.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see the module docstring)."""
+    try:
+        try:
+            return _run(argv)
+        except BrokenPipeError:
+            _abandon_stdout()
+            _say("gmmexact: standard output was closed before everything was written (e.g. by | head)")
+            return EXIT_CLOSED_PIPE
+    except KeyboardInterrupt:
+        _say("gmmexact: interrupted")
+        return EXIT_INTERRUPTED
+
+
+COMMANDS = {}
+
+
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot,
-                "latex": _latex, "crosscheck": _crosscheck, "claims-from": _claims_from,
-                "problem-from": _problem_from}[args.command](args)
-    except InputError as e:
-        print(f"gmmexact: error: {e}", file=sys.stderr)
-        return EXIT_INPUT
+        with limits.override(**FORCED) if getattr(args, "force", False) else contextlib.nullcontext():
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
-        return EXIT_OK
-    except Exception as e:  # a bug, not the user's input: say so without a traceback
+        raise
+    except InputError as e:
+        _say(f"gmmexact: error: {e}")
+        return EXIT_INPUT
+    except OSError as e:
+        if e.errno not in _PLACE_ERRNOS or os.environ.get("GMMEXACT_DEBUG"):
+            return _internal(e)
+        where = e.filename if e.filename is not None else "standard output"
+        if e.filename is None:
+            _abandon_stdout()
+        _say(f"gmmexact: error: {InputError(str(where), None, _reason(e), _remedy(e))}")
+        return EXIT_INPUT
+    except UnicodeEncodeError as e:
+        if not _is_stdout_encoding(e.encoding):
+            return _internal(e)
+        _abandon_stdout()
+        _say(f"gmmexact: error: standard output: its encoding, {sys.stdout.encoding}, cannot write "
+             f"{e.object[e.start:e.end]!r}; expected UTF-8 output (e.g. PYTHONIOENCODING=utf-8)")
+        return EXIT_INPUT
+    except MemoryError:
         if os.environ.get("GMMEXACT_DEBUG"):
             raise
-        print(f"gmmexact: internal error: {type(e).__name__}: {e}\n"
-              f"This is a bug in gmmexact, not in your input; rerun with GMMEXACT_DEBUG=1 for details.",
-              file=sys.stderr)
-        return EXIT_ERROR
+        _say(f"gmmexact: error: {args.command}: ran out of memory; expected a smaller request (fewer points, "
+             "components, iterations or digits), or more memory")
+        return EXIT_INPUT
+    except Exception as e:  # a bug, not the user's input: say so without a traceback
+        return _internal(e)
 
+
+def _internal(e: Exception) -> int:
+    if os.environ.get("GMMEXACT_DEBUG"):
+        raise e
+    _say(f"gmmexact: internal error: {type(e).__name__}: {e}\n"
+         f"This is a bug in gmmexact, not in your input; rerun with GMMEXACT_DEBUG=1 for details.")
+    return EXIT_ERROR
+
+
+def _is_stdout_encoding(name: str) -> bool:
+    try:
+        return codecs.lookup(name).name == codecs.lookup(sys.stdout.encoding).name
+    except (LookupError, TypeError, AttributeError):
+        return False
+
+
+def _say(line: str) -> None:
+    """One line on standard error, even when standard error itself is gone."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _abandon_stdout() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush of a closed or
+    full standard output says nothing (only for the process's own standard output)."""
+    if sys.stdout is not sys.__stdout__ or sys.stdout is None:
+        return
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+
+
+def _console():
+    """A rich console whose closed pipe is a :class:`BrokenPipeError` for :func:`main`, not rich's own exit."""
+    from rich.console import Console  # noqa: PLC0415  (keep `gmmexact --help` fast)
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            raise BrokenPipeError(errno.EPIPE, "standard output closed")
+
+    return PipeConsole()
+
+
+def _reason(e: OSError) -> str:
+    reasons = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+               errno.EROFS: "the file system is read-only", errno.EFBIG: "the file is too large for its disk",
+               errno.ENAMETOOLONG: "the name is too long"}
+    return reasons.get(e.errno, e.strerror or str(e))
+
+
+def _remedy(e: OSError) -> str:
+    if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free space on that disk, or another place"
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "a place you have permission to use"
+    if e.errno == errno.ENAMETOOLONG:
+        return "a shorter file name"
+    return "a writable place"
+
+
+# --- output places -------------------------------------------------------------------------------
+
+def _place(path: str, option: str, inputs=(), *, user_file: bool = False, force: bool = False) -> Path:
+    """Check an output place before any work: never one of ``inputs``; a folder that exists and can
+    be written, with free space; a regular file or none (a device or a pipe would be replaced by the
+    whole-file write); a ``user_file`` that exists only with ``force``."""
+    for part in (Path(path), Path(path).parent):
+        try:
+            os.stat(part)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise InputError(path, option, "is a loop of symbolic links", "a file name that leads to a file") from None
+        except ValueError:  # a NUL character
+            raise InputError(path, option, "holds a NUL character", "a file name") from None
+    try:
+        target = check_writable(path, inputs=[i for i in inputs if i], user_file=user_file, force=force,
+                                option=option)
+        mode = os.stat(target).st_mode if target.exists() else None
+    except OSError as e:  # a name too long
+        raise InputError(path, option, f"cannot be written: {_reason(e)}", _remedy(e)) from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise InputError(path, option, "is not a regular file (a device, a pipe or a socket), which writing the "
+                         "output whole would replace", "a file name (without the option, the output goes to "
+                         "standard output where there is one)")
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+    except OSError as e:
+        raise InputError(path, option, f"cannot be written: {_reason(e)}", _remedy(e)) from None
+    os.close(fd)
+    os.unlink(probe)
+    try:
+        space = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs (Windows): the write itself reports a full disk
+        return target
+    free = space.f_bfree if hasattr(os, "geteuid") and os.geteuid() == 0 else space.f_bavail
+    if space.f_blocks and free == 0:
+        raise InputError(path, option, "cannot be written: the disk is full", "free space on that disk, or another place")
+    return target
+
+
+def _write_by_extension(path: str, option: str, writer) -> None:
+    """Replace ``path`` whole with what ``writer(staged_path)`` writes, for a writer that picks its
+    format by the file's extension (a staged file of the same name in a temporary folder beside it)."""
+    target = Path(path)
+    with tempfile.TemporaryDirectory(prefix=".gmmexact-", dir=target.parent if str(target.parent) else ".") as tmp:
+        staged = Path(tmp) / target.name
+        try:
+            writer(str(staged))
+            data = staged.read_bytes()
+        except OSError as e:
+            raise InputError(path, option, f"cannot be written: {_reason(e)}", _remedy(e)) from None
+        write_atomic(path, data, option=option)
+
+
+def _afford(problem, iterations: int, digits: int) -> None:
+    """Refuse, before solving, a request estimated past the limits (lifted by ``--force``)."""
+    try:
+        from ..numerics.cost import estimate_solve  # noqa: PLC0415
+    except ModuleNotFoundError as e:
+        if e.name != "gmmexact.numerics.cost":
+            raise
+        return
+    limits.require_affordable(estimate_solve(problem, iterations, digits))
+
+
+# --- the commands --------------------------------------------------------------------------------
 
 def _solve(args) -> int:
-    from ..model.problem import load  # noqa: PLC0415  (keep `gmmexact --help` fast)
+    from ..model.problem import load  # noqa: PLC0415 (keep `gmmexact --help` fast)
     from ..rendering.report import build_report  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
@@ -163,13 +376,14 @@ def _solve(args) -> int:
     max_points = args.max_points
     if max_points is None and args.format == "text" and points is None:
         max_points = 12
+    _afford(problem, args.iterations, args.digits)
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     forms = args.forms or ("exact" if args.format == "text" else "all")
     shown = len(points) if points else min(problem.n, max_points or problem.n)
     if forms != "none" and shown * problem.K * args.iterations > 2000:
-        print(f"gmmexact: note: exact forms for {shown} points take SymPy about "
-              f"{0.015 * shown * problem.K / 2 * args.iterations:.0f} s; --forms none gives the certified "
-              f"decimals alone, --max-points fewer points", file=sys.stderr)
+        _say(f"gmmexact: note: exact forms for {shown} points take SymPy about "
+             f"{0.015 * shown * problem.K / 2 * args.iterations:.0f} s; --forms none gives the certified "
+             f"decimals alone, --max-points fewer points")
     report = build_report(run, digits=args.digits, points=points, max_points=max_points,
                           latex=args.format == "markdown",
                           forms=forms)
@@ -183,9 +397,10 @@ def _solve(args) -> int:
     else:
         from ..rendering.text import render_text  # noqa: PLC0415
 
-        render_text(report)
+        render_text(report, console=_console())
     if run.stopped is not None:
-        print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
+        sys.stdout.flush()
+        _say(f"gmmexact: {run.stopped.message}")
         return EXIT_UNDEFINED
     return EXIT_OK
 
@@ -225,7 +440,8 @@ def _check(args) -> int:
             raise InputError(None, "--annotate", f"{target} is a claims file: only a document can be written back "
                              "with marks", "gmmexact check [PROBLEM] DOCUMENT --annotate FILE (Markdown, LaTeX or "
                              ".ipynb)")
-        annotation = annotation_format(args.annotate, kind, [p for p in (target, problem_path) if p])
+        _place(args.annotate, "--annotate")  # the place; then the inputs and the format
+        annotation = annotation_format(args.annotate, kind, [p for p in (target, problem_path, args.aliases) if p])
     problem = load(problem_path, normalize_weights=args.normalize_weights) if problem_path else None
     checked = None
     if kind in ("claims-toml", "claims-csv"):
@@ -248,7 +464,7 @@ def _check(args) -> int:
     elif args.format == "markdown":
         sys.stdout.write(render_check_markdown(report.data, report.run))
     else:
-        render_check_text(report.data)
+        render_check_text(report.data, console=_console())
     if checked is not None:
         from ..checking.annotate import write_annotation  # noqa: PLC0415
         from ..rendering.solution import LatexEngineError  # noqa: PLC0415
@@ -256,32 +472,12 @@ def _check(args) -> int:
         try:
             write_annotation(checked, args.annotate, annotation)
         except LatexEngineError as e:
-            print(f"gmmexact: {e}", file=sys.stderr)
-            return 4 if e.missing else EXIT_ERROR
-        except OSError as e:
-            raise InputError(None, "--annotate", f"{args.annotate} cannot be written: {e.strerror or e}",
-                             "a writable place") from None
-        print(f"gmmexact: wrote {args.annotate}", file=sys.stderr)
+            sys.stdout.flush()
+            _say(f"gmmexact: {e}")
+            return EXIT_NO_ENGINE if e.missing else EXIT_ERROR
+        sys.stdout.flush()
+        _say(f"gmmexact: wrote {args.annotate}")
     return EXIT_OK if report.passed(strict=args.strict, lenient_rounding=args.lenient_rounding) else EXIT_ERROR
-
-
-def _write_user_file(path: str, text: str, force: bool) -> None:
-    """A file the user will edit: never overwritten without --force; written whole or not at all."""
-    target = Path(path)
-    if target.exists() and not force:
-        raise InputError(path, None, "already exists (a file you may have edited)",
-                         "another name, or --force to overwrite it")
-    if target.is_dir():
-        raise InputError(path, None, "is a directory", "a file name")
-    if not target.parent.exists():
-        raise InputError(path, None, f"its folder {target.parent} does not exist", "an existing folder")
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError as e:
-        tmp.unlink(missing_ok=True)
-        raise InputError(path, None, f"cannot be written: {e.strerror or e}", "a writable place") from None
 
 
 def _claims_from(args) -> int:
@@ -290,12 +486,14 @@ def _claims_from(args) -> int:
     from ..documents.problemread import problem_from_document  # noqa: PLC0415
     from ..model.problem import load  # noqa: PLC0415
 
+    if args.output:
+        _place(args.output, "-o", [args.document, args.problem, args.aliases], user_file=True, force=args.force)
     document = read_document(args.document)
     problem = load(args.problem) if args.problem else problem_from_document(document)[0]
     _, placements = document_claims(document, problem, read_aliases(args.alias, args.aliases))
     text = claims_toml(placements, args.document)
     if args.output:
-        _write_user_file(args.output, text, args.force)
+        write_atomic(args.output, text, option="-o")
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -305,10 +503,12 @@ def _problem_from(args) -> int:
     from ..documents import read_document  # noqa: PLC0415
     from ..documents.problemread import problem_from_document, problem_toml  # noqa: PLC0415
 
+    if args.output:
+        _place(args.output, "-o", [args.document], user_file=True, force=args.force)
     problem, sources = problem_from_document(read_document(args.document))
     text = problem_toml(problem, sources)
     if args.output:
-        _write_user_file(args.output, text, args.force)
+        write_atomic(args.output, text, option="-o")
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -319,10 +519,14 @@ def _template(args) -> int:
     from ..model.problem import load  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
-    text = template(solve(load(args.problem), iterations=args.iterations))
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write(text)
+        _place(args.output, "-o", [args.problem], user_file=True, force=args.force)
+    problem = load(args.problem)
+    _afford(problem, args.iterations, 6)
+    text = template(solve(problem, iterations=args.iterations))
+    if args.output:
+        write_atomic(args.output, text, option="-o")
+        _say(f"gmmexact: wrote {args.output}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -339,13 +543,17 @@ def _plot(args) -> int:
     from ..model.problem import load  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
+    _place(args.output, "-o", [args.problem])
     plot.output_format(args.output)  # a bad extension fails before any work
     points = None if args.points is None else [p.strip() for p in args.points.split(",") if p.strip()]
-    run = solve(load(args.problem, normalize_weights=args.normalize_weights), iterations=args.iterations)
-    plot.save(run, args.output, points=points, dpi=args.dpi)
-    print(f"gmmexact: wrote {args.output}", file=sys.stderr)
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    plot.check_size(problem.d, args.dpi, problem.n, force=args.force, option="--dpi")
+    _afford(problem, args.iterations, plot.POSITION_DIGITS)
+    run = solve(problem, iterations=args.iterations)
+    plot.save(run, args.output, points=points, dpi=args.dpi, force=args.force)
+    _say(f"gmmexact: wrote {args.output}")
     if run.stopped is not None:
-        print(f"gmmexact: {run.stopped.message}", file=sys.stderr)
+        _say(f"gmmexact: {run.stopped.message}")
         return EXIT_UNDEFINED
     return EXIT_OK
 
@@ -359,6 +567,30 @@ def _names(text: str | None, option: str) -> tuple[str, ...] | None:
     return names
 
 
+def _latex_outputs(args) -> tuple[str | None, str | None]:
+    """The .tex file (``None``: standard output, or none with a PDF named by ``-o``) and the PDF
+    (``None`` without ``--pdf``), their places checked."""
+    inputs = [args.problem, args.claims]
+    out = args.output
+    if not args.pdf:
+        if out:
+            _place(out, "-o", inputs)
+        return out, None
+    if args.step:
+        raise InputError(None, "--pdf", "a fragment (--step) is an align* block, not a document to compile",
+                         "--pdf without --step, or --step without --pdf")
+    if out and out.lower().endswith(".pdf"):
+        tex, pdf = None, out
+    elif out:
+        tex, pdf = out, os.path.splitext(out)[0] + ".pdf"
+    else:
+        tex, pdf = None, os.path.splitext(os.path.basename(args.problem))[0] + ".pdf"
+    if tex:
+        _place(tex, "-o", inputs)
+    _place(pdf, "-o" if out else "--pdf", inputs + [tex])
+    return tex, pdf
+
+
 def _latex(args) -> int:
     from ..checking.verdicts import Checker  # noqa: PLC0415
     from ..checking.claims import claims_from_dict, read_claims_data  # noqa: PLC0415
@@ -369,19 +601,21 @@ def _latex(args) -> int:
 
     if args.fragment and not args.step:
         raise InputError(None, "--fragment", "needs the step to show", "--step KEY, e.g. --step density.A.women")
+    tex_out, pdf = _latex_outputs(args)
     problem = load(args.problem, normalize_weights=args.normalize_weights)
     options = LatexOptions(digits=args.digits, points=_names(args.points, "--points"),
                            components=_names(args.components, "--components"), compact=args.compact,
                            iterations=args.iterations, source=args.problem, claims_source=args.claims)
     shown = len(options.points) if options.points else problem.n
     if not args.step and not args.compact and shown * problem.K * args.iterations > 200:
-        print(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
-              f"point in full and the others in tables", file=sys.stderr)
+        _say(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
+             f"point in full and the others in tables")
     if args.step:  # a fragment of a later iteration: solve that far
         try:
             args.iterations = max(args.iterations, Key.parse(args.step).iteration)
         except ValueError:
             pass  # named in latex_fragment's error
+    _afford(problem, args.iterations + 1, args.digits)
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     # one iteration more, for the log-likelihood after the last one shown
     after = solve(problem, iterations=args.iterations + 1, backend=args.backend) if not run.stopped else None
@@ -390,28 +624,24 @@ def _latex(args) -> int:
         claims = claims_from_dict(read_claims_data(args.claims), run.plan, args.claims)
         checks = Checker(run).check(claims)
     tex = latex_fragment(run, args.step, options, checks) if args.step else latex_document(run, options, checks, after)
-    out = args.output
-    if args.pdf:
-        pdf = out if out and out.lower().endswith(".pdf") else (
-            os.path.splitext(out)[0] + ".pdf" if out else os.path.splitext(os.path.basename(args.problem))[0] + ".pdf")
-        if out and not out.lower().endswith(".pdf"):
-            with open(out, "w", encoding="utf-8") as f:
-                f.write(tex)
+    if pdf:
+        if tex_out:
+            write_atomic(tex_out, tex, option="-o")
         try:
-            compile_pdf(tex, pdf)
+            compile_pdf(tex, pdf, inputs=[args.problem, args.claims, tex_out])
         except LatexEngineError as e:
-            print(f"gmmexact: {e}", file=sys.stderr)
-            return 4 if e.missing else EXIT_ERROR
-        print(f"gmmexact: wrote {pdf}", file=sys.stderr)
-    elif out:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(tex)
+            _say(f"gmmexact: {e}")
+            return EXIT_NO_ENGINE if e.missing else EXIT_ERROR
+        _say(f"gmmexact: wrote {pdf}")
+    elif tex_out:
+        write_atomic(tex_out, tex, option="-o")
     else:
         sys.stdout.write(tex)
     if run.iterations < args.iterations:
-        print(f"gmmexact: computed {run.iterations} of {args.iterations} iterations: iteration {run.iterations + 1} "
-              f"needs the inverse of singular covariances (the data satisfy "
-              f"{' and '.join(run.stopped.relations)})", file=sys.stderr)
+        sys.stdout.flush()
+        _say(f"gmmexact: computed {run.iterations} of {args.iterations} iterations: iteration {run.iterations + 1} "
+             f"needs the inverse of singular covariances (the data satisfy "
+             f"{' and '.join(run.stopped.relations)})")
         return EXIT_UNDEFINED
     return EXIT_OK
 
@@ -422,21 +652,22 @@ def _crosscheck(args) -> int:
     from ..model.problem import load  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
-    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    peer_file = args.peer if args.peer and os.path.exists(args.peer) else None
+    inputs = [args.problem, peer_file]
     if args.template:
+        _place(args.template, "--template", inputs)  # never over the problem or the results file
         if args.peer or args.plot:
             raise InputError(None, "--template", f"was given with {'--with' if args.peer else '--plot'}",
                              "--template FILE alone (it writes a blank results file and compares nothing)")
-        text = template(solve(problem, iterations=args.iterations), args.template)
-        try:
-            with open(args.template, "wb" if isinstance(text, bytes) else "w",
-                      **({} if isinstance(text, bytes) else {"encoding": "utf-8"})) as f:
-                f.write(text)
-        except OSError as e:
-            raise InputError(args.template, None, f"cannot be written ({e.strerror})", "a file in a writable directory") from None
-        print(f"gmmexact: wrote {args.template}", file=sys.stderr)
+        _place(args.template, "--template", inputs, user_file=True, force=args.force)
+        problem = load(args.problem, normalize_weights=args.normalize_weights)
+        _afford(problem, args.iterations, 17)
+        write_atomic(args.template, template(solve(problem, iterations=args.iterations), args.template),
+                     option="--template")
+        _say(f"gmmexact: wrote {args.template}")
         return EXIT_OK
     if args.plot:
+        _place(args.plot, "--plot", inputs)
         render.check_plot_path(args.plot)
     if not args.peer:
         raise InputError(None, "--with", "is missing", "sklearn, module:function or a results file (or --template FILE)")
@@ -445,13 +676,15 @@ def _crosscheck(args) -> int:
     reg = None if args.reg_covar is None else parse_fraction(args.reg_covar, "--reg-covar")
     if reg is not None and reg < 0:
         raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
+    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    _afford(problem, args.iterations, 17)
     import warnings  # noqa: PLC0415
 
     from ..crosschecking.peers import ExactPathWarning  # noqa: PLC0415
 
     def note(message, category, *rest, **kw):  # the fallback note, before the long exact path runs
         if issubclass(category, ExactPathWarning):
-            print(f"gmmexact: note: {message}", file=sys.stderr, flush=True)
+            _say(f"gmmexact: note: {message}")
         else:
             default_show(message, category, *rest, **kw)
 
@@ -467,10 +700,16 @@ def _crosscheck(args) -> int:
     elif args.format == "markdown":
         sys.stdout.write(render.render_markdown(data))
     else:
-        render.render_text(data)
+        render.render_text(data, console=_console())
     if args.plot:
-        render.plot_digits(data, result.digits_by_kind(), args.plot, result.digits_by_kind(held=True))
+        _write_by_extension(args.plot, "--plot", lambda staged: render.plot_digits(
+            data, result.digits_by_kind(), staged, result.digits_by_kind(held=True)))
     return EXIT_OK if result.passed else EXIT_ERROR
+
+
+COMMANDS.update({"solve": _solve, "check": _check, "claims-template": _template, "plot": _plot, "latex": _latex,
+                 "crosscheck": _crosscheck, "claims-from": _claims_from, "problem-from": _problem_from,
+                 "grade": grade.run, "generate": generate.run})
 
 
 if __name__ == "__main__":

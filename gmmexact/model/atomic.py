@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
@@ -34,21 +35,33 @@ def check_writable(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLik
 
     ``inputs`` are the command's input files: the output may never be one of them (with or
     without ``force``). A ``user_file`` (a claims template, a draft a person edits) that exists is
-    only replaced with ``force``.
+    only replaced with ``force``. A device, a pipe or a socket is refused: writing whole would
+    replace it.
     """
     target = Path(path)
     field = option
-    for source in inputs:
-        if source is not None and _same_file(target, Path(source)):
-            raise InputError(str(path), field, "is one of this command's input files",
-                             "another output name (an input is never written over)")
-    if target.is_dir():
-        raise InputError(str(path), field, "is a folder", "a file name")
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.exists():
-        raise InputError(str(path), field, f"its folder {parent} does not exist", "an existing folder")
-    if not parent.is_dir():
-        raise InputError(str(path), field, f"{parent} is not a folder", "a path inside an existing folder")
+    if "\0" in str(path):
+        raise InputError(str(path).replace("\0", "\\0"), field, "holds a NUL character", "a file name")
+    try:
+        for source in inputs:
+            if source is not None and _same_file(target, Path(source)):
+                raise InputError(str(path), field, "is one of this command's input files",
+                                 "another output name (an input is never written over)")
+        if target.is_dir():
+            raise InputError(str(path), field, "is a folder", "a file name")
+        parent = target.parent if str(target.parent) else Path(".")
+        if not parent.exists():
+            raise InputError(str(path), field, f"its folder {parent} does not exist", "an existing folder")
+        if not parent.is_dir():
+            raise InputError(str(path), field, f"{parent} is not a folder", "a path inside an existing folder")
+        if target.exists() and not stat.S_ISREG(os.stat(target).st_mode):
+            raise InputError(str(path), field, "is not a regular file (a device, a pipe or a socket), which "
+                             "writing the output whole would replace", "a file name")
+    except OSError as e:
+        raise InputError(str(path), field, f"cannot be written: {_reason(e)}", _remedy(e)) from None
+    except (RuntimeError, ValueError):  # a loop of symbolic links; a NUL character
+        raise InputError(str(path), field, "is not a usable file name (a loop of symbolic links, or a NUL "
+                         "character)", "a file name") from None
     if user_file and target.exists() and not force:
         raise InputError(str(path), field, "already exists (a file you may have edited)",
                          "another name, or --force to overwrite it")
@@ -72,7 +85,10 @@ def write_atomic(path: str | os.PathLike, content: str | bytes | Callable[[str],
     pdflatex) write to the temporary name; the rename then happens only if it succeeds.
     """
     target = check_writable(path, option=option)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent or ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:100]}.", suffix=".part", dir=target.parent or ".")
+    except OSError as e:
+        raise InputError(str(path), option, f"cannot be written: {_reason(e)}", _remedy(e)) from None
     try:
         if callable(content):
             os.close(fd)
@@ -113,6 +129,8 @@ def _reason(e: OSError) -> str:
         return "permission denied"
     if e.errno == errno.EROFS:
         return "the file system is read-only"
+    if e.errno == errno.ENAMETOOLONG:
+        return "the name is too long"
     return e.strerror or str(e)
 
 

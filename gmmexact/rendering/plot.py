@@ -6,7 +6,12 @@ significant digits, then floats: a picture needs no more), responsibilities roun
 weights as certified 3-digit strings, and from the exact layer the rank of every covariance and the
 linear relations the data satisfy; those relations and the weights are the only numbers written on
 the picture. :func:`figure` draws with the Agg canvas (no display, no pyplot state) and
-:func:`save` writes PNG or SVG by the file's extension.
+:func:`save` writes PNG or SVG by the file's extension, whole or not at all (a temporary file renamed
+over the target: an interrupted save leaves the old picture as it was). The size is checked before
+drawing (:func:`check_size`): matplotlib draws less than 2¹⁶ pixels a side, a picture past 100
+megapixels needs ``force``, and the estimated cost must be within the limits
+(:mod:`gmmexact.model.limits`). Names and labels longer than 60 characters are drawn shortened, with
+an ellipsis.
 
 A singular covariance is drawn as the segment of its line that the data cover, with the relation
 (``height − weight = 105``) written along it; components on one line get parallel lanes. Which
@@ -19,7 +24,7 @@ the data projected onto its variables, exact, from the Gram matrix of the centre
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -39,8 +44,10 @@ except ModuleNotFoundError as e:  # pragma: no cover - exercised through the CLI
     raise ModuleNotFoundError("gmmexact.rendering.plot needs matplotlib: pip install 'gmmexact[plot]'", name="matplotlib") from e
 
 from ..model import linalg
+from ..model.atomic import write_atomic
 from ..numerics.certify import Undecided
 from ..model.errors import InputError
+from ..model.limits import Estimate, require_affordable
 from ..model.keys import Key
 from ..engine.monomials import gram
 from ..numerics.rounding import Rounded, round_fraction
@@ -56,6 +63,9 @@ LABEL_ROOM = 0.24  # d = 1: the axes reach this far below 0 (fraction of the hig
 POSITION_DIGITS = 12
 RESP_DIGITS = 3
 WEIGHT_DIGITS = 3
+MAX_SIDE = 2**16 - 1  # matplotlib's Agg canvas draws less than 2^16 pixels a side
+PIXEL_LIMIT = 100_000_000  # pictures past this many pixels are drawn only with force
+SHOWN_CHARS = 60  # names, labels and variables drawn longer than this are shortened
 
 
 @dataclass(frozen=True)
@@ -266,6 +276,59 @@ def point_colors(resp, colors) -> np.ndarray:
     return np.clip(r @ np.asarray(colors), 0, 1)
 
 
+def shown(text: str, limit: int = SHOWN_CHARS, tail: bool = False) -> str:
+    """``text`` as drawn: at most ``limit`` characters, an ellipsis for the rest (its start kept, or
+    with ``tail`` its end: a file's name).
+
+    >>> shown("x" * 70)[-3:], len(shown("x" * 70)), shown("/a/b/problem.toml", 13, tail=True)
+    ('xx…', 60, '…problem.toml')
+    """
+    if len(text) <= limit:
+        return text
+    return "…" + text[-(limit - 1):] if tail else text[:limit - 1] + "…"
+
+
+def figure_inches(d: int) -> tuple[float, float]:
+    """Width and height of the picture of ``d`` variables, in inches."""
+    return {1: (10.0, 5.5), 2: (10.5, 7.0)}.get(d, (2.3 * d + 4.2, 2.3 * d + 0.9))
+
+
+def picture_estimate(d: int, n: int, dpi: float) -> Estimate:
+    """The time and memory of drawing ``n`` points of ``d`` variables at ``dpi`` (Agg keeps 4 bytes a
+    pixel; a panel takes about 0.04 s, a million pixels 0.04 s)."""
+    width, height = figure_inches(d)
+    pixels = width * dpi * height * dpi
+    panels = len(_panels(d))
+    return Estimate(seconds=0.5 + 0.04 * panels + 0.04 * pixels / 1e6 + 2e-5 * n * panels,
+                    memory_bytes=int(150e6 + 5 * pixels + 200 * n * panels),
+                    what=f"a picture of {n} points, {d} variables at {dpi:g} dpi")
+
+
+def check_size(d: int, dpi: float, n: int = 0, *, force: bool = False, option: str = "dpi") -> None:
+    """Refuse, before any drawing, a picture matplotlib cannot draw (2¹⁶ pixels a side or more), one
+    past :data:`PIXEL_LIMIT` pixels unless ``force``, or one estimated past the cost limits unless
+    ``force`` (:func:`~gmmexact.model.limits.require_affordable`).
+
+    >>> check_size(2, 100000, option="--dpi")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: --dpi: 100000 makes a picture of 1050000 × 700000 pixels, more than matplotlib draws (65535 a side); expected --dpi at most 6241
+    """
+    if not (dpi > 0 and math.isfinite(dpi)):
+        raise InputError(None, option, f"is {dpi}", "a positive number of dots per inch")
+    width, height = figure_inches(d)
+    across, down = round(width * dpi), round(height * dpi)
+    if max(across, down) > MAX_SIDE:
+        raise InputError(None, option, f"{dpi:g} makes a picture of {across} × {down} pixels, more than matplotlib "
+                         f"draws ({MAX_SIDE} a side)", f"{option} at most {math.floor(MAX_SIDE / max(width, height))}")
+    if across * down > PIXEL_LIMIT and not force:
+        most = math.floor(math.sqrt(PIXEL_LIMIT / (width * height)))
+        raise InputError(None, option, f"{dpi:g} makes a picture of {across} × {down} pixels "
+                         f"({across * down / 1e6:.0f} megapixels, more than {PIXEL_LIMIT / 1e6:.0f})",
+                         f"{option} at most {most}, or --force to draw it anyway")
+    require_affordable(picture_estimate(d, n, dpi), force)
+
+
 class _Painter:
     """Draws one :class:`PlotData` onto a figure; each panel method draws one set of variables."""
 
@@ -277,9 +340,11 @@ class _Painter:
         default = len(data.labels) <= (LABEL_LIMIT if d <= 2 else PANEL_LABEL_LIMIT)
         wanted = set(data.labels if points is None and default else points or ())
         self.labelled = [p for p, label in enumerate(data.labels) if label in wanted]
+        self.data = data = replace(data, labels=tuple(map(shown, data.labels)), names=tuple(map(shown, data.names)),
+                                   variables=tuple(map(shown, data.variables)),
+                                   source=data.source and shown(data.source, 2 * SHOWN_CHARS, tail=True))
         self.first, self.final = data.states[0], data.states[-1]
-        width, height = {1: (10.0, 5.5), 2: (10.5, 7.0)}.get(d, (2.3 * d + 4.2, 2.3 * d + 0.9))
-        self.fig = Figure(figsize=(width, height), dpi=dpi)
+        self.fig = Figure(figsize=figure_inches(d), dpi=dpi)
         FigureCanvasAgg(self.fig)
 
     # geometry ------------------------------------------------------------------------------
@@ -613,19 +678,21 @@ def output_format(path: str | Path) -> str:
     return ext
 
 
-def save(run: Run, path: str | Path, *, points: Sequence[str] | None = None, dpi: float = 150) -> Figure:
+def save(run: Run, path: str | Path, *, points: Sequence[str] | None = None, dpi: float = 150,
+         force: bool = False) -> Figure:
     """Draw ``run`` and write it to ``path`` as PNG or SVG (by the extension); returns the figure.
 
     SVG keeps its text as text (searchable, editable) and each drawn part's ``gid`` as its ``id``.
+    The size is checked first (:func:`check_size`, ``force`` as there); the file is replaced whole
+    or not at all (:func:`~gmmexact.model.atomic.write_atomic`).
     """
     fmt = output_format(path)
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise InputError(str(path), None, f"directory {str(path.parent)!r} does not exist", "a path in an existing directory")
+    check_size(run.problem.d, dpi, run.problem.n, force=force)
     fig = figure(run, points=points, dpi=dpi)
-    try:
+
+    def draw(tmp: str) -> None:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gmmexact"}):
-            fig.savefig(path, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
-    except OSError as e:
-        raise InputError(str(path), None, f"cannot write the file: {e.strerror or e}", "a writable path") from None
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
+
+    write_atomic(path, draw)
     return fig
