@@ -233,4 +233,4 @@ def test_not_graded_gets_zero_everywhere():
     book = gradebook_csv([r], Policy())
     assert "unreadable" in book
     res = gradescope_results(r, Policy())
-    assert res["score"] == 0.0 and "\\[a\\]\\(http://evil\\)" in res["output"]
+    assert res["score"] == 0.0 and "\\[a\\](http://evil)" in res["output"]

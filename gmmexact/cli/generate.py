@@ -71,7 +71,7 @@ def run(args) -> int:
                   disable=not sys.stderr.isatty(), transient=True) as bar:
         task = bar.add_task("variants", total=args.variants)
         report = generate(spec, args.variants, args.seed, out, on_variant=lambda _: bar.advance(task))
-    print(f"gmmexact: {report['variants']} variants certified from {report['draws']} draws in {report['seconds']} s; "
-          f"nearest approach to a rounding boundary {report['nearest_boundary']:.3f} of a last-digit unit; "
-          f"wrote {out} (stress report: {out / 'stress.md'})", file=sys.stderr)
+    print(f"gmmexact: {report['variants']} variants certified from {report['draws']} draws (nearest approach to a "
+          f"rounding boundary: {report['nearest_boundary']:.3f} of a last-digit unit)", file=sys.stderr)
+    print(f"gmmexact: wrote {out} in {report['seconds']} s (stress report: {out / 'stress.md'})", file=sys.stderr)
     return 0

@@ -62,7 +62,7 @@ def gradebook_csv(rows: list[Graded], policy: Policy) -> str:
     return buf.getvalue()
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>~$&])")
 
 
 def md_text(text: str) -> str:

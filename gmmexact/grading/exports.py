@@ -1,15 +1,16 @@
 """The grades in the formats learning platforms read.
 
 * **PrairieLearn** (``prairielearn.csv``): the manual-grading score upload, one row per student:
-  ``uid``, ``qid``, ``score_perc`` (0–100), ``feedback`` (Markdown shown to the student) and
+  ``uid``, ``instance`` (1: the first assessment instance), ``qid``, ``score_perc`` (0–100), ``feedback`` (Markdown shown to the student) and
   ``partial_scores`` (JSON: one entry per step, ``{"score": 0..1, "weight": points, "feedback": …}``).
   The question id is set with ``qid`` (default ``em-iteration``).
 * **Gradescope** (``gradescope/<student>/results.json``): an autograder result per student, one test
   per step (``name``, ``score``, ``max_score``, ``status``, ``output``), the total ``score`` and the
   feedback as Markdown ``output``.
-* **Moodle** (``moodle.csv``): a grade import file: an identifier column (``ID number``), the grade
-  item (``EM iteration``) and its ``Feedback`` (plain text), UTF-8 with a header row, a point as
-  decimal separator.
+* **Moodle** (``moodle.csv``): a grade import file: an identifier column (``ID number``, mapped to
+  the users' ID number, user name or email on import), the grade in points (``EM iteration``) and
+  its feedback (``Feedback: EM iteration``, plain text); UTF-8, a header row, a comma separator and a
+  point as decimal separator, as Moodle's CSV import reads by default.
 """
 from __future__ import annotations
 
@@ -24,24 +25,27 @@ from .classreport import feedback_markdown, points_text
 from .classrun import Graded, safe_name
 from .policy import Policy
 
-PRAIRIELEARN_COLUMNS = ("uid", "qid", "score_perc", "feedback", "partial_scores")
+PRAIRIELEARN_COLUMNS = ("uid", "instance", "qid", "score_perc", "feedback", "partial_scores")
 GRADESCOPE_TEST_FIELDS = ("name", "score", "max_score", "status", "output", "output_format")
-MOODLE_COLUMNS = ("ID number", "EM iteration", "Feedback")
+MOODLE_COLUMNS = ("ID number", "EM iteration", "Feedback: EM iteration")
 
 
-def prairielearn_csv(rows: list[Graded], policy: Policy, qid: str = "em-iteration") -> str:
-    """PrairieLearn's score upload CSV (students not graded get 0 and the reason as feedback)."""
+def prairielearn_csv(rows: list[Graded], policy: Policy, qid: str = "em-iteration", instance: int = 1) -> str:
+    """PrairieLearn's score upload CSV (students not graded get 0 and the reason as feedback).
+
+    Rows are found by ``uid``, ``instance`` (the assessment instance, 1 for the first) and ``qid``;
+    ``score_perc`` is 0–100, ``feedback`` Markdown, ``partial_scores`` one entry per step."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PRAIRIELEARN_COLUMNS)
     for r in rows:
         if r.grade is None:
-            w.writerow([r.submission.student, qid, 0, feedback_markdown(r), "{}"])
+            w.writerow([r.submission.student, instance, qid, 0, feedback_markdown(r), "{}"])
             continue
         partial = {s.step: {"score": round(s.score / s.points, 6) if s.points else 1.0, "weight": s.points,
                             "feedback": f"{points_text(s.score)} / {points_text(s.points)}" + (f" ({s.status})" if s.status != "right" else "")}
                    for s in r.grade.steps}
-        w.writerow([r.submission.student, qid, points_text(r.grade.percent), feedback_markdown(r),
+        w.writerow([r.submission.student, instance, qid, points_text(r.grade.percent), feedback_markdown(r),
                     json.dumps(partial, ensure_ascii=False)])
     return buf.getvalue()
 
