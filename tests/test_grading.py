@@ -234,3 +234,52 @@ def test_not_graded_gets_zero_everywhere():
     assert "unreadable" in book
     res = gradescope_results(r, Policy())
     assert res["score"] == 0.0 and "\\[a\\](http://evil)" in res["output"]
+
+
+def test_a_generated_class_of_thirty(tmp_path):
+    """30 students on generated variants: planted slips counted right, an unreadable file, another variant."""
+    import tomllib
+
+    from gmmexact.exercises.generate import generate
+    from gmmexact.exercises.spec import ExerciseSpec
+
+    generate(ExerciseSpec(), 2, 3, tmp_path / "variants")
+    v1, v2 = tmp_path / "variants" / "variant-1", tmp_path / "variants" / "variant-2"
+    key = tomllib.loads((v1 / "key.toml").read_text())["values"]
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    rows = ["student,document,problem"]
+
+    def write(student: str, values: dict, problem: Path) -> None:
+        lines = ["[values]"] + [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in values.items()]
+        (subs / f"{student}.toml").write_text("\n".join(lines) + "\n")
+        rows.append(f"{student},subs/{student}.toml,{problem.relative_to(tmp_path)}/problem.toml")
+
+    for i in range(30):
+        values = dict(key)
+        if i < 6:  # the weight written as the count: a named slip
+            values["weight.1"] = key["count.1"]
+        elif i < 10:  # a density ten times too large
+            values["density.A.1"] = str(float(key["density.A.1"]) * 10)
+        if i == 28:
+            (subs / "s28.toml").write_bytes(b"\xff\xfe not toml at all \x00")
+            rows.append(f"s28,subs/s28.toml,{v1.relative_to(tmp_path)}/problem.toml")
+            continue
+        if i == 29:  # another variant's student, with that variant's key
+            write(f"s{i:02d}", tomllib.loads((v2 / "key.toml").read_text())["values"], v2)
+            continue
+        write(f"s{i:02d}", values, v1)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "grades"
+    assert main(["grade", "--manifest", str(roster), "-o", str(out), "--quiet"]) == 0
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text()))}
+    assert len(book) == 30 and book["s28"]["status"] == "unreadable"
+    assert book["s29"]["score"] == book["s20"]["score"] == "10"
+    assert all(book[f"s{i:02d}"]["first_wrong_step"] == "weight.1" for i in range(6))
+    assert all(book[f"s{i:02d}"]["first_wrong_step"] == "density.A.1" for i in range(6, 10))
+    report = (out / "class-report.md").read_text()
+    weight = next(line for line in report.splitlines() if line.startswith("| `weight`"))
+    assert weight.startswith("| `weight` | 1 | 23 | 0 | 6 | 0 |") and "not divided by n = 6 (6)" in weight
+    density = next(line for line in report.splitlines() if line.startswith("| `density`"))
+    assert density.startswith("| `density` | 2 | 25 | 0 | 4 | 0 |")
