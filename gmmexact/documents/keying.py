@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+from ..model.errors import InputError
+from ..model.exactnum import fixed_limits, parse_exact
 from ..model.keys import KINDS, Key
 from ..model.problem import Problem
 from .names import COMPONENT_WORDS, POINT_WORDS, Names, parameter_kind, plain
@@ -114,7 +116,7 @@ _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 def _phase(title: str, state: _State) -> None:
     t = title.lower()
     m = re.search(r"iteration\s*(?:t\s*=\s*)?(\d+)", t) or re.search(r"\b(first|second|third|fourth|fifth)\s+iteration", t)
-    if m:
+    if m and (not m.group(1).isdigit() or len(m.group(1)) <= 9):
         state.iteration = int(m.group(1)) if m.group(1).isdigit() else _ORDINALS[m.group(1)]
     for phase, words in _PHASES:
         if any(w in t for w in words):
@@ -136,7 +138,7 @@ def _iteration_of(sup: str | None, state: _State) -> tuple[int | None, bool]:
     s = raw.strip("()")
     if s in ("new", "t+1", "'", "*", "next", "updated", "newc", "new,c"):
         return state.iteration, True
-    if s.isdigit() and raw.startswith("("):  # μ^{(1)}: after iteration 1 (a bare ^2 is a square)
+    if s.isascii() and s.isdigit() and len(s) <= 9 and raw.startswith("("):  # μ^{(1)}: after iteration 1 (^2 squares)
         k = int(s)
         return (k, True) if k >= 1 else (None, False)
     return None, False
@@ -391,11 +393,17 @@ def _flat(value):
             yield x
 
 
-def _is_zero(text: str) -> bool:
+def _exact(text: str) -> Fraction | None:
+    """The exact value of a plain number as written (``"0.5"``, ``"-3"``, ``"1/3"``), or ``None``: never
+    expanded past the limits on digits and exponents (``1e999999999`` is ``None``, not 10^999999999)."""
     try:
-        return Fraction(text.replace(" ", "")) == 0
-    except (ValueError, ZeroDivisionError):
-        return False
+        return parse_exact(text.replace(" ", ""), file=None, field=None)
+    except InputError:
+        return None
+
+
+def _is_zero(text: str) -> bool:
+    return _exact(text) == 0
 
 
 # -- the walk ------------------------------------------------------------------------------------
@@ -407,17 +415,16 @@ class _Placer:
         self.out: list[Placement] = []
         self.pending: list[tuple[int, Subject, str]] = []  # (index in out, subject, reason): component to confirm
         self.values: dict[Fraction, str] = {}  # exact value of a claimed number -> its key
-        data = {str(Fraction(x)) for row in problem.points for x in row}
-        start = {str(Fraction(x)) for c in problem.components for x in (*c.mean, *_flat(c.covariance), c.weight)}
+        data = {Fraction(x) for row in problem.points for x in row}
+        start = {Fraction(x) for c in problem.components for x in (*c.mean, *_flat(c.covariance), c.weight)}
         self.givens = data | start
 
     # a number that restates the data, the start or an earlier claim is a given
     def _given_reason(self, written: str) -> str | None:
-        try:
-            q = Fraction(written.replace(" ", ""))
-        except (ValueError, ZeroDivisionError):
+        q = _exact(written)
+        if q is None:
             return None
-        if str(q) in self.givens:
+        if q in self.givens:
             return "restates the data or the starting parameters"
         if q in self.values:
             return f"restates {self.values[q]}"
@@ -454,11 +461,8 @@ class _Placer:
             self.emit("given", shaped, span, key, f"restates {key}", statement)
             return
         earlier.append(shaped)
-        if isinstance(shaped, str):
-            try:
-                self.values.setdefault(Fraction(shaped.replace(" ", "")), key)
-            except (ValueError, ZeroDivisionError):
-                pass
+        if isinstance(shaped, str) and (q := _exact(shaped)) is not None:
+            self.values.setdefault(q, key)
         self.emit("claim", shaped, span, key, reason + (f" ({why})" if why else ""), statement)
 
     def _resolve_pending(self, subject: Subject) -> None:
@@ -857,4 +861,5 @@ def place_numbers(document: Document, problem: Problem, aliases: dict[str, str] 
     aliases : dict, optional
         Extra names: a symbol for a kind (``{"u": "mean"}``), or a name for a component or point.
     """
-    return _Placer(document, problem, Names(problem, dict(aliases or {}))).run()
+    with fixed_limits():
+        return _Placer(document, problem, Names(problem, dict(aliases or {}))).run()

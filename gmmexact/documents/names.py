@@ -96,7 +96,7 @@ class Names:
         hit = self._alias(t, self._components) or self._components.get(t.lower())
         if hit:
             return hit
-        m = re.fullmatch(r"(?:(?:k|c|j|K|C)=)?(?:cluster|component|class|group)?(\d+)", t, flags=re.IGNORECASE)
+        m = re.fullmatch(r"(?:(?:k|c|j|K|C)=)?(?:cluster|component|class|group)?([0-9]{1,9})", t, flags=re.IGNORECASE)
         if m and not any(c.isdigit() for c in self._components.values()):
             i = int(m.group(1)) - 1
             return self.problem.component_names[i] if 0 <= i < self.problem.K else None
@@ -115,7 +115,7 @@ class Names:
         hit = self._alias(t, self._points) or self._points.get(t) or self._points_lower.get(t.lower())
         if hit:
             return hit
-        m = re.fullmatch(r"(?:x|X|p|i|n)?_?\^?\(?(\d+)\)?", t)
+        m = re.fullmatch(r"(?:x|X|p|i|n)?_?\^?\(?([0-9]{1,9})\)?", t)
         if m and not any(label.isdigit() for label in self.problem.labels):
             i = int(m.group(1)) - 1
             return self.problem.labels[i] if 0 <= i < self.problem.n else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from ..model.errors import InputError
+from ..model.exactnum import int_from_text
 from .markdown import markdown_blocks
 from .positions import NO_MATH
 from .source import Block, Document, Math, Span
@@ -19,19 +20,33 @@ from .source import Block, Document, Math, Span
 __all__ = ["read_notebook"]
 
 _EXPECTED = "a Jupyter notebook (.ipynb): JSON with a \"cells\" list"
+_JSON_KINDS = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "a boolean", type(None): "null"}
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, in JSON's words: ``an object``, ``a list``, ``a number``, …"""
+    return _JSON_KINDS.get(type(value), f"a {type(value).__name__}")
 
 
 def _cells(data, path: str | None) -> list:
     if not isinstance(data, dict):
-        raise InputError(path, None, f"is JSON but not a notebook (a {type(data).__name__} at the top)", _EXPECTED)
+        raise InputError(path, None, f"is JSON but not a notebook ({_json_kind(data)} at the top)", _EXPECTED)
     if "cells" in data:
         cells = data["cells"]
     elif isinstance(data.get("worksheets"), list):  # nbformat 3
-        cells = [c for sheet in data["worksheets"] if isinstance(sheet, dict) for c in sheet.get("cells") or ()]
+        cells = []
+        for k, sheet in enumerate(data["worksheets"]):
+            found = sheet.get("cells", []) if isinstance(sheet, dict) else None
+            if not isinstance(found, list):
+                what = _json_kind(sheet) if found is None else f"an object whose cells are {_json_kind(found)}"
+                raise InputError(path, f"worksheets[{k}]", f"is {what}, not a worksheet with a list of cells",
+                                 _EXPECTED)
+            cells.extend(found)
     else:
         raise InputError(path, "cells", "is missing", _EXPECTED)
     if not isinstance(cells, list):
-        raise InputError(path, "cells", f"is a {type(cells).__name__}, not a list", _EXPECTED)
+        raise InputError(path, "cells", f"is {_json_kind(cells)}, not a list", _EXPECTED)
     return cells
 
 
@@ -68,7 +83,7 @@ def read_notebook(text: str, path: str = "") -> Document:
     where = path or None
     text = text.removeprefix("\ufeff")
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=int_from_text)  # an integer of any length is read (and never used)
     except json.JSONDecodeError as e:
         raise InputError(where, None, f"is not valid notebook JSON: {e.msg} at line {e.lineno}, column {e.colno}",
                          _EXPECTED) from None
@@ -78,7 +93,7 @@ def read_notebook(text: str, path: str = "") -> Document:
     problems: list[tuple[Span, str]] = []
     for index, cell in enumerate(_cells(data, where)):
         if not isinstance(cell, dict):
-            problems.append((Span(1, 1, "", index), f"cell {index} is a {type(cell).__name__}, not a cell: skipped"))
+            problems.append((Span(1, 1, "", index), f"cell {index} is {_json_kind(cell)}, not a cell: skipped"))
             continue
         if cell.get("cell_type") != "markdown":
             continue
@@ -87,7 +102,7 @@ def read_notebook(text: str, path: str = "") -> Document:
             source = "".join(source)
         elif not isinstance(source, str):
             problems.append((Span(1, 1, "", index),
-                             f"cell {index}: source is a {type(source).__name__}, not text: skipped"))
+                             f"cell {index}: source is {_json_kind(source)}, not text: skipped"))
             continue
         found, trouble = markdown_blocks(source, cell=index)
         blocks.extend(found)

@@ -12,13 +12,39 @@ character one column, whatever an editor shows.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 
 from .source import Span
 
-__all__ = ["NO_MATH", "SourceText", "normalise"]
+__all__ = ["NO_MATH", "SourceText", "deepest_nesting", "normalise"]
 
 NO_MATH = "no math found: the document has no $…$, $$…$$, \\[…\\], \\(…\\) or \\begin{equation}… to read"
+
+
+_TEX_GROUPS = re.compile(r"\\[{}]|\\(begin|end)(?![A-Za-z])|([{])|([}])")
+_MATH_GROUPS = re.compile(r"\\[{}()\[\]]|\\(begin|end)(?![A-Za-z])|([{(\[])|([})\]])")
+
+
+def deepest_nesting(text: str, math: bool = False) -> tuple[int, int]:
+    r"""How deep braces and environments nest in TeX ``text`` (in math also parentheses and brackets),
+    and the offset where that depth is first reached; escaped ``\{``, ``\}`` do not count, and a
+    stray closing one is ignored.
+
+    >>> deepest_nesting(r"\begin{x} {b \{ {c}} \end{x}")
+    (3, 16)
+    >>> deepest_nesting(r"\frac{1}{(2 + [3])}", math=True)
+    (3, 14)
+    """
+    depth = deepest = at = 0
+    for m in (_MATH_GROUPS if math else _TEX_GROUPS).finditer(text):
+        if m[1] == "begin" or m[2]:
+            depth += 1
+            if depth > deepest:
+                deepest, at = depth, m.start()
+        elif m[1] == "end" or m[3]:
+            depth = max(depth - 1, 0)
+    return deepest, at
 
 
 def normalise(text: str) -> str:

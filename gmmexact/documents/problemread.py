@@ -17,13 +17,16 @@ data: the table at line 12 (6 points, variables height, weight)
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from ..model import limits
 from ..model.errors import InputError
+from ..model.exactnum import active_limits, fixed_limits, format_exact, int_text, shorten
 from ..model.problem import Problem, from_dict
 from .names import POINT_WORDS, parameter_kind, plain
 from .source import Document, Heading, Math, Table
-from .statements import Array, Atom, Number, cell_value, statements
+from .statements import Array, Atom, Number, cell_value, past_limits, statements
 
 __all__ = ["problem_from_document", "problem_toml", "ProblemSource"]
 
@@ -52,15 +55,24 @@ def _data_table(document: Document):
     for block in document.blocks:
         if not isinstance(block, Table) or not block.rows:
             continue
+        if len(block.rows) > active_limits().points:  # a table of the data has a row per point
+            raise limits.exceeded(document.path, f"the table at line {block.span.line}", "rows", len(block.rows),
+                                  "points")
         header = [plain(c.text).strip("$") for c in block.header]
         label_col = next((i for i, h in enumerate(header) if h.lower() in POINT_WORDS), None)
         numeric = []
         for i in range(len(header)):
             if i == label_col:
                 continue
-            column = [_number_text(cell_value(row[i])) if i < len(row) else None for row in block.rows]
+            values = [cell_value(row[i]) if i < len(row) else None for row in block.rows]
+            column = [_number_text(v) for v in values]
             if column and all(x is not None for x in column):
                 numeric.append((i, column))
+            for r, v in enumerate(values):
+                if isinstance(v, Number) and (why := past_limits(v.written)):
+                    raise InputError(document.path, f"the table at line {block.span.line}, row {r + 1}, column "
+                                     f"{shorten(header[i], 40)!r}", f"{shorten(v.written)}: {why}",
+                                     "data of a size exact arithmetic can use")
         if label_col is None and numeric and numeric[0][0] != 0:
             first = [plain(row[0].text) for row in block.rows if row]
             if all(first) and len(set(first)) == len(first):
@@ -78,7 +90,7 @@ def _fraction_text(text: str) -> str | None:
     """A cell written as a fraction, ``1/2`` or ``$1/2$``, as that fraction's text."""
     t = text.strip().strip("$").replace(" ", "")
     num, sep, den = t.partition("/")
-    return t if sep and num.lstrip("-").isdigit() and den.isdigit() and int(den) > 0 else None
+    return t if sep and re.fullmatch(r"-?[0-9]+", num) and re.fullmatch(r"[0-9]*[1-9][0-9]*", den) else None
 
 
 def _array_text(value):
@@ -153,6 +165,11 @@ def problem_from_document(document: Document) -> tuple[Problem, list[ProblemSour
         When no data table or no complete starting component is found (the message says what
         the reader looked for, and that a problem file can be given instead).
     """
+    with fixed_limits():
+        return _problem_from_document(document)
+
+
+def _problem_from_document(document: Document) -> tuple[Problem, list[ProblemSource]]:
     src = document.path or "<document>"
     table = _data_table(document)
     if table is None:
@@ -163,7 +180,7 @@ def problem_from_document(document: Document) -> tuple[Problem, list[ProblemSour
     params, where = _start_parameters(document, block)
     complete = {name: p for name, p in params.items() if {"mean", "covariance", "weight"} <= set(p)}
     if not complete:
-        partial = ", ".join(f"{n} ({', '.join(sorted(p))})" for n, p in params.items()) or "none"
+        partial = shorten(", ".join(f"{n} ({', '.join(sorted(p))})" for n, p in params.items()), 200) or "none"
         raise InputError(src, None, f"has no complete starting component before the first E-step (found: {partial})",
                          "a table with a row per component and columns μ (mean), Σ (covariance), π (weight), or "
                          "equations μ_c = [..], Σ_c = [[..]], π_c = .. under a heading such as 'Initial "
@@ -187,7 +204,7 @@ def _terminating(q, max_digits: int = 30) -> str | None:
     places = max(k2, k5)
     if den != 1 or places > max_digits:
         return None
-    digits = str(abs(q.numerator) * 10**places // q.denominator).rjust(places + 1, "0")
+    digits = int_text(abs(q.numerator) * 10**places // q.denominator).rjust(places + 1, "0")
     return ("-" if q < 0 else "") + digits[:-places] + "." + digits[-places:]
 
 
@@ -203,9 +220,9 @@ def problem_toml(problem: Problem, sources: list[ProblemSource] | None = None) -
     """
     def num(q) -> str:
         if q.denominator == 1:
-            return str(q.numerator)
+            return int_text(q.numerator)
         decimal = _terminating(q)
-        return decimal if decimal is not None else f'"{q.numerator}/{q.denominator}"'
+        return decimal if decimal is not None else f'"{format_exact(q)}"'
 
     def vec(v) -> str:
         return "[" + ", ".join(num(x) for x in v) + "]"

@@ -18,7 +18,10 @@ reader cannot decide is marked, not guessed (``marks``: ``"percent"`` for ``75.7
 ``0,0107`` and ``"comma"`` for ``1,000`` (thousands or a decimal comma), both written as written;
 ``"fraction"`` for a side that is ``\\frac{3}{6}``, written ``"3/6"``).
 
-:func:`statements` never raises: what it cannot read becomes one statement with a ``problem``.
+:func:`statements` never raises: what it cannot read becomes one statement with a ``problem``. A
+piece of math longer than :data:`MAX_MATH_CHARS` characters (pylatexenc's time grows faster than
+its length), or nested deeper than the ``nesting`` limit (:mod:`gmmexact.model.limits`), is not
+read: it becomes such a statement.
 
 Known gaps: ``10^{-3}`` without a mantissa is the number 10 with an exponent; a bare ``x`` is
 never read as a times sign; ``1 000`` (a space as thousands separator) is two numbers; inside a
@@ -29,6 +32,7 @@ for function names (``\\exp``, ``\\det``, ``\\mathcal{N}``, ``p``…).
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 
@@ -37,11 +41,13 @@ from pylatexenc.latexwalker import (LatexCharsNode, LatexCommentNode, LatexEnvir
 from pylatexenc.macrospec import EnvironmentSpec, LatexContextDb, MacroSpec, SpecialsSpec
 
 from ..model.errors import InputError
+from ..model.exactnum import active_limits, fixed_limits, shorten
 from ..model.written import Written, parse_written
+from .positions import deepest_nesting
 from .source import Block, Cell, Document, Heading, Math, Prose, Span, Table
 
-__all__ = ["Array", "Atom", "Frac", "Number", "Op", "Root", "Side", "Statement", "Token", "cell_numbers", "cell_value",
-           "document_numbers", "statements", "text_numbers"]
+__all__ = ["MAX_MATH_CHARS", "Array", "Atom", "Frac", "Number", "Op", "Root", "Side", "Statement", "Token", "cell_numbers",
+           "cell_value", "document_numbers", "past_limits", "statements", "text_numbers"]
 
 
 # -- the token tree ------------------------------------------------------------------------------
@@ -74,11 +80,41 @@ class Number:
 
     def parse(self) -> Written | None:
         """The :class:`~gmmexact.model.written.Written` value, or ``None`` for a comma the
-        reader could not decide on (``marks`` holds ``"decimal-comma"`` or ``"comma"``)."""
+        reader could not decide on (``marks`` holds ``"decimal-comma"`` or ``"comma"``) and for a
+        number past the limits (:func:`past_limits`)."""
+        if past_limits(self.written):
+            return None
         try:
             return parse_written(self.written)
         except InputError:
             return None
+
+
+_DIGIT_RUN = re.compile(r"(10\^\{?|[eE])?([+\-−]?)([0-9]+)")
+
+
+def past_limits(written) -> str | None:
+    """Why a number as written (or a vector or matrix of them) is past the limits on digits and
+    exponents (:mod:`gmmexact.model.limits`), or ``None``; its value is never formed.
+
+    >>> past_limits("1.5 × 10^99999999")
+    'its exponent 99999999 is past the limit of ±10,000 (GMMEXACT_LIMIT_EXPONENT)'
+    >>> past_limits(("0.5", "7" * 10001)), past_limits("-2.5e-3")
+    ('it has 10,001 digits, more than the limit of 10,000 (GMMEXACT_LIMIT_NUMBER_DIGITS)', None)
+    """
+    if isinstance(written, tuple):
+        return next((why for w in written if (why := past_limits(w))), None)
+    lim = active_limits()
+    for m in _DIGIT_RUN.finditer(str(written)):
+        digits = m[3].lstrip("0")
+        if m[1]:
+            if len(digits) > len(str(lim.exponent)) or int(digits or "0") > lim.exponent:
+                return (f"its exponent {shorten(digits)} is past the limit of ±{lim.exponent:,} "
+                        "(GMMEXACT_LIMIT_EXPONENT)")
+        elif len(digits) > lim.number_digits:
+            return (f"it has {len(digits):,} digits, more than the limit of {lim.number_digits:,} "
+                    "(GMMEXACT_LIMIT_NUMBER_DIGITS)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -213,6 +249,10 @@ class Statement:
     relations: tuple[str, ...]
     span: Span
     problem: str | None = None
+
+
+MAX_MATH_CHARS = 100_000
+"""The longest piece of math read (about a second of pylatexenc); a longer one is reported unread."""
 
 
 # -- vocabulary ----------------------------------------------------------------------------------
@@ -1200,6 +1240,23 @@ def statements(math: Math | str) -> list[Statement]:
     """
     if not isinstance(math, Math):
         math = Math(str(math), Span(1, 1, str(math)))
+    with fixed_limits():
+        return _statements(math)
+
+
+def _statements(math: Math) -> list[Statement]:
+    if len(math.tex) > MAX_MATH_CHARS:
+        line_end = math.tex.find("\n")
+        span = math.span.sub(0, min(line_end if line_end >= 0 else len(math.tex), 200))
+        reason = (f"math of {len(math.tex):,} characters, more than the {MAX_MATH_CHARS:,} this reader reads "
+                  f"in one piece; not read: {shorten(math.tex.strip())}")
+        return [Statement((Side(span.text, span),), (), span, reason)]
+    depth, at = deepest_nesting(math.tex, math=True)
+    if depth > active_limits().nesting:
+        span = math.span.sub(at, at + 1)
+        reason = (f"braces, brackets or environments nested {depth} deep, more than the limit of "
+                  f"{active_limits().nesting} (GMMEXACT_LIMIT_NESTING); not read")
+        return [Statement((Side(math.tex, math.span),), (), span, reason)]
     try:
         return _Reader(math).statements()
     except Exception as e:  # noqa: BLE001 - the reader is total: a reading failure is reported, not raised
@@ -1364,6 +1421,11 @@ def document_numbers(document: Document) -> list[tuple[Block, Number]]:
     >>> [(type(b).__name__, n.written, n.span.line) for b, n in document_numbers(doc)]
     [('Prose', '3', 1), ('Math', '0.5', 3)]
     """
+    with fixed_limits():
+        return _document_numbers(document)
+
+
+def _document_numbers(document: Document) -> list[tuple[Block, Number]]:
     found: list[tuple[Block, Number]] = []
     blocks = document.blocks
     for k, block in enumerate(blocks):

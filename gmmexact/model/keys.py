@@ -280,19 +280,24 @@ class Key:
     def parse(cls, text: str) -> "Key":
         """Parse a key string; raises ``ValueError`` with the reason when it is not one."""
         m = _KEY.match(text.strip())
+        shown = repr(text) if len(text) <= 80 else repr(text[:60] + "…")
         if not m or m["kind"] not in KINDS:
-            raise ValueError(f"{text!r} is not a quantity key")
+            raise ValueError(f"{shown} is not a quantity key")
+        big = next((n for n in (m["t"] or "", *re.findall(r"\[([0-9]+)\]", m["entry"])) if len(n) > 9), None)
+        if big is not None:
+            raise ValueError(f"{shown}: {big[:20]}{'…' if len(big) > 20 else ''} ({len(big)} digits) is not an "
+                             "iteration or entry number (at most 9 digits)")
         t = int(m["t"] or 1)
         kind = m["kind"]
         names = [s for s in m["rest"].split(".") if s]
         index = KINDS[kind][0]
         if len(names) != len(index):
             want = {"": "no index", "c": "a component", "p": "a point", "pc": "a point and a component"}[index]
-            raise ValueError(f"{text!r}: {kind} takes {want}")
+            raise ValueError(f"{shown}: {kind} takes {want}")
         point = names[0] if "p" in index else None
         component = names[-1] if "c" in index else None
         entry = tuple(int(i) for i in re.findall(r"\[([0-9]+)\]", m["entry"]))
         want_entries = {"scalar": 0, "vector": 1, "matrix": 2}[KINDS[kind][1]]
         if entry and len(entry) != want_entries:
-            raise ValueError(f"{text!r}: {kind} is a {KINDS[kind][1]}, so it takes {want_entries} subscripts")
+            raise ValueError(f"{shown}: {kind} is a {KINDS[kind][1]}, so it takes {want_entries} subscripts")
         return cls(t, kind, point, component, entry)

@@ -10,7 +10,9 @@ from functools import reduce
 from math import gcd, lcm
 from typing import Sequence
 
-from flint import fmpq, fmpq_mat, fmpz
+from flint import fmpq, fmpq_mat, fmpz_mat
+
+from .exactnum import format_exact, int_text
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 
@@ -58,11 +60,56 @@ def inverse(rows: Sequence[Sequence[Fraction]]) -> Matrix:
 def leading_principal_minors(rows: Sequence[Sequence[Fraction]]) -> list[Fraction]:
     """Determinants of the top-left k×k blocks, k = 1…d (Sylvester's criterion).
 
+    One fraction-free LU decomposition of the matrix scaled to integers gives them all while no
+    pivot is zero (then the k-th pivot is the k-th leading minor); only past a zero minor are the
+    remaining ones computed one by one.
+
     >>> leading_principal_minors([[1, 2], [2, 1]])
     [Fraction(1, 1), Fraction(-3, 1)]
+    >>> leading_principal_minors([[0, 1, 0], [1, 0, 0], [0, 0, 1]])
+    [Fraction(0, 1), Fraction(-1, 1), Fraction(-1, 1)]
     """
     d = len(rows)
-    return [det([row[:k] for row in rows[:k]]) for k in range(1, d + 1)]
+    found = _minors_before_zero(rows)
+    found += [det([row[:k] for row in rows[:k]]) for k in range(len(found) + 1, d + 1)]
+    return found
+
+
+def first_nonpositive_minor(rows: Sequence[Sequence[Fraction]]) -> tuple[int, Fraction] | None:
+    """The first k (from 1) whose leading k×k minor is ≤ 0, with that minor; ``None`` when every leading
+    minor is positive (for a symmetric matrix: positive definite).
+
+    A symmetric matrix with a positive, strictly dominant diagonal is positive definite (Gershgorin),
+    decided exactly in O(d²); any other takes one fraction-free LU decomposition.
+
+    >>> first_nonpositive_minor([[2, 1], [1, 2]]) is None, first_nonpositive_minor([[1, 2], [2, 1]])
+    (True, (2, Fraction(-3, 1)))
+    """
+    d = len(rows)
+    symmetric = all(rows[i][j] == rows[j][i] for i in range(d) for j in range(i))
+    if symmetric and all(rows[i][i] > sum(abs(rows[i][j]) for j in range(d) if j != i) for i in range(d)):
+        return None
+    for k, minor in enumerate(_minors_before_zero(rows), 1):
+        if minor <= 0:
+            return k, minor
+    return None
+
+
+def _minors_before_zero(rows: Sequence[Sequence[Fraction]]) -> list[Fraction]:
+    """The leading minors up to and including the first zero one (all d when none is zero)."""
+    d = len(rows)
+    if d == 0:
+        return []
+    entries = [Fraction(v) for row in rows for v in row]
+    scale = reduce(lcm, (v.denominator for v in entries), 1)
+    P, _, _, U = fmpz_mat(d, d, [v.numerator * (scale // v.denominator) for v in entries]).fflu()
+    minors: list[Fraction] = []
+    for k in range(d):
+        pivot = int(U[k, k]) if P[k, k] == 1 else 0  # a row swap at step k: the k-th minor is zero
+        minors.append(Fraction(pivot, scale ** (k + 1)))
+        if pivot == 0:
+            break
+    return minors
 
 
 def primitive_integer_vector(v: Sequence[Fraction]) -> tuple[int, ...]:
@@ -133,10 +180,10 @@ def format_relation(coeffs: Sequence[int], rhs: Fraction, names: Sequence[str]) 
         if c == 0:
             continue
         mag = abs(c)
-        term = name if mag == 1 else f"{mag}·{name}"
+        term = name if mag == 1 else f"{int_text(mag)}·{name}"
         if not parts:
             parts.append(term if c > 0 else f"−{term}")
         else:
             parts.append(f"{'+' if c > 0 else '−'} {term}")
-    right = str(rhs).replace("-", "−")
+    right = format_exact(rhs).replace("-", "−")
     return f"{' '.join(parts)} = {right}"

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
+import unicodedata
 from dataclasses import dataclass, replace
 from functools import cached_property
 from decimal import Decimal
@@ -26,15 +28,18 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+import numpy as np
+
+from . import limits
 from .errors import InputError
-from .exactnum import format_exact, parse_exact
-from .linalg import leading_principal_minors
+from .exactnum import active_limits, fixed_limits, format_exact, parse_exact, shorten
+from .linalg import det, first_nonpositive_minor
 
 Vector = tuple[Fraction, ...]
 Matrix = tuple[Vector, ...]
 
 TOP_KEYS = ("data", "components", "covariance_type", "fixed", "reg_covar", "count_offset", "covariance")
-DATA_KEYS = ("points", "labels", "variables")
+DATA_KEYS = ("points", "points_file", "columns", "labels_column", "labels", "variables")
 COMPONENT_KEYS = ("name", "mean", "covariance", "weight")
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 """scikit-learn's names; mclust calls them VVV, EEE, VVI and VII."""
@@ -175,18 +180,18 @@ class Problem:
         >>> p.covariance_type, p.reg_covar
         ('diag', Fraction(1, 1000000))
         """
-        means, covariances, weights = _plain(means), _plain(covariances), _plain(weights)
+        means, covariances, weights = _plain(means, source), _plain(covariances, source), _plain(weights, source)
         if not len(means) == len(covariances) == len(weights) or (names is not None and len(names) != len(means)):
             counts = f"{len(means)} means, {len(covariances)} covariances, {len(weights)} weights"
             counts += f" and {len(names)} names" if names is not None else ""
             raise InputError(source, "components", f"got {counts}", "one of each per component")
-        data = {"points": _plain(points)}
-        data.update({k: _plain(v) for k, v in (("labels", labels), ("variables", variables)) if v is not None})
+        data = {"points": _plain(points, source)}
+        data.update({k: _plain(v, source) for k, v in (("labels", labels), ("variables", variables)) if v is not None})
         comps = [{"mean": m, "covariance": c, "weight": w} for m, c, w in zip(means, covariances, weights)]
         for comp, name in zip(comps, names or ()):
             comp["name"] = name
         doc = {"data": data, "components": comps, "covariance_type": covariance_type,
-               "fixed": sorted(fixed) if isinstance(fixed, (set, frozenset)) else _plain(fixed),
+               "fixed": sorted(fixed) if isinstance(fixed, (set, frozenset)) else _plain(fixed, source),
                "reg_covar": reg_covar, "count_offset": count_offset}
         return from_dict(doc, source=source, normalize_weights=normalize_weights)
 
@@ -220,22 +225,169 @@ def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
     gmmexact.model.errors.InputError: no/such/file.toml: file not found; expected the path of a problem TOML file
     """
     src = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(src, None, "file not found", "the path of a problem TOML file") from None
-    except OSError as e:
-        raise InputError(src, None, f"cannot read the file: {e.strerror or e}", "the path of a readable problem TOML file") from None
-    except UnicodeDecodeError as e:
-        raise InputError(src, None, f"is not UTF-8 text (bad byte at offset {e.start})",
-                         "a UTF-8 TOML file") from None
-    try:
+    text = _read_text(Path(path), src)
+    scan_toml(text, src)
+    old_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    try:  # the digits were counted by scan_toml: tomllib may turn them into ints of any allowed size
+        if old_limit:
+            sys.set_int_max_str_digits(max(old_limit, limits.current().number_digits + 1))
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\s*\(at (line \d+, column \d+|end of document)\)\s*$", str(e))
         where, reason = (m[1].replace("document", "file"), str(e)[:m.start()]) if m else (None, str(e))
         raise InputError(src, where, f"invalid TOML: {reason}", "valid TOML (see https://toml.io)") from None
+    except RecursionError:
+        raise _too_deep(src, None, "nested too deeply to read") from None
+    finally:
+        if old_limit:
+            sys.set_int_max_str_digits(old_limit)
     return from_dict(data, source=src, normalize_weights=normalize_weights)
+
+
+_EXPECTED_FILE = "a problem TOML file (UTF-8 text, format in docs/formats.md)"
+_PARSE_SECONDS_PER_BYTE = 2.5e-6  # tomllib and validation, measured on a 1,000,000-point file
+_PARSE_MEMORY_PER_BYTE = 45
+
+
+def _read_text(path: Path, src: str) -> str:
+    """The file's text: its size checked before reading, UTF-8 (a byte-order mark tolerated) required."""
+    try:
+        if path.is_dir():
+            raise InputError(src, None, "cannot read the file: it is a directory", "the path of a problem TOML file")
+        size = path.stat().st_size
+        limit = limits.current().file_bytes
+        if size > limit:
+            raise limits.exceeded(src, None, "bytes", size, "file_bytes")
+        limits.require_affordable(limits.Estimate(size * _PARSE_SECONDS_PER_BYTE, size * _PARSE_MEMORY_PER_BYTE,
+                                                  f"reading the {size / 1e6:.0f} MB problem file {src}"))
+        with path.open("rb") as f:  # a pipe or a device has no size: read no more than the limit allows
+            data = f.read(limit + 1)
+        if len(data) > limit:
+            raise limits.exceeded(src, None, "bytes or more", len(data), "file_bytes")
+    except FileNotFoundError:
+        raise InputError(src, None, "file not found", "the path of a problem TOML file") from None
+    except OSError as e:
+        raise InputError(src, None, f"cannot read the file: {e.strerror or e}",
+                         "the path of a readable problem TOML file") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(src, None, "is UTF-16 text (it starts with a UTF-16 byte-order mark)",
+                         f"{_EXPECTED_FILE}; save it again as UTF-8")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError(src, f"line {line}",
+                         "holds a NUL byte: this is a binary file, or text in an encoding other than UTF-8",
+                         _EXPECTED_FILE)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError(src, f"line {line}", f"is not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} "
+                         f"cannot be decoded ({e.reason})",
+                         f"{_EXPECTED_FILE}; a Latin-1 or Windows-1252 file must be saved again as UTF-8") from None
+
+
+_TOML_STRINGS_AND_COMMENTS = re.compile(  # unrolled loops: linear, and fast on a string of millions of characters
+    r'"""[^"\\]*(?:(?:\\[\s\S]|"(?!""))[^"\\]*)*"""'
+    r"|'''[^']*(?:'(?!'')[^']*)*'''"
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+    r"|'[^'\n]*'"
+    r"|#[^\n]*")
+
+
+def scan_toml(text: str, src: str) -> None:
+    """Refuse, before TOML parsing, what would take the parser or the validation too long or too deep.
+
+    Outside strings and comments: a run of digits longer than ``number_digits`` (Python would refuse
+    to convert it), brackets or dotted keys nested deeper than ``nesting`` (a recursive parser would
+    overflow, and tomllib slows down with the square of a key's depth), an array of more entries than
+    any field may have (more points than ``points``), and an array inside an array (a point, a matrix
+    row) with more entries than ``dimension``; inside strings, one longer than any label or number.
+    Each is found in linear time, with numpy doing the counting.
+    """
+    lim = limits.current()
+    longest = max(lim.label_chars, 2 * lim.number_digits + 8) + 6  # a label, or "-a/b" with its quotes
+
+    def blank(match: re.Match, offset: int = 0) -> str:
+        """A string or comment replaced by something bracket-free with the same number of line breaks."""
+        found = match[0]
+        if found[0] in "\"'" and len(found) > longest:
+            raise InputError(src, f"line {text.count(chr(10), 0, offset + match.start()) + 1}",
+                             f"a string of {len(found) - 2:,} characters, longer than any label "
+                             f"({lim.label_chars:,} characters) or number ({lim.number_digits:,} digits) may be",
+                             "labels within GMMEXACT_LIMIT_LABEL_CHARS characters and numbers within "
+                             "GMMEXACT_LIMIT_NUMBER_DIGITS digits")
+        return ('""' if found[0] in "\"'" else "") + "\n" * found.count("\n")
+
+    if '"""' in text or "'''" in text:  # strings across lines: keep the line breaks, so lines are counted right
+        bare = _TOML_STRINGS_AND_COMMENTS.sub(blank, text)
+    elif re.search("[\"'#]", text):
+        quote_free = re.compile(rf"[^\"'\n]{{{longest}}}")
+        for m in re.finditer(rf"(?m)^[^\n]{{{longest},}}", text):  # only a long line can hold a long string,
+            if quote_free.search(m[0]):  # and only a long run without quotes
+                for found in _TOML_STRINGS_AND_COMMENTS.finditer(m[0]):
+                    blank(found, m.start())
+        bare = _TOML_STRINGS_AND_COMMENTS.sub('""', text)
+    else:
+        bare = text
+
+    def line(at: int) -> str:
+        return f"line {bare.count(chr(10), 0, at) + 1}"
+
+    for m in re.finditer(rf"(?<![A-Za-z])[0-9][0-9_]{{{lim.number_digits},}}", bare):
+        digits = len(m[0]) - m[0].count("_")
+        if digits > lim.number_digits:
+            raise InputError(src, line(m.start()), f"a number written with {digits:,} digits, more than the limit "
+                             f"of {lim.number_digits:,}", f"a number with at most {lim.number_digits:,} digits "
+                             "(raise it with GMMEXACT_LIMIT_NUMBER_DIGITS)")
+    raw = np.frombuffer(bare.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    dots = np.flatnonzero(raw[1:-1] == ord(".")) + 1  # a dot between two digits is a decimal point, not a key's
+    digit = (raw >= ord("0")) & (raw <= ord("9"))
+    dots = dots[~(digit[dots - 1] & digit[dots + 1])]
+    if len(dots):
+        per_line = np.bincount(np.searchsorted(np.flatnonzero(raw == ord("\n")), dots))
+        if int(per_line.max()) >= lim.nesting:
+            raise _too_deep(src, f"line {int(np.argmax(per_line)) + 1}",
+                            f"a dotted key or table name {int(per_line.max()) + 1} levels deep")
+    where = np.flatnonzero((raw == ord("[")) | (raw == ord("]")) | (raw == ord("{")) | (raw == ord("}"))
+                           | (raw == ord(",")))
+    if not len(where):
+        return
+    chars = raw[where]
+    opens = (chars == ord("[")) | (chars == ord("{"))
+    depth = np.cumsum(opens.astype(np.int32) - ((chars == ord("]")) | (chars == ord("}"))), dtype=np.int32)
+    deepest = int(depth.max())
+    if deepest > lim.nesting:
+        at = int(where[int(np.argmax(depth))])
+        raise _too_deep(src, line(at), f"arrays or tables nested {deepest} deep here")
+    commas = chars == ord(",")
+    widest = max(lim.points, lim.dimension, lim.components)
+    openers = {level: np.flatnonzero(opens & (depth == level)) for level in range(deepest + 1)}
+    for level in range(1, deepest + 1):
+        in_level = np.flatnonzero(commas & (depth == level))
+        if not len(in_level):
+            continue
+        group = np.cumsum(depth < level)[in_level]  # the commas of one array share the count of exits before them
+        counts = np.bincount(group - group[0])
+        for g in np.flatnonzero(counts > lim.dimension):
+            first = in_level[np.searchsorted(group, group[0] + g)]
+            opener = int(openers[level][np.searchsorted(openers[level], first) - 1])
+            outer = np.searchsorted(openers[level - 1], opener) - 1
+            entries = int(counts[g])  # commas: one fewer entry, or as many with a trailing comma
+            at = int(where[opener])
+            if outer >= 0 and chars[openers[level - 1][outer]] == ord("["):
+                raise limits.exceeded(src, line(at), "entries or more in one point or matrix row (an array inside "
+                                      "an array)", entries, "dimension")
+            key = re.search(r"(\w+)\s*=\s*$", bare[max(0, at - 100):at])
+            if key and key[1] == "points" and entries > lim.points:
+                raise limits.exceeded(src, "data.points", "points or more", entries, "points")
+            if entries > widest:
+                raise limits.exceeded(src, line(at), "entries or more in one array", entries, "points")
+
+
+def _too_deep(src: str, field: str | None, what: str) -> InputError:
+    limit = limits.current().nesting
+    return InputError(src, field, what, f"at most {limit} levels of nesting (a point is a list of numbers, a "
+                      "covariance a list of rows; raise the limit with GMMEXACT_LIMIT_NESTING)")
 
 
 def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_weights: bool = False) -> Problem:
@@ -251,6 +403,11 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
     ...
     gmmexact.model.errors.InputError: p.toml: components[0] (a).covariance: is not positive definite: leading minor 2 (the top-left 2×2 determinant) is -3; expected a symmetric positive-definite matrix (every leading minor > 0)
     """
+    with fixed_limits():
+        return _from_dict(data, source, normalize_weights)
+
+
+def _from_dict(data: Mapping[str, Any], source: str, normalize_weights: bool) -> Problem:
     src = source
     if not isinstance(data, Mapping):
         raise InputError(src, None, f"is {_kind(data)}", "a TOML document with [data] and [[components]]")
@@ -264,22 +421,30 @@ def from_dict(data: Mapping[str, Any], *, source: str = "<memory>", normalize_we
     if not isinstance(table, Mapping):
         raise InputError(src, "data", f"is {_kind(table)}", "a [data] table with points = [...]")
     _check_keys(table, DATA_KEYS, src, "data")
-    points = _points(table.get("points"), src)
+    file_variables, file_labels = None, None
+    if "points_file" in table:
+        points, file_variables, file_labels = _points_file(table, src)
+    else:
+        for key in ("columns", "labels_column"):
+            if key in table:
+                raise InputError(src, f"data.{key}", "is given without points_file",
+                                 "points_file = \"data.csv\" beside it, or no " + key)
+        points = _points(table.get("points"), src)
     n, d = len(points), len(points[0])
-    variables = _names(table.get("variables"), d, ("x",) if d == 1 else tuple(f"v{j + 1}" for j in range(d)),
+    variables = _names(table.get("variables", file_variables), d, ("x",) if d == 1 else tuple(f"v{j + 1}" for j in range(d)),
                        "data.variables", "variable", f"one per coordinate, d = {d}", src)
-    labels = _names(table.get("labels"), n, tuple(f"x{i + 1}" for i in range(n)),
+    labels = _names(table.get("labels", file_labels), n, tuple(f"x{i + 1}" for i in range(n)),
                     "data.labels", "label", f"one per point, n = {n}", src)
     components = _components(data.get("components"), d, src, data.get("covariance"))
 
     total = sum(c.weight for c in components)
     if total != 1:
         if not normalize_weights:
-            terms = " + ".join(format_exact(c.weight) for c in components)
+            terms = " + ".join(_shown(c.weight) for c in components)
             shown = f" ({terms})" if len(components) > 1 else ""
-            raise InputError(src, "components[*].weight", f"weights sum to {format_exact(total)}{shown}, not 1",
+            raise InputError(src, "components[*].weight", f"weights sum to {_shown(total)}{shown}, not 1",
                              f"weights summing to exactly 1; fix them, or use --normalize-weights "
-                             f"(normalize_weights=True) to divide each by {format_exact(total)}")
+                             f"(normalize_weights=True) to divide each by {_shown(total)}")
         components = tuple(replace(c, weight=c.weight / total) for c in components)
     return Problem(points, labels, variables, components, source=src, covariance_type=cov_type,
                    fixed=fixed, reg_covar=reg, count_offset=offset)
@@ -311,7 +476,7 @@ def _model_options(cov_type, fixed, reg, offset, src: str) -> tuple[str, frozens
     names = []
     for i, name in enumerate(sorted(fixed) if isinstance(fixed, (set, frozenset)) else fixed):
         if name not in FIXABLE:
-            close = difflib.get_close_matches(str(name), FIXABLE, n=1)
+            close = difflib.get_close_matches(name, FIXABLE, n=1) if isinstance(name, str) else []
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(src, f"fixed[{i}]", f"is {_kind(name)}{hint}", wanted)
         names.append(name)
@@ -321,7 +486,7 @@ def _model_options(cov_type, fixed, reg, offset, src: str) -> tuple[str, frozens
         if q < 0:
             what = ("the regularisation added to every variance" if field == "reg_covar"
                     else "the amount added to every component's count")
-            raise InputError(src, field, f"is {format_exact(q)}, negative", f"a number ≥ 0 ({what})")
+            raise InputError(src, field, f"is {_shown(q)}, negative", f"a number ≥ 0 ({what})")
         out.append(q)
     return cov_type, frozenset(names), out[0], out[1]
 
@@ -342,23 +507,27 @@ def _check_structure(components, cov_type: str, src: str) -> None:
             off = next(((i, j) for i in range(d) for j in range(d) if i != j and cov[i][j] != 0), None)
             if off is not None:
                 i, j = off
-                raise InputError(src, field, f"has [{i}][{j}] = {format_exact(cov[i][j])}, but covariance_type "
+                raise InputError(src, field, f"has [{i}][{j}] = {_shown(cov[i][j])}, but covariance_type "
                                  f"is \"{cov_type}\"", "a diagonal matrix (every off-diagonal entry 0)")
         if cov_type == "spherical":
             i = next((i for i in range(1, d) if cov[i][i] != cov[0][0]), None)
             if i is not None:
-                raise InputError(src, field, f"has [{i}][{i}] = {format_exact(cov[i][i])} but [0][0] = "
-                                 f"{format_exact(cov[0][0])}, and covariance_type is \"spherical\"",
+                raise InputError(src, field, f"has [{i}][{i}] = {_shown(cov[i][i])} but [0][0] = "
+                                 f"{_shown(cov[0][0])}, and covariance_type is \"spherical\"",
                                  "a multiple of the identity (equal diagonal entries, off-diagonal 0)")
 
 
 # --- validation helpers -------------------------------------------------------------------------
 
-def _plain(x):
+def _plain(x, src: str = "<memory>", depth: int = 0):
     """numpy arrays (and nested sequences of them) to plain lists; other values unchanged."""
     if hasattr(x, "tolist"):
         return x.tolist()
-    return [_plain(v) for v in x] if isinstance(x, (list, tuple)) else x
+    if not isinstance(x, (list, tuple)):
+        return x
+    if depth >= active_limits().nesting:
+        raise _too_deep(src, None, f"lists nested more than {depth} deep")
+    return [_plain(v, src, depth + 1) for v in x]
 
 
 def _is_seq(x) -> bool:
@@ -369,12 +538,19 @@ def _kind(x) -> str:
     if isinstance(x, bool):
         return f"the boolean {str(x).lower()}"
     if isinstance(x, str):
-        return f"the string {x!r}"
+        return f"the string {shorten(repr(x))}"
     if _is_seq(x):
-        return f"a list of {len(x)} entries"
+        return f"a list of {len(x)} {'entry' if len(x) == 1 else 'entries'}"
     if isinstance(x, Mapping):
         return "a table"
-    return f"the number {x}" if isinstance(x, (int, Decimal, Fraction)) else f"a value of type {type(x).__name__}"
+    if isinstance(x, (int, Fraction)):
+        return f"the number {_shown(Fraction(x))}"
+    return f"the number {shorten(str(x))}" if isinstance(x, Decimal) else f"a value of type {type(x).__name__}"
+
+
+def _shown(q) -> str:
+    """An exact number for a message: in full when short, else its first and last digits."""
+    return shorten(format_exact(q))
 
 
 def _check_keys(table: Mapping, allowed: tuple[str, ...], src: str, where: str) -> None:
@@ -384,21 +560,62 @@ def _check_keys(table: Mapping, allowed: tuple[str, ...], src: str, where: str) 
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             if not where and key in DATA_KEYS:
                 hint = f" ({key!r} belongs in the [data] table)"
-            field = f"{where}.{key}" if where else str(key)
-            raise InputError(src, field, f"unknown key {key!r}", f"one of {', '.join(allowed)}{hint}")
+            field = f"{where}.{shorten(str(key))}" if where else shorten(str(key))
+            raise InputError(src, field, f"unknown key {shorten(repr(key))}", f"one of {', '.join(allowed)}{hint}")
+
+
+def _points_file(table: Mapping, src: str):
+    """The points of ``points_file`` (CSV, .npy, Parquet; relative to the problem file), kept as the
+    exact array they are; with the file's variable names and labels (``None`` when it has none)."""
+    from .datafiles import read_points  # noqa: PLC0415
+
+    if "points" in table:
+        raise InputError(src, "data.points_file", "is given beside data.points", "one of them: the points or their file")
+    name = table["points_file"]
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(src, "data.points_file", f"is {_kind(name)}", 'the path of a data file, e.g. "data.csv"')
+    columns = table.get("columns")
+    if columns is not None and not (_is_seq(columns) and columns and
+                                    all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in columns)):
+        raise InputError(src, "data.columns", f"is {_kind(columns)}", 'a list of column names or positions, e.g. ["x", "y"]')
+    label_col = table.get("labels_column")
+    if label_col is not None and (isinstance(label_col, bool) or not isinstance(label_col, (str, int))):
+        raise InputError(src, "data.labels_column", f"is {_kind(label_col)}", "a column name or position")
+    base = Path(src).parent if src and not src.startswith("<") else Path(".")
+    path = Path(name) if Path(name).is_absolute() else base / name
+    data = read_points(path, columns=list(columns) if columns is not None else None, labels_column=label_col)
+    return data.points, (list(data.variables) or None), (list(data.labels) or None)
 
 
 def _points(raw, src: str) -> Matrix:
     field, example = "data.points", "a list of points, e.g. [[1, 2], [3, 4]], or plain numbers when d = 1"
+    from .decimalpoints import DecimalPoints  # noqa: PLC0415
+    from .floatpoints import FloatPoints  # noqa: PLC0415
+
+    if isinstance(raw, (DecimalPoints, FloatPoints)):  # an exact array: kept as it is
+        n, d = len(raw), (len(raw[0]) if len(raw) else 0)
+        if not n or not d:
+            raise InputError(src, field, "is empty", "at least one point")
+        if n > active_limits().points:
+            raise limits.exceeded(src, field, "points", n, "points")
+        if d > active_limits().dimension:
+            raise limits.exceeded(src, f"{field}[0]", "coordinates", d, "dimension")
+        return raw
     if raw is None:
         raise InputError(src, field, "is missing", example)
     if not _is_seq(raw):
         raise InputError(src, field, f"is {_kind(raw)}", example)
     if not raw:
         raise InputError(src, field, "is empty", "at least one point")
+    if len(raw) > active_limits().points:
+        raise limits.exceeded(src, field, "points", len(raw), "points")
+    if isinstance(raw[0], Mapping):
+        raise InputError(src, f"{field}[0]", "is a table", example)
     d = len(raw[0]) if _is_seq(raw[0]) else 1
     if d == 0:
         raise InputError(src, f"{field}[0]", "is an empty list", "a point with at least one coordinate")
+    if d > active_limits().dimension:
+        raise limits.exceeded(src, f"{field}[0]", "coordinates", d, "dimension")
     why = f"d = {d}, set by {field}[0]"
     return tuple(_vector(p, d, f"{field}[{i}]", "coordinates", why, src) for i, p in enumerate(raw))
 
@@ -434,26 +651,45 @@ def _check_spd(m: Matrix, field: str, src: str) -> None:
     for i in range(d):
         for j in range(i + 1, d):
             if m[i][j] != m[j][i]:
-                raise InputError(src, field, f"is not symmetric: [{i}][{j}] is {format_exact(m[i][j])} "
-                                 f"but [{j}][{i}] is {format_exact(m[j][i])}", "a symmetric matrix")
-    minors = leading_principal_minors(m)
-    k = next((k for k, v in enumerate(minors, 1) if v <= 0), None)
-    if k is not None:
+                raise InputError(src, field, f"is not symmetric: [{i}][{j}] is {_shown(m[i][j])} "
+                                 f"but [{j}][{i}] is {_shown(m[j][i])}", "a symmetric matrix")
+    failed = first_nonpositive_minor(m)
+    if failed is not None:
+        k, minor = failed
         what = "the variance" if d == 1 else f"the top-left {k}×{k} determinant"
-        first = "is singular (determinant 0), so" if minors[-1] == 0 else "is"
+        singular = minor == 0 if k == d else det(m) == 0
+        first = "is singular (determinant 0), so" if singular else "is"
         raise InputError(src, field, f"{first} not positive definite: leading minor {k} ({what}) "
-                         f"is {format_exact(minors[k - 1])}",
-                         "a symmetric positive-definite matrix (every leading minor > 0)")
+                         f"is {_shown(minor)}", "a symmetric positive-definite matrix (every leading minor > 0)")
+
+
+_WHITESPACE_NAMES = {" ": "a space", "\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                     "\u00a0": "a no-break space"}
+_BIDI_CONTROLS = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def _check_name(s, field: str, noun: str, src: str) -> None:
+    """A label, variable or component name: a string, not empty, within ``label_chars``, with no
+    whitespace at either end, no control characters, and none of ``FORBIDDEN_IN_NAMES``."""
     if not isinstance(s, str):
         raise InputError(src, field, f"is {_kind(s)}", f'a {noun} written as a string, e.g. "A"')
     if not s.strip():
         raise InputError(src, field, "is empty or whitespace-only", f"a non-empty {noun}")
+    if len(s) > active_limits().label_chars:
+        raise limits.exceeded(src, field, f"characters in the {noun} {shorten(repr(s))}", len(s), "label_chars")
+    for end, char in (("start", s[0]), ("end", s[-1])):
+        if char.isspace():
+            what = _WHITESPACE_NAMES.get(char, f"the whitespace character U+{ord(char):04X}")
+            raise InputError(src, field, f"{noun} {shorten(repr(s))} has {what} at its {end}",
+                             f"a {noun} without whitespace at either end (write {shorten(repr(s.strip()))}); "
+                             "it is printed and matched exactly as written")
+    bad = next((c for c in s if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") or c in _BIDI_CONTROLS), None)
+    if bad is not None:
+        raise InputError(src, field, f"{noun} {shorten(repr(s))} contains the control character U+{ord(bad):04X}",
+                         f"a {noun} of printable characters (no line breaks, tabs or other control characters)")
     bad = next((c for c in FORBIDDEN_IN_NAMES if c in s), None)
     if bad:
-        raise InputError(src, field, f"{s!r} contains {bad!r}", f"a {noun} without '.', '[' or ']' "
+        raise InputError(src, field, f"{shorten(repr(s))} contains {bad!r}", f"a {noun} without '.', '[' or ']' "
                          "(names are used in keys like density.A.women and mean.women[0])")
 
 
@@ -468,7 +704,7 @@ def _names(raw, count: int, default: tuple[str, ...], field: str, noun: str, why
     for i, s in enumerate(raw):
         _check_name(s, f"{field}[{i}]", noun, src)
         if s in seen:
-            raise InputError(src, f"{field}[{i}]", f"duplicate {noun} {s!r} (also {field}[{seen[s]}])",
+            raise InputError(src, f"{field}[{i}]", f"duplicate {noun} {shorten(repr(s))} (also {field}[{seen[s]}])",
                              f"unique {noun}s")
         seen[s] = i
     return tuple(raw)
@@ -483,8 +719,11 @@ def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
         raise InputError(src, "components", f"is {_kind(raw)}, not an array of tables", example)
     if not raw:
         raise InputError(src, "components", "is empty", example)
+    if len(raw) > active_limits().components:
+        raise limits.exceeded(src, "components", "components", len(raw), "components")
     seen: dict[str, int] = {}
     out = []
+    shared_cov = None
     for k, table in enumerate(raw):
         base = where = f"components[{k}]"
         name = table.get("name", str(k + 1))
@@ -494,7 +733,7 @@ def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
         _check_keys(table, COMPONENT_KEYS, src, where)
         if name in seen:
             default = "" if "name" in table else " (its default name, from its position)"
-            raise InputError(src, f"{base}.name", f"duplicate component name {name!r}{default} "
+            raise InputError(src, f"{base}.name", f"duplicate component name {shorten(repr(name))}{default} "
                              f"(also components[{seen[name]}])", "unique component names")
         seen[name] = k
         if shared is not None and "covariance" in table:
@@ -505,14 +744,16 @@ def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
                 raise InputError(src, f"{where}.{key}", "is missing", example)
         mean = _vector(table["mean"], d, f"{where}.mean", "entries", f"d = {d}, the dimension of the points", src)
         if shared is not None:
-            cov = _matrix(shared, d, "covariance", src)
-            _check_spd(cov, "covariance", src)
+            if shared_cov is None:
+                shared_cov = _matrix(shared, d, "covariance", src)
+                _check_spd(shared_cov, "covariance", src)
+            cov = shared_cov
         else:
             cov = _matrix(table["covariance"], d, f"{where}.covariance", src)
             _check_spd(cov, f"{where}.covariance", src)
         weight = parse_exact(table["weight"], file=src, field=f"{where}.weight")
         if weight <= 0:
             why = "; a zero-weight component gets no responsibility and its M-step is undefined" if weight == 0 else ""
-            raise InputError(src, f"{where}.weight", f"is {format_exact(weight)}{why}", "a weight > 0")
+            raise InputError(src, f"{where}.weight", f"is {_shown(weight)}{why}", "a weight > 0")
         out.append(Component(name, mean, cov, weight))
     return tuple(out)
