@@ -9,6 +9,15 @@ certified intervals (``stepeval.py``), measures how many shown digits the docume
 inputs justify, and finds where a number rounded too early had its digits spoiled
 (:meth:`CarriedSearch.early_rounding`).
 
+The search is bounded, whatever the document writes: enclosures are compared with written promises
+on their end points as they are (``stepeval.inside``, ``apart``, ``digits_lost``: an end point like
+``exp(−5·10¹⁰)`` is never written out as a rational), a written input more than ``ABSURD_BITS``
+binary orders of magnitude from its exact value is not tried as a source (a document that wrote
+``1e300`` for 0.8 did not compute its next step from it), and each claim may spend at most
+``EVALUATION_BUDGET`` node evaluations (the size of the step's expression times the entries
+evaluated) across the search, the slips and the digits justified; a search cut short is recorded in
+``cut_short`` and noted with the verdict.
+
 Known gaps: unwritten intermediate steps are followed only ``EXPAND_DEPTH`` levels back; a step
 whose definition keeps an indexed sum is not re-evaluated; beyond ``MAX_COMBINATIONS`` combinations
 only one choice per kind of input is tried (all latest written values, or all exact); π by hand only
@@ -26,12 +35,17 @@ from ..engine.lookup import exact_entry
 from ..model.keys import Key
 from ..model.written import Written
 from ..numerics.certify import start_precision
-from ..numerics.rounding import ball_bounds
 from .claims import Claim
 from .context import CheckContext, ClaimCheck, EarlyRounding
-from .stepeval import evaluate, evaluate_exact, explicit, interval, iv
+from .stepeval import apart, digits_lost, evaluate, evaluate_exact, explicit, hull, inside, interval, iv, magnitude
 
 MAX_COMBINATIONS = 256
+MAX_PREC = 4160
+"""The highest precision (bits) a step is re-evaluated at, whatever the digits written."""
+EVALUATION_BUDGET = 1_000_000
+"""Node evaluations (expression size × entries) one claim's carried search, slips and digits may spend."""
+ABSURD_BITS = 333
+"""A written input this many binary orders of magnitude (about 10¹⁰⁰) from its exact value is not a source."""
 EXPAND_DEPTH = 3  # unwritten intermediate steps followed back when tracing carried numbers
 PI_BY_HAND = (Fraction(314, 100), Fraction(3142, 1000), Fraction(31416, 10000), Fraction(314159, 100000),
               Fraction(22, 7))  # values of π worked with by hand
@@ -150,6 +164,23 @@ class CarriedSearch:
     def __init__(self, ctx: CheckContext):
         self.ctx = ctx
         self.steps = ExplicitSteps(ctx)
+        self.spent: dict[int, int] = {}
+        self.cut_short: set[int] = set()
+        self._sizes: dict = {}
+
+    def _afford(self, claim: Claim, expr, entries: int) -> bool:
+        """Charge ``entries`` evaluations of an entry of ``expr`` (its size: the average entry's nodes) to
+        the claim's budget; False once the budget is spent (the search is then recorded as cut short)."""
+        if id(expr) not in self._sizes:  # by identity (a matrix is unhashable), the expression kept alive
+            parts = list(expr) if isinstance(expr, sp.MatrixBase) else [expr]
+            size = sum(sum(1 for _ in sp.preorder_traversal(e)) for e in parts) / len(parts)
+            self._sizes[id(expr)] = (expr, size)
+        cost = self.spent.get(claim.index, 0) + int(self._sizes[id(expr)][1] * max(entries, 1))
+        self.spent[claim.index] = cost
+        if cost > EVALUATION_BUDGET:
+            self.cut_short.add(claim.index)
+            return False
+        return True
 
     def carried(self, claim: Claim, earlier: list[Claim], verdicts: dict[int, ClaimCheck]):
         """How the claim was computed from the document's own earlier numbers, if it was:
@@ -178,7 +209,7 @@ class CarriedSearch:
             options.append([None] + written[::-1])  # None: the exact value
         combos = _combinations(wholes, options)
         targets = claim.entries(d)
-        prec = start_precision(max((w.digits or 6) for _, w in targets) + 4, self.ctx.run.iterations) + 64
+        prec = _precision(max((w.digits or 6) for _, w in targets), self.ctx.run.iterations)
         old = iv.prec
         iv.prec = prec
         try:
@@ -189,22 +220,27 @@ class CarriedSearch:
                     if need_document and pi is None and all(x is None for x in combo):
                         continue
                     chosen = dict(zip(wholes, combo))
-                    values = {}  # Symbol -> (lo, hi) exact bounds; a point for written values
+                    values = {}  # Symbol -> a Fraction (written, or an exact rational) or an interval
                     for sym, k in inputs.items():
                         source = chosen[k.whole]
+                        if sym not in exact_values:
+                            exact_values[sym] = self.ctx.exact_input(k, prec)
                         if source is not None:
                             written = dict(source.entries(d))
-                            if k not in written:  # that claim wrote other entries only
-                                break
-                            values[sym] = (written[k].value, written[k].value)
+                            if k not in written or (exact_values[sym] is not None
+                                                    and _absurd(written[k].value, exact_values[sym])):
+                                break  # that claim wrote other entries only, or a number nothing is computed from
+                            values[sym] = written[k].value
+                        elif exact_values[sym] is None:
+                            return None
                         else:
-                            if sym not in exact_values:
-                                exact_values[sym] = self.ctx.enclosure(k, prec)
-                                if exact_values[sym] is None:
-                                    return None
                             values[sym] = exact_values[sym]
                     else:
-                        if not _fits(variant, values, targets):
+                        if claim.index in self.cut_short:
+                            return None
+                        fits, evaluated = _fits(variant, values, targets)
+                        self._afford(claim, variant, evaluated)
+                        if not fits:
                             continue
                         used = tuple(sorted(c.index for c in combo if c is not None))
                         bad = any(verdicts[i].verdict in ("wrong", "follows") or verdicts[i].carried_kind == "error"
@@ -241,45 +277,48 @@ class CarriedSearch:
         for c in earlier:
             if sources is None or c.index in sources:
                 chosen[c.key.whole] = c
-        prec = start_precision(max((w.digits or 6) for _, w in claim.entries(d)) + 4, self.ctx.run.iterations) + 64
-        values, used = {}, []
-        for sym, k in inputs.items():
-            source = chosen.get(k.whole)
-            w = dict(source.entries(d)).get(k) if source is not None else None
-            rounded = w is not None and exact_entry(self.ctx.plan, k) != w.value and (
-                w.ulp is not None if spread else _visibly_rounded(w))
-            bounds = self.ctx.enclosure(k, prec) if spread or not rounded else None
-            if (spread or not rounded) and bounds is None:
-                return None
-            if rounded:
-                values[sym] = (min(w.lo, bounds[0]), max(w.hi, bounds[1])) if spread else (w.lo, w.hi)
-                if source not in used:
-                    used.append(source)
-            else:
-                values[sym] = bounds
-        if pi is not None:
-            hand = sp.Symbol("pi_by_hand")
-            expr = expr.xreplace({sp.pi: hand})
-            values[hand] = (min(pi, _PI_LO), max(pi, _PI_HI))
-        elif not used:
-            return None
-        used.sort(key=lambda c: c.index)
+        prec = _precision(max((w.digits or 6) for _, w in claim.entries(d)), self.ctx.run.iterations)
         old = iv.prec
         iv.prec = prec
         try:
-            intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+            intervals, used = {}, []
+            for sym, k in inputs.items():
+                source = chosen.get(k.whole)
+                w = dict(source.entries(d)).get(k) if source is not None else None
+                rounded = w is not None and exact_entry(self.ctx.plan, k) != w.value and (
+                    w.ulp is not None if spread else _visibly_rounded(w))
+                exact = self.ctx.exact_input(k, prec) if spread or not rounded else None
+                if (spread or not rounded) and exact is None:
+                    return None
+                if exact is not None:
+                    exact = interval(exact) if isinstance(exact, Fraction) else exact
+                if rounded:
+                    intervals[sym] = hull(interval(w.lo, w.hi), exact) if spread else interval(w.lo, w.hi)
+                    if source not in used:
+                        used.append(source)
+                else:
+                    intervals[sym] = exact
+            if pi is not None:
+                hand = sp.Symbol("pi_by_hand")
+                expr = expr.xreplace({sp.pi: hand})
+                intervals[hand] = interval(min(pi, _PI_LO), max(pi, _PI_HI))
+            elif not used:
+                return None
+            used.sort(key=lambda c: c.index)
+            if claim.index in self.cut_short or not self._afford(claim, expr, len(claim.entries(d))):
+                return None
             digits = None
             for k, w in claim.entries(d):
                 if w.ulp is None or w.digits is None or w.value == 0:
                     continue
                 e = expr if not isinstance(expr, sp.MatrixBase) else (
                     expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0])
-                lo, hi = ball_bounds(evaluate(e, intervals))
-                if reach and (hi < w.lo or lo > w.hi):  # those written inputs cannot give this number
+                x = evaluate(e, intervals)
+                if reach and apart(x, w.lo, w.hi):  # those written inputs cannot give this number
                     return None
-                got = w.digits - _digits_lost(hi - lo, w.ulp)
+                got = w.digits - digits_lost(x, w.ulp)
                 digits = got if digits is None else min(digits, got)
-        except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+        except (TypeError, KeyError, ZeroDivisionError, ValueError, OverflowError, ComplexResult):
             return None
         finally:
             iv.prec = old
@@ -324,12 +363,15 @@ class CarriedSearch:
                              pi if pi is not None and (pi_alone or not causes) else None)
 
 
-def _fits(expr, values, targets) -> bool:
-    """Whether the step evaluated from ``values`` gives every written target (to its digits)."""
-    points = {s: lo for s, (lo, hi) in values.items() if lo == hi}
-    intervals = {s: interval(lo, hi) for s, (lo, hi) in values.items()}
+def _fits(expr, values, targets) -> tuple[bool, int]:
+    """Whether the step evaluated from ``values`` (Fractions, or intervals) gives every written target (to
+    its digits), and how many targets were evaluated to tell (the first that misses ends it)."""
+    points = {s: v for s, v in values.items() if isinstance(v, Fraction)}
+    intervals = {s: interval(v) if isinstance(v, Fraction) else v for s, v in values.items()}
+    evaluated = 0
     try:
         for k, w in targets:
+            evaluated += 1
             if isinstance(expr, sp.MatrixBase):
                 e = expr[k.entry] if len(k.entry) == 2 else expr[k.entry[0], 0]
             else:
@@ -337,14 +379,39 @@ def _fits(expr, values, targets) -> bool:
             try:  # rational arithmetic on exact inputs: decided exactly (3/6 == 1/2)
                 if len(points) < len(values):
                     raise TypeError
-                lo = hi = evaluate_exact(e, points)
+                exact = evaluate_exact(e, points)
             except TypeError:
-                lo, hi = ball_bounds(evaluate(e, intervals))
-            if not (w.lo <= lo and hi <= w.hi):
-                return False
-        return True
-    except (TypeError, KeyError, ZeroDivisionError, ValueError, ComplexResult):
+                if not inside(evaluate(e, intervals), w.lo, w.hi):
+                    return False, evaluated
+            else:
+                if not w.lo <= exact <= w.hi:
+                    return False, evaluated
+        return True, evaluated
+    except (TypeError, KeyError, ZeroDivisionError, ValueError, OverflowError, ComplexResult):
+        return False, evaluated
+
+
+def _absurd(value: Fraction, exact) -> bool:
+    """Whether a written input is more than ``ABSURD_BITS`` binary orders of magnitude from its exact value
+    (a Fraction, or an interval; never when either is 0 or the interval holds 0).
+
+    >>> _absurd(Fraction(10**300), Fraction(4, 5)), _absurd(Fraction(8), Fraction(4, 5))
+    (True, False)
+    """
+    written, known = magnitude(value), magnitude(exact)
+    if written is None or known is None:
         return False
+    return written[0] > known[1] + ABSURD_BITS or written[1] < known[0] - ABSURD_BITS
+
+
+def _precision(digits: int, iterations: int) -> int:
+    """The working precision (bits) of re-evaluating a step for a number of ``digits`` digits, at most
+    ``MAX_PREC`` (a number of more digits than that certifies is not reproduced to all of them).
+
+    >>> _precision(6, 1), _precision(10_000, 1)
+    (137, 4160)
+    """
+    return min(start_precision(digits + 4, iterations) + 64, MAX_PREC)
 
 
 def _has_pi(expr) -> bool:
@@ -381,17 +448,3 @@ def _combinations(wholes: list[Key], options: list[list]) -> list[tuple]:
 def _visibly_rounded(w: Written) -> bool:
     """A decimal showing a fractional part or an exponent (an integer is taken as meant exactly)."""
     return w.ulp is not None and (w.ulp < 1 or any(ch in w.text for ch in "eE^⁰¹²³⁴⁵⁶⁷⁸⁹"))
-
-
-def _digits_lost(width: Fraction, ulp: Fraction) -> int:
-    """How many trailing shown digits a spread of ``width`` leaves undetermined: the least k with
-    ``width / 2 <= ulp · 10**k / 2``.
-
-    >>> _digits_lost(Fraction(1, 1000), Fraction(1, 1000)), _digits_lost(Fraction(1, 100), Fraction(1, 1000))
-    (0, 1)
-    """
-    k = 0
-    slack = 1 + Fraction(1, 2**40)  # the enclosure's outward rounding, not the inputs' spread
-    while width > ulp * 10**k * slack and k < 400:
-        k += 1
-    return k

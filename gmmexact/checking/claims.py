@@ -12,25 +12,54 @@ TOML or CSV structure, an unknown table or field, a record without key or value,
 key the problem has) is an :class:`InputError`. A zero written for a whole vector or matrix (``0``,
 ``[0]``, ``[[0]]``) is read as the zero array, with a note.
 
+Hostile files are bounded before work proportional to them is done: a file over ``file_bytes``
+(:mod:`gmmexact.model.limits`) is refused, and so is one whose reading and checking are estimated
+past the cost limits (:class:`~gmmexact.model.limits.TooExpensive`, lifted by ``--force``); a file
+that is not UTF-8 text (Latin-1, UTF-16, NUL bytes) is refused with the line of the first bad byte.
+A value nested deeper than a matrix, an empty list ``[]``, a table, a date, digits other than ASCII
+``0``–``9`` (``٠١٢``, ``１２``) and a key of an iteration past :data:`MAX_ITERATION` are unreadable
+claims, with the reason; a number past the limits on digits or exponents is read as a
+:class:`~gmmexact.model.written.PastLimits` and decided by its magnitude.
+
 Known gaps: the hints for unreadable values know decimal commas, a leading ``≈``/``~``/``=`` and
 percentages; other spellings get the list of accepted ones.
 """
 from __future__ import annotations
 
 import csv
+import datetime
 import difflib
+import io
+import json
 import re
+import sys
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from ..model import limits
 from ..model.errors import InputError
 from ..engine.exact import ExactPlan
+from ..model.exactnum import shorten
 from ..model.keys import CATALOGUE, Key
 from ..numerics.run import Run
 from ..engine.lookup import resolve
-from ..model.written import Written, parse_written
+from ..model.written import ASCII_DIGITS, Written, parse_written
+
+MAX_ITERATION = 1000
+"""The last iteration a claim's key may name: a key past it (``iter1000000.loglik``) is an unreadable
+claim, and no iteration is computed for it."""
+MAX_DEPTH = 2
+"""Lists in a claim's value nest at most this deep (a matrix is a list of rows)."""
+SUGGESTED_KEYS = 50
+"""Unknown keys given suggestions of close keys (the rest get a few of the problem's keys)."""
+CLAIM_SECONDS, CLAIM_SECONDS_PER_POINT = 5e-3, 3e-4
+"""Seconds to check one claim, plus a part per data point (its steps sum over the points; measured)."""
+CLAIM_BYTES = 20_000
+"""Bytes kept per claim checked (the claim, its verdict, cached step definitions)."""
+READ_SECONDS_PER_BYTE, READ_BYTES_PER_BYTE = 2.5e-6, 60
+"""Reading a claims file (TOML or CSV) into records: seconds and peak memory per byte of the file."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +114,7 @@ class Unparsed:
     expected: str
 
 
-def _nearest_keys(text: str, plan: ExactPlan) -> str:
+def _nearest_keys(text: str, plan: ExactPlan, keys: list[str]) -> str:
     d = plan.problem.d
     try:
         whole = Key.parse(text).whole
@@ -96,7 +125,6 @@ def _nearest_keys(text: str, plan: ExactPlan) -> str:
         last = f"[{d - 1}]" if whole.shape == "vector" else f"[{d - 1}][{d - 1}]"
         first = "[0]" if whole.shape == "vector" else "[0][0]"
         return f"an entry from {whole}{first} to {whole}{last} (entries count from 0), or {whole} itself"
-    keys = [str(k) for k in Run(plan).keys()]
     close = difflib.get_close_matches(text, keys, n=3)
     return f"one of the problem's keys, e.g. {', '.join(close or keys[:3])}"
 
@@ -109,6 +137,14 @@ def _value(raw, key: Key, d: int) -> tuple[Written | tuple, str | None]:
     want = key.shape if not key.entry else "scalar"
     if isinstance(raw, Unparsed):
         raise Unreadable(f"value cannot be read: {raw.problem}; expected {raw.expected}")
+    depth = _depth(raw)
+    if depth > MAX_DEPTH:
+        deep = f"more than {limits.current().nesting}" if depth == _DEEP else str(depth)
+        raise Unreadable(f"wrong shape: lists nested {deep} deep, but {key} is "
+                         f"{'a number' if want == 'scalar' else 'a ' + want}; expected {_expected_shape(want, d)}")
+    if _empty(raw):
+        raise Unreadable(f"wrong shape: {'an empty list' if raw == [] else 'empty lists'}, which writes no number; "
+                         f"expected {_expected_shape(want, d)}, or the claim left out")
     if want == "scalar" or (d == 1 and not isinstance(raw, list)):
         if isinstance(raw, list):
             raise Unreadable(f"wrong shape: {_shape(raw)}, but {key} is a single number; expected the number "
@@ -136,13 +172,54 @@ def _value(raw, key: Key, d: int) -> tuple[Written | tuple, str | None]:
     return tuple(tuple(_number(v, f"[{i}][{j}]") for j, v in enumerate(r)) for i, r in enumerate(raw)), None
 
 
+def _expected_shape(want: str, d: int) -> str:
+    """What a value of shape ``want`` is written as."""
+    if want == "scalar" or d == 1:
+        return "the number, written as a string (\"0.0107\")"
+    return f"a list of {d}" + (f" rows of {d}" if want == "matrix" else "") + " numbers"
+
+
+_DEEP = 10**9  # nested past the nesting limit: not measured further
+
+
+def _depth(raw) -> int:
+    """How deep lists nest in a value (0 for a number), level by level without recursion; ``_DEEP``
+    past the nesting limit."""
+    limit = limits.current().nesting
+    depth, level = 0, [raw]
+    while True:
+        inner = [x for x in level if isinstance(x, list)]
+        if not inner:
+            return depth
+        depth += 1
+        if depth > limit:
+            return _DEEP
+        level = [v for x in inner for v in x]
+
+
+def _empty(raw) -> bool:
+    """A list that holds no number at all (``[]``, ``[[], []]``)."""
+    return isinstance(raw, list) and all(_empty(v) for v in raw)
+
+
+_TYPE_NAMES = {dict: "a table", list: "a list", datetime.datetime: "a date and time", datetime.date: "a date",
+               datetime.time: "a time of day"}
+
+
 def _number(raw, entry: str = "") -> Written:
     """One written number; :class:`Unreadable` with what was wrong and what would be right."""
+    where = f"entry {entry} " if entry else ""
+    if isinstance(raw, dict):
+        raise Unreadable(f"value cannot be read: {where}is a table (a key with dots left unquoted in TOML is read as "
+                         "nested tables); expected the number written as a string, and a key with dots in quotes: "
+                         "\"density.A.women\" = \"0.0107\"")
+    if type(raw) in _TYPE_NAMES:
+        raise Unreadable(f"value cannot be read: {where}is {_TYPE_NAMES[type(raw)]}, not a number; expected the number "
+                         "written as a string, e.g. \"0.0107\"")
     try:
-        return parse_written(raw)
+        return parse_written(raw, past_limits=True)
     except InputError as e:
-        where = f"entry {entry} " if entry else ""
-        hint = _hint(raw)
+        hint = _hint(raw) if e.expected != ASCII_DIGITS else None
         if hint:
             raise Unreadable(f"value cannot be read: {where}{hint}") from None
         raise Unreadable(f"value cannot be read: {where}{e.problem}; expected {e.expected}") from None
@@ -173,9 +250,9 @@ def _hint(raw) -> str | None:
         except InvalidOperation:
             return f"{text!r} is a percentage; write it as a number (divided by 100)"
         return f"{text!r} is a percentage; write it as a number, {fraction}"
-    if re.fullmatch(r"[+\-−]?\d*,\d+", text):
+    if re.fullmatch(r"[+\-−]?[0-9]*,[0-9]+", text):
         dotted = text.replace(",", ".")
-        if re.fullmatch(r"[+\-−]?\d{1,3},\d{3}", text):
+        if re.fullmatch(r"[+\-−]?[0-9]{1,3},[0-9]{3}", text):
             return (f"{text!r} has a comma inside the number; write {dotted} if it is a decimal comma, or "
                     f"{text.replace(',', '')} if it separates thousands")
         return f"{text!r} has a decimal comma; write {dotted}"
@@ -216,9 +293,10 @@ def _zero_array(raw, key: Key, d: int, want: str) -> tuple[tuple, str] | None:
 
 
 def _blank(raw) -> bool:
-    """A value left empty: ``""`` or lists of nothing but ``""``."""
+    """A value left empty as a template leaves it: ``""``, or lists of nothing but ``""`` (an empty
+    list ``[]`` is not blank: it is written, and unreadable)."""
     if isinstance(raw, list):
-        return all(_blank(v) for v in raw)
+        return bool(raw) and _depth(raw) <= MAX_DEPTH and all(_blank(v) for v in raw)
     return isinstance(raw, str) and not raw.strip()
 
 
@@ -237,51 +315,150 @@ def _shape(raw) -> str:
     return f"a list of {len(raw)} number{'' if len(raw) == 1 else 's'}"
 
 
+def _kind_of(value) -> str:
+    """What a value of the wrong type is, in TOML's words.
+
+    >>> _kind_of(3), _kind_of([1]), _kind_of({}), _kind_of(True)
+    ('the integer 3', 'an array', 'a table', 'the boolean true')
+    """
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, int):
+        return f"the integer {shorten(str(value)) if value.bit_length() < 1000 else '(' + str(value.bit_length()) + ' bits)'}"
+    if isinstance(value, (float, Decimal)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {shorten(value)!r}"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return _TYPE_NAMES.get(type(value), f"a {type(value).__name__}")
+
+
+def check_estimate(claims: int, points: int) -> limits.Estimate:
+    """The time and memory of checking ``claims`` claims against a problem of ``points`` points.
+
+    >>> check_estimate(10**6, 6).affordable()
+    False
+    """
+    return limits.Estimate(claims * (CLAIM_SECONDS + CLAIM_SECONDS_PER_POINT * points), claims * CLAIM_BYTES,
+                           f"checking {claims:,} claims against {points:,} points")
+
+
+def far_iteration(text: str) -> str | None:
+    """Why a key names an iteration too far to compute (past :data:`MAX_ITERATION`), or None.
+
+    >>> far_iteration("iter1000000.loglik")
+    'iteration 1,000,000 is too far (limit 1,000): its quantities are not computed; expected a key of iteration 1 to 1,000'
+    >>> far_iteration("iter2.mean.women") is None
+    True
+    """
+    try:
+        t = Key.parse(text).iteration
+    except ValueError:
+        return None
+    if t <= MAX_ITERATION:
+        return None
+    return (f"iteration {t:,} is too far (limit {MAX_ITERATION:,}): its quantities are not computed; expected a key "
+            f"of iteration 1 to {MAX_ITERATION:,}")
+
+
+def claimed_iterations(data) -> int:
+    """The last iteration the keys of a raw claims document name (1 when none does), keys past
+    :data:`MAX_ITERATION` and malformed records left out: how many iterations a check must solve.
+
+    >>> claimed_iterations({"values": {"iter3.mean.women": "1", "iter1000000.loglik": "2"}})
+    3
+    >>> claimed_iterations({"values": 3, "claim": [1, {"key": ["x"]}]})
+    1
+    """
+    keys = []
+    if isinstance(data, dict):
+        records = data.get("claim")
+        if isinstance(records, list):
+            keys += [r.get("key") for r in records if isinstance(r, dict)]
+        values = data.get("values")
+        if isinstance(values, dict):
+            keys += list(values)
+    iterations = 1
+    for text in keys:
+        if not isinstance(text, str) or far_iteration(text):
+            continue
+        try:
+            iterations = max(iterations, Key.parse(text).iteration)
+        except ValueError:
+            pass  # reported with its record by claims_from_dict
+    return iterations
+
+
 def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> list[Claim]:
     """Validate and collect claims (both forms) against the keys of ``plan``.
 
     A value that cannot be read, or has the wrong shape, makes that claim unreadable (its
     ``unreadable`` reason); so does a key the problem does not have, as long as some other claim's key
-    is the problem's. Raises :class:`InputError` for what is not a claims file: an unknown table or
-    field, a record without key or value, a key that is not a string, no filled-in claim, or no key
-    the problem has.
+    is the problem's, and a key of an iteration past :data:`MAX_ITERATION`. Raises :class:`InputError`
+    for what is not a claims file: not a table, ``claim`` not an array of tables, ``values`` not a
+    table, an unknown table or field, a record without key or value, a key that is not a string, a
+    ``where`` that is not text, no filled-in claim, or no key the problem has; and
+    :class:`~gmmexact.model.limits.TooExpensive` for more claims than the cost limits allow to check.
     """
     d = plan.problem.d
+    if not isinstance(data, dict):
+        raise InputError(source, None, f"is {_kind_of(data)}", "a claims file: [[claim]] records or a [values] table")
     unknown = set(data) - {"claim", "values"}
     if unknown:
-        raise InputError(source, sorted(unknown)[0], "unknown table", "[[claim]] records or a [values] table")
+        raise InputError(source, str(sorted(map(str, unknown))[0]), "unknown table",
+                         "[[claim]] records or a [values] table")
     records = []
     locations = getattr(data, "locations", None)
-    for i, rec in enumerate(data.get("claim", [])):
+    listed = data.get("claim", [])
+    if not isinstance(listed, list):
+        raise InputError(source, "claim", f"is {_kind_of(listed)}" + (" ([claim] with single brackets)"
+                                                                      if isinstance(listed, dict) else ""),
+                         "[[claim]] records (double brackets), one for each number, with key, value and optional where")
+    for i, rec in enumerate(listed):
         field = locations[i] if locations else f"claim[{i}]"
         if not isinstance(rec, dict):
-            raise InputError(source, field, "is not a table", "[[claim]] with key, value and optional where")
+            raise InputError(source, field, f"is {_kind_of(rec)}, not a table",
+                             "[[claim]] with key, value and optional where")
         extra = set(rec) - {"key", "value", "where"}
         if extra:
-            raise InputError(source, f"{field}.{sorted(extra)[0]}", "unknown field", "key, value and optional where")
+            raise InputError(source, f"{field}.{sorted(map(str, extra))[0]}", "unknown field",
+                             "key, value and optional where")
         if "key" not in rec or "value" not in rec:
             raise InputError(source, field, f"has no {'key' if 'key' not in rec else 'value'}",
                              "key = \"density.A.women\" and value = \"0.0107\"")
-        records.append((field, rec["key"], rec["value"], rec.get("where")))
+        where = rec.get("where")
+        if where is not None and (isinstance(where, (bool, list, dict)) or not isinstance(where, (str, int, Decimal))):
+            raise InputError(source, f"{field}.where", f"is {_kind_of(where)}",
+                             "a short text saying where the document writes the number")
+        records.append((field, rec["key"], rec["value"], where))
     values = data.get("values", {})
     if not isinstance(values, dict):
-        raise InputError(source, "values", "is not a table", "[values] with key = value lines")
+        raise InputError(source, "values", f"is {_kind_of(values)}, not a table",
+                         "[values] with \"key\" = \"value\" lines")
     for name, raw in values.items():
-        records.append((f'values."{name}"', name, raw, None))
-    claims, unknown_keys = [], []
+        records.append((f'values."{shorten(str(name))}"', name, raw, None))
     records = [r for r in records if not _blank(r[2])]  # not filled in (a template's blanks)
+    limits.require_affordable(check_estimate(len(records), plan.problem.n))
+    claims, unknown_keys, suggestions = [], [], _Suggestions(plan)
     for index, (field, text, raw, where) in enumerate(records):
         if not isinstance(text, str):
-            raise InputError(source, f"{field}.key", f"is {text!r}", "a key written as a string")
-        where = str(where) if where not in (None, "") else None
+            raise InputError(source, f"{field}.key", f"is {_kind_of(text)}", "a key written as a string")
+        where = shorten(str(where), WHERE_CHARS) if where not in (None, "") else None
+        far = far_iteration(text)
+        if far is not None:
+            claims.append(Claim(index, None, None, where, far, _raw(raw), key_text=text))
+            continue
         try:
             key = resolve(plan, text)
         except KeyError as e:
             error = InputError(source, field if field.startswith("values") else f"{field}.key", f"{e.args[0]}",
-                               _nearest_keys(text, plan))
+                               suggestions(text))
             unknown_keys.append(error)
             claims.append(Claim(index, None, None, where, f"unknown key: {e.args[0]}; expected {error.expected}",
-                                _raw(raw), key_text=text))
+                                _raw(raw), key_text=shorten(text)))
             continue
         try:
             written, reading = _value(raw, key, d)
@@ -292,37 +469,119 @@ def claims_from_dict(data: dict, plan: ExactPlan, source: str = "<memory>") -> l
     if not claims:
         raise InputError(source, None, "has no filled-in claims",
                          "[[claim]] records or a [values] table with at least one value written")
-    if len(unknown_keys) == len(claims):  # no key of this problem at all: not its claims file
+    if unknown_keys and len(unknown_keys) == len(claims):  # no key of this problem at all: not its claims file
         raise unknown_keys[0]
     return claims
 
 
+WHERE_CHARS = 1000
+"""A ``where`` longer than this is shown shortened (its start and end)."""
+
+
+class _Suggestions:
+    """The keys to suggest for an unknown key; close matches for the first :data:`SUGGESTED_KEYS` only
+    (matching is slow, and a file of thousands of unknown keys is not a claims file of this problem)."""
+
+    def __init__(self, plan: ExactPlan):
+        self.plan, self.asked, self._keys = plan, 0, None
+
+    def __call__(self, text: str) -> str:
+        self.asked += 1
+        if self._keys is None:
+            self._keys = [str(k) for k in Run(self.plan).keys()]
+        if self.asked > SUGGESTED_KEYS or len(text) > 200:
+            return f"one of the problem's keys, e.g. {', '.join(self._keys[:3])}"
+        return _nearest_keys(text, self.plan, self._keys)
+
+
 def _raw(raw):
-    """A value as given, for the report: text, or nested lists of text."""
+    """A value as given, for the report: text, or nested lists of text (deep nesting and long text shortened)."""
+    depth = _depth(raw)
+    if depth > MAX_DEPTH:
+        deep = f"more than {limits.current().nesting}" if depth == _DEEP else str(depth)
+        return f"[[[…]]] (lists nested {deep} deep)"
     if isinstance(raw, list):
         return [_raw(v) for v in raw]
     if isinstance(raw, Unparsed):
-        return raw.text
+        return shorten(raw.text, WHERE_CHARS)
     if isinstance(raw, bool):
         return str(raw).lower()
-    return raw if isinstance(raw, str) else str(raw)
+    if isinstance(raw, dict):
+        return "{…} (a table)"
+    if isinstance(raw, int) and raw.bit_length() > 8000:
+        return f"(an integer of {raw.bit_length():,} bits)"
+    return shorten(raw if isinstance(raw, str) else str(raw), WHERE_CHARS)
 
 
 def read_claims_data(path: str | Path) -> dict:
-    """The raw records of a claims file: TOML (``[[claim]]`` / ``[values]``) or CSV (``key,value,where``)."""
+    """The raw records of a claims file: TOML (``[[claim]]`` / ``[values]``) or CSV (``key,value,where``).
+
+    The file is refused (:class:`InputError`) when it is larger than ``file_bytes``, is not UTF-8
+    text, or is estimated to take longer or more memory to read than the cost limits allow.
+    """
     src = str(path)
-    if src.lower().endswith(".csv"):
-        return _read_csv(path)
+    text = _read_text(path, src)
+    if src.lower().endswith(".csv") or (not src.lower().endswith(".toml") and _csv_header(text)):
+        return _read_csv(text, src)
+    limits.require_affordable(limits.Estimate(len(text) * READ_SECONDS_PER_BYTE, len(text) * READ_BYTES_PER_BYTE,
+                                              f"reading {src} ({len(text):,} characters)"))
+    old_limit = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+    try:  # an integer within the limit on digits is read (floats are refused later: digits shown must survive)
+        if old_limit:
+            sys.set_int_max_str_digits(max(old_limit, limits.current().number_digits + 1))
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\s*\(at (line \d+, column \d+|end of document)\)\s*$", str(e))
+        where, reason = (m[1].replace("document", "file"), str(e)[:m.start()]) if m else (None, str(e))
+        raise InputError(src, where, f"invalid TOML: {reason}", "valid TOML (see https://toml.io)") from None
+    except RecursionError:
+        raise InputError(src, None, "is nested too deeply to read",
+                         f"at most {limits.current().nesting} levels of arrays and tables") from None
+    except ValueError:
+        raise InputError(src, None, f"holds an integer of more than {limits.current().number_digits:,} digits",
+                         "numbers written as strings with at most that many digits "
+                         "(raise the limit with GMMEXACT_LIMIT_NUMBER_DIGITS)") from None
+    finally:
+        if old_limit:
+            sys.set_int_max_str_digits(old_limit)
+    return data
+
+
+def _csv_header(text: str) -> bool:
+    first = text.lstrip("\ufeff \t\r\n").split("\n", 1)[0]
+    return first.replace(" ", "").lower().startswith("key,value")
+
+
+def _read_text(path, src: str) -> str:
+    """A claims file's text: at most ``file_bytes`` read (a pipe or device too), UTF-8 without NUL bytes."""
+    limit = limits.current().file_bytes
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        if Path(path).is_dir():
+            raise InputError(src, None, "is a directory", "the path of a claims TOML or CSV file")
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
     except FileNotFoundError:
         raise InputError(src, None, "file not found", "the path of a claims TOML or CSV file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 claims file") from None
+    except OSError as e:
+        raise InputError(src, None, f"cannot read the file: {e.strerror or e}",
+                         "a readable claims TOML or CSV file") from None
+    if len(data) > limit:
+        raise limits.exceeded(src, None, "bytes or more", limit + 1, "file_bytes")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(src, None, "is UTF-16 text (it starts with a UTF-16 byte-order mark)",
+                         "a UTF-8 file (save it again as UTF-8)")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise InputError(src, f"line {line}", "holds a NUL byte: a binary file, or UTF-16 text",
+                         "a UTF-8 text file (save it again as UTF-8)")
     try:
-        return tomllib.loads(text)  # floats are refused by parse_written: the digits shown must survive
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(src, None, f"invalid TOML: {e}", "valid TOML (see https://toml.io)") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InputError(src, f"line {line}", f"is not UTF-8: byte 0x{data[e.start]:02x} at column {column} is not "
+                         "UTF-8 (a Latin-1 or Windows-1252 file?)",
+                         "a UTF-8 file (save it again as UTF-8; in a spreadsheet, as \"CSV UTF-8\")") from None
 
 
 class ClaimsData(dict):
@@ -331,20 +590,33 @@ class ClaimsData(dict):
     locations: list[str] | None = None
 
 
-def _read_csv(path) -> dict:
+CSV_ROW_SECONDS, CSV_ROW_BYTES = 1e-5, 600
+"""Reading one CSV row into a record: seconds and bytes kept."""
+
+
+def _read_csv(text: str, src: str) -> dict:
     """``key,value,where`` rows (a header row is optional); vectors as ``[165, 60]``, matrices nested.
 
-    A byte-order mark (spreadsheet exports) is skipped; errors name the file's line.
+    A byte-order mark (spreadsheet exports) is skipped; errors name the file's line. The rows are
+    counted, and the reading's cost checked against the limits, before any is read.
     """
-    src = str(path)
+    lines = text.count("\n") + 1
+    limits.require_affordable(limits.Estimate(lines * CSV_ROW_SECONDS + len(text) * READ_SECONDS_PER_BYTE,
+                                              lines * CSV_ROW_BYTES + 4 * len(text),
+                                              f"reading {src} ({lines:,} lines)"))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, start = [], 1
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            reader = csv.reader(f)
-            rows = [(reader.line_num, r) for r in reader if any(cell.strip() for cell in r)]
-    except FileNotFoundError:
-        raise InputError(src, None, "file not found", "the path of a claims CSV file") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise InputError(src, None, f"cannot read the file: {e}", "a readable UTF-8 CSV file") from None
+        for r in reader:
+            if any(cell.strip() for cell in r):
+                rows.append((start, r))
+            start = reader.line_num + 1  # where the next record starts (a quoted cell may span lines)
+    except csv.Error as e:
+        problem = str(e)
+        if "field limit" in problem:
+            problem = f"a field longer than {csv.field_size_limit():,} characters"
+        raise InputError(src, f"line {start}", f"cannot be read as CSV: {problem}",
+                         "key,value[,where] on each line, a value with commas in double quotes") from None
     if rows and [c.strip().lower() for c in rows[0][1][:2]] == ["key", "value"]:
         rows = rows[1:]
     records, locations = [], []
@@ -369,18 +641,22 @@ def _csv_value(text: str, src: str, line: int):
         return text
     stack, item, out = [], "", None
     expected = "balanced brackets, e.g. [165, 60] or [[1, 0], [0, 1]]"
-    for pos, ch in enumerate(text):
+    shown = shorten(text)
+    for ch in text:
         if out is not None:
             if ch.strip():
-                raise InputError(src, f"line {line}", f"text after the closing bracket in {text!r}", expected)
+                raise InputError(src, f"line {line}", f"text after the closing bracket in {shown!r}", expected)
             continue
         if ch == "[":
             if item.strip():
-                raise InputError(src, f"line {line}", f"a number before '[' in {text!r}", expected)
+                raise InputError(src, f"line {line}", f"a number before '[' in {shown!r}", expected)
             stack.append([])
+            if len(stack) > MAX_DEPTH:
+                raise InputError(src, f"line {line}", f"brackets nested more than {MAX_DEPTH} deep in {shown!r}",
+                                 "a number, a list [165, 60] or a list of rows [[1, 0], [0, 1]]")
         elif ch in ",]":
             if not stack:
-                raise InputError(src, f"line {line}", f"unbalanced brackets in {text!r}", expected)
+                raise InputError(src, f"line {line}", f"unbalanced brackets in {shown!r}", expected)
             if item.strip():
                 stack[-1].append(item.strip())
             item = ""
@@ -393,7 +669,7 @@ def _csv_value(text: str, src: str, line: int):
         else:
             item += ch
     if stack or out is None:
-        raise InputError(src, f"line {line}", f"unbalanced brackets in {text!r}", expected)
+        raise InputError(src, f"line {line}", f"unbalanced brackets in {shown!r}", expected)
     return out
 
 
@@ -430,9 +706,27 @@ def template(run) -> str:
         blank = '""' if key.shape == "scalar" or problem.d == 1 else (
             "[" + ", ".join(['""'] * problem.d) + "]" if key.shape == "vector"
             else "[" + ", ".join(["[" + ", ".join(['""'] * problem.d) + "]"] * problem.d) + "]")
-        comment = CATALOGUE[key.kind].text(key.point, key.component)
-        lines += [f"# {key}: {comment}", "[[claim]]", f'key = "{key}"', f"value = {blank}", 'where = ""', ""]
+        comment = _comment_text(f"{key}: {CATALOGUE[key.kind].text(key.point, key.component)}")
+        lines += [f"# {comment}", "[[claim]]", f"key = {toml_string(str(key))}", f"value = {blank}", 'where = ""', ""]
     return "\n".join(lines)
+
+
+def toml_string(text: str) -> str:
+    r"""``text`` as a TOML basic string: quotes, backslashes and control characters escaped.
+
+    >>> print(toml_string('density.x\\1."a"'))
+    "density.x\\1.\"a\""
+    """
+    # JSON's escapes are TOML's (\uXXXX for control characters); TOML refuses DEL raw as well
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _comment_text(text: str) -> str:
+    """``text`` for a TOML comment, which ends at a line break and holds no control character."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _model_note(problem) -> str:

@@ -3,6 +3,10 @@
 (:class:`EntryCheck`, :class:`ClaimCheck`, :class:`EarlyRounding`) that the verdicts, the carried
 search, the slip catalogue and the first-wrong-step tracing read and write.
 
+Enclosures come two ways: :meth:`CheckContext.enclosure` as exact Fraction end points (for the
+decisions on ordinary written numbers), and :meth:`CheckContext.ball` as an Arb ball whatever the
+backend (for magnitudes: a value near ``exp(−5·10¹⁰)`` keeps its exponent, never written out).
+
 Known gaps: the context holds one run; a claim beyond its iterations has no enclosure (``None``).
 """
 from __future__ import annotations
@@ -10,13 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+import flint
+
 from ..engine.lookup import exact_entry
 from ..model.keys import Key
 from ..model.written import Written
 from ..numerics.evaluate import ball_entry
+from ..model.limits import TooExpensive
 from ..numerics.rounding import ball_bounds
 from ..numerics.run import Run
 from .claims import Claim
+from .stepeval import ball_interval, iv
 
 
 @dataclass(frozen=True)
@@ -118,11 +126,87 @@ class CheckContext:
         exact = exact_entry(self.plan, key)
         if exact is not None:
             return exact, exact
-        ev = self.run.certifier.evaluation(prec)
-        if key.iteration > len(ev.iterations):
+        ev = self._evaluation(prec)
+        if ev is None or key.iteration > len(ev.iterations):
             return None
         with self.run.backend.precision(prec):
             try:
                 return ball_bounds(ball_entry(ev, self.plan, key))
-            except (ValueError, OverflowError):
+            except (ValueError, OverflowError, ZeroDivisionError):
                 return None
+
+    def _evaluation(self, prec: int):
+        """The run's evaluation at ``prec`` bits; None when that pass is estimated past the limits (the
+        value is then left open, and the claim undecided, not the check refused)."""
+        try:
+            return self.run.certifier.evaluation(prec)
+        except TooExpensive:
+            return None
+
+    def exact_input(self, key: Key, prec: int):
+        """``key``'s exact value as an input of a re-evaluated step: the Fraction itself when it is a
+        known rational, else an ``mpmath.iv`` interval enclosing it at ``prec`` bits, its end points kept as
+        mantissa and exponent (:func:`.stepeval.ball_interval`); None when the run cannot enclose it."""
+        exact = exact_entry(self.plan, key)
+        if exact is not None:
+            return exact
+        x = self.ball(key, prec)
+        if x is None:
+            return None
+        saved = iv.prec
+        iv.prec = prec
+        try:
+            return ball_interval(x)
+        finally:
+            iv.prec = saved
+
+    def ball(self, key: Key, prec: int) -> flint.arb | None:
+        """An Arb ball holding ``key``'s exact value, at ``prec`` bits, with either backend (an exact
+        rational as the ball around it); None when the run cannot enclose it."""
+        exact = exact_entry(self.plan, key)
+        if exact is not None:
+            with _flint_precision(prec):
+                return flint.arb(flint.fmpq(exact.numerator, exact.denominator))
+        ev = self._evaluation(prec)
+        if ev is None or key.iteration > len(ev.iterations):
+            return None
+        with self.run.backend.precision(prec):
+            try:
+                x = ball_entry(ev, self.plan, key)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                return None
+        return as_arb(x)
+
+
+class _flint_precision:
+    """python-flint's working precision set for a ``with`` block."""
+
+    def __init__(self, bits: int):
+        self.bits = bits
+
+    def __enter__(self):
+        self.saved = flint.ctx.prec
+        flint.ctx.prec = self.bits
+
+    def __exit__(self, *exc):
+        flint.ctx.prec = self.saved
+
+
+def as_arb(x) -> flint.arb | None:
+    """An Arb ball holding an Arb ball or an ``mpmath.iv`` interval, its end points taken exactly
+    (never expanded to integers); None for an interval that is not finite.
+
+    >>> import mpmath
+    >>> as_arb(mpmath.iv.mpf([1, 2])).contains(flint.arb("1.5"))
+    True
+    """
+    if isinstance(x, flint.arb):
+        return x if x.is_finite() else None
+    ends = []
+    for sign, man, exp, bc in x._mpi_:
+        if not man and exp:  # inf or nan
+            return None
+        with _flint_precision(int(bc) + 64):
+            ends.append(flint.arb((-int(man) if sign else int(man), int(exp))))
+    with _flint_precision(max(int(x._mpi_[0][3]), int(x._mpi_[1][3]), 64) + 64):
+        return ends[0].union(ends[1])

@@ -5,6 +5,11 @@ a mistake, a step's definition (``forms.py``) is evaluated with some inputs repl
 document's written values (exact rationals) and the others by enclosures of the exact values. The
 evaluator walks the SymPy tree with interval arithmetic (outward rounding), so the result is a
 certified enclosure; SymPy itself computes nothing numeric here.
+
+The enclosure is compared with a written promise by :func:`inside`, :func:`apart` and
+:func:`digits_lost` on its end points as they are (mantissa and binary exponent), exactly, by
+magnitudes first: an end point such as ``exp(−5·10¹⁰)`` (a binary exponent of −7·10¹⁰) is never
+written out as a rational.
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from fractions import Fraction
 
 import mpmath
 import sympy as sp
+from mpmath.libmp import finf, fninf, from_man_exp, mpf_add, mpf_le, mpf_sub, round_ceiling, round_floor
 
 from ..model.keys import Key
 
@@ -111,3 +117,109 @@ def evaluate_exact(expr, values: dict) -> Fraction:
     if isinstance(expr, sp.Pow) and expr.exp.is_Integer:
         return evaluate_exact(expr.base, values) ** int(expr.exp)
     raise TypeError(f"{type(expr).__name__} is not rational arithmetic")
+
+
+def _compare(end: tuple, q: Fraction) -> int | None:
+    """The sign of ``end − q`` for an ``mpmath`` end point (``_mpf_`` tuple) and an exact ``q``, decided by
+    binary magnitudes before any exact arithmetic (which then stays the size of ``q`` and the precision);
+    None for NaN.
+
+    >>> _compare(mpmath.mpf(2)._mpf_, Fraction(3, 2)), _compare(mpmath.mpf(2)._mpf_, Fraction(2))
+    (1, 0)
+    >>> _compare(mpmath.exp(-10**12)._mpf_, Fraction(1, 10**300))
+    -1
+    """
+    sign, man, exp, bc = end
+    if not man:
+        if end == finf:
+            return 1
+        if end == fninf:
+            return -1
+        if exp:  # nan
+            return None
+        return (0 > q) - (0 < q)
+    negative = bool(sign)
+    if (q < 0) != negative or q == 0:
+        return -1 if negative else 1
+    size_end = int(exp) + int(bc)  # |end| in [2^(size−1), 2^size)
+    size_q = q.numerator.bit_length() - q.denominator.bit_length()  # |q| in [2^(size−1), 2^(size+1))
+    larger = 1 if not negative else -1
+    if size_end > size_q + 2:
+        return larger
+    if size_end < size_q - 2:
+        return -larger
+    exp = int(exp)
+    value = Fraction(int(man) << exp) if exp >= 0 else Fraction(int(man), 1 << -exp)
+    value = -value if negative else value
+    return (value > q) - (value < q)
+
+
+def inside(x, lo: Fraction, hi: Fraction) -> bool:
+    """Whether the interval ``x`` certainly lies in ``[lo, hi]``."""
+    a, b = x._mpi_
+    return _compare(a, lo) in (0, 1) and _compare(b, hi) in (-1, 0)
+
+
+def apart(x, lo: Fraction, hi: Fraction) -> bool:
+    """Whether the interval ``x`` certainly lies outside ``[lo, hi]``."""
+    a, b = x._mpi_
+    return _compare(b, lo) == -1 or _compare(a, hi) == 1
+
+
+SLACK = 1 + Fraction(1, 2**40)
+"""An enclosure's outward rounding, not the inputs' spread: a width this much over a unit still fits it."""
+
+
+def digits_lost(x, ulp: Fraction, most: int = 400) -> int:
+    """How many trailing shown digits the width of the interval ``x`` leaves undetermined: the least
+    k with ``width / 2 <= ulp · 10**k / 2`` (at most ``most``).
+
+    >>> digits_lost(iv.mpf([0, "0.001"]), Fraction(1, 1000)), digits_lost(iv.mpf([0, "0.01"]), Fraction(1, 1000))
+    (0, 1)
+    """
+    ratio = (x.delta / interval(ulp))._mpi_[1]
+    k = 0
+    while k < most and _compare(ratio, 10**k * SLACK) == 1:
+        k += 1
+    return k
+
+
+def ball_interval(x):
+    """An ``mpmath.iv`` interval holding the Arb ball ``x`` (``mid ± rad``), its end points rounded
+    outward at the interval precision and kept as mantissa and exponent: ``exp(−5·10¹⁰)`` costs no more
+    than 0.5. None for a ball that is not finite.
+
+    >>> import flint
+    >>> ball_interval(flint.arb(3) / 4)._mpi_ == iv.mpf(0.75)._mpi_
+    True
+    """
+    if not x.is_finite():
+        return None
+    (mm, me), (rm, re_) = x.mid().man_exp(), x.rad().man_exp()
+    mid, rad = from_man_exp(int(mm), int(me)), from_man_exp(int(rm), int(re_))
+    return iv.make_mpf((mpf_sub(mid, rad, iv.prec, round_floor), mpf_add(mid, rad, iv.prec, round_ceiling)))
+
+
+def hull(x, y):
+    """The smallest interval holding the intervals ``x`` and ``y``."""
+    (a, b), (c, d) = x._mpi_, y._mpi_
+    return iv.make_mpf((a if mpf_le(a, c) else c, d if mpf_le(b, d) else b))
+
+
+def magnitude(x) -> tuple[int, int] | None:
+    """Binary sizes ``(least, greatest)`` of the absolute values in ``x`` (a Fraction or an interval not
+    holding 0): ``|v|`` lies in ``[2^(least−1), 2^(greatest+1))``; None when ``x`` is 0 or holds it.
+
+    >>> magnitude(Fraction(3, 4)), magnitude(iv.mpf([-8, -2]))
+    ((-1, -1), (2, 4))
+    """
+    if isinstance(x, Fraction):
+        if x == 0:
+            return None
+        size = abs(x).numerator.bit_length() - x.denominator.bit_length()
+        return size, size
+    (sa, ma, ea, ba), (sb, mb, eb, bb) = x._mpi_
+    if not ma or not mb or sa != sb:  # a zero or infinite end, or a sign change
+        return None
+    sizes = sorted((int(ea) + int(ba), int(eb) + int(bb)))
+    return sizes[0], sizes[1]

@@ -23,32 +23,51 @@ Every entry that is not correct gets its error in words (:func:`.notes.error_wor
 (``carried.py``), the slip catalogue (``slips.py``), the first wrong step (``firstwrong.py``) and
 the notes (``notes.py``), all sharing one :class:`CheckContext` (``context.py``).
 
+A number written past the limits on digits or exponents (:class:`~gmmexact.model.written.PastLimits`:
+``1e999999999``, ``10^-99999999``, a 100,000-digit mantissa) is decided by its magnitude
+(:func:`decide_past_limits`): the logarithm of the certified value against those of the written
+promise's ends, never expanded. It is ``correct`` or ``wrong`` (``off by a factor of about 10^N``),
+or ``undecided`` when its leading digits agree with the value and the digits past the limit are not
+checked. It is no input to the carried search of later claims, nor to the slips.
+
 Known gaps: an exact value not enclosed tightly enough at ``CHECK_MAX_PREC`` bits is left
 undecided; "more than one unit off" is left unflagged when the enclosure cannot decide it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+from fractions import Fraction
+
+import flint
+
 from ..engine.lookup import entry_keys, shape_entries
+from ..model.exactnum import int_text, shorten
 from ..model.keys import Key
-from ..model.written import Written
+from ..model.written import KEPT_DIGITS, PastLimits, Written
 from ..numerics.certify import start_precision
-from ..numerics.rounding import round_fraction, round_interval
+from ..numerics.rounding import ball_bounds, round_fraction, round_interval
 from ..numerics.run import Run
 from ..rendering.report import sympy_text
 from . import firstwrong, notes, slips
-from .carried import CarriedSearch
+from .carried import EVALUATION_BUDGET, CarriedSearch
 from .claims import Claim
 from .context import CheckContext, ClaimCheck, EarlyRounding, EntryCheck
+from .stepeval import apart, inside
 
 __all__ = ["CHECK_MAX_PREC", "CheckContext", "Checker", "ClaimCheck", "EarlyRounding", "EntryCheck",
-           "beyond_one_unit", "decide_entry", "error_ulps"]
+           "beyond_one_unit", "decide_entry", "decide_past_limits", "error_ulps", "past_limits"]
 
 CHECK_MAX_PREC = 1 << 12
+SHOWN_DIGITS = 60
+"""The certified value beside a verdict shows the written digits plus two, at most this many."""
+CUT_SHORT = (f"the search for how it was computed from the document's own numbers stopped at its budget "
+             f"({EVALUATION_BUDGET:,} evaluations): a carried value, a slip or the digits justified may be missed")
 
 
 def precisions(ctx: CheckContext, digits: int):
-    """The working precisions (bits) tried for ``digits`` digits: doubling up to ``CHECK_MAX_PREC``."""
-    prec = start_precision(digits, ctx.run.iterations)
+    """The working precisions (bits) tried for ``digits`` digits: doubling up to ``CHECK_MAX_PREC`` (that
+    one alone for more digits than it certifies: the leading digits may still decide)."""
+    prec = min(start_precision(digits, ctx.run.iterations), CHECK_MAX_PREC)
     while prec <= CHECK_MAX_PREC:
         yield prec
         prec *= 2
@@ -60,23 +79,139 @@ def decide_entry(ctx: CheckContext, key: Key, w: Written) -> EntryCheck:
     digits = (w.digits or 6) + 2
     correct, boundary = None, False
     for prec in precisions(ctx, digits):
-        bounds = ctx.enclosure(key, prec)
-        if bounds is None:
+        x = ctx.exact_input(key, prec)
+        if x is None:
             continue
-        lo, hi = bounds
-        if w.lo <= lo and hi <= w.hi:
+        if isinstance(x, Fraction):  # a known rational: decided exactly, its edge included
+            correct = w.lo <= x <= w.hi
+            boundary = correct and x in (w.lo, w.hi) and w.ulp is not None
+            break
+        if inside(x, w.lo, w.hi):
             correct = True
-            boundary = lo == hi and lo in (w.lo, w.hi) and w.ulp is not None
             break
-        if hi < w.lo or lo > w.hi:
+        if apart(x, w.lo, w.hi):
             correct = False
             break
-        if lo == hi:  # exact and not inside (a rational promise): wrong
-            correct = False
-            break
-    value = str(ctx.run.round([key], digits)[key])
+    value = str(ctx.run.round([key], min(digits, SHOWN_DIGITS))[key])
     words = notes.error_words(ctx, key, w, precisions(ctx, digits)) if correct is False else None
     return EntryCheck(key, w, correct, value, error_ulps(ctx, key, w), boundary, words)
+
+
+def past_limits(claim: Claim) -> bool:
+    """Whether some entry of the claim is written past the limits (a :class:`PastLimits`)."""
+    def holds(w) -> bool:
+        return any(holds(x) for x in w) if isinstance(w, tuple) else isinstance(w, PastLimits)
+
+    return claim.written is not None and holds(claim.written)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def decide_past_limits(ctx: CheckContext, key: Key, w: PastLimits) -> EntryCheck:
+    """Whether a number written past the limits holds ``key``'s exact value, decided by magnitudes:
+    ``log10 |x|`` of the certified ball against the logarithms of the ends of the promise
+    ``[scaled[0], scaled[1]] · 10^scale``, at rising precision (the scale's bits added).
+
+    ``correct`` is None when the enclosures do not decide, and when the leading digits kept agree
+    with the value but digits were dropped (``tight`` False): those cannot be checked.
+    """
+    correct, words = None, None
+    extra = abs(w.scale).bit_length() + 16
+    for prec in precisions(ctx, 8):
+        x = ctx.ball(key, prec + extra)
+        if x is None:
+            continue
+        saved = flint.ctx.prec
+        flint.ctx.prec = prec + extra
+        try:
+            decided = _against_promise(x, w)
+        finally:
+            flint.ctx.prec = saved
+        if decided is not None:
+            correct, words = decided
+            break
+    if correct is False and w.mantissa == 0:
+        words = f"0 where the value is about {_plain(ctx.run.round([key], 2)[key])}"
+    return EntryCheck(key, w, correct, str(ctx.run.round([key], 8)[key]), None, False, words)
+
+
+def _plain(r) -> str:
+    """A rounded number for a sentence: positional from 10⁻⁴ to 9999, else in scientific notation."""
+    return r.positional() if -4 <= r.leading_exponent() <= 3 else r.scientific()
+
+
+def _against_promise(x: flint.arb, w: PastLimits) -> tuple[bool | None, str | None] | None:
+    """``(correct, words)`` for the ball ``x`` against ``w``'s promise (``correct`` None: the kept digits
+    agree but more were written); None when ``x`` does not decide at its precision."""
+    lo, hi = w.scaled
+    if x.is_exact() and x.is_zero():
+        return (True, None) if lo <= 0 <= hi else (False, "should be 0")
+    if x.contains(0):
+        return None
+    flipped = x < 0
+    if flipped:
+        x, lo, hi = -x, -hi, -lo
+    ln10 = flint.arb(10).log()
+    lx = x.log() / ln10
+    scale = flint.arb(flint.fmpz(w.scale))
+
+    def log10(q):
+        return flint.arb(flint.fmpq(q.numerator, q.denominator)).log() / ln10 + scale
+
+    written = abs(w.mantissa)
+    size = _factor_words(log10(written), lx) if written else None
+    if hi <= 0:  # the written number has the other sign
+        return False, "sign flipped" + (f", and {size} in magnitude" if size else "")
+    upper = log10(hi)
+    if lx > upper:  # the written number is too small
+        return False, (size or "too small") + (" in magnitude" if flipped else "")
+    if lo > 0:
+        lower = log10(lo)
+        if lx < lower:
+            return False, size + (" in magnitude" if flipped else "")
+        if lower < lx < upper:
+            return (True, None) if w.tight else (None, None)
+        return None
+    if lx < upper:  # a zero written to a power of ten: |x| within half of it
+        return True, None
+    return None
+
+
+def _factor_words(written: flint.arb, value: flint.arb) -> str:
+    """How far off, from ``log10`` of the written number and of the value: ``off by a factor of about
+    10⁵⁰ (too large)`` when a power of ten or more apart, else ``0.35 % too small`` or ``3.1 times too
+    large`` (two proven digits; the direction alone when they are not proven)."""
+    diff = written - value
+    direction = "too large" if diff > 0 else "too small"
+    if abs(diff) > 1:
+        text = int_text(abs(_nearest_integer(diff)))
+        shown = f"10{text.translate(_SUPERSCRIPT)}" if len(text) <= 12 else f"10^{shorten(text, 40)}"
+        return f"off by a factor of about {shown} ({direction})"
+    ratio = (diff * flint.arb(10).log()).exp()  # written / value, between 1/10 and 10
+    try:
+        lo, hi = ball_bounds(ratio)
+    except (ValueError, OverflowError):
+        return direction
+    if Fraction(1, 2) <= lo and hi <= 2:
+        a, b = ((lo - 1) * 100, (hi - 1) * 100) if diff > 0 else ((1 - hi) * 100, (1 - lo) * 100)
+        percent = round_interval(a, b, 2)
+        return f"{_plain(percent)} % {direction}" if percent is not None else direction
+    a, b = (lo, hi) if diff > 0 else (1 / hi, 1 / lo)
+    times = round_interval(a, b, 2) if a > 2 or b < Fraction(1, 2) else None
+    return f"{times.positional()} times {direction}" if times is not None else direction
+
+
+def _nearest_integer(a: flint.arb) -> int:
+    """The integer nearest the midpoint of ``a`` (exact, whatever its size)."""
+    saved = flint.ctx.prec
+    man, exp = a.mid().man_exp()
+    flint.ctx.prec = max(saved, int(man).bit_length() + int(exp)) + 64  # every bit of the integer part
+    try:
+        man, exp = (a.mid() + flint.arb(1) / 2).floor().man_exp()
+    finally:
+        flint.ctx.prec = saved
+    return int(man) << int(exp) if exp >= 0 else int(man) >> -int(exp)
 
 
 def beyond_one_unit(ctx: CheckContext, key: Key, w: Written) -> bool:
@@ -84,14 +219,16 @@ def beyond_one_unit(ctx: CheckContext, key: Key, w: Written) -> bool:
     (False for an exact fraction, or when the enclosures cannot decide)."""
     if w.ulp is None:
         return False
+    near = (w.value - w.ulp, w.value + w.ulp)
     for prec in precisions(ctx, (w.digits or 6) + 2):
-        bounds = ctx.enclosure(key, prec)
-        if bounds is None:
+        x = ctx.exact_input(key, prec)
+        if x is None:
             continue
-        lo, hi = bounds
-        if w.value - w.ulp > hi or w.value + w.ulp < lo:
+        if isinstance(x, Fraction):
+            return not near[0] <= x <= near[1]
+        if apart(x, *near):
             return True
-        if w.value - w.ulp <= lo and hi <= w.value + w.ulp:
+        if inside(x, *near):
             return False
     return False
 
@@ -159,7 +296,10 @@ class Checker:
                 checks[claim.index] = self._unreadable(claim)
                 continue
             earlier = [c for c in readable if c.index < claim.index]
-            checks[claim.index] = self._claim_check(claim, earlier, checks)
+            check = self._claim_check(claim, earlier, checks)
+            if claim.index in self.search.cut_short:
+                check = replace(check, notes=check.notes + (CUT_SHORT,))
+            checks[claim.index] = check
         return [checks[c.index] for c in claims]
 
     def _unreadable(self, claim: Claim) -> ClaimCheck:
@@ -174,9 +314,37 @@ class Checker:
         value = shape_entries([str(rounded[k]) for k in keys], claim.key, ctx.d)
         return ClaimCheck(claim, "unreadable", (), exact, symbols=symbols, reason=claim.unreadable, value=value)
 
-    def _claim_check(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> ClaimCheck:
-        """One claim's verdict, given the verdicts ``checks`` on the ``earlier`` claims."""
+    def _past_limits_check(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> ClaimCheck:
+        """The verdict on a claim with a number written past the limits: decided by magnitude
+        (:func:`decide_past_limits`), without the carried search, the slips or the notes that need its
+        value."""
         ctx = self.context
+        entries = tuple(decide_past_limits(ctx, k, w) if isinstance(w, PastLimits) else self.check_entry(k, w)
+                        for k, w in claim.entries(ctx.d))
+        exact, symbols = sympy_text(ctx.run[claim.key].exact)
+        reasons = list(dict.fromkeys(w.reason for _, w in claim.entries(ctx.d) if isinstance(w, PastLimits)))
+        found = [f"written past the limits: {'; '.join(reasons)}; decided by its magnitude, never written out"]
+        common = {"exact": exact, "symbols": symbols}
+        if all(e.correct for e in entries):
+            return ClaimCheck(claim, "correct", entries, notes=tuple(found), **common)
+        if any(e.correct is False for e in entries):
+            origin = self.first_wrong(claim, earlier, checks)
+            return ClaimCheck(claim, "wrong", entries, first_wrong=origin, notes=tuple(found), **common)
+        found.append(f"its first {KEPT_DIGITS} digits agree with the value; the digits written past them are not "
+                     "checked" if any(isinstance(e.written, PastLimits) and not e.written.tight for e in entries)
+                     else f"the exact value could not be enclosed tightly enough to decide (at up to {CHECK_MAX_PREC} "
+                     "bits)")
+        return ClaimCheck(claim, "undecided", entries, notes=tuple(found), **common)
+
+    def _claim_check(self, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]) -> ClaimCheck:
+        """One claim's verdict, given the verdicts ``checks`` on the ``earlier`` claims.
+
+        Claims written past the limits are among ``earlier`` only for tracing the first wrong step:
+        their values are no input to the carried search, the slips or the notes."""
+        ctx = self.context
+        if past_limits(claim):
+            return self._past_limits_check(claim, earlier, checks)
+        traced, earlier = earlier, [c for c in earlier if not past_limits(c)]
         entries = tuple(self.check_entry(k, w) for k, w in claim.entries(ctx.d))
         exact, symbols = sympy_text(ctx.run[claim.key].exact)
         common = {"exact": exact, "symbols": symbols}
@@ -212,5 +380,5 @@ class Checker:
         if matched:  # the inputs the slip was computed from are the ones that count
             origin = firstwrong.origin(matched[0][1], checks, claim.index)
         else:
-            origin = self.first_wrong(claim, earlier, checks)
+            origin = self.first_wrong(claim, traced, checks)
         return ClaimCheck(claim, "wrong", entries, first_wrong=origin, notes=tuple(found), **common)
