@@ -15,11 +15,13 @@ affine hull; the other covariance types, fixed means, ``count_offset`` and ``reg
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from fractions import Fraction
-from math import isqrt
+from functools import reduce
+from math import isqrt, lcm
 
-from flint import fmpq_mat, fmpz_mat
+from flint import fmpq, fmpq_mat, fmpz_mat, nmod_mat
 
 from ..model import linalg
 from .monomials import MStepModel, Monomials, gram, monomials, mstep_parameters, quad_coefficients
@@ -95,41 +97,71 @@ def _square_root(q: Fraction) -> Fraction | None:
     return Fraction(a, b) if a * a == q.numerator and b * b == q.denominator else None
 
 
+GROUP_PRIME = (1 << 61) - 1
+"""The prime modulo which rows of quadratic forms are hashed by :func:`response_groups`."""
+
+
 def response_groups(quad: fmpq_mat) -> tuple[list[list[int]], list[int]]:
     """Points with equal responsibilities in every component, whatever the parameters' weights.
 
     Two points have equal responsibilities exactly when their rows of quadratic forms differ by a
-    constant; the group of a row is keyed by its differences to the first column (one matrix
-    product in C). Also returns the points whose differences are all zero (equal quadratic forms in
-    every component), whose responsibilities are algebraic; see :func:`exact_estep`.
+    constant, that is when their differences to the first column agree. Each row is hashed by one
+    random linear form of those differences modulo a prime (one matrix product in C over the
+    integer numerators, so the cost is n·K word operations whatever K is); rows with equal hashes
+    are then compared exactly, so a collision costs time, never correctness. Also returns the points
+    whose differences are all zero (equal quadratic forms in every component), whose
+    responsibilities are algebraic; see :func:`exact_estep`.
+
+    >>> q = fmpq_mat(3, 2, [0, 4, 4, 0, 1, 5])
+    >>> response_groups(q)
+    ([[0, 2], [1]], [])
     """
     n, K = quad.nrows(), quad.ncols()
     if K == 1:
         return [list(range(n))], list(range(n))
-    diff = fmpq_mat(K, K - 1, [(1 if i == j + 1 else -1 if i == 0 else 0) for i in range(K) for j in range(K - 1)])
-    numer, _ = (quad * diff).numer_denom()
-    # bucket by one integer projection of each row (one product in C), then split buckets exactly
-    base = 2**61 - 1
-    projection = (numer * fmpz_mat(K - 1, 1, [base**j for j in range(K - 1)])).entries()
-    if len(set(projection)) == n:  # the usual case: no two points alike
-        zero = [p for p, value in enumerate(projection)
-                if not value and all(numer[p, j] == 0 for j in range(K - 1))]
-        return [[p] for p in range(n)], zero
-    buckets: dict = {}
-    for p, value in enumerate(projection):
-        buckets.setdefault(value, []).append(p)
+    numer, _ = quad.numer_denom()
+    rng = random.Random(0x5EED)
+    weights = [rng.randrange(1, GROUP_PRIME) for _ in range(K - 1)]
+    # h_p = Σ_{j≥1} w_j (q_pj − q_p0) = Σ_j v_j q_pj with v_0 = −Σ w_j
+    vector = [(-sum(weights)) % GROUP_PRIME] + weights
+    hashes = [int(h) for h in (nmod_mat(numer, GROUP_PRIME) * nmod_mat(K, 1, vector, GROUP_PRIME)).entries()]
+
+    def differences(p: int) -> tuple:
+        return tuple(numer[p, j] - numer[p, 0] for j in range(1, K))
+
+    buckets: dict[int, list[int]] = {}
+    for p, h in enumerate(hashes):
+        buckets.setdefault(h, []).append(p)
     groups, equal = [], []
     zero = (0,) * (K - 1)
-    for value, members in buckets.items():
-        if len(members) == 1 and value != 0:
+    for h, members in buckets.items():
+        if len(members) == 1 and h != 0:
             groups.append(members)
             continue
         exact: dict[tuple, list[int]] = {}
         for p in members:
-            exact.setdefault(tuple(int(numer[p, j]) for j in range(K - 1)), []).append(p)
+            exact.setdefault(differences(p), []).append(p)
         groups += exact.values()
         equal += exact.get(zero, [])
-    return groups, equal
+    return groups, sorted(equal)
+
+
+def quadratic_forms(mono: Monomials, comps) -> fmpq_mat:
+    """Every point's quadratic form in every component, ``M · C`` exactly (n × K).
+
+    Each column is scaled to integers by its own denominator, so one component with large
+    denominators does not make every other column's integers large; the integer product runs in C.
+    """
+    K = len(comps)
+    columns = [[Fraction(v) for v in quad_coefficients(mono, c.mean, c.inv)] for c in comps]
+    dens = [reduce(lcm, (v.denominator for v in col), 1) for col in columns]
+    common = reduce(lcm, dens, 1)
+    if common.bit_length() <= 64 or K == 1:  # one denominator for all: divide once, in C
+        C = fmpz_mat(mono.width, K, [int(columns[k][i] * common) for i in range(mono.width) for k in range(K)])
+        return fmpq_mat(mono.matrix * C) / common
+    C = fmpz_mat(mono.width, K, [int(columns[k][i] * dens[k]) for i in range(mono.width) for k in range(K)])
+    product = (mono.matrix * C).entries()
+    return fmpq_mat(mono.matrix.nrows(), K, [fmpq(v, dens[i % K]) for i, v in enumerate(product)])
 
 
 def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
@@ -137,22 +169,20 @@ def exact_estep(mono: Monomials, comps: tuple[ExactComponent, ...]):
     responsibilities that are rational (for points whose quadratic forms agree across components).
     """
     K = len(comps)
-    columns = [quad_coefficients(mono, c.mean, c.inv) for c in comps]
-    C = fmpq_mat(mono.width, K, [linalg.to_fmpq(columns[k][i]) for i in range(mono.width) for k in range(K)])
-    C_numer, C_denom = C.numer_denom()
-    quad = fmpq_mat(mono.matrix * C_numer) / C_denom  # one integer product in C
+    quad = quadratic_forms(mono, comps)
     groups, equal = response_groups(quad)
-    # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
-    ratio = [[None] * K for _ in range(K)]
-    for c in range(K):
-        for j in range(K):
-            root = _square_root(comps[c].det / comps[j].det)
-            if root is not None:
-                ratio[c][j] = comps[j].weight / comps[c].weight * root
-    rational = tuple(None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K))
     resp = [(None,) * K] * quad.nrows()
-    for p in equal:  # equal exponents: the exponentials cancel, the responsibility is algebraic
-        resp[p] = rational
+    if equal:
+        # ratio[c][j] = (w_j / √det_j) / (w_c / √det_c), rational or None
+        ratio = [[None] * K for _ in range(K)]
+        for c in range(K):
+            for j in range(K):
+                root = _square_root(comps[c].det / comps[j].det)
+                if root is not None:
+                    ratio[c][j] = comps[j].weight / comps[c].weight * root
+        rational = tuple(None if None in ratio[c] else 1 / sum(ratio[c], Fraction(0)) for c in range(K))
+        for p in equal:  # equal exponents: the exponentials cancel, the responsibility is algebraic
+            resp[p] = rational
     return quad, groups, tuple(resp)
 
 
@@ -280,14 +310,18 @@ def _relations(vectors, point) -> tuple:
     return tuple(out)
 
 
-def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, zero_variances=()):
+def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, groups, zero_variances=(),
+                    constants=()):
     """The M-step of every component, exact wherever it is rational (``resp`` rows of Fractions or None).
 
     Components whose responsibilities are all rational go through :func:`mstep_parameters` exactly;
     for the others the symmetric configurations of :func:`symmetric_mstep` still give exact entries
     (only with ``count_offset = 0``: an offset makes every entry depend on the count itself).
     ``zero_variances``: per component, the relations ``x_j = b`` of the variables whose updated
-    variance is exactly 0 (``diag`` and ``spherical``; see :func:`updated_ranks`).
+    variance is exactly 0 (``diag`` and ``spherical``; see :func:`updated_ranks`). ``constants``: the
+    variables every point has the same value in; with the plain M-step (no offset, mean not fixed) their
+    mean is that value and their row and column of every scatter matrix are 0 in every iteration,
+    whatever the responsibilities (so ``dev·0`` stays exactly 0 after iteration 1 too).
     """
     n, K, d = problem.n, problem.K, problem.d
     columns = [[resp[p][k] for p in range(n)] if resp is not None else [None] for k in range(K)]
@@ -313,6 +347,9 @@ def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, 
                       for s in symmetric.values()]
             if all(s is None for s in sums) and shared and shared[0] is not None and shared.count(shared[0]) == len(shared):
                 covs = [shared[0]] * K
+    if constants and problem.count_offset == 0 and "mean" not in fixed:
+        _fill_constants(means, covs, constants, mono.center, kind, d, problem.reg_covar,
+                        "covariance" not in fixed)
     if kind in ("diag", "spherical") and "covariance" not in fixed:
         # off the diagonal exactly 0; on it exactly 0 where the variable is constant (``updated_ranks``)
         for c in range(K):
@@ -323,6 +360,32 @@ def exact_mstep_all(problem: Problem, mono: Monomials, model: MStepModel, resp, 
     new = tuple(ExactComponent(weights[c], (None,) * d if means[c] is None else tuple(means[c]),
                                None if covs[c] is None else tuple(map(tuple, covs[c]))) for c in range(K))
     return new, tuple(counts)
+
+
+def _fill_constants(means, covs, constants, center, kind: str, d: int, reg: Fraction, updated: bool) -> None:
+    """Put in (in place) the entries a constant variable makes exact: its mean, and for ``full``, ``tied``
+    and ``diag`` updated covariances its row and column (0, plus ``reg_covar`` on the diagonal)."""
+    for c, mean in enumerate(means):
+        known = list(mean) if mean is not None else [None] * d
+        means[c] = [center[i] if i in constants and v is None else v for i, v in enumerate(known)]
+        if not updated or kind == "spherical":
+            continue
+        cov = [list(row) for row in covs[c]] if covs[c] is not None else [[None] * d for _ in range(d)]
+        for i in range(d):
+            for j in range(d):
+                if cov[i][j] is None and (i in constants or j in constants):
+                    cov[i][j] = reg if i == j else Fraction(0)
+        covs[c] = cov
+
+
+def constant_variables(mono: Monomials) -> frozenset[int]:
+    """The variables in which every point has the same value (a zero column of the centred data).
+
+    >>> sorted(constant_variables(monomials([[Fraction(1), Fraction(1, 3)], [Fraction(2), Fraction(1, 3)]])))
+    [1]
+    """
+    G = gram(mono)
+    return frozenset(i for i in range(mono.d) if G[i][i] == 0)
 
 
 def _symmetric_cov(entries, kind: str, d: int, reg: Fraction):
@@ -351,6 +414,7 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
     mono = monomials(problem.points)
     n, d, K = problem.n, problem.d, problem.K
     dim, relations = linalg.gram_relations(gram(mono), mono.center)
+    constants = constant_variables(mono)
     ranks, behind = updated_ranks(problem, dim, relations)
     degeneracy = None
     if min(ranks) < d:
@@ -370,7 +434,8 @@ def derive_exact(problem: Problem, iterations: int = 1) -> ExactPlan:
             new, counts = _textbook_mstep(problem, mono, resp, quad, groups)
         else:
             new, counts = exact_mstep_all(problem, mono, model, resp, groups,
-                                          behind if problem.covariance_type in ("diag", "spherical") else ())
+                                          behind if problem.covariance_type in ("diag", "spherical") else (),
+                                          constants)
         done.append(ExactIteration(t, start, quad, resp, tuple(new), tuple(counts)))
         if textbook:
             start = tuple(_with_inverse(c) if degeneracy is None and c.rational else c for c in new)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 from flint import fmpz_mat
 from mpmath.libmp import ComplexResult
@@ -58,8 +58,9 @@ class Evaluation:
     iterations: tuple[BallIteration, ...]
 
 
-def evaluate(plan: ExactPlan, backend, prec: int) -> Evaluation:
-    """Enclose every quantity of ``plan`` at ``prec`` bits of working precision.
+def evaluate(plan: ExactPlan, backend, prec: int, advance: Callable[[int], None] | None = None) -> Evaluation:
+    """Enclose every quantity of ``plan`` at ``prec`` bits of working precision (``advance(1)`` is called
+    after each iteration, for a progress bar).
 
     >>> from gmmexact.model.problem import Problem
     >>> from gmmexact.engine.exact import derive_exact
@@ -84,6 +85,8 @@ def evaluate(plan: ExactPlan, backend, prec: int) -> Evaluation:
             except PrecisionTooLow:
                 break  # later iterations need more precision; earlier ones stand
             done.append(previous)
+            if advance is not None:
+                advance(1)
         return Evaluation(backend, prec, tuple(done))
 
 
@@ -155,9 +158,9 @@ def ball_entry(ev: Evaluation, plan: ExactPlan, key: Key):
     if kind == "cov":
         return it.cov[c][e[0]][e[1]]
     x = plan.problem.points[p]
-    dev = [b.scalar(x[i]) - it.mean[c][i] for i in range(plan.problem.d)]
     if kind == "dev":
-        return dev[e[0]]
-    if kind == "outer":
-        return dev[e[0]] * dev[e[1]]
+        return b.scalar(x[e[0]]) - it.mean[c][e[0]]
+    if kind == "outer":  # only the two deviations it needs
+        first = b.scalar(x[e[0]]) - it.mean[c][e[0]]
+        return first * first if e[0] == e[1] else first * (b.scalar(x[e[1]]) - it.mean[c][e[1]])
     raise KeyError(key)

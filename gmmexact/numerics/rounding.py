@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Optional
 
 import flint
+import mpmath
 
 __all__ = [
     "Rounded",
@@ -203,13 +204,17 @@ def _round_pos(n: int, d: int, digits: int) -> tuple[int, int, bool, bool]:
     """
     low, high = _pow10(digits - 1), _pow10(digits)
     e = _log10_estimate(n, d)
+    shift = d.bit_length() - 1 if d & (d - 1) == 0 else -1  # a dyadic n/d: divide by shifting
     while True:
         s = digits - 1 - e  # scale: n/d * 10**s should lie in [low, high)
         if s >= 0:
             num, den = n * _pow10(s), d
         else:
             num, den = n, d * _pow10(-s)
-        q, r = divmod(num, den)
+        if s >= 0 and shift >= 0:
+            q, r = num >> shift, num & (den - 1)
+        else:
+            q, r = divmod(num, den)
         if q < low:
             e -= 1
         elif q >= high:
@@ -238,7 +243,7 @@ def _round_nd(ln: int, ld: int, hn: int, hd: int, digits: int) -> Optional[Round
     digits = _check_digits(digits)
     if ld <= 0 or hd <= 0:
         raise ValueError("denominators must be positive")
-    cmp = ln * hd - hn * ld
+    cmp = ln - hn if ld == hd else ln * hd - hn * ld
     if cmp > 0:
         raise ValueError("empty interval: lo > hi")
     if cmp == 0:
@@ -417,6 +422,17 @@ def round_arb(x, digits: int) -> Optional[Rounded]:
     digits = _check_digits(digits)
     if not x.is_finite():
         return None
+    coarse = 4 * digits + 64  # bits enough for the digits, unless the value is near a rounding boundary
+    if x.bits() > 2 * coarse and not x.is_exact():
+        saved = flint.ctx.prec
+        flint.ctx.prec = coarse
+        try:
+            wider = +x  # the ball rounded to fewer bits: it contains x, and its integers are small
+        finally:
+            flint.ctx.prec = saved
+        got = round_arb(wider, digits)
+        if got is not None:
+            return got
     mm, me = (int(v) for v in x.mid().man_exp())
     rm, re_ = (int(v) for v in x.rad().man_exp())
     if max(abs(me), abs(re_) if rm else 0) > HUGE_EXPONENT:
@@ -473,31 +489,88 @@ def round_mpmath_interval(x, digits: int) -> Optional[Rounded]:
     """
     digits = _check_digits(digits)
     a, b = x._mpi_
-    if max(abs(int(a[2])), abs(int(b[2]))) > HUGE_EXPONENT and a[1] and b[1]:
-        ends = [flint.arb((-int(t[1]) if t[0] else int(t[1]), int(t[2]))) for t in (a, b)]
-        return _round_huge(ends[0].union(ends[1]), digits)
+    if max(_mpf_magnitude(a), _mpf_magnitude(b)) > HUGE_EXPONENT:  # compare by exponent, never expand
+        if not (a[1] or a[2]) or not (b[1] or b[2]):  # an end point 0: the sign is not known
+            return None
+        if not a[1] or not b[1]:  # inf or nan
+            return None
+        saved = flint.ctx.prec
+        flint.ctx.prec = max(saved, int(a[3]) + int(b[3]) + 64)  # the end points as exact arbs
+        try:
+            ends = [flint.arb((-int(t[1]) if t[0] else int(t[1]), int(t[2]))) for t in (a, b)]
+            return _round_huge(ends[0].union(ends[1]), digits)
+        finally:
+            flint.ctx.prec = saved
     lo, hi = _mpf_tuple_nd(a), _mpf_tuple_nd(b)
     if lo is None or hi is None:
         return None
     return _round_nd(lo[0], lo[1], hi[0], hi[1], digits)
 
 
+def _mpf_magnitude(t) -> int:
+    """The binary size of an mpmath ``_mpf_`` tuple's exact rational: ``|exponent| + bits``; 0 for 0, inf, nan."""
+    return abs(int(t[2])) + int(t[3]) if t[1] else 0
+
+
+def bound_exponent() -> int:
+    """The largest binary exponent an end point is written out with exactly: four times the working
+    precision (of python-flint or of ``mpmath.iv``, whichever is larger), and at least ``2**17``, far below
+    any number a person writes (``10**-10000`` is ``2**-33220``)."""
+    return max(1 << 17, 4 * max(flint.ctx.prec, mpmath.iv.prec))
+
+
+def _on_grid(man: int, exp: int, limit: int, up: bool) -> int:
+    """``man·2^exp`` rounded down (``up``: up) to a whole multiple of ``2^−limit``, in those units; the
+    shift is by exponents only, so a tiny ``2^−10¹⁰`` costs nothing. OverflowError past ``2^limit``."""
+    if man == 0:
+        return 0
+    if exp + man.bit_length() > limit:
+        raise OverflowError(f"an end point near 2^{exp + man.bit_length()} is too large to write exactly")
+    shift = exp + limit
+    if shift >= 0:
+        return man << shift
+    return -((-man) >> -shift) if up else man >> -shift
+
+
 def ball_bounds(x) -> tuple[Fraction, Fraction]:
-    """Exact end points ``(lo, hi)`` of an ``arb`` ball or an ``mpmath.iv`` interval.
+    """Proven end points ``(lo, hi)`` of an ``arb`` ball or an ``mpmath.iv`` interval, as Fractions.
+
+    Exact when the end points are whole multiples of ``2^−bound_exponent()`` (every end point of a
+    value not astronomically close to 0); otherwise rounded outward to that grid, so that ``exp(−10¹⁰)``
+    gives ``[0, 2·2^−bound_exponent()]`` instead of an integer of 1.4·10¹⁰ bits: the bounds still hold,
+    and their size stays a few times the working precision. Raises ValueError for a non-finite
+    enclosure, OverflowError for an end point beyond ``2^bound_exponent()``.
 
     >>> import flint
     >>> ball_bounds(flint.arb(3))
     (Fraction(3, 1), Fraction(3, 1))
+    >>> lo, hi = ball_bounds((-flint.arb(10) ** 10).exp())  # about 2^(-1.4·10¹⁰)
+    >>> lo, hi * 2 ** bound_exponent()
+    (Fraction(0, 1), Fraction(2, 1))
     """
+    limit = bound_exponent()
     if hasattr(x, "_mpi_"):
-        ends = [_mpf_tuple_nd(t) for t in x._mpi_]
-        if None in ends:
+        a, b = x._mpi_
+        if (not a[1] and a[2]) or (not b[1] and b[2]):
             raise ValueError("interval is not finite")
-        return tuple(Fraction(n, d) for n, d in ends)
-    if not x.is_finite():
-        raise ValueError("ball is not finite")
-    mm, me = (int(v) for v in x.mid().man_exp())
-    rm, re_ = (int(v) for v in x.rad().man_exp())
-    mid = Fraction(*_dyadic_nd(mm, me))
-    rad = Fraction(*_dyadic_nd(rm, re_))
-    return mid - rad, mid + rad
+        (lm, le), (hm, he) = [(-int(t[1]) if t[0] else int(t[1]), int(t[2])) for t in (a, b)]
+        if min(le if lm else 0, he if hm else 0) >= -limit:  # exact, and of bounded size
+            _on_grid(lm, le, limit, False), _on_grid(hm, he, limit, True)  # OverflowError when too large
+            return Fraction(*_dyadic_nd(lm, le)), Fraction(*_dyadic_nd(hm, he))
+        lo, hi = _on_grid(lm, le, limit, False), _on_grid(hm, he, limit, True)
+    else:
+        if not x.is_finite():
+            raise ValueError("ball is not finite")
+        mm, me = (int(v) for v in x.mid().man_exp())
+        rm, re_ = (int(v) for v in x.rad().man_exp())
+        rad = _on_grid(rm, re_, limit, True)
+        if min(me if mm else 0, re_ if rm else 0) >= -limit:  # exact, and of bounded size
+            _on_grid(mm, me, limit, False)  # OverflowError when too large
+            mid, r = Fraction(*_dyadic_nd(mm, me)), Fraction(*_dyadic_nd(rm, re_))
+            return mid - r, mid + r
+        lo, hi = _on_grid(mm, me, limit, False) - rad, _on_grid(mm, me, limit, True) + rad
+        if x > 0:  # a known sign survives the widening
+            lo = max(lo, 0)
+        elif x < 0:
+            hi = min(hi, 0)
+    return Fraction(lo, 1 << limit), Fraction(hi, 1 << limit)

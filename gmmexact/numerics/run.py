@@ -17,6 +17,8 @@ from flint import arb_mat
 from . import diagnostics
 from .backends import get_backend
 from .certify import Certifier, Undecided, start_precision
+from .cost import estimate_solve
+from ..model.limits import TooExpensive, require_affordable
 from ..engine.exact import ExactPlan, derive_exact
 from ..engine.forms import Forms, general_formula
 from ..model.keys import E_STEP_KINDS, KINDS, M_STEP_KINDS, Key
@@ -46,14 +48,17 @@ class Run(Displayable):
         The SymPy forms, built on demand.
     certifier : Certifier
         The certified rounding every digit comes from.
+    force : bool
+        Whether requests past the cost limits run anyway (see :func:`solve`).
     """
 
-    def __init__(self, plan: ExactPlan, backend: str = "arb"):
+    def __init__(self, plan: ExactPlan, backend: str = "arb", force: bool = False):
         self.plan = plan
         self.problem = plan.problem
         self.backend = get_backend(backend)
+        self.force = force
         self.forms = Forms(plan)
-        self.certifier = Certifier(plan, self.backend)
+        self.certifier = Certifier(plan, self.backend, force=force)
 
     @property
     def iterations(self) -> int:
@@ -126,7 +131,12 @@ class Run(Displayable):
         key = f"{'' if t == 1 else f'iter{t}.'}cov.{name}"
         prec = start_precision(15, self.iterations)
         while True:
-            ev = self._arb.evaluation(prec)
+            try:
+                ev = self._arb.evaluation(prec)
+            except TooExpensive as e:
+                return [diagnostics.Finding(
+                    "conditioning", key, f"{key}: condition number not certified (enclosing the iterations at "
+                    f"{prec} bits was estimated at {e.estimate.text()}, past the limits)")]
             if len(ev.iterations) >= t:
                 with self._arb.backend.precision(prec):
                     found = diagnostics.conditioning_findings(key, arb_mat(ev.iterations[t - 1].cov[c]))
@@ -140,7 +150,7 @@ class Run(Displayable):
 
     @cached_property
     def _arb(self) -> Certifier:
-        return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"))
+        return self.certifier if self.backend.name == "arb" else Certifier(self.plan, get_backend("arb"), force=self.force)
 
     def __repr__(self) -> str:
         return f"<Run {self.problem.source}: {self.iterations} of {self.plan.requested} iterations, {self.backend.name}>"
@@ -248,8 +258,12 @@ def _map(x, f):
     return tuple(_map(v, f) for v in x) if isinstance(x, tuple) else f(x)
 
 
-def solve(problem: Problem, iterations: int = 1, backend: str = "arb") -> Run:
+def solve(problem: Problem, iterations: int = 1, backend: str = "arb", force: bool = False) -> Run:
     """Run ``iterations`` exact EM iterations (fewer if a step becomes undefined; see ``Run.stopped``).
+
+    The cost is estimated first (:func:`gmmexact.numerics.cost.estimate_solve`: the exact layer and one
+    certified evaluation of every iteration); a request past the limits (:mod:`gmmexact.model.limits`)
+    is refused before any heavy work, unless ``force``.
 
     Parameters
     ----------
@@ -259,10 +273,22 @@ def solve(problem: Problem, iterations: int = 1, backend: str = "arb") -> Run:
         EM iterations to derive (default 1).
     backend : str, optional
         ``"arb"`` (python-flint balls, the default) or ``"mpmath"`` (interval arithmetic).
+    force : bool, optional
+        Run even when the estimated time or memory is past the limits (also for the digits asked later).
 
     Returns
     -------
     Run
         Every quantity by key, exact and with certified decimals.
+
+    Raises
+    ------
+    TooExpensive
+        The request is estimated past the limits (and ``force`` is not set): the message gives the estimate.
     """
-    return Run(derive_exact(problem, iterations), backend)
+    if backend not in ("arb", "mpmath"):
+        get_backend(backend)  # the error naming the backends
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 0:
+        raise ValueError(f"iterations must be a whole number, got {iterations!r}")
+    require_affordable(estimate_solve(problem, iterations, backend=backend, points=0, forms=False), force)
+    return Run(derive_exact(problem, iterations), backend, force)
