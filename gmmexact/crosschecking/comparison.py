@@ -411,7 +411,7 @@ class CrossCheck(Displayable):
         """Indices of the ``count`` entries with the fewest correct digits (largest relative error)."""
         e = self.entries
         held = e.err_hi <= FLOAT64_STEP  # values below float64's range, held as closely as it can: last
-        order = np.lexsort((-e.rel_hi.astype(np.float64), e.digits, held))
+        order = np.lexsort((-np.asarray(e.rel_hi, dtype=LD), e.digits, held))  # longdouble: no overflow to float64
         return [int(i) for i in order[:count]]
 
     def summary(self) -> list[dict]:

@@ -20,17 +20,47 @@ array-like; ``iter<t>.`` prefixes for later iterations):
 A results file holds the same mapping: JSON (an object, key → number or nested lists), NPZ (one
 array per key) or CSV (``key,value`` rows; vectors and matrices as ``"[1.5, 2]"``).
 ``gmmexact crosscheck problem.toml --template results.json`` writes one with every key.
+
+What is read, and what is refused (:class:`InputError`, naming the file, the key or line, and what
+would be right), before anything is computed:
+
+- **Numbers are float64 values.** A decimal is read as the nearest float64, as every float reader
+  does (``0.1``; ``1e-400`` is 0); a CSV value may be a hexadecimal float (``0x1.8p-3``, C's ``%a``,
+  ``float.hex``), read exactly; NaN and ±Inf are values a float program may produce (JSON ``NaN``,
+  ``Infinity``, ``-Infinity``; CSV ``nan``, ``inf``, ``-inf`` in any case), with no correct digit.
+  A literal beyond float64's range (``1e400``, an integer of 400 digits) is refused: no float64
+  computation writes it. Booleans, strings in JSON, complex, date, structured, object and long
+  double arrays are refused, and so are integers beyond 2^53.
+- **Keys** are those of iterations 1 to ``iterations + 1`` (the E-step after the last): a key of a
+  later iteration is refused, without computing it. A key twice (in one JSON object, on two CSV
+  rows, two NPZ members) is refused: which value was meant cannot be told.
+- **Sizes are checked before reading**: a file larger than ``limits.file_bytes`` or than any results
+  file for the problem could be (:func:`largest_results_file`) is refused on its size; nesting past
+  ``limits.nesting`` is refused. An NPZ archive is read without pickle: each member's ``.npy`` header
+  (dtype, shape) is checked against the problem, and its uncompressed size in the zip directory
+  against that header, before its data is decompressed; then exactly those bytes are read (a zip bomb
+  or a header declaring 10¹² values costs nothing). Fortran-ordered and big-endian arrays, float16,
+  float32 and integer arrays are read as the values they hold.
+- **Text** is UTF-8 (a byte-order mark allowed) or, with its byte-order mark, UTF-16 or UTF-32 (JSON
+  also without one); Latin-1 and NUL bytes are refused with the line.
 """
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import importlib
 import io
 import json
+import math
+import os
 import re
+import stat
+import sys
 import warnings
 import zipfile
-from dataclasses import replace
+import zlib
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from operator import attrgetter
@@ -38,14 +68,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import numpy as np
+from numpy.lib import format as npformat
 
 from ..model import linalg
+from ..model.limits import current, exceeded, require_affordable
 from .comparison import Block, CrossCheck, PeerFailure, PeerResult, Reported, crosscheck_run
 from ..numerics.diagnostics import Finding
 from ..model.errors import InputError
+from ..model.decimalpoints import DecimalPoints
 from ..model.floatpoints import FloatPoints
 from ..model.keys import KINDS, Key
 from ..model.problem import Problem, load
+from ..numerics.cost import estimate_solve
 from ..numerics.run import Run, solve
 
 SKLEARN_OFFSET = 10 * Fraction(1, 2**52)  # nk + 10·eps
@@ -130,6 +164,8 @@ def float_points(points) -> np.ndarray:
     """
     if isinstance(points, FloatPoints):
         return points.array
+    if isinstance(points, DecimalPoints):
+        return points.nearest_floats()
     flat = [v if type(v) is Fraction else Fraction(v) for p in points for v in p]
     shape = (len(points), len(points[0]) if len(points) else 0)
     try:  # Fraction's own slots: no Python-level property call per value
@@ -420,61 +456,82 @@ def _namespace(X):
 # --- a user's function ----------------------------------------------------------------------------
 
 def load_function(spec: str) -> Callable:
-    """``module:function`` (or ``module:object.attr``) → the callable."""
+    """``module:function`` (or ``module:object.attr``) → the callable.
+
+    Importing runs the module's code: whatever it raises is reported as the reason it cannot be used.
+    """
     module_name, _, attr = spec.partition(":")
     module_name, attr = module_name.strip(), attr.strip()
     if not module_name or not attr or not all(part.isidentifier() for part in attr.split(".")):
-        raise InputError(None, "--with", f"{spec!r} does not name a module and a function",
+        raise InputError(None, "--with", f"{_shown(repr(spec))} does not name a module and a function",
                          "module:function, e.g. mypackage.gmm:em_step (or sklearn, or a results file)")
     try:
         obj = importlib.import_module(module_name)
-    except (ImportError, ValueError, TypeError) as e:
-        raise InputError(None, "--with", f"cannot import module {module_name!r}: {e}",
+    except ImportError as e:
+        raise InputError(None, "--with", f"cannot import module {_shown(repr(module_name))}: {_shown(str(e))}",
                          "module:function with the module importable (on PYTHONPATH)") from None
+    except (Exception, SystemExit) as e:  # noqa: BLE001  (the module's own code failed while it was imported)
+        raise InputError(None, "--with", f"importing module {_shown(repr(module_name))} raised {_error_text(e)}",
+                         "a module that imports without an error") from None
     for part in attr.split("."):
-        if not hasattr(obj, part):
-            raise InputError(None, "--with", f"module {module_name!r} has no {attr!r}", "module:function") from None
-        obj = getattr(obj, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise InputError(None, "--with", f"module {_shown(repr(module_name))} has no {_shown(repr(attr))}",
+                             "module:function") from None
+        except (Exception, SystemExit) as e:  # noqa: BLE001  (a module __getattr__ or a property raised)
+            raise InputError(None, "--with", f"looking up {_shown(repr(attr))} in module {_shown(repr(module_name))} "
+                             f"raised {_error_text(e)}", "module:function naming a function") from None
     if not callable(obj):
-        raise InputError(None, "--with", f"{spec} is not callable", "module:function naming a function")
+        raise InputError(None, "--with", f"{_shown(spec)} is not callable", "module:function naming a function")
     return obj
 
 
 def call_function(f: Callable, problem: Problem, iterations: int, name: str | None = None) -> PeerResult:
-    """Call a user's EM implementation once with the float start; its mapping becomes the report."""
+    """Call a user's EM implementation once with the float start; its mapping becomes the report.
+
+    Whatever the function raises (``sys.exit`` included) is the peer's failure, a finding; what it prints
+    goes to standard error, so that a JSON report on standard output stays JSON. A result that is not
+    a mapping of keys of iterations 1 to ``iterations + 1`` to numbers or arrays of the keys' shapes is
+    refused (:class:`InputError`, naming the key).
+    """
     start = float_start(problem)
     cov_type = getattr(problem, "covariance_type", "full")
     reg = float(getattr(problem, "reg_covar", 0))
-    label = name or getattr(f, "__qualname__", repr(f))
+    label = name or getattr(f, "__qualname__", None) or repr(f)
+    settings = {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg}
     try:
-        out = f(start["X"], start["weights"], start["means"], start["covariances"], iterations=iterations,
-                covariance_type=cov_type, reg_covar=reg)
-    except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
-        return PeerResult(label, (), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg}, (),
-                          PeerFailure(1, "call", type(e).__name__, str(e)))
+        with contextlib.redirect_stdout(sys.stderr):
+            out = f(start["X"], start["weights"], start["means"], start["covariances"], iterations=iterations,
+                    covariance_type=cov_type, reg_covar=reg)
+            if isinstance(out, Mapping):
+                out = dict(out.items())  # a mapping type's own code runs here, under the same guard
+    except (Exception, SystemExit) as e:  # noqa: BLE001  (the peer's failure is a finding)
+        return PeerResult(label, (), settings, (), PeerFailure(1, "call", type(e).__name__, _error_text(e, False)))
     if not isinstance(out, Mapping):
-        raise InputError(label, None, f"returned {type(out).__name__}", "a mapping of key → array (see gmmexact.crosschecking.peers)")
-    reported = reported_from_mapping(out, problem, label)
+        raise InputError(label, None, f"returned {type(out).__name__}",
+                         "a mapping of key → array (see gmmexact.crosschecking.peers)")
+    reported = reported_from_mapping(out, problem, label, iterations=iterations)
     if not reported:
         raise InputError(label, None, "returned no values" if not out else "returned only blanks (None)",
                          "a mapping with at least one key → number or array (see gmmexact.crosschecking.peers)")
-    return PeerResult(label, tuple(reported), {"iterations": iterations, "covariance_type": cov_type, "reg_covar": reg},
-                      (), None, (), {"float_covariances": _cov_matrices(out, problem)})
+    return PeerResult(label, tuple(reported), settings, (), None, (), {"float_covariances": _cov_matrices(out, problem)})
 
 
 def _cov_matrices(values: Mapping, problem: Problem) -> dict:
     out = {}
     for key, value in values.items():
-        m = re.match(r"^(iter\d+\.)?cov(?:\.([^.\[\]]+))?$", str(key))
-        if not m:
+        m = re.match(r"^(iter\d{1,9}\.)?cov(?:\.([^.\[\]]+))?$", str(key))
+        if not m or value is None:
             continue
+        shape = (problem.d, problem.d) if m[2] else (problem.K, problem.d, problem.d)
         try:
-            arr, _ = _array(value, "", str(key))
+            arr, _ = _numbers(value, shape, "", str(key), "")
         except InputError:
             continue  # reported with its key by reported_from_mapping
-        if m[2] and arr.shape == (problem.d, problem.d):
+        if m[2]:
             out[f"{m[1] or ''}cov.{m[2]}"] = arr
-        elif not m[2] and arr.shape == (problem.K, problem.d, problem.d):
+        else:
             for c, name in enumerate(problem.component_names):
                 out[f"{m[1] or ''}cov.{name}"] = arr[c]
     return out
@@ -483,44 +540,287 @@ def _cov_matrices(values: Mapping, problem: Problem) -> dict:
 # --- mappings of key → array (functions and files) ------------------------------------------------
 
 _KIND_ONLY = re.compile(r"^(?:iter(?P<t>[1-9][0-9]*)\.)?(?P<kind>[a-z]+)$")
+_ITERATION = re.compile(r"^iter(?P<t>[0-9]+)\.")
+_LARGEST = float(np.finfo(np.float64).max)
 
 
-def _as_float(v, source: str, field: str) -> float:
-    if isinstance(v, bool) or v is None:
-        raise InputError(source, field, f"is {v!r}", "a number")
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            raise InputError(source, field, f"{v!r} is not a number", "a number") from None
+def _shown(text: str, at_most: int = 80) -> str:
+    """Text from an input, fit for a one-line message: shortened, and quoted when not printable."""
+    text = str(text)
+    short = text if len(text) <= at_most else text[:at_most] + f"… ({len(text)} characters)"
+    return short if short.isprintable() else repr(short)
+
+
+def _error_text(e: BaseException, with_type: bool = True) -> str:
+    """What an exception raised by a user's code says, shortened (its type alone when ``str`` fails)."""
     try:
+        message = _shown(str(e), 500)
+    except Exception:  # noqa: BLE001  (a user's exception whose __str__ raises)
+        message = ""
+    return f"{type(e).__name__}: {message}" if with_type else message
+
+
+class _Overflow:
+    """A JSON number literal beyond float64's range (``1e400``, an integer of 400 digits)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+def _json_number(text: str) -> float | _Overflow:
+    """A JSON number as the nearest float64 (integers too: no integer-string limit applies)."""
+    value = float(text)
+    return value if not math.isinf(value) else _Overflow(text)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """Values already read as float64 with their blanks (an NPZ member)."""
+
+    values: np.ndarray
+    blank: np.ndarray
+
+
+def _dtype_problem(dtype: np.dtype) -> str | None:
+    """Why an array of this dtype is not read as reported floats (None when it is)."""
+    if dtype.fields is not None or dtype.subdtype is not None:
+        return f"is a structured array (dtype {dtype}), not an array of numbers"
+    kind = dtype.kind
+    if kind == "b":
+        return "is a boolean array (true would be read as 1), not numbers"
+    if kind == "O":
+        return "holds Python objects, not numbers"
+    if kind == "c":
+        return f"is a complex array ({dtype.name}), not real numbers"
+    if kind in "mM":
+        return f"is a date or time array ({dtype.name}), not numbers"
+    if kind in "USV":
+        return f"is an array of {'strings' if kind != 'V' else 'raw bytes'} ({dtype.str}), not numbers"
+    if kind == "f" and dtype.itemsize > 8:
+        return (f"is {dtype.name} (long double): its values would be rounded to float64 before the "
+                f"comparison, so the reported digits would not be the ones compared")
+    if kind not in "fiu":
+        return f"has dtype {dtype}, not a number type"
+    return None
+
+
+def _numeric_array(arr: np.ndarray, source: str, field: str) -> tuple[np.ndarray, np.ndarray]:
+    """An ndarray as float64 and its blanks: floats of at most 64 bits, integers float64 holds exactly, and
+    object arrays entry by entry (``None`` a blank)."""
+    if arr.dtype.kind == "O":
+        out = np.empty(arr.shape, dtype=np.float64)
+        blank = np.zeros(arr.shape, dtype=bool)
+        for idx in np.ndindex(*arr.shape):
+            v = _float_of(arr[idx], source, f"{field}{list(idx)}")
+            if v is None:
+                blank[idx], out[idx] = True, np.nan
+            else:
+                out[idx] = v
+        return np.where(blank, np.nan, out), blank
+    problem = _dtype_problem(arr.dtype)
+    if problem:
+        raise InputError(source, field, problem, "float64 numbers (numpy.float64 arrays)")
+    if arr.dtype.kind in "iu" and arr.size and (int(arr.max()) > 2**53 or int(arr.min()) < -2**53):
+        raise InputError(source, field, "holds integers beyond 2^53, which float64 cannot hold exactly",
+                         "float64 numbers (the values as the implementation computed them)")
+    return arr.astype(np.float64), np.zeros(arr.shape, dtype=bool)
+
+
+def _float_of(v, source: str, field: str) -> float | None:
+    """One reported number as float64 (``None`` for a blank); anything else is refused, naming the field."""
+    if v is None:
+        return None
+    if isinstance(v, _Overflow):
+        raise InputError(source, field, f"{_shown(v.text)} is beyond float64's range (it overflows to infinity)",
+                         f"a float64 value, at most {_LARGEST!r} in magnitude (Infinity for an infinite one)")
+    if isinstance(v, (bool, np.bool_)):
+        raise InputError(source, field, f"is {'true' if v else 'false'}, a boolean", "a number")
+    if isinstance(v, np.ndarray) and v.shape == ():
+        v = v[()]
+        if isinstance(v, np.generic) and _dtype_problem(v.dtype):
+            raise InputError(source, field, _dtype_problem(v.dtype), "a float64 number")
+    if isinstance(v, np.floating):
+        if v.dtype.itemsize > 8:
+            raise InputError(source, field, _dtype_problem(v.dtype), "a float64 number")
         return float(v)
-    except (TypeError, ValueError):
-        raise InputError(source, field, f"is {type(v).__name__}", "a number") from None
+    if isinstance(v, float):
+        return v
+    if isinstance(v, (int, np.integer)):
+        v = int(v)
+        if abs(v) > 2**53:
+            raise InputError(source, field, "is an integer beyond 2^53, which float64 cannot hold exactly",
+                             "a float64 value")
+        return float(v)
+    if isinstance(v, str):
+        raise InputError(source, field, f"is the string {_shown(repr(v))}", "a number (not in quotes)")
+    if isinstance(v, np.generic):
+        raise InputError(source, field, _dtype_problem(v.dtype) or f"is {type(v).__name__}", "a float64 number")
+    what = "a JSON object" if isinstance(v, dict) else type(v).__name__
+    raise InputError(source, field, f"is {what}", "a number")
 
 
-def _array(value, source: str, field: str) -> tuple[np.ndarray, np.ndarray]:
-    """The values as float64 and where they were null (blanks of a template, not values)."""
-    if isinstance(value, str) and value.strip().startswith("["):
+def _kind_of(value) -> str:
+    """What a value is, in words: ``a number``, ``the string '…'``, ``a JSON object``, ``null``, a type name."""
+    if value is None:
+        return "null"
+    if isinstance(value, (bool, np.bool_)):
+        return "a boolean"
+    if isinstance(value, (int, float, np.integer, np.floating, _Overflow)):
+        return "a number"
+    if isinstance(value, str):
+        return f"the string {_shown(repr(value))}"
+    return "a JSON object" if isinstance(value, dict) else type(value).__name__
+
+
+def _outer_shape(value) -> tuple:
+    """The shape a nested list (or array) claims along its first entries."""
+    shape: list[int] = []
+    limit = current().nesting
+    while True:
+        if isinstance(value, np.ndarray):
+            return tuple(shape) + value.shape
+        if not isinstance(value, (list, tuple)):
+            return tuple(shape)
+        if len(shape) >= limit:
+            raise exceeded(None, None, "levels of nested lists", len(shape) + 1, "nesting")
+        shape.append(len(value))
+        if not value:
+            return tuple(shape)
+        value = value[0]
+
+
+def _numbers(value, shape: tuple, source: str, field: str, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """The values of one key as a float64 array of ``shape`` and where they are blank (``None``, null).
+
+    The shape is checked before anything is converted; ``what`` says what the shape is, for the message.
+    """
+    if isinstance(value, _Checked):
+        return value.values, value.blank
+    if not isinstance(value, (list, tuple, np.ndarray, np.generic, int, float, str, _Overflow, dict)) \
+            and (hasattr(value, "__array__") or hasattr(value, "__array_interface__")):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise InputError(source, field, f"{value!r} is not a list", 'a number or a list such as "[1.5, 2]"') from None
+            value = np.asarray(value)
+        except Exception as e:  # noqa: BLE001  (an array-like whose conversion fails)
+            raise InputError(source, field, f"is {type(value).__name__}, which numpy cannot read as an array "
+                             f"({type(e).__name__}: {_shown(str(e))})", "numbers or arrays of numbers") from None
     try:
-        raw = np.asarray(value, dtype=object)
-        blank = np.vectorize(lambda v: v is None, otypes=[bool])(raw) if raw.size else np.zeros(raw.shape, bool)
-        arr = np.where(blank, np.nan, raw).astype(np.float64)
-    except (TypeError, ValueError):
-        raise InputError(source, field, "is not a number or a rectangular array of numbers", "numbers") from None
-    return arr, blank
+        got = _outer_shape(value)
+    except InputError as e:
+        raise InputError(source, field, e.problem, e.expected) from None
+    if got != shape:
+        if not got and not isinstance(value, np.ndarray):
+            try:
+                _float_of(value, source, field)
+            except InputError as e:  # a string, an object, a boolean: named as what it is
+                raise InputError(source, field, e.problem, f"an array of shape {shape} ({what})") from None
+        raise InputError(source, field, f"has shape {got}", f"shape {shape} ({what})" if what else f"shape {shape}")
+    if isinstance(value, np.ndarray):
+        return _numeric_array(value, source, field)
+    out = np.empty(shape, dtype=np.float64)
+    blank = np.zeros(shape, dtype=bool)
+    _fill(value, shape, (), out, blank, source, field)
+    return out, blank
+
+
+def _fill(value, shape: tuple, at: tuple, out: np.ndarray, blank: np.ndarray, source: str, field: str) -> None:
+    where = field + "".join(f"[{i}]" for i in at)
+    if isinstance(value, np.ndarray) and value.ndim:
+        if value.shape != shape:
+            raise InputError(source, where, f"has shape {value.shape}", f"shape {shape} (a rectangular array)")
+        out[at], blank[at] = _numeric_array(value, source, where)
+    elif isinstance(value, (list, tuple)):
+        if not shape:
+            raise InputError(source, where, "is a list where a number belongs", "a rectangular array of numbers")
+        if len(value) != shape[0]:
+            raise InputError(source, where, f"has {len(value)} entries where its neighbours have {shape[0]}",
+                             "a rectangular array of numbers")
+        for i, v in enumerate(value):
+            _fill(v, shape[1:], at + (i,), out, blank, source, field)
+    elif shape:
+        raise InputError(source, where, f"is {_kind_of(value)} where a list of {shape[0]} belongs",
+                         "a rectangular array of numbers")
+    else:
+        v = _float_of(value, source, where)
+        if v is None:
+            out[at], blank[at] = np.nan, True
+        else:
+            out[at] = v
 
 
 def _shape(kind: str, d: int) -> tuple:
     return {"scalar": (), "vector": (d,), "matrix": (d, d)}[KINDS[kind][1]]
 
 
-def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> list[Reported]:
+@dataclass(frozen=True)
+class _Target:
+    """What a key of a results mapping stands for: a whole kind of one iteration, or one quantity or entry."""
+
+    shape: tuple
+    what: str  # the shape in words, for messages
+    iteration: int
+    kind: str
+    key: Key | None  # None for a whole kind (``mean``, ``iter2.resp``)
+
+
+def _target(key_text: str, problem: Problem, source: str, iterations: int | None) -> _Target:
+    """The key read and checked against the problem, and against the iterations compared (when given):
+    iterations 1 to ``iterations + 1`` (the E-step after the last); nothing is computed for a key past them."""
+    d, K, n = problem.d, problem.K, problem.n
+    if len(key_text) > 2 * current().label_chars + 64:
+        raise InputError(source, _shown(key_text, 40), f"is a key of {len(key_text)} characters",
+                         "a quantity key such as mean.women or iter2.resp")
+    far = _ITERATION.match(key_text)
+    if far and len(far["t"]) > 9:
+        _beyond(source, key_text, None, iterations)
+    m = _KIND_ONLY.match(key_text)
+    if m and m["kind"] in KINDS:
+        t, kind = int(m["t"] or 1), m["kind"]
+        index = KINDS[kind][0]
+        shape = {"": (), "c": (K,), "p": (n,), "pc": (n, K)}[index] + _shape(kind, d)
+        what = {"": "", "c": f"one per component (K = {K})", "p": f"one per point (n = {n})",
+                "pc": f"points × components ({n} × {K})"}[index]
+        target = _Target(shape, f"{kind}: {what or 'a scalar'}", t, kind, None)
+    else:
+        try:
+            key = Key.parse(key_text)
+        except ValueError as e:
+            raise InputError(source, _shown(key_text), f"is not a quantity key ({_shown(str(e))})",
+                             f"a key such as mean.{problem.component_names[0]}, cov.{problem.component_names[0]}"
+                             f"[0][1], resp, iter2.weight (kinds: {', '.join(KINDS)})") from None
+        _check_names(key, problem, source, key_text)
+        if key.entry:
+            if any(i >= d for i in key.entry):
+                raise InputError(source, _shown(key_text), "index out of range", f"indices below d = {d}")
+            target = _Target((), "a single number (an entry)", key.iteration, key.kind, key)
+        else:
+            kind_shape = KINDS[key.kind][1]
+            what = "a scalar" if kind_shape == "scalar" else f"a {kind_shape} of d = {d} entries" \
+                if kind_shape == "vector" else f"a {d}×{d} matrix"
+            target = _Target(_shape(key.kind, d), f"{key.kind} is {what}", key.iteration, key.kind, key)
+    if iterations is not None and target.iteration > iterations + 1:
+        _beyond(source, key_text, target.iteration, iterations)
+    return target
+
+
+def _beyond(source: str, key_text: str, t: int | None, iterations: int | None) -> None:
+    """Refuse a key of iteration ``t`` (``None``: a number of ten digits or more) past the ones compared."""
+    compared = iterations or 1
+    which = f"iteration {t}" if t is not None else "an iteration of ten digits or more"
+    more = (f"--iterations {t - 1} or more (iterations= in Python) to compare iteration {t}" if t is not None
+            else "a real iteration number")
+    raise InputError(source, _shown(key_text), f"is a value of {which}, beyond the {compared} iteration(s) compared "
+                     f"and the E-step after them: nothing is computed for it",
+                     f"keys of iterations 1 to {compared + 1}, or {more}")
+
+
+def reported_from_mapping(values: Mapping, problem: Problem, source: str, *,
+                          iterations: int | None = None) -> list[Reported]:
     """Validate a mapping key → array-like into reported entries (``InputError`` naming the key).
+
+    With ``iterations``, a key of an iteration past ``iterations + 1`` is refused before anything is
+    computed for it.
 
     >>> import gmmexact
     >>> p = gmmexact.load("examples/seed/problem.toml")
@@ -531,140 +831,382 @@ def reported_from_mapping(values: Mapping, problem: Problem, source: str) -> lis
     ...
     gmmexact.model.errors.InputError: x.json: mean.women: has shape (3,); expected shape (2,) (mean is a vector of d = 2 entries)
     """
-    d, K, n = problem.d, problem.K, problem.n
     out = []
     for raw_key, value in values.items():
-        key_text = str(raw_key).strip()
+        try:
+            key_text = str(raw_key).strip()
+        except Exception as e:  # noqa: BLE001  (a key object whose str() fails)
+            raise InputError(source, None, f"has a key of type {type(raw_key).__name__} that cannot be read "
+                             f"({type(e).__name__})", "string keys") from None
         if value is None:
             continue  # a blank in a template
-        m = _KIND_ONLY.match(key_text)
-        if m and m["kind"] in KINDS:
-            t, kind = int(m["t"] or 1), m["kind"]
+        target = _target(key_text, problem, source, iterations)
+        arr, blank = _numbers(value, target.shape, source, _shown(key_text), target.what)
+        t, kind, key = target.iteration, target.kind, target.key
+        if key is None:
             index = KINDS[kind][0]
-            shape = {"": (), "c": (K,), "p": (n,), "pc": (n, K)}[index] + _shape(kind, d)
-            arr, blank = _array(value, source, key_text)
-            if arr.shape != shape:
-                what = {"": "", "c": f"one per component (K = {K})", "p": f"one per point (n = {n})",
-                        "pc": f"points × components ({n} × {K})"}[index]
-                raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({kind}: {what or 'a scalar'})")
-            for idx in np.ndindex(*shape) if shape else [()]:
+            for idx in np.ndindex(*target.shape):
                 if blank[idx]:
                     continue
                 pos = list(idx)
                 point = problem.labels[pos.pop(0)] if "p" in index else None
                 comp = problem.component_names[pos.pop(0)] if "c" in index else None
-                entry = tuple(pos)
-                out.append(Reported(Key(t, kind, point, comp, entry), _as_float(arr[idx], source, key_text),
+                out.append(Reported(Key(t, kind, point, comp, tuple(pos)), float(arr[idx]),
                                     f"{key_text}{list(idx) if idx else ''}"))
-            continue
-        try:
-            key = Key.parse(key_text)
-        except ValueError as e:
-            raise InputError(source, key_text, f"is not a quantity key ({e})",
-                             f"a key such as mean.{problem.component_names[0]}, cov.{problem.component_names[0]}[0][1], "
-                             f"resp, iter2.weight (kinds: {', '.join(KINDS)})") from None
-        _check_names(key, problem, source, key_text)
-        arr, blank = _array(value, source, key_text)
-        if key.entry:
-            if arr.shape != ():
-                raise InputError(source, key_text, f"has shape {arr.shape}", "a single number (an entry)")
-            if any(i >= d for i in key.entry):
-                raise InputError(source, key_text, "index out of range", f"indices below d = {d}")
-            if blank[()]:
-                continue
-            out.append(Reported(key, _as_float(arr, source, key_text), key_text))
-            continue
-        shape = _shape(key.kind, d)
-        if arr.shape != shape:
-            kind_shape = KINDS[key.kind][1]
-            what = "a scalar" if kind_shape == "scalar" else f"a {kind_shape} of d = {d} entries" if kind_shape == "vector" \
-                else f"a {d}×{d} matrix"
-            raise InputError(source, key_text, f"has shape {arr.shape}", f"shape {shape} ({key.kind} is {what})")
-        for idx in np.ndindex(*shape) if shape else [()]:
-            if blank[idx]:
-                continue
-            out.append(Reported(Key(key.iteration, key.kind, key.point, key.component, tuple(idx)),
-                                _as_float(arr[idx], source, key_text), key_text + "".join(f"[{i}]" for i in idx)))
+        elif key.entry:
+            if not blank[()]:
+                out.append(Reported(key, float(arr[()]), key_text))
+        else:
+            for idx in np.ndindex(*target.shape):
+                if not blank[idx]:
+                    out.append(Reported(Key(t, kind, key.point, key.component, idx), float(arr[idx]),
+                                        key_text + "".join(f"[{i}]" for i in idx)))
     return out
 
 
 def _check_names(key: Key, problem: Problem, source: str, text: str) -> None:
     if key.point is not None and key.point not in problem.point_index:
-        raise InputError(source, text, f"no point labelled {key.point!r}",
+        raise InputError(source, _shown(text), f"no point labelled {_shown(repr(key.point))}",
                          f"a label from {', '.join(problem.labels[:8])}{'…' if problem.n > 8 else ''}")
     if key.component is not None and key.component not in problem.component_index:
-        raise InputError(source, text, f"no component named {key.component!r}",
+        raise InputError(source, _shown(text), f"no component named {_shown(repr(key.component))}",
                          f"one of {', '.join(problem.component_names)}")
 
 
-def read_results(path: str, problem: Problem) -> PeerResult:
-    """A results file (JSON, NPZ or CSV) keyed by the engine's vocabulary."""
-    p = Path(path)
-    suffix = p.suffix.lower()
-    if not p.exists():
-        raise InputError(path, None, "file not found", "a results file (.json, .npz or .csv)")
+# --- results files ----------------------------------------------------------------------------------
+
+RESULTS_FORMATS = "a results file (.json, .npz or .csv)"
+
+
+def read_results(path: str, problem: Problem, *, iterations: int | None = None) -> PeerResult:
+    """A results file (JSON, NPZ or CSV) keyed by the engine's vocabulary.
+
+    With ``iterations``, keys of iterations past ``iterations + 1`` are refused. The file is refused
+    before it is read when it is larger than ``limits.file_bytes`` or than any results file for this
+    problem could be (:func:`largest_results_file`).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".json", ".npz", ".csv"):
+        raise InputError(path, None, f"has the extension {_shown(repr(suffix or '(none)'))}", RESULTS_FORMATS)
+    _check_file(path, problem, iterations)
     if suffix == ".json":
-        try:
-            data = json.loads(p.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise InputError(path, None, f"is not valid JSON: {e}", "a JSON object key → number or nested lists") from None
-        if not isinstance(data, dict):
-            raise InputError(path, None, f"is a JSON {type(data).__name__}", "a JSON object key → number or nested lists")
-        data = {k: v for k, v in data.items() if not k.startswith("_")}  # _comment, _about
+        data = _read_json(path)
     elif suffix == ".npz":
-        data = _read_npz(p, path)
-    elif suffix == ".csv":
-        data = {}
-        with p.open(newline="", encoding="utf-8-sig") as f:
-            for line, row in enumerate(csv.reader(f), 1):
-                if not row or row[0].strip().startswith("#") or (line == 1 and row[0].strip().lower() == "key"):
-                    continue
-                if len(row) < 2:
-                    raise InputError(path, f"line {line}", f"has {len(row)} field", "key,value")
-                if row[1].strip():
-                    data[row[0].strip()] = row[1].strip()
+        data = _read_npz(path, problem, iterations)
     else:
-        raise InputError(path, None, f"has the extension {suffix or '(none)'!r}", "a .json, .npz or .csv results file")
-    reported = reported_from_mapping(data, problem, path)
+        data = _read_csv(path)
+    reported = reported_from_mapping(data, problem, path, iterations=iterations)
     if not reported:
         raise InputError(path, None, "holds no values", "at least one key with a value")
     return PeerResult(path, tuple(reported), {"file": path}, (), None, (), {"float_covariances": _cov_matrices(data, problem)})
 
 
+def largest_results_file(problem: Problem, iterations: int | None) -> int:
+    """Bytes no results file for this problem needs: every entry of every kind of iterations 1 to
+    ``iterations + 1`` under each of its three names (``mean``, ``mean.women``, ``mean.women[0]``), each
+    with room for an NPZ member's headers, plus 1 MiB for comments.
+
+    >>> import gmmexact
+    >>> largest_results_file(gmmexact.load("examples/seed/problem.toml"), 1)
+    1361200
+    """
+    n, K, d = problem.n, problem.K, problem.d
+    last = (iterations or 1) + 1
+    count = {"": 1, "c": K, "p": n, "pc": n * K}
+    size = {"scalar": 1, "vector": d, "matrix": d * d}
+    entries = sum(count[index] * size[shape] for index, shape, _ in KINDS.values())
+    longest = (len(f"iter{last}.") + max(map(len, KINDS)) + max(map(len, problem.labels))
+               + max(map(len, problem.component_names)) + 2 + 2 * len(f"[{d - 1}]"))
+    return 3 * entries * last * (256 + 2 * longest) + (1 << 20)
+
+
+def _check_file(path: str, problem: Problem, iterations: int | None) -> None:
+    """A regular file of a size a results file for this problem can have (stat only, nothing read)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(path, None, "file not found", RESULTS_FORMATS) from None
+    except (OSError, ValueError) as e:
+        raise InputError(path, None, f"cannot be read: {_shown(getattr(e, 'strerror', None) or str(e))}",
+                         RESULTS_FORMATS) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(path, None, "is a folder", RESULTS_FORMATS)
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(path, None, "is not a regular file (a device, a pipe or a socket)", RESULTS_FORMATS)
+    if info.st_size > current().file_bytes:
+        raise exceeded(path, None, "bytes", info.st_size, "file_bytes")
+    bound = largest_results_file(problem, iterations)
+    if info.st_size > bound:
+        raise InputError(path, None, f"is {info.st_size} bytes, more than any results file for this problem needs "
+                         f"(at most {bound} bytes: every value of iterations 1 to {(iterations or 1) + 1} under each "
+                         f"of its names)", "the results of this problem (is it the file for another one?)")
+
+
+def _read_bytes(path: str) -> bytes:
+    limit = current().file_bytes
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as e:
+        raise InputError(path, None, f"cannot be read: {_shown(e.strerror or str(e))}", RESULTS_FORMATS) from None
+    if len(data) > limit:
+        raise exceeded(path, None, "bytes", len(data), "file_bytes")
+    return data
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _unique_keys(pairs: list) -> dict:
+    seen = set()
+    for k, _ in pairs:
+        if k in seen:
+            raise _DuplicateKey(k)
+        seen.add(k)
+    return dict(pairs)
+
+
+def _json_values(text: str | bytes, path: str, field: str | None):
+    """JSON read with numbers as float64 (see :func:`_json_number`), ``NaN`` and ``Infinity`` as the
+    non-finite values, and a key twice in one object refused."""
+    try:
+        return json.loads(text, parse_float=_json_number, parse_int=_json_number, object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise InputError(path, field, "nests arrays or objects too deeply to be read",
+                         f"at most {current().nesting} levels") from None
+    except _DuplicateKey as e:
+        raise InputError(path, _shown(e.args[0]), "appears twice in one object",
+                         "each key once (which value was meant cannot be told)") from None
+    except UnicodeDecodeError as e:
+        raise InputError(path, None, f"is not UTF-8 text: byte 0x{e.object[e.start]:02x} at byte {e.start} "
+                         f"({e.reason})", "UTF-8 (with or without a byte-order mark), or UTF-16 or UTF-32; "
+                         "a Latin-1 or Windows-1252 file re-saved as UTF-8") from None
+    except json.JSONDecodeError as e:
+        where = f"line {e.lineno}, column {e.colno}" if field is None else field
+        raise InputError(path, where, f"is not valid JSON: {e.msg}",
+                         "a JSON object key → number or nested lists" if field is None
+                         else 'a number or a list such as "[1.5, 2]"') from None
+
+
+def _read_json(path: str) -> dict:
+    data = _json_values(_read_bytes(path), path, None)
+    if not isinstance(data, dict):
+        raise InputError(path, None, f"is a JSON {_json_type(data)}", "a JSON object key → number or nested lists")
+    return {k: v for k, v in data.items() if not k.startswith("_")}  # _comment, _about
+
+
+def _json_type(v) -> str:
+    return {list: "array", float: "number", str: "string", _Overflow: "number"}.get(type(v), "null" if v is None else
+                                                                                  "boolean" if isinstance(v, bool) else
+                                                                                  type(v).__name__)
+
+
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?")
+_NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
+def csv_number(text: str, path: str, field: str) -> float:
+    """A CSV value as float64: a decimal rounded to the nearest float64, a C99/``float.hex`` hexadecimal
+    float read exactly, or ``nan``, ``inf``, ``-inf`` (any case, also ``infinity``).
+
+    >>> csv_number("0x1.8p-3", "r.csv", "loglik"), csv_number("-Inf", "r.csv", "loglik")
+    (0.1875, -inf)
+    >>> csv_number("1e400", "r.csv", "loglik")
+    Traceback (most recent call last):
+    ...
+    gmmexact.model.errors.InputError: r.csv: loglik: 1e400 is beyond float64's range (it overflows to infinity); expected a float64 value, at most 1.7976931348623157e+308 in magnitude (inf for an infinite one)
+    """
+    if _NONFINITE.fullmatch(text):
+        return float(text)
+    try:
+        if _DECIMAL.fullmatch(text):
+            value = float(text)
+        elif _HEX.fullmatch(text):
+            value = float.fromhex(text)
+        else:
+            raise InputError(path, field, f"{_shown(repr(text))} is not a number",
+                             "a decimal (1.5, -2e-3), a hexadecimal float (0x1.8p-3), nan, inf or -inf")
+    except OverflowError:
+        value = math.inf
+    if math.isinf(value):
+        raise InputError(path, field, f"{_shown(text)} is beyond float64's range (it overflows to infinity)",
+                         f"a float64 value, at most {_LARGEST!r} in magnitude (inf for an infinite one)")
+    return value
+
+
+def _text(data: bytes, path: str) -> str:
+    """Bytes of a text file as text: UTF-8 (a byte-order mark allowed), or UTF-16 or UTF-32 with theirs."""
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        name = encoding.upper().replace("-SIG", "")
+        raise InputError(path, f"line {line}", f"is not {name} text: byte 0x{data[e.start]:02x} "
+                         f"({e.reason})", "a UTF-8 file (a Latin-1 or Windows-1252 file re-saved as UTF-8)") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError(path, f"line {line}", "holds a NUL character",
+                         "text (a UTF-16 file needs its byte-order mark)")
+    return text
+
+
+def _read_csv(path: str) -> dict:
+    """``key,value`` rows; a value ``[…]`` is a JSON array. A key given two values is refused."""
+    text = _text(_read_bytes(path), path)
+    data: dict = {}
+    where: dict = {}
+    before = csv.field_size_limit()
+    csv.field_size_limit(max(before, len(text) + 1))  # the file's size is bounded already
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""))
+        for row in rows:
+            line = rows.line_num
+            if not row or not row[0].strip() and len(row) == 1 or row[0].strip().startswith("#"):
+                continue
+            key = row[0].strip()
+            if line == 1 and key.lower() == "key":
+                continue
+            field = f"line {line} ({_shown(key, 40)})"
+            if len(row) < 2:
+                raise InputError(path, field, "has 1 field", 'key,value (a vector quoted: mean.a,"[1.5, 2]")')
+            if any(extra.strip() for extra in row[2:]):
+                raise InputError(path, field, f"has {len(row)} fields",
+                                 'key,value (a vector or matrix in quotes: mean.a,"[1.5, 2]")')
+            value = row[1].strip()
+            if not value:
+                continue  # a blank of the template
+            if key in where:
+                raise InputError(path, field, f"gives {_shown(key)} a second value (line {where[key]} gave the first)",
+                                 "each key once (which value was meant cannot be told)")
+            where[key] = line
+            data[key] = (_json_values(value, path, field) if value.startswith("[")
+                         else csv_number(value, path, field))
+    except csv.Error as e:
+        raise InputError(path, f"line {rows.line_num}", f"is not valid CSV: {e}", "key,value rows") from None
+    finally:
+        csv.field_size_limit(before)
+    return data
+
+
 NPZ_BLANK = "_blank."  # an NPZ template marks its blanks: "_blank.<key>" is True where "<key>" holds no value yet
+NPZ_OUTPUT = "numpy.savez(path, key=array, …) output"
 
 
-def _read_npz(p: Path, path: str) -> dict:
-    """An NPZ archive as key → array, without its ``_`` entries; the template's NaN blanks dropped."""
-    with p.open("rb") as f:
+def _read_npz(path: str, problem: Problem, iterations: int | None) -> dict:
+    """An NPZ archive as key → values, read without pickle and without trusting its sizes.
+
+    Every member's .npy header (dtype, shape) is read and checked against the problem, and its
+    uncompressed size in the zip directory against what that header needs, before any data is
+    decompressed; then exactly that many bytes are read. Members whose name starts with ``_`` are never
+    read, except a template's boolean mask ``_blank.<key>``: a NaN where it is true is a blank.
+    """
+    with open(path, "rb") as f:
         head = f.read(6)
     if head == b"\x93NUMPY":
-        raise InputError(path, None, "is a single .npy array, not an NPZ archive", "numpy.savez(path, key=array, …) output")
-    if not zipfile.is_zipfile(p):
-        raise InputError(path, None, "is not an NPZ archive (not a zip file)", "numpy.savez(path, key=array, …) output")
+        raise InputError(path, None, "is a single .npy array, not an NPZ archive", NPZ_OUTPUT)
     try:
-        with np.load(p, allow_pickle=False) as z:
-            raw = {k: z[k] for k in z.files}
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise InputError(path, None, "holds an array of Python objects (pickled), which is not read",
-                             "numeric arrays (numpy.savez of float arrays)") from None
-        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as e:
-        raise InputError(path, None, f"is not a readable NPZ archive: {e}", "numpy.savez output") from None
-    data = {}
-    for k, v in raw.items():
-        if k.startswith("_"):
-            continue
-        blank = raw.get(NPZ_BLANK + k)
-        if blank is not None and blank.shape == v.shape and v.dtype.kind == "f":
-            keep = ~(blank.astype(bool) & np.isnan(v))  # a NaN where the template left a blank: still blank
-            if not keep.any():
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
+        problem_text = "not a zip file" if not zipfile.is_zipfile(path) else f"a damaged zip file: {_shown(str(e))}"
+        raise InputError(path, None, f"is not an NPZ archive ({problem_text})", NPZ_OUTPUT) from None
+    with archive:
+        members = _npz_members(archive, path)
+        data = {}
+        for key, info in members.items():
+            if key.startswith("_"):
                 continue
-            if not keep.all():
-                v = np.where(keep, v.astype(object), None)
-        data[k] = v
+            target = _target(key, problem, path, iterations)
+            values = _npz_member(archive, info, key, target, path)
+            blank = np.zeros(target.shape, dtype=bool)
+            mask = members.get(NPZ_BLANK + key)
+            if mask is not None:
+                marked = _npz_member(archive, mask, NPZ_BLANK + key, target, path, mask=True)
+                blank = marked & np.isnan(values)  # a NaN where the template left a blank: still blank
+            if not blank.all():
+                data[key] = _Checked(values, blank)
     return data
+
+
+def _npz_members(archive: zipfile.ZipFile, path: str) -> dict:
+    members = {}
+    for info in archive.infolist():
+        name = info.filename
+        if not name.endswith(".npy") or info.is_dir():
+            raise InputError(path, _shown(name), "is not a .npy array (numpy.savez names each member key.npy)",
+                             NPZ_OUTPUT)
+        key = name[:-4]
+        if key in members:
+            raise InputError(path, _shown(key), "is in the archive twice", "each key once")
+        if info.flag_bits & 0x1:
+            raise InputError(path, _shown(key), "is encrypted", "an unencrypted archive (numpy.savez output)")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise InputError(path, _shown(key), f"is compressed with zip method {info.compress_type}",
+                             "stored or deflated members (numpy.savez or numpy.savez_compressed output)")
+        members[key] = info
+    return members
+
+
+def _npz_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, target: _Target, path: str,
+                mask: bool = False) -> np.ndarray:
+    """One member read as float64 (or, for a mask, bool), its header checked before its data is read."""
+    field, shape = _shown(key), target.shape
+    expected = (f"a boolean array of shape {shape} (the template's blanks)" if mask
+                else f"shape {shape} ({target.what})")
+    readable = (ValueError, TypeError, SyntaxError, OverflowError, KeyError, EOFError, OSError,
+                zipfile.BadZipFile, zlib.error, RecursionError)
+    try:
+        with archive.open(info) as f:
+            try:
+                version = npformat.read_magic(f)
+            except ValueError:
+                f.seek(0)
+                start = f.read(4)
+                what = ", a zip archive inside the archive" if start.startswith(b"PK") else ""
+                raise InputError(path, field, f"is not a .npy array (it starts with {start!r}{what})",
+                                 NPZ_OUTPUT) from None
+            if version == (1, 0):
+                got, fortran, dtype = npformat.read_array_header_1_0(f)
+            elif version == (2, 0):
+                got, fortran, dtype = npformat.read_array_header_2_0(f)
+            else:
+                raise InputError(path, field, f"is a .npy array of format version {version[0]}.{version[1]}",
+                                 "format 1.0 or 2.0 (numpy.savez of numeric arrays)")
+            header = f.tell()
+            if mask:
+                if dtype.kind != "b" or dtype.fields is not None or got != shape:
+                    raise InputError(path, field, f"is a {dtype} array of shape {got}", expected)
+            else:
+                problem = _dtype_problem(dtype)
+                if problem:
+                    raise InputError(path, field, problem, "float64 numbers (numpy.float64 arrays)")
+                if got != shape:
+                    raise InputError(path, field, f"has shape {got}", expected)
+            size = math.prod(shape) * dtype.itemsize
+            if info.file_size != header + size:
+                raise InputError(path, field, f"declares {info.file_size} bytes uncompressed in the zip directory, "
+                                 f"but its header ({dtype}, shape {got}) needs {header + size}",
+                                 "an undamaged numpy.savez archive")
+            raw = f.read(size)
+    except InputError:
+        raise
+    except readable as e:
+        raise InputError(path, field, f"cannot be read: {type(e).__name__}: {_shown(str(e))}",
+                         "an undamaged numpy.savez archive") from None
+    if len(raw) != size:
+        raise InputError(path, field, f"is truncated: {len(raw)} of {size} bytes", "an undamaged numpy.savez archive")
+    arr = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+    if mask:
+        return arr.astype(bool)
+    values, _ = _numeric_array(arr, path, field)
+    return values
 
 
 def template(run: Run, path: str) -> str | bytes:
@@ -815,12 +1357,18 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     elif method == "auto" and large:
         reason = (f"it bounds one iteration and the E-step after it, and {needed} iterations are needed"
                   if needed > 2 else "the peer reports kinds of values it does not bound")
+    _afford(problem, needed)
     if reason is None:
         return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
     note = fallback_note(problem, reason)
     warnings.warn(note, ExactPathWarning, stacklevel=3)
     report = crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
     return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
+
+
+def _afford(problem: Problem, iterations: int) -> None:
+    """Refuse, before solving, exact iterations estimated past the cost limits (lifted by ``--force``)."""
+    require_affordable(estimate_solve(problem, iterations, 17, forms=False))
 
 
 FLOAT_DATA = (" (the fast path takes points that are multiples of one 1/D with D <= 2^40, e.g. integers or decimals "
@@ -921,10 +1469,10 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
     problem = prepare(problem, covariance_type=covariance_type, reg_covar=reg_covar)
     if callable(peer):
         result = call_function(peer, problem, iterations)
-    elif isinstance(peer, str) and ":" in peer and not Path(peer).exists():
+    elif isinstance(peer, str) and ":" in peer and not os.path.exists(peer):
         result = call_function(load_function(peer), problem, iterations, peer)
     elif isinstance(peer, (str, Path)):
-        result = read_results(str(peer), problem)
+        result = read_results(str(peer), problem, iterations=iterations)
     else:
         raise InputError(None, "peer", f"is {type(peer).__name__}",
                          '"sklearn", a GaussianMixture, a callable, "module:function" or a results file path')
