@@ -264,7 +264,7 @@ def test_cli_markdown_and_plot(tmp_path, capsys):
     assert main(["crosscheck", SEED, "--with", "sklearn", "--covariance-type", "tied", "--reg-covar", "0",
                  "--format", "markdown", "--plot", str(png)]) == 1
     out = capsys.readouterr().out
-    assert "| `cov.women[0][0]` | covariances_[0, 0] |" in out and "**FAIL**" in out
+    assert "| `cov.women[0][0]` | covariances\\_[0, 0] |" in out and "**FAIL**" in out
     assert png.stat().st_size > 5000
 
 

@@ -136,7 +136,7 @@ def test_names_are_escaped():
                                   names=["x_y", "50%"], variables=["h#", "w$"])
     run = gmmexact.solve(problem)
     latex = run["density.<b>.x_y"]._repr_latex_()
-    assert r"\mathtt{density.<b>.x\_y}" in latex and braces_balanced(latex)
+    assert r"\mathtt{density.\lt b\gt .x\_y}" in latex and braces_balanced(latex)
     assert r"\mathtt{resp.a\&b.50\%}" in run["resp.a&b.50%"]._repr_latex_()
     page = run.iteration(1)._repr_html_()
     assert well_formed(page) and "&lt;b&gt;" in page and "<b>&" not in page

@@ -179,7 +179,7 @@ def test_fragment_of_unknown_key_is_an_input_error(run):
 
 # -- documents ----------------------------------------------------------------------------------
 def test_document_follows_the_seed_order(run):
-    tex = latex_document(run, LatexOptions(iterations=1))
+    tex = latex_document(run, LatexOptions(iterations=1, layout="steps"))  # every step in full
     marks = [r"\section*{Data}", r"\section*{Initial parameters}", r"\section{Iteration 1: E-step}",
              r"\lvert \Sigma_{\text{women}} \rvert &=", r"\Sigma_{\text{women}}^{-1} &=", r"Z_{\text{women}} &=",
              r"\subsection{Point A}", r"q_{\text{A},\text{women}} &=", r"r_{\text{A},\text{men}} &=",
@@ -213,15 +213,22 @@ def test_selection_and_compact(tmp_path):
                     "[[components]]\nmean = [160, 60]\ncovariance = [[40, 5], [5, 30]]\nweight = 0.5\n"
                     "[[components]]\nmean = [180, 75]\ncovariance = [[40, 5], [5, 30]]\nweight = 0.5\n")
     run = gmmexact.solve(gmmexact.load(path))
-    tex = latex_document(run, LatexOptions(compact=True))
+    tex = latex_document(run, LatexOptions(compact=True, layout="steps"))
     assert tex.count(r"\subsection{Point ") == 1  # one representative point in full
     assert r"\subsection{Point x1}" in tex
     for label in ("x2", "x17", "x30"):  # every other point in the tables
         assert re.search(rf"^{label} & \$", tex, re.M)
     assert r"\sum_{p=1}^{30} r_{p,1}" in tex  # Σ-notation for many points
-    chosen = latex_document(run, LatexOptions(points=("x3", "x5"), components=("2",)))
+    chosen = latex_document(run, LatexOptions(points=("x3", "x5"), components=("2",), layout="steps"))
     assert re.findall(r"\\subsection\{Point (\w+)\}", chosen) == ["x3", "x5"]
     assert r"\subsection{Component 2}" in chosen and r"\subsection{Component 1}" not in chosen
+    # the hand-out: one point's lines in full, the others in tables; a selection shows only its own lines
+    handout = latex_document(run, LatexOptions(compact=True))
+    assert r"q_{1,1} &=" in handout and r"q_{2,1} &=" not in handout
+    for label in ("x2", "x17", "x30"):
+        assert re.search(rf"^{label} & \$", handout, re.M)
+    chosen = latex_document(run, LatexOptions(points=("x3", "x5"), components=("2",)))
+    assert re.findall(r"^q_\{(\d+),(\d+)\} &", chosen, re.M) == [("3", "2"), ("5", "2")]
     with pytest.raises(InputError, match="no point named x99"):
         latex_document(run, LatexOptions(points=("x99",)))
 
@@ -403,7 +410,8 @@ def test_inputs_as_the_problem_writes_them():
                     ("g", r"\frac{9}{2}")]  # decimals as decimals, fractions as fractions
     init = tex[tex.index(r"\section*{Initial parameters}"):tex.index(r"\section{Iteration 1")]
     assert "high & $4.25$ & $0.75$ & $\\frac{1}{3}$" in init and "mid & $2$ & $\\frac{1}{2}$" in init
-    assert r"q_{\textsf{a},\text{high}} &= \left(-1.5 - 4.25\right)^{2}" in tex  # labels a … g: c, d read as indices
+    # d = 1 in σ² notation; labels a … g: c, d read as indices
+    assert r"q_{\textsf{a},\text{high}} &= \frac{\left(-1.5 - 4.25\right)^{2}}{\sigma_{\text{high}}^{2}}" in tex
     # SymPy forms too: the printer writes a decimal input as written (a negative one held as −1 · q as well)
     two = gmmexact.solve(gmmexact.load(P2))
     assert r"\begin{vmatrix}2 & 0.5 & 0 \\ 0.5 & 1 & 0.25" in latex_fragment(two, "det.one")
@@ -461,11 +469,12 @@ def test_small_things(run, tmp_path):
     assert latex_fragment(run, "joint.A.men").splitlines()[1].startswith(
         r"p(x_p, z_p {=} c) &= \pi_c \, \mathcal{N}(x_p \mid \mu_c, \Sigma_c)")
     assert latex_fragment(run, "dev.A.men").splitlines()[1].startswith(r"x_p - \mu_c^{\text{new}} & \tag*")
-    # d = 1: a determinant is the number itself, never |0.67|
+    # d = 1: a determinant is the number itself, never |0.67|: the variance σ² (no |Σ_c| in one dimension)
     two = gmmexact.solve(gmmexact.load(P1), iterations=2)
     det = latex_fragment(two, "iter2.det.mid")
     assert not re.search(r"\\lvert -?[0-9]", det) and re.search(r"&\\approx [0-9.]+$", det.splitlines()[-2])
-    assert r"\lvert\Sigma_c\rvert &= \Sigma_c" in det
+    assert det.splitlines()[1:3] == [r"\sigma_c^2 & \tag*{\small general} \\[3pt]",
+                                     r"\left(\sigma_{\text{mid}}^{(1)}\right)^{2} &\approx 0.466486"]
     # exact values without padding: 0.1, not 0.100000
     assert latex_fragment(run, "inv.women").splitlines()[-2] == r"&= \begin{bmatrix}0.1 & 0 \\ 0 & 0.1\end{bmatrix}"
 

@@ -3,6 +3,8 @@ the picture, formats, and the command line's errors."""
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from fractions import Fraction
@@ -282,10 +284,34 @@ def test_labels_chosen_and_unknown_labels(tmp_path):
 
 
 def test_formats_by_extension():
-    assert plot.output_format("a.PNG") == "png"
-    for bad in ("a.pdf", "a", "a.png.txt"):
-        with pytest.raises(InputError, match="ending in .png or .svg"):
+    assert plot.output_format("a.PNG") == "png" and plot.output_format("a.Pdf") == "pdf"
+    for bad in ("a.jpg", "a", "a.png.txt"):
+        with pytest.raises(InputError, match=r"ending in .png, .svg or .pdf"):
             plot.output_format(bad)
+
+
+def test_pdf_pictures(tmp_path):
+    # the data picture and the responsibilities picture as PDF (vector graphics for LaTeX), the same bytes
+    # every time (no creation date), each with its text as text
+    run = gmmexact.solve(gmmexact.load(SEED))
+    first, again, resp = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "r.pdf"
+    plot.save(run, first, dpi=DPI)
+    plot.save(run, again, dpi=DPI)
+    fig = plot.save_responsibilities(run, resp, dpi=DPI)
+    for path in (first, resp):
+        assert path.read_bytes().startswith(b"%PDF")
+    assert first.read_bytes() == again.read_bytes()
+    assert b"CreationDate" not in first.read_bytes()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list("ABCDEF")
+    bars = {c: [p.get_width() for p in ax.patches if p.get_gid() == f"resp-{c}"] for c in (0, 1)}
+    assert [round(w, 3) for w in bars[0]] == [1.0, 1.0, 1.0, 0.0, 0.0, 0.0]  # A, B, C belong to women
+    assert all(abs(a + b - 1) < 1e-3 for a, b in zip(bars[0], bars[1]))  # (3 certified digits each)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(resp), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Responsibilities" in text and "women" in text and "men" in text
+    with pytest.raises(InputError, match="ending in .png, .svg or .pdf"):
+        plot.save_responsibilities(run, tmp_path / "r.jpg")
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -305,7 +331,7 @@ def test_cli_plot_stopped_run_still_drawn_exit_3(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["-o", "seed.pdf"], "expected a file name ending in .png or .svg"),
+    (["-o", "seed.jpg"], "expected a file name ending in .png, .svg or .pdf"),
     (["-o", "no/such/dir/seed.png"], "does not exist"),
     (["-o", "x.png", "--points", "A,Q"], "no point labelled Q"),
 ])

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..model.exactnum import decimal_digits, format_exact
 from ..model.keys import Key
 from ..model.written import Written
 from ..numerics.certify import start_precision
 from ..numerics.rounding import Rounded, round_fraction, round_interval
+from ..rendering.textbook import exponent_text
 from .carried import CarriedSearch
 from .claims import Claim
 from .context import CheckContext, EntryCheck
@@ -148,9 +150,9 @@ def fraction_text(q: Fraction) -> str:
         while den % p == 0:
             den //= p
     if den != 1:
-        return str(q)
-    text = f"{q.numerator / q.denominator}" if abs(q.numerator) < 2**53 and q.denominator < 2**53 else str(q)
-    return text if Fraction(text) == q else str(q)
+        return format_exact(q)
+    text = f"{q.numerator / q.denominator}" if abs(q.numerator) < 2**53 and q.denominator < 2**53 else ""
+    return text if text and Fraction(text) == q else format_exact(q)
 
 
 def _digits_text(n: int) -> str:
@@ -274,7 +276,7 @@ def _decade(q: Fraction) -> int:
     >>> _decade(Fraction(1000)), _decade(Fraction(1, 100)), _decade(Fraction(3))
     (3, -2, 0)
     """
-    return len(str(q.numerator)) - len(str(q.denominator))
+    return decimal_digits(q.numerator) - decimal_digits(q.denominator)
 
 
 def _rounded(lo: Fraction, hi: Fraction, digits: int) -> Rounded | None:
@@ -293,4 +295,4 @@ def _plain(r: Rounded) -> str:
     if -4 <= r.leading_exponent() <= 3:
         return r.positional()
     mantissa, exponent = r.scientific().split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    return f"{mantissa} × 10{exponent_text(exponent).translate(_SUPERSCRIPT)}"

@@ -16,23 +16,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from .notes import NEARLY_RIGHT, pi_text
 from .verdicts import Checker, ClaimCheck
-from .claims import claims_from_dict, read_claims_data
+from .claims import claimed_iterations, claims_from_dict, read_claims_data
 from ..model.displayhook import Displayable
+from ..model.exactnum import int_text
 from ..model.keys import Key
 from ..model.problem import Problem, load
 from ..rendering.markdown import markdown_code, markdown_text
+from ..rendering.text import plain
 from ..rendering.textbook import shown_path
 from ..rendering.report import input_order, parse_exact
 from ..numerics.run import Run, solve
 from ..rendering.mathjax import WebNotation, decimal_math, table_math, web_latex
 
 WHERE_WIDTH = 40
+KEY_WIDTH = 32  # a key longer than this folds inside its column
 VERDICTS = ("correct", "carried", "follows", "wrong", "undecided", "unreadable")
 """``carried``: what the document's own earlier *rounded* numbers give; ``follows``: right given an
 earlier *wrong* number of the document (error carried forward), which still counts against it;
@@ -209,15 +211,9 @@ class CheckReport(Displayable):
 
 
 def claims_iterations(data: dict) -> int:
-    """The last iteration any claim of a raw claims document refers to (1 when none parses)."""
-    keys = [r.get("key") for r in data.get("claim", []) if isinstance(r, dict)] + list(data.get("values", {}))
-    iterations = 1
-    for text in keys:
-        try:
-            iterations = max(iterations, Key.parse(str(text)).iteration)
-        except ValueError:
-            pass  # reported with its record by claims_from_dict
-    return iterations
+    """The iterations to solve for a raw claims document: the last one its keys name, far keys
+    (reported unreadable on their own) and malformed records aside (1 when none parses)."""
+    return claimed_iterations(data)
 
 
 def check(problem: Problem | Run | str | Path, claims: dict | str | Path, *, backend: str = "arb",
@@ -356,6 +352,8 @@ def cell(x) -> str:
         return cell(x[0])
     if isinstance(x, list):
         return "[" + ", ".join(cell(v) for v in x) + "]"
+    if isinstance(x, int) and not isinstance(x, bool):
+        return int_text(x)
     return "–" if x is None else str(x)
 
 
@@ -405,7 +403,7 @@ def step_of(key: str) -> str:
 def render_check_text(data: dict, console: Console | None = None) -> None:
     """A table per step of the document, in its order (a step the document returns to starts a new table)."""
     console = console or Console()
-    console.print(Text(f"gmmexact check · {data['problem']} · {data['claims_file']}", style="bold"))
+    console.print(plain(f"gmmexact check · {data['problem']} · {data['claims_file']}", style="bold"))
     groups: list[tuple[str, list[dict]]] = []
     for r in data["claims"]:
         step = step_of(r["key"])
@@ -413,9 +411,11 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
             groups.append((step, []))
         groups[-1][1].append(r)
     for step, records in groups:
-        table = Table(title=step, title_justify="left", title_style="bold", expand=False)
+        table = Table(title=Text(step), title_justify="left", title_style="bold", expand=False)
+        short = max((len(r["key"]) for r in records), default=0) <= KEY_WIDTH  # longer keys fold in their column
         for col in ("#", "quantity", "written", "", "exact value", "error (last digit)", "where / why"):
-            table.add_column(col, no_wrap=col in ("#", "quantity"))
+            table.add_column(col, no_wrap=col == "#" or (col == "quantity" and short),
+                             overflow="fold" if col == "quantity" else "ellipsis")
         for r in records:
             value = r["value"] if "entries" not in r else entry_values(r, "value")
             error = error_shown(r)
@@ -429,20 +429,20 @@ def render_check_text(data: dict, console: Console | None = None) -> None:
             if first_wrong_shown(r):
                 why.append(f"first wrong step: #{r['first_wrong']['index']} {r['first_wrong']['key']}")
             why += r["notes"]
-            table.add_row(str(r["index"]), escape(r["key"]), escape(cell(r["written"])),
+            table.add_row(str(r["index"]), plain(r["key"]), plain(cell(r["written"])),
                           Text(SYMBOL[r["verdict"]], style=STYLE[r["verdict"]]),
-                          escape(exact_cell(r, value) if value is not None else "–"),
-                          escape(cell(error)), escape("; ".join(why)))
+                          plain(exact_cell(r, value) if value is not None else "–"),
+                          plain(cell(error)), plain("; ".join(why)))
         console.print(table)
     s = data["summary"]
     console.print(Text(summary_text(s)))
     if s["first_error"]:
-        console.print(Text(f"first error: #{s['first_error']['index']} {s['first_error']['key']} = "
-                           f"{cell(s['first_error']['written'])}", style="red"))
+        console.print(plain(f"first error: #{s['first_error']['index']} {s['first_error']['key']} = "
+                            f"{cell(s['first_error']['written'])}", style="red"))
     for f in data["findings"]:
-        console.print(Text(f"{f['kind']}: {f['message']}", style="yellow"))
+        console.print(plain(f"{f['kind']}: {f['message']}", style="yellow"))
     for line in document_lines(data):
-        console.print(Text(line, style="magenta" if line.startswith("  ") else ""))
+        console.print(plain(line, style="magenta" if line.startswith("  ") else ""))
 
 
 def document_lines(data: dict) -> list[str]:

@@ -5,14 +5,16 @@ shown was certified in ``comparison.py``.
 from __future__ import annotations
 
 from rich.console import Console
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from ..model.displayhook import register
+from ..rendering.markdown import markdown_code, markdown_text
+from ..rendering.text import plain
 from .comparison import CrossCheck
 
+KEY_WIDTH = 32  # a key longer than this folds inside its column
 RED_FINDINGS = ("peer-error", "loglik-noise", "loglik-undefined", "loglik-wrong", "undefined", "non-finite",
                 "singular-but-positive-definite-in-float", "covariance-wrong", "not-the-users-fit", "slip")
 
@@ -39,7 +41,7 @@ def _head(data: dict) -> str:
 def render_text(data: dict, console: Console | None = None, max_rows: int = 40) -> None:
     """Print the worst quantities, the summary per kind, the findings and the peer's definitions."""
     console = console or Console()
-    console.print(Text(_head(data), style="bold"))
+    console.print(plain(_head(data), style="bold"))
     qs = data["quantities"]
     total = data.get("values", len(qs))
     shown = qs if len(qs) <= max_rows and len(qs) == total else [q for q in qs if q["key"] in set(data["worst"])]
@@ -48,11 +50,14 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     names = console.width >= 150  # the peer's own names need room; JSON and Markdown always have them
     cols = ("quantity",) + (("peer's name",) if names else ()) + ("float", "exact (certified)", "abs error",
                                                                   "rel error", "digits")
-    for col in cols:
-        table.add_column(col, no_wrap=col != "peer's name", justify="right" if col == "digits" else "left")
+    short = max((len(q["key"]) for q in shown), default=0) <= KEY_WIDTH  # longer keys fold in their column
+    for col in cols:  # numbers fold rather than lose digits when the terminal is narrow
+        table.add_column(col, no_wrap=col == "digits" or (col == "quantity" and short), overflow="fold",
+                         justify="right" if col == "digits" else "left")
     for q in shown:
-        cells = [escape(q["key"])] + ([escape(q["name"])] if names else [])
-        table.add_row(*cells, q["float"], q["exact"], escape(q["abs_error"]), escape(q["rel_error"] or "–"),
+        cells = [plain(q["key"])] + ([plain(q["name"])] if names else [])
+        table.add_row(*cells, plain(q["float"]), plain(q["exact"]), plain(q["abs_error"]),
+                      plain(q["rel_error"] or "–"),
                       Text(_digits(q), style=_style(q, data["min_digits"])))
     if qs:
         console.print(table)
@@ -62,21 +67,22 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
             ("underflow",) if held else ()):
         summary.add_column(col, justify="right" if col in ("iteration", "values", "fewest", "median") else "left")
     for s in data["summary"]:
-        summary.add_row(str(s["iteration"]), s["kind"], str(s["count"]), _num(s["min_digits"]), _num(s["median_digits"]),
-                        escape(s["worst"]), Text(str(s["below_min"]), style="red" if s["below_min"] else "green"),
+        summary.add_row(str(s["iteration"]), plain(s["kind"]), str(s["count"]), _num(s["min_digits"]),
+                        _num(s["median_digits"]), plain(s["worst"]),
+                        Text(str(s["below_min"]), style="red" if s["below_min"] else "green"),
                         *([str(s.get("underflow", 0))] if held else []))
     if data["summary"]:
         console.print(summary)
     for f in data["findings"]:
         style = "red" if f["kind"] in RED_FINDINGS else "yellow"
-        console.print(Panel(Text(f["message"]), title=escape(f"{f['kind']}: {f['key']}"), border_style=style,
+        console.print(Panel(plain(f["message"]), title=plain(f"{f['kind']}: {f['key']}"), border_style=style,
                             title_align="left"))
     for note in data["peer"]["notes"]:
-        console.print(Text(f"peer's definition: {note}", style="dim"))
+        console.print(plain(f"peer's definition: {note}", style="dim"))
     settings = ", ".join(f"{k} = {v}" for k, v in data["peer"]["settings"].items())
     if settings:
-        console.print(Text(f"peer settings: {settings}", style="dim"))
-    console.print(Text(_verdict(data), style="bold green" if data["passed"] else "bold red"))
+        console.print(plain(f"peer settings: {settings}", style="dim"))
+    console.print(plain(_verdict(data), style="bold green" if data["passed"] else "bold red"))
 
 
 def _verdict(data: dict) -> str:
@@ -108,7 +114,7 @@ def _failures(data: dict) -> str:
 
 def render_markdown(data: dict) -> str:
     """The same content as Markdown tables and lists."""
-    lines = [f"# Cross-check: {data['peer']['name']}", "", _head(data), ""]
+    lines = [f"# Cross-check: {_md(data['peer']['name'])}", "", _md(_head(data)), ""]
     qs = data["quantities"]
     if len(qs) < data.get("values", len(qs)):
         lines += [f"The {len(qs)} values with the fewest correct digits, of {data['values']} (JSON output has all).", ""]
@@ -116,7 +122,8 @@ def render_markdown(data: dict) -> str:
         lines += ["| quantity | peer's name | float | exact (certified) | abs error | rel error | correct digits |",
                   "|---|---|---|---|---|---|---:|"]
         for q in qs:
-            lines.append(f"| `{q['key']}` | {_md(q['name'])} | {q['float']} | {q['exact']} | {_md(q['abs_error'])} | "
+            lines.append(f"| {markdown_code(q['key'])} | {_md(q['name'])} | {_md(q['float'])} | {_md(q['exact'])} | "
+                         f"{_md(q['abs_error'])} | "
                          f"{_md(q['rel_error'] or '–')} | {_digits(q)} |")
         lines.append("")
     if data["summary"]:
@@ -125,25 +132,26 @@ def render_markdown(data: dict) -> str:
                   f"< {data['min_digits']} |" + (" underflow |" if held else ""),
                   "|---:|---|---:|---:|---:|---|---:|" + ("---:|" if held else "")]
         for s in data["summary"]:
-            lines.append(f"| {s['iteration']} | {s['kind']} | {s['count']} | {_num(s['min_digits'])} | "
-                         f"{_num(s['median_digits'])} | `{s['worst']}` | {s['below_min']} |"
+            lines.append(f"| {s['iteration']} | {_md(s['kind'])} | {s['count']} | {_num(s['min_digits'])} | "
+                         f"{_num(s['median_digits'])} | {markdown_code(s['worst'])} | {s['below_min']} |"
                          + (f" {s.get('underflow', 0)} |" if held else ""))
         lines.append("")
     if data["findings"]:
         lines += ["## Findings", ""]
-        lines += [f"- **{f['kind']}** (`{f['key']}`): {_md(f['message'])}" for f in data["findings"]]
+        lines += [f"- **{_md(f['kind'])}** ({markdown_code(f['key'])}): {_md(f['message'])}" for f in data["findings"]]
         lines.append("")
     if data["peer"]["notes"]:
         lines += ["## Where the peer's definitions differ from the textbook", ""]
         lines += [f"- {_md(n)}" for n in data["peer"]["notes"]]
         lines.append("")
     head, _, rest = _verdict(data).partition(": ")
-    lines.append(f"**{head}**: {rest}")
+    lines.append(f"**{head}**: {_md(rest)}")
     return "\n".join(lines) + "\n"
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text for Markdown, shown as written (see :func:`~gmmexact.rendering.markdown.markdown_text`)."""
+    return markdown_text(text)
 
 
 def _matplotlib():
@@ -188,6 +196,15 @@ def check_plot_path(path: str) -> None:
                          f"one of {', '.join('.' + k for k in sorted(kinds))}")
 
 
+def _plain_text(text: str) -> str:
+    r"""Text matplotlib shows as written: a ``$`` escaped, so that a name never starts mathtext.
+
+    >>> _plain_text("cost $5 to $6")
+    'cost \\$5 to \\$6'
+    """
+    return text.replace("$", r"\$")
+
+
 def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict | None = None) -> None:
     """Correct digits per reported value (a dot each, grouped by kind), the --min-digits line dashed.
 
@@ -221,7 +238,7 @@ def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict 
     ax.set_xticks(range(len(digits_by_kind)), list(digits_by_kind), rotation=30, ha="right")
     ax.set_ylabel("correct significant digits (certified)")
     ax.set_ylim(-0.5, top + 2)
-    ax.set_title(f"{data['peer']['name']}\nagainst the exact EM iteration ({data['problem']})", fontsize=9)
+    ax.set_title(_plain_text(f"{data['peer']['name']}\nagainst the exact EM iteration ({data['problem']})"), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -26,8 +26,9 @@ from ..model.keys import E_STEP_KINDS, Key
 from ..model.displayhook import register
 from ..numerics.rounding import Rounded, round_fraction
 from ..numerics.run import Iteration, Quantity, Run
-from .markdown import markdown_text
-from .textbook import TermOrder, exact_decimal, shown_path
+from .markdown import markdown_code, markdown_text
+from .text import visible_controls
+from .textbook import TermOrder, exact_decimal, exponent_text, shown_path
 from .report import flatten_entries, is_exact
 from .mathjax import KeyNotation, WebPrinter, table_math
 
@@ -38,16 +39,19 @@ MAX_POINTS = 12  # points shown in an iteration's tables unless asked otherwise
 # --- small formatting helpers ----------------------------------------------------------------------
 
 _LATEX_SPECIAL = {"\\": r"\backslash ", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
-                  "{": r"\{", "}": r"\}", "~": r"\sim ", "^": r"\hat{}"}
+                  "{": r"\{", "}": r"\}", "~": r"\sim ", "^": r"\hat{}", "<": r"\lt ", ">": r"\gt ",
+                  " ": r"\ "}
 
 
 def latex_text(text: str) -> str:
-    r"""A user-supplied name as LaTeX math material (inside ``\mathtt{}``/``\text{}``), specials escaped.
+    r"""A user-supplied name as LaTeX math material (inside ``\mathtt{}``/``\text{}``), specials escaped
+    (``<`` and ``>`` as MathJax's ``\lt`` and ``\gt``: a notebook that inserts LaTeX output as HTML
+    never sees a tag), control characters left out.
 
-    >>> latex_text("a_b & 50% #1 $x {y}")
-    'a\\_b \\& 50\\% \\#1 \\$x \\{y\\}'
+    >>> latex_text("a_b&50%#1$x{y}<b> c")
+    'a\\_b\\&50\\%\\#1\\$x\\{y\\}\\lt b\\gt \\ c'
     """
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text if ch.isprintable())
 
 
 def key_latex(name: str) -> str:
@@ -97,7 +101,7 @@ def decimal_latex(text: str) -> str:
     ('1.14400 \\times 10^{-29}', '0.0106685')
     """
     m = _SCIENTIFIC.match(text)
-    return rf"{m[1]} \times 10^{{{int(m[2])}}}" if m else latex_text(text)
+    return rf"{m[1]} \times 10^{{{exponent_text(m[2])}}}" if m else latex_text(text)
 
 
 def decimal_html(text: str) -> str:
@@ -108,8 +112,19 @@ def decimal_html(text: str) -> str:
     """
     m = _SCIENTIFIC.match(text)
     if m:
-        return f"{m[1].replace('-', '−')}×10<sup>{str(int(m[2])).replace('-', '−')}</sup>"
+        return f"{m[1].replace('-', '−')}×10<sup>{exponent_text(m[2]).replace('-', '−')}</sup>"
     return html.escape(text).replace("-", "−")
+
+
+def html_text(text: str) -> str:
+    r"""Plain text (a name, a message) for HTML, shown as written: escaped, control characters made
+    visible, and kept from the notebook's MathJax (which would typeset ``$x$`` or ``\(x\)`` in it).
+
+    >>> html_text("<b>&"), html_text("$x$")
+    ('&lt;b&gt;&amp;', '<span class="tex2jax_ignore mathjax_ignore">$x$</span>')
+    """
+    out = html.escape(visible_controls(text), quote=False)
+    return f'<span class="tex2jax_ignore mathjax_ignore">{out}</span>' if "$" in out or "\\" in out else out
 
 
 def _value_text(value) -> str:
@@ -247,13 +262,13 @@ def step_latex(view: StepView) -> str:
 def step_markdown(view: StepView) -> str:
     """The step in Markdown: a heading line, the LaTeX block, the certified decimal in words."""
     kind = "exact" if view.is_exact else f"certified, {view.digits} significant digits"
-    return (f"**`{view.key}`**: {view.description}\n\n{step_latex(view)}\n\n"
+    return (f"**{markdown_code(view.key)}**: {view.description}\n\n{step_latex(view)}\n\n"
             f"{_plain_array(view.decimal)} ({kind})\n")
 
 
 def step_html(view: StepView) -> str:
     """The step as a small HTML table (math typeset by the notebook's MathJax; decimals as text)."""
-    rows = [("general formula", f"${view.formula}$")]
+    rows = [("general formula", f"${html.escape(view.formula)}$")]
     for label, form in (("definition", view.definition), ("values put in", view.substituted),
                         ("exact", view.exact)):
         if form is not None:
@@ -262,7 +277,7 @@ def step_html(view: StepView) -> str:
     rows.append((f"decimal ({kind})", f"<code>{_html_array(view.decimal)}</code>"))
     body = "".join(f'<tr><th style="text-align:left;vertical-align:top">{label}</th>'
                    f'<td style="text-align:left">{value}</td></tr>' for label, value in rows)
-    return (f'<div class="gmmexact-step"><p><code>{html.escape(view.key)}</code>: '
+    return (f'<div class="gmmexact-step"><p><code>{html_text(view.key)}</code>: '
             f"{html.escape(view.description)}</p><table>{body}</table></div>")
 
 
@@ -370,8 +385,8 @@ def _parameter_rows(before, after, arrays, name=str):
 
 
 def _table_html(header, rows, raw: bool = False) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f'<td style="text-align:left">{c if raw else html.escape(c)}</td>' for c in row)
+    head = "".join(f"<th>{html_text(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f'<td style="text-align:left">{c if raw else html_text(c)}</td>' for c in row)
                    + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -379,17 +394,17 @@ def _table_html(header, rows, raw: bool = False) -> str:
 def findings_html(findings) -> str:
     if not findings:
         return ""
-    items = "".join(f"<li><b>{html.escape(f['kind'])}</b> (<code>{html.escape(f['key'])}</code>): "
-                    f"{html.escape(f['message'])}</li>" for f in findings)
+    items = "".join(f"<li><b>{html.escape(f['kind'])}</b> (<code>{html_text(f['key'])}</code>): "
+                    f"{html_text(f['message'])}</li>" for f in findings)
     return f"<p>Findings:</p><ul>{items}</ul>"
 
 
 def iteration_html(view: IterationView) -> str:
     """The iteration as HTML: parameters, log-likelihood, responsibilities, findings, every step."""
     params = _table_html(("component", "π (before → after)", "μ", "Σ"),
-                         _parameter_rows(view.before, view.after, _html_array, html.escape), raw=True)
+                         _parameter_rows(view.before, view.after, _html_array, html_text), raw=True)
     resp = _table_html(("point", *view.names),
-                       [(html.escape(label), *(decimal_html(r) for r in row))
+                       [(html_text(label), *(decimal_html(r) for r in row))
                         for label, row in zip(view.labels, view.resp)],
                        raw=True)
     shown = f" (first {len(view.labels)} of {view.n} points)" if len(view.labels) < view.n else ""
@@ -403,11 +418,11 @@ def iteration_html(view: IterationView) -> str:
         latex = q.latex if q.latex and len(q.latex) <= MAX_LATEX else ""
         exact = f"${html.escape(latex)}$" if latex else "–"
         mark = " (exact)" if is_exact(q) else ""
-        steps.append(f'<tr><td style="text-align:left"><code>{html.escape(q.key)}</code></td>'
+        steps.append(f'<tr><td style="text-align:left"><code>{html_text(q.key)}</code></td>'
                      f'<td style="text-align:left">{exact}</td>'
                      f'<td style="text-align:right"><code>{_html_array(_tuples(q.decimal, is_exact(q)))}</code>{mark}'
                      f'</td></tr>')
-    return (f'<div class="gmmexact-iteration"><h4>EM iteration {view.t} · {html.escape(shown_path(view.source))}</h4>'
+    return (f'<div class="gmmexact-iteration"><h4>EM iteration {view.t} · {html_text(shown_path(view.source))}</h4>'
             f"{params}<p>Log-likelihood of the parameters before: ℓ = <code>{decimal_html(view.loglik)}</code> "
             f"({view.digits} certified digits)</p><p>Responsibilities{html.escape(shown)}:</p>{resp}"
             f"{findings_html(view.findings)}<details><summary>Every step{html.escape(shown)}</summary>"
@@ -432,7 +447,8 @@ def _md(text: str) -> str:
 
 def iteration_markdown(view: IterationView) -> str:
     """The iteration in Markdown: the same tables, exact forms as inline math."""
-    lines = [f"### EM iteration {view.t} · `{shown_path(view.source)}`", "", "| component | π | μ | Σ |", "|---|---|---|---|"]
+    lines = [f"### EM iteration {view.t} · {markdown_code(shown_path(view.source))}", "",
+             "| component | π | μ | Σ |", "|---|---|---|---|"]
     lines += [f"| {_md(a)} | {b} | {c} | {d} |" for a, b, c, d in
               _parameter_rows(view.before, view.after, _plain_array)]
     shown = f" (first {len(view.labels)} of {view.n} points)" if len(view.labels) < view.n else ""
@@ -444,9 +460,10 @@ def iteration_markdown(view: IterationView) -> str:
     for q in view.report.quantities:
         latex = table_math(q.latex) if q.latex and len(q.latex) <= MAX_LATEX else "–"
         mark = " (exact)" if is_exact(q) else ""
-        lines.append(f"| `{q.key}` | {latex} | {_plain_array(_tuples(q.decimal, is_exact(q)))}{mark} |")
+        lines.append(f"| {markdown_code(q.key)} | {latex} | {_plain_array(_tuples(q.decimal, is_exact(q)))}{mark} |")
     if view.findings:
-        lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {markdown_text(f['message'])}" for f in view.findings]
+        lines += [""] + [f"- **{f['kind']}** ({markdown_code(f['key'])}): {markdown_text(f['message'])}"
+                         for f in view.findings]
     return "\n".join(lines) + "\n"
 
 
@@ -491,21 +508,23 @@ def run_html(view: RunView) -> str:
         for p in state:
             rows.append(("start" if t == 0 else f"after {t}", p.name, decimal_html(p.weight), _html_array(p.mean),
                          _html_array(p.cov)))
-    table = _table_html(("", "component", "π", "μ", "Σ"), [(html.escape(a), html.escape(b), c, d, e)
+    table = _table_html(("", "component", "π", "μ", "Σ"), [(html.escape(a), html_text(b), c, d, e)
                                                            for a, b, c, d, e in rows], raw=True)
-    return (f'<div class="gmmexact-run"><h4>gmmexact run · {html.escape(shown_path(view.source))}</h4>'
-            f"<p>{html.escape(next(_run_lines(view)))} ({view.digits} certified digits)</p>{table}"
+    return (f'<div class="gmmexact-run"><h4>gmmexact run · {html_text(shown_path(view.source))}</h4>'
+            f"<p>{html_text(next(_run_lines(view)))} ({view.digits} certified digits)</p>{table}"
             f"{findings_html(view.findings)}</div>")
 
 
 def run_markdown(view: RunView) -> str:
-    lines = [f"### gmmexact run · `{shown_path(view.source)}`", "", next(_run_lines(view)) + f" ({view.digits} certified digits)",
+    lines = [f"### gmmexact run · {markdown_code(shown_path(view.source))}", "",
+             markdown_text(next(_run_lines(view))) + f" ({view.digits} certified digits)",
              "", "| | component | π | μ | Σ |", "|---|---|---|---|---|"]
     for t, state in enumerate(view.states):
         for p in state:
             lines.append(f"| {'start' if t == 0 else f'after {t}'} | {_md(p.name)} | {p.weight} | "
                          f"{_plain_array(p.mean)} | {_plain_array(p.cov)} |")
-    lines += [""] + [f"- **{f['kind']}** (`{f['key']}`): {markdown_text(f['message'])}" for f in view.findings]
+    lines += [""] + [f"- **{f['kind']}** ({markdown_code(f['key'])}): {markdown_text(f['message'])}"
+                     for f in view.findings]
     return "\n".join(lines) + "\n"
 
 

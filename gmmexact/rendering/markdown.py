@@ -12,35 +12,52 @@ from ..model.keys import E_STEP_KINDS
 from .textbook import shown_path
 from .report import QuantityRecord, SolveReport, decimal_text, is_exact
 from .mathjax import table_math
+from .text import visible_controls
 
 MAX_CELL = 1500  # LaTeX characters: a longer exact form is left to the JSON output, with its length said
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_<>|$~])")  # not [ ]: MathJax would read \[ as display math
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_<>|$~&@#])")  # not [ ]: MathJax would read \\[ as display math
+_LINK_END = re.compile(r"\](?=[(\[:])")  # a ] that would close a link, image or reference: [a](b), [a][b], [a]: b
+_BARE_LINK = re.compile(r"(?i)(?<=[a-z0-9+.-])(:)(?=//)|(?<=\bwww)(\.)")  # http://…, www.… (GFM autolinks)
+_LINE_START = re.compile(r"^(?:([-+])(?=[\s-]|$)|([0-9]{1,9})([.)])(?=\s|$))")  # a list item or a rule
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 
 
 def markdown_text(text: str) -> str:
-    r"""Plain text for Markdown (a table cell or a paragraph): every character that Markdown, a
-    table or MathJax would read as markup escaped, line breaks as spaces. Brackets stay as they are:
-    ``\\[`` opens display math for MathJax, and a bracket alone makes no link.
+    r"""Plain text for Markdown (a table cell or a paragraph), shown as written: every character that
+    Markdown, a table or MathJax would read as markup escaped (emphasis, code, HTML, entities, tables,
+    math, headings, lists), links and images kept from forming (``[a](b)`` shows as written, and
+    ``http://…`` is not made a link), line breaks as spaces, other control characters as their codes.
+    A backslash is written ``&#92;`` (Jupyter reads ``\\[`` as display math) and a ``]`` that would
+    close a link ``&#93;``; a bracket alone stays as it is (``\[`` opens display math for MathJax).
 
     >>> print(markdown_text("|Σ_women| = $5 * 2 <b> [1, 2]"))
     \|Σ\_women\| = \$5 \* 2 \<b\> [1, 2]
+    >>> print(markdown_text("[a](http://x) ![i](y.png) \\g<0> &amp; www.x.org a@b.c"))
+    [a&#93;(http\://x) !&#91;i&#93;(y.png) &#92;g\<0\> \&amp; www\.x.org a\@b.c
+    >>> print(markdown_text("# 1. - x"), markdown_text("1. item"), markdown_text("---"), markdown_text("-0.19"))
+    \# 1. - x 1\. item \--- -0.19
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    text = visible_controls(_LINE_BREAKS.sub(" ", text))
+    text = _MARKDOWN_SPECIAL.sub(lambda m: "&#92;" if m[1] == "\\" else "\\" + m[1], text)
+    text = _LINK_END.sub("&#93;", text).replace("![", "!&#91;")
+    text = _BARE_LINK.sub(lambda m: "\\" + (m[1] or m[2]), text)
+    return _LINE_START.sub(lambda m: "\\" + m[1] if m[1] else m[2] + "\\" + m[3], text)
 
 
 def markdown_code(text: str) -> str:
     r"""``text`` as inline code that stays inside a table cell (``|`` escaped, as GFM tables read it;
-    a name holding backticks fenced with more of them).
+    a name holding backticks fenced with more of them; spaces at both ends kept, where Markdown
+    would strip one from each).
 
-    >>> print(markdown_code("resp.a|b.1"), markdown_code("x`y"))
-    `resp.a\|b.1` `` x`y ``
+    >>> print(markdown_code("resp.a|b.1"), markdown_code("x`y"), markdown_code(" a "))
+    `resp.a\|b.1` `` x`y `` `  a  `
     """
-    text = text.replace("|", r"\|").replace("\n", " ")
-    if "`" in text:
-        fence = "`" * (max(len(run) for run in re.findall("`+", text)) + 1)
+    text = visible_controls(_LINE_BREAKS.sub(" ", text)).replace("|", r"\|")
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    if "`" in text or (text.startswith(" ") and text.endswith(" ") and text.strip()):
         return f"{fence} {text} {fence}"
-    return f"`{text}`"
+    return f"{fence}{text}{fence}"
 
 
 def exact_cell(q: QuantityRecord) -> str:

@@ -16,21 +16,23 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..model.keys import Key
-from .textbook import Notation, TextbookPrinter
+from .textbook import Notation, TextbookPrinter, exponent_text
 
 __all__ = ["mathjax_name", "mathjax_math", "WebNotation", "KeyNotation", "WebPrinter", "web_latex", "table_math", "decimal_math"]
 
-_PLAIN = re.compile(r"[^\W_]+(?:[ .,:;!?()+\-*/=@][^\W_]*)*", re.UNICODE)
+_PLAIN = re.compile(r"[^\W_]+(?:[ .,:;!?()+\-/=@][^\W_]*)*", re.UNICODE)
 _MATH_ESCAPE = {"\\": r"\backslash ", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
                 "{": r"\{", "}": r"\}", "~": r"\sim ", "^": r"\hat{}", "|": r"\vert ", " ": r"\ ",
-                "<": r"\lt ", ">": r"\gt ", "'": r"\prime ", '"': r"\text{''}", "`": r"\grave{}"}
+                "<": r"\lt ", ">": r"\gt ", "'": r"\prime ", '"': r"\text{''}", "`": r"\grave{}",
+                "*": r"\ast "}  # no Markdown emphasis, even where a reader does not know $…$
 
 
 def mathjax_math(text: str) -> str:
-    r"""``text`` as math-mode material MathJax shows character for character (inside ``\mathtt{}``).
+    r"""``text`` as math-mode material MathJax shows character for character (inside ``\mathtt{}``);
+    no character that Markdown or HTML would read as markup is left (``<`` as ``\lt``, ``*`` as ``\ast``).
 
-    >>> print(mathjax_math("100% $cash$ #1 \\ {ok} a|b"))
-    100\%\ \$cash\$\ \#1\ \backslash \ \{ok\}\ a\vert b
+    >>> print(mathjax_math("100% $cash$ #1 \\ {ok} a|b *c*"))
+    100\%\ \$cash\$\ \#1\ \backslash \ \{ok\}\ a\vert b\ \ast c\ast 
     """
     return "".join(_MATH_ESCAPE.get(ch, ch) for ch in text if ch.isprintable())
 
@@ -178,7 +180,7 @@ def decimal_math(value) -> str:
     text = str(value)
     m = _SCIENTIFIC.match(text)
     if m:
-        return rf"{m[1]} \times 10^{{{int(m[2])}}}"
+        return rf"{m[1]} \times 10^{{{exponent_text(m[2])}}}"
     if re.fullmatch(r"-?[0-9.]+", text):
         return text
     return rf"\mathtt{{{mathjax_math(text)}}}"

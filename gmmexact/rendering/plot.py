@@ -6,7 +6,7 @@ significant digits, then floats: a picture needs no more), responsibilities roun
 weights as certified 3-digit strings, and from the exact layer the rank of every covariance and the
 linear relations the data satisfy; those relations and the weights are the only numbers written on
 the picture. :func:`figure` draws with the Agg canvas (no display, no pyplot state) and
-:func:`save` writes PNG or SVG by the file's extension, whole or not at all (a temporary file renamed
+:func:`save` writes PNG, SVG or PDF by the file's extension, whole or not at all (a temporary file renamed
 over the target: an interrupted save leaves the old picture as it was). The size is checked before
 drawing (:func:`check_size`): matplotlib draws less than 2¹⁶ pixels a side, a picture past 100
 megapixels needs ``force``, and the estimated cost must be within the limits
@@ -53,7 +53,7 @@ from ..engine.monomials import gram
 from ..numerics.rounding import Rounded, round_fraction
 from ..numerics.run import Run
 
-FORMATS = ("png", "svg")
+FORMATS = ("png", "svg", "pdf")
 TEXT_RC = {"text.parse_math": False}  # names are text: "$cash$" is not mathtext, "\\" not a command
 CROWD = 100  # above this many points, markers shrink and go under the components
 LABEL_LIMIT = 30  # points labelled by default when there are at most this many
@@ -662,37 +662,106 @@ def _check_points(run: Run, points: Sequence[str]) -> None:
 
 
 def output_format(path: str | Path) -> str:
-    """``"png"`` or ``"svg"`` from the file's extension; anything else is an input error.
+    """``"png"``, ``"svg"`` or ``"pdf"`` from the file's extension; anything else is an input error.
 
-    >>> output_format("seed.SVG")
-    'svg'
-    >>> output_format("seed.pdf")
+    >>> output_format("seed.SVG"), output_format("seed.pdf")
+    ('svg', 'pdf')
+    >>> output_format("seed.jpg")
     Traceback (most recent call last):
     ...
-    gmmexact.model.errors.InputError: seed.pdf: extension '.pdf' is not a picture format gmmexact writes; expected a file name ending in .png or .svg
+    gmmexact.model.errors.InputError: seed.jpg: extension '.jpg' is not a picture format gmmexact writes; expected a file name ending in .png, .svg or .pdf
     """
     ext = Path(path).suffix.lower().lstrip(".")
     if ext not in FORMATS:
         problem = f"extension '.{ext}' is not a picture format gmmexact writes" if ext else "has no extension"
-        raise InputError(str(path), None, problem, "a file name ending in .png or .svg")
+        raise InputError(str(path), None, problem, "a file name ending in .png, .svg or .pdf")
     return ext
+
+
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None, "Producer": None}}
+"""What each format records beyond the picture: nothing that changes from run to run (no date)."""
+
+
+def _write(fig: Figure, path: str | Path, fmt: str, dpi: float) -> None:
+    """Write ``fig`` to ``path`` whole or not at all, as ``fmt`` (the same bytes every run)."""
+    def draw(tmp: str) -> None:
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gmmexact", "pdf.fonttype": 42}):
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+
+    write_atomic(path, draw)
 
 
 def save(run: Run, path: str | Path, *, points: Sequence[str] | None = None, dpi: float = 150,
          force: bool = False) -> Figure:
-    """Draw ``run`` and write it to ``path`` as PNG or SVG (by the extension); returns the figure.
+    """Draw ``run`` and write it to ``path`` as PNG, SVG or PDF (by the extension); returns the figure.
 
-    SVG keeps its text as text (searchable, editable) and each drawn part's ``gid`` as its ``id``.
-    The size is checked first (:func:`check_size`, ``force`` as there); the file is replaced whole
-    or not at all (:func:`~gmmexact.model.atomic.write_atomic`).
+    SVG keeps its text as text (searchable, editable) and each drawn part's ``gid`` as its ``id``;
+    PDF (matplotlib's pdf backend, TrueType fonts embedded) is vector graphics to include in LaTeX with
+    ``\\includegraphics``. The size is checked first (:func:`check_size`, ``force`` as there); the file is
+    replaced whole or not at all (:func:`~gmmexact.model.atomic.write_atomic`).
     """
     fmt = output_format(path)
     check_size(run.problem.d, dpi, run.problem.n, force=force)
     fig = figure(run, points=points, dpi=dpi)
+    _write(fig, path, fmt, dpi)
+    return fig
 
-    def draw(tmp: str) -> None:
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "gmmexact"}):
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata={"Software": None} if fmt == "png" else {"Date": None})
 
-    write_atomic(path, draw)
+RESP_LABEL_LIMIT = 60  # points drawn as labelled bars up to this many; more as one band of colour per component
+RESP_INCHES = (6.5, 4.0)  # the responsibilities picture's size: as wide as a page's text
+
+
+def responsibilities_figure(run: Run, *, dpi: float = 100) -> Figure:
+    """The responsibilities of the last computed E-step: one horizontal bar per point, split among the
+    components in their colours (the same as the data picture's), the values certified to 3 digits
+    (:func:`plot_data`). Past :data:`RESP_LABEL_LIMIT` points the bars are drawn without labels.
+
+    >>> import gmmexact
+    >>> fig = responsibilities_figure(gmmexact.solve(gmmexact.load("examples/seed/problem.toml")))
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()], [float(x) for x in fig.axes[0].get_xlim()]
+    (['A', 'B', 'C', 'D', 'E', 'F'], [0.0, 1.0])
+    """
+    data = plot_data(run)
+    names = tuple(map(shown, data.names))
+    labels = tuple(map(shown, data.labels))
+    colors = component_colors(len(names))
+    n = len(labels)
+    with matplotlib.rc_context(TEXT_RC):
+        height = min(max(RESP_INCHES[1], 1.4 + 0.28 * min(n, RESP_LABEL_LIMIT)), 9.0)
+        fig = Figure(figsize=(RESP_INCHES[0], height), dpi=dpi)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0.14, 0.1 + 0.5 / height, 0.6, 0.82 - 0.7 / height))
+        resp = np.nan_to_num(np.asarray(data.resp, dtype=float).reshape(n, len(names)))
+        rows = np.arange(n)[::-1]  # the first point on top
+        left = np.zeros(n)
+        for c, name in enumerate(names):
+            bars = ax.barh(rows, resp[:, c], left=left, height=0.8 if n <= RESP_LABEL_LIMIT else 1.0,
+                           color=colors[c], label=name, edgecolor="none")
+            for patch in bars:
+                patch.set_gid(f"resp-{c}")
+            left += resp[:, c]
+        ax.set_xlim(0.0, 1.0)
+        ax.set_ylim(-0.6, n - 0.4)
+        if n <= RESP_LABEL_LIMIT:
+            ax.set_yticks(rows)
+            ax.set_yticklabels(labels, fontsize=9)
+        else:
+            ax.set_yticks([])
+            ax.set_ylabel(f"{n} points, the first on top")
+        ax.set_xlabel("responsibility r_pc (certified to 3 digits)")
+        t = data.last or 1
+        ax.set_title(f"Responsibilities, E-step of iteration {t}", loc="left", fontsize=11)
+        legend = fig.legend(loc="upper left", bbox_to_anchor=(0.76, 0.1 + 0.5 / height + 0.82 - 0.7 / height),
+                            frameon=False, fontsize=9)
+        legend.set_gid("legend")
+    return fig
+
+
+def save_responsibilities(run: Run, path: str | Path, *, dpi: float = 150) -> Figure:
+    """Draw :func:`responsibilities_figure` and write it to ``path`` (PNG, SVG or PDF by the extension),
+    whole or not at all; returns the figure."""
+    fmt = output_format(path)
+    require_affordable(picture_estimate(1, run.problem.n, dpi), False)
+    fig = responsibilities_figure(run, dpi=dpi)
+    _write(fig, path, fmt, dpi)
     return fig

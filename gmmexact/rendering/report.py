@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
+from ..model.exactnum import format_exact, int_text
 from ..model.version import __version__
 from ..numerics.certify import Undecided
+from ..numerics.certify import summary as certify_summary
 from ..model.keys import KINDS, Key
 from .textbook import TermOrder, exact_decimal, signed_matrix_sum
 from ..numerics.run import Run
@@ -114,7 +117,14 @@ class SolveReport:
 
 
 class _OneLinePrinter(StrPrinter):
-    """SymPy's str printer, but explicit matrices on one line inside larger expressions."""
+    """SymPy's str printer, but explicit matrices on one line inside larger expressions, and integers
+    of any size (SymPy's own printer stops at Python's 4,300-digit limit)."""
+
+    def _print_Integer(self, expr):
+        return int_text(expr.p)
+
+    def _print_Rational(self, expr):
+        return int_text(expr.p) if expr.q == 1 else f"{int_text(expr.p)}/{int_text(expr.q)}"
 
     def _print_MatrixBase(self, expr):
         return f"Matrix({self._print(expr.tolist())})"
@@ -150,7 +160,7 @@ def sympy_text(expr) -> tuple[str, dict]:
     ('resp_A_women/2', {'resp_A_women': {'key': 'resp.A.women'}})
     """
     if not hasattr(expr, "atoms"):
-        return str(expr), {}
+        return (format_exact(expr) if isinstance(expr, (int, Fraction)) else str(expr)), {}
     atoms = {a.name: a for a in expr.atoms(sp.Symbol, sp.MatrixSymbol)}
     mapping, repl = {}, {}
     for name in sorted(atoms):
@@ -192,7 +202,7 @@ def parse_exact(text: str, symbols: dict | None = None):
 
 
 def _fraction_text(q) -> str:
-    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+    return format_exact(q)
 
 
 _COV_TEXT = {
@@ -368,16 +378,22 @@ def build_report(run: Run, digits: int = 6, points=None, max_points: int | None 
     undecided = [str(k) for k, v in rounded.items() if isinstance(v, Undecided)]
     if undecided:
         shown = ", ".join(undecided[:6]) + (f" and {len(undecided) - 6} more" if len(undecided) > 6 else "")
+        causes = {v.cause for v in rounded.values() if isinstance(v, Undecided)}
+        advice = []
+        if "collapse" in causes:
+            advice += ["regularise the covariances (add λ·I, like scikit-learn's reg_covar)",
+                       "use fewer components or fewer iterations"]
+        if "boundary" in causes:
+            advice.append("ask for fewer digits, or check the value by an identity (symmetry, a tie) that holds "
+                          "exactly; after iteration 1 no decision procedure exists")
+        if "cost" in causes:
+            advice.append("allow the higher precision with --force (its cost is in the message)")
+        advice = advice or ["ask for fewer digits"]
         diagnostics.append({
             "kind": "undecided", "key": undecided[0], "count": len(undecided),
-            "message": (f"{len(undecided)} value(s) could not be certified to {digits} digits even at the highest "
-                        f"working precision ({run.certifier.max_prec} bits): {shown}. Their proven bounds are "
-                        f"shown instead of digits. The usual cause is a component collapsing onto one or a few "
-                        f"points: its covariance shrinks towards 0 faster than any fixed precision can follow, and "
-                        f"the likelihood grows without bound."),
-            "advice": ["regularise the covariances (add λ·I, like scikit-learn's reg_covar)",
-                       "use fewer components or fewer iterations",
-                       "ask for fewer digits"]})
+            "message": f"{certify_summary(rounded.values(), digits)} Values: {shown}. Their proven bounds, at the "
+                       "precision reached, are shown instead of digits.",
+            "advice": advice})
     return SolveReport(
         source=run.problem.source, digits=digits, backend=run.backend.name, requested=run.plan.requested,
         computed=run.iterations, variables=run.problem.variables, labels=run.problem.labels,

@@ -9,6 +9,7 @@ in the problem's own names (``\\mathcal{N}(x_{\\text{A}} \\mid \\mu_{\\text{wome
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,16 +20,20 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from ..model.exactnum import int_text
 from ..model.keys import Key
 from ..model.problem import Problem
 
 __all__ = ["Notation", "TermOrder", "TextbookPrinter", "escape_text", "latex_number", "latex_fraction", "decimal_text",
-           "terminating", "matrix", "shown_path", "exact_decimal"]
+           "terminating", "matrix", "shown_path", "exact_decimal", "rational_latex",
+           "exponent_text", "latex_digits", "latex_int"]
 
 _SPECIAL = {
     "\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#", "$": r"\$",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}", '"': "''",
+    # brackets read as an optional argument after \\ (a table row's end) or \item: the same glyph from math
+    "[": r"\ensuremath{[}", "]": r"\ensuremath{]}",
 }
 _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
                   r"alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
@@ -43,19 +48,27 @@ _LATIN1_OK = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 
 
 def escape_text(text: str) -> str:
-    r"""``text`` as LaTeX text-mode material: every special character escaped.
+    r"""``text`` as LaTeX text-mode material: every special character escaped, so that the text is
+    printed as written and can never run a command or read a file (``\input``, ``\write18`` and
+    ``^^5c`` come out as their characters).
 
     Greek letters become math symbols and characters pdflatex cannot set in its default fonts
-    are written as their code point, so any name compiles.
+    are written as their code point, so any name compiles. Brackets, and a star in first place, are
+    kept from being read as the optional argument or star of a command before them (``\\[2pt]``,
+    ``\\*``) where the text starts a table row.
 
     >>> escape_text("a_b & 50% #1 $x \\ {y} ~^")
     'a\\_b \\& 50\\% \\#1 \\$x \\textbackslash{} \\{y\\} \\textasciitilde{}\\textasciicircum{}'
     >>> escape_text("μ₁ ≈ 7·10⁻²⁸ ✓")
-    '\\ensuremath{\\mu}\\ensuremath{_{1}} \\ensuremath{\\approx} 7\\ensuremath{\\cdot}10\\ensuremath{^{-}}\\ensuremath{^{2}}\\ensuremath{^{8}} [U+2713]'
+    '\\ensuremath{\\mu}\\ensuremath{_{1}} \\ensuremath{\\approx} 7\\ensuremath{\\cdot}10\\ensuremath{^{-}}\\ensuremath{^{2}}\\ensuremath{^{8}} \\ensuremath{[}U+2713\\ensuremath{]}'
+    >>> print(escape_text("^^5cinput"), escape_text("*bold*"), escape_text("[a](b)"), escape_text("a--b"))
+    \textasciicircum{}\textasciicircum{}5cinput \textnormal{}*bold* \ensuremath{[}a\ensuremath{]}(b) a-\textnormal{}-b
     """
-    out = []
-    for ch in text:
-        if ch in _SPECIAL:
+    out = [r"\textnormal{}"] if text.startswith("*") else []
+    for i, ch in enumerate(text):
+        if ch == "-" and text[i + 1:i + 2] == "-":  # two hyphens, not the ligature en dash
+            out.append(r"-\textnormal{}")
+        elif ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ch in _GREEK:
             out.append(rf"\ensuremath{{\{_GREEK[ch]}}}")
@@ -68,7 +81,7 @@ def escape_text(text: str) -> str:
         elif _LATIN1_OK.match(ch):
             out.append(ch)
         else:
-            out.append(f"[U+{ord(ch):04X}]")
+            out.append(rf"\ensuremath{{[}}U+{ord(ch):04X}\ensuremath{{]}}")
     return "".join(out)
 
 
@@ -104,24 +117,51 @@ class Notation:
     variables: tuple[str, ...]
     multi: bool = False
     decimals: frozenset = frozenset()  # rationals the problem writes as decimals (shown as written)
+    # the LaTeX of each input number as the problem file writes it, by place: (("point", i, j), "0.5"),
+    # (("mean", c, j), …), (("cov", c, i, j), …), (("weight", c), "\frac{1}{3}")
+    written: tuple = ()
+    # the places the file writes a number as a decimal, with its value: ((("weight", 0), Fraction(1, 2)), …)
+    decimal_places: tuple = ()
+    variance: bool = False  # d = 1 in σ² notation: σ_c², 1/σ_c² and N(x | μ, σ²), never |Σ_c| or Σ⁻¹
 
     @classmethod
-    def of(cls, problem: Problem, multi: bool = False, decimals=frozenset()) -> "Notation":
+    def of(cls, problem: Problem, multi: bool = False, decimals=frozenset(), written=(), decimal_places=(),
+           variance: bool = False) -> "Notation":
         return cls(tuple(problem.labels), tuple(problem.component_names), tuple(problem.variables), multi,
-                   frozenset(decimals))
+                   frozenset(decimals), tuple(written), tuple(decimal_places), variance)
 
-    def number(self, q) -> str:
-        """An exact input number as the problem writes it: a decimal it wrote as one, else a fraction.
+    @cached_property
+    def _written(self) -> dict:
+        return dict(self.written)
+
+    def number(self, q, at: tuple | None = None) -> str:
+        """An exact input number as the problem writes it: at its place ``at`` (``("point", i, j)``,
+        ``("mean", c, j)``, ``("cov", c, i, j)``, ``("weight", c)``) as the file writes it there;
+        otherwise a decimal it wrote as one, else a fraction.
 
         >>> Notation(("A",), ("1",), ("x",), decimals=frozenset({Fraction(-3, 2)})).number(Fraction(-3, 2))
         '-1.5'
         >>> Notation(("A",), ("1",), ("x",)).number(Fraction(-3, 2))
         '-\\\\frac{3}{2}'
+        >>> Notation(("A",), ("1",), ("x",), written=((("weight", 0), "0.50"),)).number(Fraction(1, 2), ("weight", 0))
+        '0.50'
         """
+        if at is not None and at in self._written:
+            return self._written[at]
         q = Fraction(q)
         if q in self.decimals:
             return decimal_text(q)
         return latex_fraction(q)
+
+    def decimals_in(self, places) -> frozenset:
+        """The rationals a form shows as decimals when its written inputs are the numbers at ``places``
+        (a predicate on a place): those the file writes as decimals there.
+
+        >>> n = Notation(("A",), ("1", "2"), ("x",), decimal_places=((("weight", 1), Fraction(1, 2)),))
+        >>> n.decimals_in(lambda place: place == ("weight", 1)), n.decimals_in(lambda place: place == ("weight", 0))
+        (frozenset({Fraction(1, 2)}), frozenset())
+        """
+        return frozenset(q for place, q in self.decimal_places if places(place))
 
     # -- pieces ----------------------------------------------------------------------------
     @cached_property
@@ -174,7 +214,9 @@ class Notation:
         start = self.params(t - 1)
         new = self.params(t)
         it = self.it(t)
-        if k == "det":
+        if self.variance and k in ("det", "inv", "density", "joint", "outer", "cov"):
+            out = self._variance_name(key, c, x, start, new)
+        elif k == "det":
             out = rf"\lvert \Sigma_{{{c}}}{start} \rvert"
         elif k == "inv":
             out = rf"\Sigma_{{{c}}}^{{-1}}" if not start else rf"\left(\Sigma_{{{c}}}{start}\right)^{{-1}}"
@@ -208,9 +250,35 @@ class Notation:
             out = rf"\Sigma_{{{c}}}{new}"
         else:  # pragma: no cover - keys.KINDS is closed
             raise KeyError(k)
-        if key.entry:
+        if key.entry and not self.variance:
             out = rf"\left[{out}\right]_{{{','.join(str(i + 1) for i in key.entry)}}}"
         return out
+
+    def variance_symbol(self, c: str, sup: str, power: int = 2) -> str:
+        r"""The variance σ_c² of component ``c`` (d = 1) after the parameters' superscript ``sup``;
+        ``power = -2`` its reciprocal.
+
+        >>> n = Notation(("A",), ("lo",), ("x",), variance=True)
+        >>> n.variance_symbol(n.comp("lo"), ""), n.variance_symbol(n.comp("lo"), n.params(1), -2)
+        ('\\sigma_{\\text{lo}}^{2}', '\\left(\\sigma_{\\text{lo}}^{\\text{new}}\\right)^{-2}')
+        """
+        if not sup:
+            return rf"\sigma_{{{c}}}^{{{power}}}"
+        return rf"\left(\sigma_{{{c}}}{sup}\right)^{{{power}}}"
+
+    def _variance_name(self, key: Key, c: str, x: str | None, start: str, new: str) -> str:
+        """The σ² names of d = 1 (see ``variance``)."""
+        k = key.kind
+        if k == "det":  # the determinant of a number is the number: the variance itself
+            return self.variance_symbol(c, start)
+        if k == "inv":
+            return self.variance_symbol(c, start, -2)
+        if k in ("density", "joint"):
+            density = rf"\mathcal{{N}}({x} \mid \mu_{{{c}}}{start}, {self.variance_symbol(c, start)})"
+            return density if k == "density" else rf"\pi_{{{c}}}{start} \, {density}"
+        if k == "outer":
+            return rf"({x} - \mu_{{{c}}}{new})^{{2}}"
+        return self.variance_symbol(c, new)  # cov
 
 
 def _key(name: str) -> Key | None:
@@ -318,12 +386,16 @@ class TextbookPrinter(LatexPrinter):
     '\\begin{bmatrix}1 & 0 \\\\[5pt] 0 & \\dfrac{1}{10}\\end{bmatrix}'
     """
 
-    def __init__(self, notation: Notation, values: dict[str, str] | None = None, term_order=None, **settings):
+    def __init__(self, notation: Notation, values: dict[str, str] | None = None, term_order=None,
+                 decimals: frozenset | None = None, **settings):
         super().__init__({"mat_str": "bmatrix", "mat_delim": "", "order": "none", **settings})
         self.notation = notation
         self.values = values or {}  # symbol name -> LaTeX to print in its place (certified decimals)
         self._no_decimals = 0  # > 0 while printing an exponent
         self.term_order = term_order  # term -> sort key (or None): sums in the problem's point/component order
+        # the rationals this form shows as decimals (the step's own inputs as the file writes them); None:
+        # the notation's, where ±1/2 stay the formulas' own halves (e^{-q/2})
+        self.decimals: frozenset | None = decimals
 
     def ordered_terms(self, expr) -> list:
         """The terms of a sum in the problem's order (points, then components; see ``term_order``); terms
@@ -341,13 +413,20 @@ class TextbookPrinter(LatexPrinter):
     def _as_decimal(self, q) -> str | None:
         """An input the problem writes as a decimal, as written; None for any other rational. (±1/2 stay
         fractions in forms: they are the formulas' own halves, as in e^{-q/2}.)"""
+        if self._no_decimals:
+            return None
         f = Fraction(int(q.p), int(q.q))
-        if not self._no_decimals and f in self.notation.decimals and abs(f) != Fraction(1, 2):
+        if self.decimals is not None:
+            return decimal_text(f) if f in self.decimals and f.denominator != 1 else None
+        if f in self.notation.decimals and abs(f) != Fraction(1, 2):
             return decimal_text(f)
         return None
 
     def _print_Rational(self, expr):
-        return self._as_decimal(expr) or super()._print_Rational(expr)
+        return self._as_decimal(expr) or rational_latex(self, expr)
+
+    def _print_int(self, expr):
+        return latex_int(expr)
 
     # -- names -----------------------------------------------------------------------------
     def _print_Symbol(self, expr, style="plain"):
@@ -439,12 +518,16 @@ class TextbookPrinter(LatexPrinter):
         mat = expr.arg
         if isinstance(mat, sp.MatrixSymbol) and f"{mat.name}|" in self.values:
             return self.values[f"{mat.name}|"]  # a matrix of decimals, as a vmatrix
+        if self.notation.variance and getattr(mat, "shape", None) == (1, 1):
+            return self._print(mat)  # d = 1: the determinant of a number is the number
         if isinstance(mat, sp.MatrixBase):
             return self._print(mat).replace("{bmatrix}", "{vmatrix}")
         return rf"\lvert {self._print(mat)} \rvert"
 
     def _print_Inverse(self, expr):
         s = self._print(expr.arg)
+        if self.notation.variance and getattr(expr.arg, "shape", None) == (1, 1):
+            return rf"\frac{{1}}{{{s}}}"
         if isinstance(expr.arg, sp.MatrixSymbol) and "^" not in s:
             return rf"{s}^{{-1}}"
         return rf"\left({s}\right)^{{-1}}"
@@ -485,15 +568,15 @@ class TextbookPrinter(LatexPrinter):
     def _inline_exponent(self, arg) -> str | None:
         """A short exponent written on one line (``-2/5``, ``-q/2``), or None."""
         if arg.is_Rational:
-            return str(arg.p) if arg.q == 1 else f"{arg.p}/{arg.q}"
+            return latex_int(arg.p) if arg.q == 1 else f"{latex_int(arg.p)}/{latex_int(arg.q)}"
         if isinstance(arg, sp.Mul):
             rationals = [a for a in arg.args if a.is_Rational]
             rest = [a for a in arg.args if not a.is_Rational]
             if len(rationals) == 1 and len(rest) == 1 and rest[0].is_Symbol:
                 c = rationals[0]
                 sign = "-" if c < 0 else ""
-                num = "" if abs(c.p) == 1 else f"{abs(c.p)} "
-                den = "" if c.q == 1 else f"/{c.q}"
+                num = "" if abs(c.p) == 1 else f"{latex_int(abs(c.p))} "
+                den = "" if c.q == 1 else f"/{latex_int(c.q)}"
                 return f"{sign}{num}{self._print(rest[0])}{den}"
         if arg.is_Symbol:
             return self._print(arg)
@@ -532,13 +615,14 @@ class TextbookPrinter(LatexPrinter):
             rest = self._product(num)
             # a weight in front of a density reads as written (0.3 N); a coefficient of constants such
             # as π√19 is the formula's own fraction (π√19/5, not 0.2·π√19)
-            written = all(a.free_symbols for a in num)
+            written = all(a.free_symbols for a in num) or (self.decimals is not None and rest.startswith(r"\frac"))
             if not any(a.free_symbols for a in num) and not rest.startswith(r"\frac"):
                 # constants only: one fraction (\frac{\sqrt{6 \pi}}{2}, not \frac{1}{2} \sqrt{6} \sqrt{\pi})
                 top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
-                return sign + rf"\frac{{{top}}}{{{c.q}}}"
-            coef = (self._as_decimal(c) if written else None) or rf"\frac{{{c.p}}}{{{c.q}}}"
-            return sign + coef + (r" \cdot " if rest.startswith(r"\frac") or coef[-1].isdigit() else " ") + rest
+                return sign + rf"\frac{{{top}}}{{{latex_int(c.q)}}}"
+            coef = (self._as_decimal(c) if written else None) or rf"\frac{{{latex_int(c.p)}}}{{{latex_int(c.q)}}}"
+            joined = rest.startswith((r"\frac", r"\left(-")) or coef[-1].isdigit() or rest[:1].isdigit()
+            return sign + coef + (r" \cdot " if joined else " ") + rest
         top = self._product(([sp.Integer(c.p)] if c.p != 1 else []) + num, alone=True)
         bottom = self._product(([sp.Integer(c.q)] if c.q != 1 else []) + den, alone=True)
         return sign + rf"\frac{{{top}}}{{{bottom}}}"
@@ -576,6 +660,8 @@ class TextbookPrinter(LatexPrinter):
         if expr.exp.is_Rational and expr.exp < 0 and not isinstance(expr.base, sp.MatrixExpr):
             base = expr.base if expr.exp == -1 else sp.Pow(expr.base, -expr.exp, evaluate=False)
             return rf"\frac{{1}}{{{self._print(base)}}}"
+        if expr.exp == sp.Rational(1, 2) and expr.base.is_Rational and self._as_decimal(expr.base) is not None:
+            return rf"\sqrt{{{self._as_decimal(expr.base)}}}"  # the root of an input written as a decimal: √0.75
         self._no_decimals += 1  # an exponent is the formula's (π^{3/2}), never an input written as 1.5
         try:
             return super()._print_Pow(expr)
@@ -660,6 +746,32 @@ def terminating(q: Fraction) -> bool:
     return den == 1
 
 
+LONG_NUMBER = 60  # digits on one line; a longer number is set as a column of such lines
+
+
+def latex_digits(text: str) -> str:
+    r"""A number written out (digits, sign, point) for LaTeX math: as it is when short, else in lines of
+    ``LONG_NUMBER`` characters stacked in an ``array``, so that every digit is shown and no line is
+    wider than TeX can set.
+
+    >>> latex_digits("-12.5"), latex_digits("1" * 61)
+    ('-12.5', '\\begin{array}{l}111111111111111111111111111111111111111111111111111111111111 \\\\ 1\\end{array}')
+    """
+    if len(text) <= LONG_NUMBER:
+        return text
+    rows = [text[i:i + LONG_NUMBER] for i in range(0, len(text), LONG_NUMBER)]
+    return r"\begin{array}{l}" + r" \\ ".join(rows) + r"\end{array}"
+
+
+def latex_int(n: int) -> str:
+    """An integer of any size for LaTeX math (:func:`latex_digits`).
+
+    >>> latex_int(-42), latex_int(10 ** 5000).count("array")
+    ('-42', 2)
+    """
+    return latex_digits(int_text(n))
+
+
 def decimal_text(q: Fraction) -> str:
     """A terminating rational as its exact decimal (every digit, no padding); a fraction otherwise.
 
@@ -671,12 +783,24 @@ def decimal_text(q: Fraction) -> str:
     if not terminating(q):
         return latex_fraction(q)
     if q.denominator == 1:
-        return str(q.numerator)
-    places = 0
-    while (q * 10 ** places).denominator != 1:
-        places += 1
-    digits = str(abs((q * 10 ** places).numerator)).rjust(places + 1, "0")
-    return ("-" if q < 0 else "") + digits[:-places] + "." + digits[-places:]
+        return latex_int(q.numerator)
+    twos = (q.denominator & -q.denominator).bit_length() - 1  # the denominator is 2^twos 5^fives
+    fives = _power_of_five(q.denominator >> twos)
+    places = max(twos, fives)
+    digits = int_text(abs(q.numerator * (10 ** places // q.denominator))).rjust(places + 1, "0")
+    return latex_digits(("-" if q < 0 else "") + digits[:-places] + "." + digits[-places:])
+
+
+def _power_of_five(n: int) -> int:
+    """``b`` for ``n = 5^b``.
+
+    >>> _power_of_five(1), _power_of_five(5 ** 4000)
+    (0, 4000)
+    """
+    b = max(0, int(n.bit_length() / math.log2(5)) - 1)
+    while 5 ** b < n:
+        b += 1
+    return b
 
 
 def latex_fraction(q: Fraction) -> str:
@@ -686,9 +810,22 @@ def latex_fraction(q: Fraction) -> str:
     ('-\\\\frac{1}{3}', '6')
     """
     if q.denominator == 1:
-        return str(q.numerator)
+        return latex_int(q.numerator)
     sign = "-" if q < 0 else ""
-    return rf"{sign}\frac{{{abs(q.numerator)}}}{{{q.denominator}}}"
+    return rf"{sign}\frac{{{latex_int(abs(q.numerator))}}}{{{latex_int(q.denominator)}}}"
+
+
+def rational_latex(printer: LatexPrinter, expr) -> str:
+    """SymPy's LaTeX of a rational (``- \\frac{1}{3}``, or ``1 / 3`` with ``fold_short_frac``), for integers
+    of any size (SymPy's own stops at Python's 4,300-digit limit).
+
+    >>> rational_latex(LatexPrinter(), sp.Rational(-1, 3)), rational_latex(LatexPrinter(), sp.Integer(7))
+    ('- \\\\frac{1}{3}', '7')
+    """
+    if expr.q == 1:
+        return latex_int(expr.p)
+    sign, p, q = ("- " if expr.p < 0 else ""), latex_int(abs(expr.p)), latex_int(expr.q)
+    return f"{sign}{p} / {q}" if printer._settings["fold_short_frac"] else rf"{sign}\frac{{{p}}}{{{q}}}"
 
 
 def latex_number(mantissa: int, exponent: int) -> str:
@@ -703,7 +840,7 @@ def latex_number(mantissa: int, exponent: int) -> str:
     if mantissa == 0:
         return "0"
     sign = "-" if mantissa < 0 else ""
-    s = str(abs(mantissa))
+    s = int_text(abs(mantissa))
     lead = exponent + len(s) - 1
     if -4 <= lead < 6 and exponent <= 0:
         point = len(s) + exponent
@@ -711,9 +848,20 @@ def latex_number(mantissa: int, exponent: int) -> str:
             body = s[:point] + ("." + s[point:] if s[point:] else "")
         else:
             body = "0." + "0" * -point + s
-        return sign + body
+        return latex_digits(sign + body)
     body = s[0] + ("." + s[1:] if len(s) > 1 else "")
-    return rf"{sign}{body} \times 10^{{{lead}}}"
+    return rf"{latex_digits(sign + body)} \times 10^{{{latex_int(lead)}}}"
+
+
+def exponent_text(exponent: str) -> str:
+    """A decimal exponent as written after ``e`` (``+029``, ``-5``) as plain digits with their sign,
+    ``int``'s normal form, for exponents of any length.
+
+    >>> exponent_text("+029"), exponent_text("-5"), exponent_text("-000"), len(exponent_text("1" * 5000))
+    ('29', '-5', '0', 5000)
+    """
+    digits = exponent.lstrip("+-").lstrip("0") or "0"
+    return "-" + digits if exponent.startswith("-") and digits != "0" else digits
 
 
 def shown_path(path) -> str:

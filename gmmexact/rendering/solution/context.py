@@ -12,10 +12,11 @@ from pathlib import Path
 from ...engine.lookup import entry_keys, shape_entries
 from ...model.errors import InputError
 from ...model.keys import Key
-from ..textbook import Notation, terminating
+from ..textbook import Notation, decimal_text, exponent_text, latex_fraction, latex_int, terminating
 from .formatting import array
 
-__all__ = ["CertifiedValues", "Context", "LatexOptions", "check_selection", "written_decimals"]
+__all__ = ["CertifiedValues", "Context", "LatexOptions", "WrittenInputs", "check_selection", "written_decimals",
+           "uses", "written_inputs"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,17 @@ class LatexOptions:
     representative point per step in full, the others in tables; ``iterations``: iterations shown
     (default: every one the run computed; a run with one more supplies the log-likelihood after the
     last one shown).
+
+    ``layout``: ``"handout"`` (each step's general formula once, then one line per point and
+    component: formula with the values put in, exact, certified decimal) or ``"steps"`` (every step
+    in full, its general formula first; a document with a check's claims always has this layout, each
+    written number under its step). ``title`` and ``author``: the title block (default title: the
+    problem file). ``figures``: the data-and-ellipses picture and the responsibilities picture, written
+    as PDF files ``<figure_stem>-data.pdf`` and ``<figure_stem>-resp.pdf`` (default stem: the problem
+    file's name in the current folder) and included by their file names, so the document compiles in
+    the folder that holds them (:func:`~.pdf.compile_pdf` with ``search=[that folder]``).
+    ``carry_digits``: the hand-out as a calculator chain: every number carried from step to step
+    rounded to this many significant digits, each line reproducible from the numbers shown.
     """
 
     digits: int = 6
@@ -35,6 +47,12 @@ class LatexOptions:
     iterations: int | None = None
     source: str | None = None  # the problem file named in the title
     claims_source: str | None = None
+    layout: str = "handout"
+    title: str | None = None
+    author: str | None = None
+    figures: bool = False
+    figure_stem: str | None = None
+    carry_digits: int | None = None
 
 
 class CertifiedValues:
@@ -108,8 +126,11 @@ class Context:
         """The context of ``run`` shown with ``options``."""
         problem = run.problem
         iterations = min(options.iterations or run.iterations, run.iterations)
-        return cls(run=run, options=options, iterations=iterations,
-                   notation=Notation.of(problem, multi=iterations > 1, decimals=written_decimals(problem)),
+        written = written_inputs(problem)
+        notation = Notation.of(problem, multi=iterations > 1, decimals=written.decimals,
+                               written=tuple(written.places.items()), decimal_places=tuple(written.decimal_places),
+                               variance=problem.d == 1)
+        return cls(run=run, options=options, iterations=iterations, notation=notation,
                    certified=CertifiedValues(run, options.digits),
                    points=tuple(options.points) if options.points else tuple(problem.labels),
                    components=tuple(options.components) if options.components else tuple(problem.component_names))
@@ -123,43 +144,224 @@ class Context:
         return self.run.problem.d
 
 
-def written_decimals(problem) -> frozenset:
-    """The rationals a problem file writes as decimals (``-1.5``, ``"0.75"``), to show them as written.
+ROLES = ("point", "mean", "cov", "weight")
+"""The places a problem file writes numbers: the data, the means, the covariances, the weights."""
 
-    Read from the problem's source file (TOML, decimals as :class:`decimal.Decimal`); a value the file
-    also writes as a fraction (``"1/2"``) stays a fraction. A problem built in memory: none.
+SHORT_DECIMAL = 6  # a number without a written form shows as a decimal when it has at most this many digits
+
+
+@dataclass(frozen=True)
+class WrittenInputs:
+    """Each input number as the problem file writes it, by place, and per role the rationals SymPy
+    forms show as decimals.
+
+    ``places``: ``{("point", i, j) | ("mean", c, j) | ("cov", c, i, j) | ("weight", c): LaTeX}``;
+    ``decimal_places``: ``[(place, value)]`` for the numbers shown as decimals (not whole);
+    ``roles``: ``{"point" | "mean" | "cov" | "weight": frozenset of Fraction}``, the values of a role some
+    place of which shows them as decimals.
+    """
+
+    places: dict
+    roles: dict
+    decimal_places: tuple = ()
+
+    @property
+    def decimals(self) -> frozenset:
+        """Every rational some role shows as a decimal."""
+        out = frozenset()
+        for values in self.roles.values():
+            out |= values
+        return out
+
+
+def written_inputs(problem) -> WrittenInputs:
+    r"""Each input number as the problem file writes it (``0.5`` stays ``0.5`` and ``"1/2"`` stays
+    ``\frac{1}{2}``, each at its own place), read again from the problem's source file.
+
+    The problem keeps exact values only, so the written text comes from the file (TOML, decimals read
+    as :class:`decimal.Decimal`, which keeps their digits). A place whose number in the file is not the
+    problem's (weights normalised on loading, a problem built in memory or read from a document, a file
+    changed since) is shown by the rule for a number without a written form: an integer as itself, a
+    rational with a terminating decimal expansion of at most :data:`SHORT_DECIMAL` significant digits
+    as that decimal, any other as a fraction.
+
+    In SymPy forms a number has no place of its own: a step's form shows a rational as a decimal when
+    one of the places the step puts in (the point and mean of a quadratic form, the covariance of a
+    component's determinant, its weight in a joint probability, every weight in an evidence) writes it as
+    one (:meth:`~gmmexact.rendering.textbook.Notation.decimals_in`). So one ``"1/2"`` written as a weight
+    never turns a datum ``0.5`` into ½, nor the other way round.
+
+    >>> import gmmexact
+    >>> w = written_inputs(gmmexact.load("tests/golden/p1_d1k3.toml"))
+    >>> w.places["point", 0, 0], w.places["point", 2, 0], w.places["weight", 0], w.places["cov", 2, 0, 0]
+    ('-1.5', '\\frac{1}{3}', '\\frac{1}{3}', '0.75')
+    >>> sorted(w.roles["point"]), sorted(w.roles["cov"])
+    ([Fraction(-3, 2), Fraction(5, 2)], [Fraction(3, 4)])
+    """
+    problem_values = _places(problem)
+    texts = _file_texts(problem)
+    places, roles, decimal_places = {}, {r: set() for r in ROLES}, []
+    for place, value in problem_values.items():
+        found = texts.get(place)
+        if found is not None and found[0] == value:
+            text, decimal = found[1], found[2]
+        else:
+            text, decimal = _unwritten(value)
+        places[place] = text
+        if decimal and value.denominator != 1:
+            roles[place[0]].add(value)
+            decimal_places.append((place, value))
+    return WrittenInputs(places, {r: frozenset(v) for r, v in roles.items()}, tuple(decimal_places))
+
+
+def written_decimals(problem) -> frozenset:
+    """The rationals a problem shows as decimals in some role (see :func:`written_inputs`).
 
     >>> import gmmexact
     >>> sorted(written_decimals(gmmexact.load("examples/seed/problem.toml")))
     [Fraction(1, 2)]
     """
-    path = Path(str(problem.source))
-    if not path.is_file():
-        return frozenset()
-    try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
-    except (OSError, ValueError):
-        return frozenset()
-    decimals, fractions = set(), set()
+    return written_inputs(problem).decimals
 
-    def walk(v):
-        if isinstance(v, dict):
-            for x in v.values():
-                walk(x)
-        elif isinstance(v, list):
-            for x in v:
-                walk(x)
-        elif isinstance(v, Decimal) and v.is_finite():
-            decimals.add(Fraction(v))
-        elif isinstance(v, str) and re.fullmatch(r"\s*[-+]?[0-9]*\.[0-9]+(?:[eE][-+]?[0-9]+)?\s*", v):
-            decimals.add(Fraction(Decimal(v.strip())))
-        elif isinstance(v, str) and "/" in v:
-            try:
-                fractions.add(Fraction(v.replace(" ", "")))
-            except (ValueError, ZeroDivisionError):
-                pass
-    walk(data)
-    return frozenset(q for q in decimals - fractions if q.denominator != 1 and terminating(q))
+
+def _places(problem) -> dict:
+    """Every input number of ``problem`` by its place."""
+    out = {}
+    for i, x in enumerate(problem.points):
+        for j, v in enumerate(x):
+            out["point", i, j] = Fraction(v)
+    for c, comp in enumerate(problem.components):
+        for j, v in enumerate(comp.mean):
+            out["mean", c, j] = Fraction(v)
+        for i, row in enumerate(comp.covariance):
+            for j, v in enumerate(row):
+                out["cov", c, i, j] = Fraction(v)
+        out["weight", c] = Fraction(comp.weight)
+    return out
+
+
+def _unwritten(q: Fraction) -> tuple[str, bool]:
+    """A number without a written form: (its LaTeX, whether that is a decimal)."""
+    if q.denominator == 1:
+        return latex_fraction(q), False
+    if terminating(q):
+        text = decimal_text(q)
+        if len(text.lstrip("-0.").replace(".", "")) <= SHORT_DECIMAL:
+            return text, True
+    return latex_fraction(q), False
+
+
+_DECIMAL_TEXT = re.compile(r"\s*([-+]?)([0-9]*\.?[0-9]+|[0-9]+\.)(?:[eE]([-+]?[0-9]+))?\s*")
+_FRACTION_TEXT = re.compile(r"\s*([-+]?)\s*([0-9]+)\s*/\s*([0-9]+)\s*")
+_MAX_TEXT = 200  # longer written numbers are shown by value (their digits are all shown anyway)
+
+
+def _number_text(raw) -> tuple[Fraction, str, bool] | None:
+    """A number as the file writes it: (value, LaTeX, written as a decimal), or None when it is not
+    one of the forms kept (an integer, a decimal, a fraction a/b)."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        try:
+            return Fraction(raw), latex_int(raw), False
+        except ValueError:
+            return None
+    if isinstance(raw, Decimal):
+        if not raw.is_finite():
+            return None
+        raw = str(raw)
+    if not isinstance(raw, str) or len(raw) > _MAX_TEXT:
+        return None
+    m = _DECIMAL_TEXT.fullmatch(raw)
+    if m:
+        sign, body, exponent = ("-" if m[1] == "-" else ""), m[2], m[3]
+        if body.startswith("."):
+            body = "0" + body
+        if body.endswith("."):
+            body = body[:-1]
+        value = Fraction(Decimal(sign + body + (f"e{exponent}" if exponent else "")))
+        text = sign + body + (rf" \times 10^{{{exponent_text(exponent)}}}" if exponent else "")
+        return value, text, "." in body or bool(exponent)
+    m = _FRACTION_TEXT.fullmatch(raw)
+    if m and int(m[3]) != 0:
+        sign = "-" if m[1] == "-" else ""
+        value = Fraction(int(m[2]), int(m[3])) * (-1 if sign else 1)
+        return value, rf"{sign}\frac{{{m[2]}}}{{{m[3]}}}", False
+    return None
+
+
+def _file_texts(problem) -> dict:
+    """The numbers of the problem's source file by place: ``{place: (value, LaTeX, decimal)}`` (empty
+    when the source is no readable TOML file)."""
+    path = Path(str(problem.source))
+    try:
+        if not path.is_file():
+            return {}
+        data = tomllib.loads(path.read_bytes().decode("utf-8-sig"), parse_float=Decimal)
+    except (OSError, ValueError, RecursionError):
+        return {}
+    out = {}
+
+    def put(place, raw):
+        got = _number_text(raw)
+        if got is not None:
+            out[place] = got
+
+    def rows(raw) -> list:
+        return raw if isinstance(raw, list) else []
+
+    d = problem.d
+    points = rows((data.get("data") or {}).get("points") if isinstance(data.get("data"), dict) else None)
+    for i, x in enumerate(points):
+        for j, v in enumerate(x if isinstance(x, list) else [x]):
+            put(("point", i, j), v)
+    shared = data.get("covariance")
+    for c, comp in enumerate(rows(data.get("components"))):
+        if not isinstance(comp, dict):
+            continue
+        mean = comp.get("mean")
+        for j, v in enumerate(mean if isinstance(mean, list) else [mean]):
+            put(("mean", c, j), v)
+        cov = comp.get("covariance", shared)
+        if not isinstance(cov, list):
+            cov = [[cov]]
+        elif d == 1 and cov and not isinstance(cov[0], list):
+            cov = [cov]
+        for i, row in enumerate(cov):
+            for j, v in enumerate(row if isinstance(row, list) else [row]):
+                put(("cov", c, i, j), v)
+        put(("weight", c), comp.get("weight"))
+    return out
+
+
+def uses(problem, key: Key, place: tuple) -> bool:
+    """Whether the forms of ``key``'s step put in the input number at ``place`` (``("point", i, j)``,
+    ``("mean", c, j)``, ``("cov", c, i, j)``, ``("weight", c)``): the covariance of a component's
+    determinant, inverse and normalising constant; the point and mean of a quadratic form; the weight of a
+    joint probability; every weight in an evidence, responsibility and log-likelihood; the data in the
+    M-step (the point of a deviation and its outer product).
+
+    >>> import gmmexact
+    >>> p = gmmexact.load("examples/seed/problem.toml")
+    >>> uses(p, Key.parse("joint.A.men"), ("weight", 1)), uses(p, Key.parse("joint.A.men"), ("weight", 0))
+    (True, False)
+    """
+    kind, what = key.kind, place[0]
+    ci = problem.component_index.get(key.component) if key.component is not None else None
+    pi = problem.point_index.get(key.point) if key.point is not None else None
+    if kind in ("det", "inv", "norm"):
+        return what == "cov" and place[1] == ci
+    if kind == "quad":
+        return (what == "point" and place[1] == pi) or (what == "mean" and place[1] == ci)
+    if kind == "joint":
+        return place == ("weight", ci)
+    if kind in ("evidence", "resp", "loglik"):
+        return what == "weight"
+    if kind in ("mean", "cov"):
+        return what == "point"
+    if kind in ("dev", "outer"):
+        return what == "point" and place[1] == pi
+    return False
 
 
 def check_selection(run, options: LatexOptions) -> None:

@@ -7,10 +7,11 @@ from fractions import Fraction
 
 import sympy as sp
 
+from ...model.exactnum import decimal_digits
 from ...model.keys import Key
 from ...numerics.rounding import Rounded
 from ..textbook import TextbookPrinter
-from .context import Context
+from .context import Context, uses
 from .formatting import array, number, row_vector
 from .layout import rows_for
 from .order import StepTermOrder
@@ -74,7 +75,9 @@ class DecimalRows:
                 text = number(v)
                 values[name] = rf"\left({text}\right)" if text.startswith("-") else text
         expr = definition.xreplace(repl)
-        return rows_for(TextbookPrinter(ctx.notation, values=values, term_order=self.order), expr), notes
+        decimals = ctx.notation.decimals_in(lambda place: uses(ctx.problem, key, place))
+        printer = TextbookPrinter(ctx.notation, values=values, term_order=self.order, decimals=decimals)
+        return rows_for(printer, expr), notes
 
     def input_digits(self, key: Key, inp: Key) -> int | None:
         """More digits of an input where its rounded decimals would not give the step's printed result: a
@@ -132,7 +135,7 @@ def _fraction(r: Rounded) -> Fraction:
 
 def _lead(r: Rounded) -> int:
     """The decimal exponent of a rounded value's leading digit."""
-    return r.exponent + len(str(abs(r.mantissa))) - 1
+    return r.exponent + decimal_digits(r.mantissa) - 1
 
 
 def _rounds_to(value: Fraction, r: Rounded) -> bool:

@@ -10,15 +10,20 @@ from ...model.errors import InputError
 from ...model.keys import Key
 from ..textbook import escape_text, shown_path
 from .context import Context, LatexOptions, check_selection
+from .figures import figure_block, write_figures
+from .handout import HandoutWriter, heading
 from .iteration import IterationWriter
 from .marks import ClaimMarks
 from .steps import StepWriter
 from .tables import Tables
 
-__all__ = ["PACKAGES", "PREAMBLE", "latex_document", "latex_fragment", "notation_note"]
+__all__ = ["LAYOUTS", "PACKAGES", "PREAMBLE", "latex_document", "latex_fragment", "notation_note"]
+
+LAYOUTS = ("handout", "steps")
 
 PACKAGES = ("amsmath", "amssymb", "xcolor", "booktabs", "array", "longtable", "geometry")
-"""LaTeX packages a document uses (all in TeX Live's latex-base and latex-recommended sets)."""
+"""LaTeX packages a document uses (all in TeX Live's latex-base and latex-recommended sets); with
+figures also ``graphicx`` (latex-base)."""
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}
@@ -30,11 +35,21 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{longtable}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
-\allowdisplaybreaks"""
+\allowdisplaybreaks
+\makeatletter
+\providecommand{\needspace}[1]{\par\begingroup\setlength{\dimen@}{#1}\vskip\z@\@plus\dimen@\penalty -100%
+\vskip\z@\@plus -\dimen@\vskip\dimen@\penalty 9999\vskip -\dimen@\vskip\z@skip\endgroup}
+\makeatother"""
+"""The preamble. ``\\needspace{h}`` (as the needspace package defines it, which TeX Live keeps outside its
+base sets) starts a new page unless ``h`` of the page is left: a heading is never left alone at its foot."""
 
 
-def notation_note(iterations: int) -> str:
-    """What the superscripts mean (one iteration shown, or several)."""
+def notation_note(iterations: int, variance: bool = False) -> str:
+    """What the superscripts mean (one iteration shown, or several); ``variance``: d = 1, in σ² notation."""
+    if variance:
+        return notation_note(iterations).replace(r"\Sigma_c", r"\sigma_c^2").replace(
+            r"$\sigma_c^2^{(t)}$", r"$(\sigma_c^{(t)})^2$").replace(r"$\sigma_c^2^{\text{new}}$",
+                                                                   r"$(\sigma_c^{\text{new}})^2$")
     if iterations > 1:
         return (r"Notation: a superscript $(t)$ on a quantity of a step ($Z_c^{(t)}$, $q_{pc}^{(t)}$, "
                 r"$r_{pc}^{(t)}$, $m_c^{(t)}$, $p^{(t)}(x_p)$) means it is computed in iteration $t$; on the "
@@ -49,21 +64,31 @@ def notation_note(iterations: int) -> str:
 
 def _title(ctx: Context, marked: bool) -> str:
     source = ctx.options.source or ctx.problem.source or "problem"
-    title = rf"Worked EM solution: \texttt{{{escape_text(shown_path(source))}}}"
+    if ctx.options.title is not None:
+        title = escape_text(ctx.options.title)
+    else:
+        title = rf"Worked EM solution: \texttt{{{escape_text(shown_path(source))}}}"
     if marked and ctx.options.claims_source:
         title += rf" \\ \large marked: \texttt{{{escape_text(shown_path(ctx.options.claims_source))}}}"
     return title
 
 
-def _intro(ctx: Context) -> str:
+def _intro(ctx: Context, handout: bool) -> str:
     problem, options = ctx.problem, ctx.options
     t_word = "iteration" if ctx.iterations == 1 else "iterations"
-    intro = (rf"{ctx.iterations} EM {t_word} for a mixture of {problem.K} Gaussians, "
-             rf"{problem.n} points in $d = {ctx.d}$ dimensions. Every step is shown as its general "
-             r"formula, the formula for this point and component, the values substituted, the exact result, "
-             rf"and its decimal value. Every decimal digit is certified ({options.digits} significant "
-             r"digits, proven by ball arithmetic); $=$ marks an exact value, $\approx$ a correctly rounded one.")
-    intro += " " + notation_note(ctx.iterations)
+    intro = rf"{ctx.iterations} EM {t_word} for a mixture of {problem.K} Gaussians, {problem.n} points in "
+    intro += "one dimension. " if ctx.d == 1 else rf"$d = {ctx.d}$ dimensions. "
+    if handout:
+        intro += (r"Each step's general formula is stated once; then each point and component has its line: the "
+                  r"formula with the values put in, the exact result and its decimal value. ")
+    else:
+        intro += (r"Every step is shown as its general formula, the formula for this point and component, the "
+                  r"values substituted, the exact result, and its decimal value. ")
+    intro += (rf"Every decimal digit is certified ({options.digits} significant "
+              r"digits, proven by ball arithmetic); $=$ marks an exact value, $\approx$ a correctly rounded one.")
+    intro += " " + notation_note(ctx.iterations, ctx.d == 1)
+    if ctx.d == 1:
+        intro += r" In one dimension each covariance is a variance $\sigma_c^2$."
     if options.compact:
         intro += " Compact mode: one point in full, the others in tables."
     if options.points and len(ctx.points) < problem.n:
@@ -77,10 +102,11 @@ def _why_stopped(ctx: Context) -> list[str]:
     if stop is None or ctx.iterations >= (ctx.options.iterations or ctx.iterations):
         return []
     t = ctx.iterations + 1
-    return [r"\section*{Why the iterations stop}",
+    needs = (r"$\sigma_c$ and $1/\sigma_c^2$ of the variances" if ctx.d == 1 else
+             r"$\lvert\Sigma_c\rvert^{1/2}$ and $\Sigma_c^{-1}$ of the covariances")
+    return [heading("section*", "Why the iterations stop"),
             rf"Iteration {t} of the {ctx.options.iterations} asked for cannot be computed: its E-step needs "
-            rf"$\lvert\Sigma_c\rvert^{{1/2}}$ and $\Sigma_c^{{-1}}$ of the covariances from iteration {t - 1}, "
-            rf"which are singular (rank {stop.rank} of {ctx.d}; the data satisfy "
+            rf"{needs} from iteration {t - 1}, which are singular (rank {stop.rank} of {ctx.d}; the data satisfy "
             + " and ".join(escape_text(r) for r in stop.relations) + ")."]
 
 
@@ -98,13 +124,36 @@ def latex_document(run, options: LatexOptions = LatexOptions(), checks=None, aft
     True
     """
     check_selection(run, options)
+    if options.layout not in LAYOUTS:
+        raise InputError(None, "layout", f"is {options.layout!r}", " or ".join(repr(x) for x in LAYOUTS))
     ctx = Context.of(run, options)
     marks, tables = ClaimMarks(ctx, checks), Tables(ctx)
-    iterations = IterationWriter(ctx, StepWriter(ctx), marks, tables, after)
-    body = [PREAMBLE, r"\begin{document}", rf"\title{{{_title(ctx, bool(marks.checks))}}}", r"\date{}", r"\maketitle",
-            _intro(ctx)]
+    handout = options.layout == "handout" and not marks.checks
+    if options.carry_digits is not None and handout:
+        from .chain import ChainWriter  # noqa: PLC0415
+        iterations = ChainWriter(ctx, tables, after)
+    elif handout:
+        iterations = HandoutWriter(ctx, StepWriter(ctx), tables, after)
+    else:
+        iterations = IterationWriter(ctx, StepWriter(ctx), marks, tables, after)
+    figures = write_figures(run, ctx) if options.figures else None
+    preamble = PREAMBLE + ("\n\\usepackage{graphicx}" if figures else "")
+    body = [preamble, r"\begin{document}", rf"\title{{{_title(ctx, bool(marks.checks))}}}"]
+    if options.author is not None:
+        body.append(rf"\author{{{escape_text(options.author)}}}")
+    body += [r"\date{}", r"\maketitle", _intro(ctx, handout)]
     body += tables.data_table()
     body += tables.initial_parameters()
+    if figures:
+        body += figure_block(figures.data, "The data, and each component's mean with its 1$\\sigma$ and 2$\\sigma$ "
+                             "ellipses before (dashed) and after (solid) the iterations; points coloured by their "
+                             "responsibilities." if ctx.d > 1 else "The data, and each component's weighted density "
+                             "before (dashed) and after (solid) the iterations.")
+    if figures:
+        t = ctx.iterations
+        iterations.after_responsibilities[t] = figure_block(
+            figures.resp, f"The responsibilities $r_{{pc}}$ of iteration {t}, each point's bar split among the "
+            "components in their colours (certified to 3 digits).")
     for t in range(1, ctx.iterations + 1):
         body += iterations.iteration(t)
     body += _why_stopped(ctx)

@@ -8,9 +8,10 @@ import re
 
 from ...numerics.certify import Undecided
 from ...numerics.rounding import Rounded
-from ..textbook import escape_text, latex_fraction, latex_number, matrix
+from ...model.exactnum import decimal_digits, int_text
+from ..textbook import escape_text, exponent_text, latex_digits, latex_fraction, latex_number, matrix
 
-__all__ = ["all_exact", "array", "number", "row_vector", "sci_text", "written_latex"]
+__all__ = ["all_exact", "array", "number", "padded", "row_vector", "sci_text", "written_latex"]
 
 
 def number(value) -> str:
@@ -24,13 +25,24 @@ def number(value) -> str:
             m, e = value.mantissa, value.exponent
             while m % 10 == 0:
                 m, e = m // 10, e + 1
-            if e >= 0 and abs(m) * 10 ** e < 10 ** 6:
+            if 0 <= e < 6 and abs(m) * 10 ** e < 10 ** 6:
                 return str(m * 10 ** e)
             return latex_number(m, e)
         return latex_number(value.mantissa, value.exponent)
     if isinstance(value, Undecided):
         return rf"\text{{{escape_text(str(value))}}}"
     return escape_text(str(value))
+
+
+def padded(value) -> str:
+    """A rounded value with all its significant digits, an exact one too (``165.000``, not ``165``).
+
+    >>> padded(Rounded(165000, -3, 6, True, False)), padded(Rounded(500000, -6, 6, True, False))
+    ('165.000', '0.500000')
+    """
+    if isinstance(value, Rounded):
+        return latex_number(value.mantissa, value.exponent)
+    return number(value)
 
 
 def array(values, fmt=number) -> str:
@@ -72,7 +84,7 @@ def sci_text(text: str) -> str:
     """
     m = re.fullmatch(r"(-?[0-9.]+)e([+-][0-9]+)", text)
     if m:
-        return rf"{m[1]} \times 10^{{{int(m[2])}}}"
+        return rf"{m[1]} \times 10^{{{exponent_text(m[2])}}}"
     if re.fullmatch(r"-?[0-9.]+", text):
         return text
     return rf"\text{{{escape_text(text)}}}"
@@ -85,19 +97,19 @@ def written_latex(w) -> str:
     if w.ulp is None:
         return latex_fraction(w.value)
     ulp = w.ulp
-    exp10 = -(len(str(ulp.denominator)) - 1) if ulp.numerator == 1 else len(str(ulp.numerator)) - 1
+    exp10 = -(decimal_digits(ulp.denominator) - 1) if ulp.numerator == 1 else decimal_digits(ulp.numerator) - 1
     mantissa = w.value / ulp
     if mantissa.denominator != 1:
-        return escape_text(w.text)
+        return rf"\text{{{escape_text(w.text)}}}"
     scientific = bool(re.search(r"[eE]|10\^|\\times|×|\*|·", w.text))
     m = int(mantissa)
     if scientific and m != 0:
-        s = str(abs(m))
+        s = int_text(abs(m))
         lead = exp10 + len(s) - 1
         body = s[0] + ("." + s[1:] if len(s) > 1 else "")
-        return rf"{'-' if m < 0 else ''}{body} \times 10^{{{lead}}}"
-    sign, s = ("-" if m < 0 else ""), str(abs(m))
+        return rf"{latex_digits(('-' if m < 0 else '') + body)} \times 10^{{{lead}}}"
+    sign, s = ("-" if m < 0 else ""), int_text(abs(m))
     if exp10 >= 0:
-        return sign + s + "0" * exp10
+        return latex_digits(sign + s + "0" * exp10)
     s = s.rjust(-exp10 + 1, "0")
-    return f"{sign}{s[:exp10]}.{s[exp10:]}"
+    return latex_digits(f"{sign}{s[:exp10]}.{s[exp10:]}")

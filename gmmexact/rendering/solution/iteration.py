@@ -6,11 +6,15 @@ from __future__ import annotations
 from ...model.keys import Key
 from ..textbook import escape_text
 from .context import CertifiedValues, Context
+from .layout import keep_together
 from .marks import ClaimMarks
 from .steps import StepWriter
 from .tables import Tables
 
-__all__ = ["IterationWriter", "findings"]
+__all__ = ["NEEDSPACE", "IterationWriter", "findings"]
+
+NEEDSPACE = r"\needspace{8\baselineskip}"
+"""Before a heading: a new page unless this much of the page is left (never a heading alone at its foot)."""
 
 
 class IterationWriter:
@@ -25,6 +29,7 @@ class IterationWriter:
         self.marks = marks
         self.tables = tables
         self.after = after
+        self.after_responsibilities: dict[int, list[str]] = {}  # lines after iteration t's responsibilities table
 
     def step(self, key: Key) -> str:
         """A step with its claims' marks below it."""
@@ -32,19 +37,22 @@ class IterationWriter:
 
     def iteration(self, t: int) -> list[str]:
         """Iteration ``t``'s sections, as lines."""
+        return keep_together(self._iteration(t))
+
+    def _iteration(self, t: int) -> list[str]:
         ctx, step = self.ctx, self.step
         comps = [c for c in ctx.problem.component_names if c in ctx.components]
         points = ctx.points
         full = points if not ctx.options.compact else points[:1]
-        out = [rf"\section{{Iteration {t}: E-step}}"]
+        out = [NEEDSPACE, rf"\section{{Iteration {t}: E-step}}"]
         if t > 1:
             out.append(rf"The parameters are those after iteration {t - 1}.")
         for c in comps:
-            out.append(rf"\subsection{{Component {escape_text(c)}}}")
+            out += [NEEDSPACE, rf"\subsection{{Component {escape_text(c)}}}"]
             for kind in ("det", "inv", "norm"):
                 out.append(step(Key(t, kind, None, c)))
         for p in full:
-            out.append(rf"\subsection{{Point {escape_text(p)}}}")
+            out += [NEEDSPACE, rf"\subsection{{Point {escape_text(p)}}}"]
             for c in comps:
                 for kind in ("quad", "exp", "density", "joint"):
                     out.append(step(Key(t, kind, p, c)))
@@ -54,12 +62,13 @@ class IterationWriter:
         if ctx.options.compact and len(points) > 1:
             out.append(r"\subsection{The other points}")
             out += self.tables.e_table(t, comps, full[0])
-        out.append(r"\subsection{Responsibilities}")
+        out += [NEEDSPACE, r"\subsection{Responsibilities}"]
         out += self.tables.responsibilities(t)
+        out += self.after_responsibilities.get(t, [])
         out += self.loglik_section(t)
-        out.append(rf"\section{{Iteration {t}: M-step}}")
+        out += [NEEDSPACE, rf"\section{{Iteration {t}: M-step}}"]
         for c in comps:
-            out.append(rf"\subsection{{Component {escape_text(c)}}}")
+            out += [NEEDSPACE, rf"\subsection{{Component {escape_text(c)}}}"]
             for kind in ("count", "weight", "mean"):
                 out.append(step(Key(t, kind, None, c)))
             for p in full:
@@ -70,13 +79,13 @@ class IterationWriter:
             key = Key(t, "cov", None, c)
             out.append(step(key))
             out += findings(ctx.run, str(key))
-        out += self.tables.new_parameters(t)
+        out += [NEEDSPACE] + self.tables.new_parameters(t)
         return out
 
     def loglik_section(self, t: int) -> list[str]:
         """The log-likelihood of the parameters iteration ``t`` starts from, and after it where known."""
         ctx = self.ctx
-        out = [rf"\subsection*{{Log-likelihood, iteration {t}}}",
+        out = [NEEDSPACE, rf"\subsection*{{Log-likelihood, iteration {t}}}",
                r"The log-likelihood of the parameters the iteration starts from:"]
         key = Key(t, "loglik")
         out.append(self.step(key))
@@ -93,7 +102,8 @@ class IterationWriter:
                         and f.key.startswith(f"iter{t}." if t > 1 else "cov.")]
             if singular:
                 out.append(r"The log-likelihood after the iteration does not exist: the updated covariances are "
-                           r"singular ($\lvert\Sigma\rvert = 0$), so the Gaussian densities it needs are undefined "
+                           + (r"singular ($\sigma^2 = 0$)" if ctx.d == 1 else r"singular ($\lvert\Sigma\rvert = 0$)")
+                           + r", so the Gaussian densities it needs are undefined "
                            r"(see the finding above).")
             else:
                 out.append(r"The log-likelihood after the last iteration shown is not computed here "

@@ -8,7 +8,7 @@ import sympy as sp
 
 from ..textbook import TextbookPrinter
 
-__all__ = ["LINE_WIDTH", "MAX_WIDTH", "pack", "rows_for", "split_terms", "visible"]
+__all__ = ["LINE_WIDTH", "MAX_WIDTH", "keep_together", "pack", "rows_for", "split_terms", "visible"]
 
 LINE_WIDTH = 76  # visible characters of a display line before a sum is broken over lines
 MAX_WIDTH = LINE_WIDTH + 12  # wider forms that cannot be broken are left out (the decimals remain)
@@ -88,3 +88,21 @@ def rows_for(printer: TextbookPrinter, expr, tex: str | None = None) -> list[str
         if all(visible(x) <= MAX_WIDTH for x in lines) and len(lines) <= 12:
             return lines
     return [tex] if visible(tex) <= MAX_WIDTH else None
+
+
+def keep_together(lines: list[str]) -> list[str]:
+    r"""Document lines with the ``\needspace`` of a heading dropped where it follows another heading
+    directly (a section's first subsection): its penalty would let the page break between the two.
+
+    >>> keep_together(["\\needspace{8pt}\n\\section{A}", "\\needspace{8pt}\n\\subsection{B}", "text"])
+    ['\\needspace{8pt}\n\\section{A}', '\\subsection{B}', 'text']
+    """
+    out: list[str] = []
+    for line in lines:
+        if out and line.startswith("\\needspace") and re.search(r"\\(sub)*section\*?\{[^\n]*\}$", out[-1]):
+            rest = line.split("\n", 1)[1] if "\n" in line else ""
+            if rest:
+                out.append(rest)
+            continue
+        out.append(line)
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ...engine.lookup import exact_entry, shape_entries
+from ...model.exactnum import int_text
 from ...model.keys import Key
 from ..textbook import decimal_text, escape_text, terminating
 from .context import Context
@@ -176,7 +177,7 @@ def _raw_text(raw) -> str:
     """A value as given (unreadable), nested lists in brackets."""
     if isinstance(raw, list):
         return "[" + ", ".join(_raw_text(v) for v in raw) + "]"
-    return str(raw)
+    return int_text(raw) if isinstance(raw, int) and not isinstance(raw, bool) else str(raw)
 
 
 def _equals(exact: Fraction | None, text: str) -> bool:

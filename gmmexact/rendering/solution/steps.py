@@ -4,21 +4,22 @@ certified decimal of the result; notes on the step below it."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import sympy as sp
 
 from ...engine.forms import SUM_LIMIT
 from ...model.keys import Key
 from ..textbook import TextbookPrinter
-from .context import Context
+from .context import Context, uses
 from .decimals import DecimalRows
 from .formatting import all_exact, array
 from .general import general_row
-from .handworked import hand_rows
+from .handworked import hand_rows, quad_rows
 from .layout import LINE_WIDTH, rows_for, visible
 from .order import StepTermOrder
 
-__all__ = ["StepWriter", "mean_form", "sum_form"]
+__all__ = ["StepForms", "StepWriter", "mean_form", "sum_form"]
 
 
 class StepWriter:
@@ -39,12 +40,32 @@ class StepWriter:
 
     def step(self, key: Key) -> str:
         """One step as an ``align*`` block (the general formula first)."""
+        form = self.forms(key)
+        lines = [x for group in form.groups for x in group]
+        lhs = form.lhs
+        if visible(lhs) + visible(lines[0]) > LINE_WIDTH + 12:
+            lines.insert(0, f"&{lhs}")  # a long name on a line of its own, the steps below it
+        else:
+            lines[0] = lhs + " " + lines[0]
+        out = [r"\begin{align*}"] + [general_row(self.ctx.run, key) + r" \\[3pt]"] + [x + r" \\" for x in lines[:-1]]
+        out += [lines[-1], r"\end{align*}"]
+        out += form.remarks()
+        return "\n".join(out)
+
+    def forms(self, key: Key, definition: bool = True, substituted: bool = True, exact: bool = True,
+              decimals: bool | None = None) -> "StepForms":
+        """The forms of one step, in order, each as align rows (``&= …``, ``&\\approx …``): the hand-worked
+        rows, the definition, the values substituted, the product Σ⁻¹(x − μ) of a quadratic form, the exact
+        result, the certified decimals of its inputs put in, and the certified decimal of the result; a form
+        equal to one before it is left out. ``definition``, ``substituted``, ``exact``: whether those forms are
+        shown; ``decimals``: the row of the inputs' decimals always (True), never (False) or where the exact
+        form still names earlier quantities or was left out (None)."""
         ctx, printer = self.ctx, self.printer
         q = ctx.run[key]
         notes: list[str] = []  # remarks on the step (printed below it)
         self.order.track_inputs(ctx.run, key)
+        printer.decimals = ctx.notation.decimals_in(lambda place: uses(ctx.problem, key, place))
         lhs = ctx.notation.name(key)
-        rows = [general_row(ctx.run, key), r"\\[3pt]"]
         body: list[list[str]] = []  # groups of lines, each group one "= …" form
         seen: set[str] = {re.sub(r"\s+", "", lhs)}
         omitted = False
@@ -60,47 +81,80 @@ class StepWriter:
             seen.add(joined)
             body.append([f"&{rel} {lines[0]}"] + [rf"&\quad {x}" for x in lines[1:]])
 
-        for row in hand_rows(ctx, printer, key):  # the hand-worked rows come first
-            seen.add(re.sub(r"\s+", "", row[3:]))
-            body.append([row])
-        definition = mean_form(ctx, key) or q.definition
-        defined = rows_for(printer, definition)
-        if defined is None and sum_form(ctx, key):
-            defined = sum_form(ctx, key)
-        add(defined)
+        def add_rows(rows):
+            for row in rows:
+                joined = re.sub(r"\s+", "", re.sub(r"^&(=|\\approx)", "", row))
+                if joined not in seen:
+                    seen.add(joined)
+                    body.append([row])
+
+        hand = hand_rows(ctx, printer, key)
+        add_rows(hand)  # the hand-worked rows come first
+        by_hand = key.kind == "quad" and ctx.d == 1 and key.iteration == 1  # (x − μ)²/σ²: nothing more to show
+        definition_form = mean_form(ctx, key) or q.definition
+        if definition and not by_hand:
+            defined = rows_for(printer, definition_form)
+            if defined is None and sum_form(ctx, key):
+                defined = sum_form(ctx, key)
+            add(defined)
+        show_substituted = substituted
         substituted = q.substituted
         sub_tex = printer.doprint(substituted)
-        if not (_has_key_symbols(substituted) and visible(sub_tex) > LINE_WIDTH):
+        # the mean per coordinate over the names of its inputs restates the definition, set small in a matrix
+        restated = isinstance(substituted, sp.MatrixBase) and _has_key_symbols(substituted) and key.kind == "mean"
+        if show_substituted and not by_hand and not restated and \
+                not (_has_key_symbols(substituted) and visible(sub_tex) > LINE_WIDTH):
             add(rows_for(printer, substituted, sub_tex))  # (partly substituted and long: the decimals say more)
+        if key.iteration == 1:
+            add_rows(quad_rows(ctx, key))  # Σ⁻¹(x − μ), then the product's terms
+        show_exact = exact
         exact = q.exact
         exact_tex = printer.doprint(exact)
         exact_rows = rows_for(printer, exact, exact_tex)
-        if _same_terms(exact, substituted):
-            pass  # the substituted form's terms in another order: nothing new
+        if not show_exact or _same_terms(exact, substituted):
+            pass  # (the substituted form's terms in another order: nothing new)
+        elif _tall_matrix(exact, exact_tex):
+            omitted = True  # fractions of long sums in a matrix would be set in a small font: the decimals say it
         elif exact_rows is not None or not _has_key_symbols(exact):  # (a definition too wide: shown above)
             add(exact_rows)
         named = bool(_has_key_symbols(exact)) or omitted
-        if named:  # the exact form still names earlier quantities: show their certified decimals
-            dec, notes = self.decimals.rows(key, definition)
+        if decimals or (decimals is None and named):  # the exact form names earlier quantities: their decimals
+            dec, notes = self.decimals.rows(key, definition_form)
             if dec is not None:
                 add(dec, r"\approx")
+        if key.iteration > 1:
+            add_rows(quad_rows(ctx, key))
         values = ctx.certified.values(key)
         integer = isinstance(exact, sp.Integer) or (isinstance(exact, sp.MatrixBase) and all(e.is_Integer for e in exact))
         if not (integer and all_exact(values)):  # 125.000 adds nothing to 125
             add([array(values)], "=" if all_exact(values) else r"\approx")
-        lines = [x for group in body for x in group]
-        if visible(lhs) + visible(lines[0]) > LINE_WIDTH + 12:
-            lines.insert(0, f"&{lhs}")  # a long name on a line of its own, the steps below it
-        else:
-            lines[0] = lhs + " " + lines[0]
-        out = [r"\begin{align*}"] + [rows[0] + r" \\[3pt]"] + [x + r" \\" for x in lines[:-1]] + [lines[-1]]
-        out.append(r"\end{align*}")
-        if omitted:
-            out.append(r"{\small (A form too long to display is left out; "
-                       r"\texttt{gmmexact solve --format json} gives it whole.)}\par")
-        for note in dict.fromkeys(notes):
-            out.append(r"{\small Note: " + note + r"}\par")
-        return "\n".join(out)
+        if not body:  # (every form was the name itself)
+            body.append([f"&= {array(values)}"])
+        return StepForms(key, lhs, body, list(dict.fromkeys(notes)), omitted)
+
+
+class StepForms:
+    """One step's forms: its name, the groups of align rows (one group per form, the first row of each
+    starting ``&=`` or ``&\\approx``), notes on inputs shown to more digits, whether a form too long to
+    display was left out, and whether it may stand beside the step before it."""
+
+    def __init__(self, key: Key, lhs: str, groups: list[list[str]], notes: list[str], omitted: bool,
+                 beside: bool = False):
+        self.key = key
+        self.lhs = lhs
+        self.groups = groups
+        self.notes = notes
+        self.omitted = omitted
+        self.beside = beside  # set on the line of the step before it where both fit (the hand-out's layout)
+
+    def remarks(self) -> list[str]:
+        """The notes below the step, in the document's own size."""
+        out = []
+        if self.omitted:
+            out.append(r"\noindent (A form too long to display is left out; "
+                       r"\texttt{gmmexact solve --format json} gives it whole.)\par")
+        out += [r"\noindent Note: " + note + r"\par" for note in self.notes]
+        return out
 
 
 def mean_form(ctx: Context, key: Key):
@@ -145,7 +199,15 @@ def _same_terms(a, b) -> bool:
     """Whether two sums have the same terms (one only reorders the other)."""
     if not (isinstance(a, (sp.Add, sp.MatAdd)) and isinstance(b, (sp.Add, sp.MatAdd))) or a is b:
         return False
-    return sorted(map(sp.srepr, a.args)) == sorted(map(sp.srepr, b.args))
+    return Counter(a.args) == Counter(b.args)
+
+
+def _tall_matrix(expr, tex: str) -> bool:
+    """Whether ``expr`` is a matrix whose entries are fractions of sums (TeX sets fractions inside a
+    matrix in the text size: long ones read as small print)."""
+    return isinstance(expr, sp.MatrixBase) and expr.shape != (1, 1) and r"\frac" in tex and any(
+        isinstance(e, sp.Mul) and any(isinstance(a, sp.Add) for a in sp.Mul.make_args(e)) or isinstance(e, sp.Add)
+        for e in expr)
 
 
 def _has_key_symbols(expr) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...model.keys import Key
 from ..textbook import escape_text, matrix
 from .context import Context
-from .formatting import row_vector
+from .formatting import array, padded, row_vector
 
 __all__ = ["TABLE_COMPONENTS", "Tables", "longtable", "parameters_table"]
 
@@ -16,6 +16,7 @@ def longtable(caption: str, header: list[str], rows: list[list[str]], small: boo
     r"""A captioned ``longtable`` (first column left, the others centred) as lines.
 
     >>> print("\n".join(longtable("Two", ["a", "b"], [["1", "2"]])))
+    \needspace{6\baselineskip}
     \noindent Two\par
     \begin{longtable}{lc}
     \toprule
@@ -32,13 +33,15 @@ def longtable(caption: str, header: list[str], rows: list[list[str]], small: boo
     out += [r"\bottomrule", r"\end{longtable}"]
     if small:
         out = [r"{\small\setlength{\tabcolsep}{4pt}"] + out + ["}"]
-    return [r"\noindent " + caption + r"\par"] + out
+    return [r"\needspace{6\baselineskip}", r"\noindent " + caption + r"\par"] + out
 
 
-def parameters_table(title: str, rows) -> list[str]:
-    """The parameters table below ``title``: rows of (component name, mean, covariance, weight) in LaTeX."""
+def parameters_table(title: str, rows, variance: bool = False) -> list[str]:
+    """The parameters table below ``title``: rows of (component name, mean, covariance, weight) in LaTeX
+    (``variance``: d = 1, the covariance column headed as the variance σ_c²)."""
+    cov = r"variance $\sigma_c^2$" if variance else r"covariance $\Sigma_c$"
     out = [title, r"\begin{longtable}{lccc}", r"\toprule",
-           r"component & mean $\mu_c$ & covariance $\Sigma_c$ & weight $\pi_c$ \\", r"\midrule", r"\endhead"]
+           rf"component & mean $\mu_c$ & {cov} & weight $\pi_c$ \\", r"\midrule", r"\endhead"]
     for name, mean, cov, weight in rows:
         out.append(rf"{escape_text(name)} & ${mean}$ & ${cov}$ & ${weight}$ \\[8pt]")
     out += [r"\bottomrule", r"\end{longtable}"]
@@ -55,8 +58,9 @@ class Tables:
     A & $160$ & $55$ \\
     """
 
-    def __init__(self, ctx: Context):
+    def __init__(self, ctx: Context, values_note: str | None = None):
         self.ctx = ctx
+        self.values_note = values_note  # how the values were found (default: certified to the document's digits)
 
     def data_table(self) -> list[str]:
         problem, number = self.ctx.problem, self.ctx.notation.number
@@ -64,33 +68,41 @@ class Tables:
         head = " & ".join(["point"] + [escape_text(v) for v in problem.variables])
         out = [r"\section*{Data}", rf"\begin{{longtable}}{{{cols}}}", r"\toprule", head + r" \\", r"\midrule",
                r"\endhead"]
-        for label, x in zip(problem.labels, problem.points):
-            out.append(" & ".join([escape_text(label)] + [f"${number(v)}$" for v in x]) + r" \\")
+        for i, (label, x) in enumerate(zip(problem.labels, problem.points)):
+            out.append(" & ".join([escape_text(label)] + [f"${number(v, ('point', i, j))}$" for j, v in enumerate(x)])
+                       + r" \\")
         out += [r"\bottomrule", r"\end{longtable}"]
         return out
 
     def initial_parameters(self) -> list[str]:
         problem, d, f = self.ctx.problem, self.ctx.d, self.ctx.notation.number
         rows = []
-        for comp in problem.components:
-            mean = matrix([[f(v)] for v in comp.mean]) if d > 1 else f(comp.mean[0])
-            cov = matrix([[f(v) for v in row] for row in comp.covariance]) if d > 1 else f(comp.covariance[0][0])
-            rows.append((comp.name, mean, cov, f(comp.weight)))
-        model = (r"The model: $p(x) = \sum_{c=1}^{K} \pi_c \, \mathcal{N}(x \mid \mu_c, \Sigma_c)$ with "
+        for c, comp in enumerate(problem.components):
+            mean = matrix([[f(v, ("mean", c, j))] for j, v in enumerate(comp.mean)]) if d > 1 \
+                else f(comp.mean[0], ("mean", c, 0))
+            cov = matrix([[f(v, ("cov", c, i, j)) for j, v in enumerate(row)] for i, row in enumerate(comp.covariance)]) \
+                if d > 1 else f(comp.covariance[0][0], ("cov", c, 0, 0))
+            rows.append((comp.name, mean, cov, f(comp.weight, ("weight", c))))
+        model = (r"The model: $p(x) = \sum_{c=1}^{K} \pi_c \, \mathcal{N}(x \mid \mu_c, "
+                 + (r"\sigma_c^2" if d == 1 else r"\Sigma_c") + r")$ with "
                  rf"$K = {problem.K}$ components in $d = {d}$ dimensions.")
-        return parameters_table(r"\section*{Initial parameters}" + "\n" + model, rows)
+        return parameters_table(r"\needspace{8\baselineskip}" + "\n" + r"\section*{Initial parameters}" + "\n" + model,
+                                rows, d == 1)
 
     def new_parameters(self, t: int) -> list[str]:
+        """The parameters after iteration ``t``, every entry to the same significant digits (an exact value
+        too, padded with zeros: 165.000 beside 60.0000, never 165)."""
         names, certified = self.ctx.problem.component_names, self.ctx.certified
         keys = [Key(t, k, None, c) for c in names for k in ("mean", "cov", "weight")]
         certified.round(keys)
         rows = []
         for c in names:
-            rows.append((c, certified.decimal(Key(t, "mean", None, c)), certified.decimal(Key(t, "cov", None, c)),
-                         certified.decimal(Key(t, "weight", None, c))))
+            rows.append(tuple([c] + [array(certified.values(Key(t, k, None, c)), padded) for k in ("mean", "cov", "weight")]))
+        digits = getattr(self.ctx.certified, "digits", self.ctx.options.digits)
+        note = self.values_note or f"certified to {digits} significant digits"
         title = (rf"\subsection*{{New parameters after iteration {t}}}" + "\n"
-                 + rf"Certified to {self.ctx.options.digits} significant digits.")
-        return parameters_table(title, rows)
+                 + note[0].upper() + note[1:] + f"; every entry shows all {digits}.")
+        return parameters_table(title, rows, self.ctx.d == 1)
 
     def responsibilities(self, t: int) -> list[str]:
         """Every point's responsibilities in iteration ``t`` (at most 6 components per table)."""
@@ -103,11 +115,12 @@ class Tables:
             header = ["point"] + ([escape_text(v) for v in problem.variables] if len(names) <= 2 * TABLE_COMPONENTS else []) \
                 + [f"$r_{{p,{notation.comp(c)}}}{notation.it(t)}$" for c in chunk]
             rows = []
-            for p, x in zip(problem.labels, problem.points):
-                coords = [f"${notation.number(v)}$" for v in x] if len(names) <= 2 * TABLE_COMPONENTS else []
+            for i, (p, x) in enumerate(zip(problem.labels, problem.points)):
+                coords = ([f"${notation.number(v, ('point', i, j))}$" for j, v in enumerate(x)]
+                          if len(names) <= 2 * TABLE_COMPONENTS else [])
                 rows.append([escape_text(p)] + coords + [f"${certified.decimal(Key(t, 'resp', p, c))}$" for c in chunk])
-            out += longtable(rf"\textbf{{Responsibilities}} $r_{{pc}}$ (iteration {t}; certified, "
-                             rf"{self.ctx.options.digits} digits)", header, rows)
+            note = self.values_note or f"certified, {self.ctx.options.digits} digits"
+            out += longtable(rf"\textbf{{Responsibilities}} $r_{{pc}}$ (iteration {t}; {note})", header, rows)
         return out
 
     def e_table(self, t: int, components: list[str], skip: str | None) -> list[str]:
@@ -122,7 +135,9 @@ class Tables:
             header = ["point"]
             for c in chunk:
                 header += [f"$q_{{p,{notation.comp(c)}}}$",
-                           rf"$\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, \Sigma_{{{notation.comp(c)}}})$"]
+                           rf"$\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, "
+                           + (rf"\sigma_{{{notation.comp(c)}}}^2" if self.ctx.d == 1 else rf"\Sigma_{{{notation.comp(c)}}}")
+                           + ")$"]
             rows = [[escape_text(p)] + [f"${certified.decimal(Key(t, k, p, c))}$" for c in chunk for k in ("quad", "density")]
                     for p in labels]
             out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms and densities, computed "
