@@ -271,7 +271,7 @@ def costly(monkeypatch):
 
     seen = []
 
-    def estimate_solve(problem, iterations, digits):
+    def estimate_solve(problem, iterations, digits=6, backend="arb", **options):
         seen.append(limits.current().seconds)
         return limits.Estimate(seconds=1e6, memory_bytes=1 << 40, what=f"{iterations} iterations, {digits} digits")
     monkeypatch.setitem(sys.modules, "gmmexact.numerics.cost", types.SimpleNamespace(estimate_solve=estimate_solve))

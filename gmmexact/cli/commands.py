@@ -344,15 +344,13 @@ def _write_by_extension(path: str, option: str, writer) -> None:
         write_atomic(path, data, option=option)
 
 
-def _afford(problem, iterations: int, digits: int) -> None:
-    """Refuse, before solving, a request estimated past the limits (lifted by ``--force``)."""
-    try:
-        from ..numerics.cost import estimate_solve  # noqa: PLC0415
-    except ModuleNotFoundError as e:
-        if e.name != "gmmexact.numerics.cost":
-            raise
-        return
-    limits.require_affordable(estimate_solve(problem, iterations, digits))
+def _afford(problem, iterations: int, digits: int, backend: str = "arb", *, points: int | None = None,
+            forms: bool = True) -> None:
+    """Refuse, before solving, a request estimated past the limits (lifted by ``--force``): ``points``
+    shown with exact ``forms`` (SymPy) in the report, every value certified to ``digits``."""
+    from ..numerics.cost import estimate_solve  # noqa: PLC0415
+
+    limits.require_affordable(estimate_solve(problem, iterations, digits, backend, points=points, forms=forms))
 
 
 # --- the commands --------------------------------------------------------------------------------
@@ -376,10 +374,10 @@ def _solve(args) -> int:
     max_points = args.max_points
     if max_points is None and args.format == "text" and points is None:
         max_points = 12
-    _afford(problem, args.iterations, args.digits)
-    run = solve(problem, iterations=args.iterations, backend=args.backend)
     forms = args.forms or ("exact" if args.format == "text" else "all")
     shown = len(points) if points else min(problem.n, max_points or problem.n)
+    _afford(problem, args.iterations, args.digits, args.backend, points=shown, forms=forms != "none")
+    run = solve(problem, iterations=args.iterations, backend=args.backend)
     if forms != "none" and shown * problem.K * args.iterations > 2000:
         _say(f"gmmexact: note: exact forms for {shown} points take SymPy about "
              f"{0.015 * shown * problem.K / 2 * args.iterations:.0f} s; --forms none gives the certified "
@@ -522,7 +520,7 @@ def _template(args) -> int:
     if args.output:
         _place(args.output, "-o", [args.problem], user_file=True, force=args.force)
     problem = load(args.problem)
-    _afford(problem, args.iterations, 6)
+    _afford(problem, args.iterations, 6, points=0, forms=False)
     text = template(solve(problem, iterations=args.iterations))
     if args.output:
         write_atomic(args.output, text, option="-o")
@@ -548,7 +546,7 @@ def _plot(args) -> int:
     points = None if args.points is None else [p.strip() for p in args.points.split(",") if p.strip()]
     problem = load(args.problem, normalize_weights=args.normalize_weights)
     plot.check_size(problem.d, args.dpi, problem.n, force=args.force, option="--dpi")
-    _afford(problem, args.iterations, plot.POSITION_DIGITS)
+    _afford(problem, args.iterations, plot.POSITION_DIGITS, points=0, forms=False)
     run = solve(problem, iterations=args.iterations)
     plot.save(run, args.output, points=points, dpi=args.dpi, force=args.force)
     _say(f"gmmexact: wrote {args.output}")
@@ -615,7 +613,8 @@ def _latex(args) -> int:
             args.iterations = max(args.iterations, Key.parse(args.step).iteration)
         except ValueError:
             pass  # named in latex_fragment's error
-    _afford(problem, args.iterations + 1, args.digits)
+    _afford(problem, args.iterations + 1, args.digits, args.backend,
+            points=1 if args.compact or args.step else shown)
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     # one iteration more, for the log-likelihood after the last one shown
     after = solve(problem, iterations=args.iterations + 1, backend=args.backend) if not run.stopped else None
@@ -661,7 +660,7 @@ def _crosscheck(args) -> int:
                              "--template FILE alone (it writes a blank results file and compares nothing)")
         _place(args.template, "--template", inputs, user_file=True, force=args.force)
         problem = load(args.problem, normalize_weights=args.normalize_weights)
-        _afford(problem, args.iterations, 17)
+        _afford(problem, args.iterations, 6, points=0, forms=False)
         write_atomic(args.template, template(solve(problem, iterations=args.iterations), args.template),
                      option="--template")
         _say(f"gmmexact: wrote {args.template}")
@@ -676,8 +675,7 @@ def _crosscheck(args) -> int:
     reg = None if args.reg_covar is None else parse_fraction(args.reg_covar, "--reg-covar")
     if reg is not None and reg < 0:
         raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
-    problem = load(args.problem, normalize_weights=args.normalize_weights)
-    _afford(problem, args.iterations, 17)
+    problem = load(args.problem, normalize_weights=args.normalize_weights)  # the exact path checks its own cost
     import warnings  # noqa: PLC0415
 
     from ..crosschecking.peers import ExactPathWarning  # noqa: PLC0415
