@@ -144,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
     latex.add_argument("--pdf", action="store_true", help="compile with pdflatex from PATH (exit 4 when there is none)")
     latex.add_argument("--backend", choices=("arb", "mpmath"), default="arb")
     latex.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    latex.add_argument("--title", help="the document's title (default: Worked EM solution: PROBLEM)")
+    latex.add_argument("--author", help="the author line under the title")
+    latex.add_argument("--figures", action="store_true",
+                       help="include the data-and-ellipses and responsibilities pictures (PDF files OUT-data.pdf, "
+                            "OUT-resp.pdf beside the output; needs matplotlib)")
+    latex.add_argument("--carry-digits", type=_positive, metavar="K",
+                       help="write the solution as a calculator chain carrying K significant digits")
+    latex.add_argument("--layout", choices=("handout", "steps"), default="handout",
+                       help="handout: each general formula once, one line per point and component; steps: every "
+                            "step in full")
     latex.add_argument("--force", action="store_true", help=COST_HELP)
     cross = sub.add_parser("crosscheck", help="certified correct digits of a float EM implementation "
                                               "(scikit-learn, a Python function, a results file)")
@@ -601,9 +611,15 @@ def _latex(args) -> int:
         raise InputError(None, "--fragment", "needs the step to show", "--step KEY, e.g. --step density.A.women")
     tex_out, pdf = _latex_outputs(args)
     problem = load(args.problem, normalize_weights=args.normalize_weights)
+    stem = os.path.splitext(tex_out or pdf or os.path.basename(args.problem))[0]
+    if args.figures and not args.step:
+        for suffix in ("-data.pdf", "-resp.pdf"):
+            _place(stem + suffix, "--figures", [p for p in (args.problem, args.claims, tex_out, pdf) if p])
     options = LatexOptions(digits=args.digits, points=_names(args.points, "--points"),
                            components=_names(args.components, "--components"), compact=args.compact,
-                           iterations=args.iterations, source=args.problem, claims_source=args.claims)
+                           iterations=args.iterations, source=args.problem, claims_source=args.claims,
+                           title=args.title, author=args.author, figures=args.figures and not args.step,
+                           figure_stem=stem, carry_digits=args.carry_digits, layout=args.layout)
     shown = len(options.points) if options.points else problem.n
     if not args.step and not args.compact and shown * problem.K * args.iterations > 200:
         _say(f"gmmexact: note: every step of {shown} points in full makes a long document; --compact shows one "
@@ -627,7 +643,8 @@ def _latex(args) -> int:
         if tex_out:
             write_atomic(tex_out, tex, option="-o")
         try:
-            compile_pdf(tex, pdf, inputs=[args.problem, args.claims, tex_out])
+            compile_pdf(tex, pdf, inputs=[args.problem, args.claims, tex_out],
+                        search=[os.path.dirname(os.path.abspath(stem))] if options.figures else ())
         except LatexEngineError as e:
             _say(f"gmmexact: {e}")
             return EXIT_NO_ENGINE if e.missing else EXIT_ERROR

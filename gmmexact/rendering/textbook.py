@@ -153,15 +153,26 @@ class Notation:
             return decimal_text(q)
         return latex_fraction(q)
 
-    def decimals_in(self, places) -> frozenset:
-        """The rationals a form shows as decimals when its written inputs are the numbers at ``places``
-        (a predicate on a place): those the file writes as decimals there.
+    @cached_property
+    def _decimal_groups(self) -> dict:
+        groups: dict = {}
+        for place, q in self.decimal_places:
+            groups.setdefault(place[:2], set()).add(q)
+        return {g: frozenset(v) for g, v in groups.items()}
+
+    def decimals_at(self, groups) -> frozenset:
+        """The rationals a form shows as decimals when its written inputs are the numbers of ``groups``
+        (``("point", i)``, ``("mean", c)``, ``("cov", c)``, ``("weight", c)``): those the file writes as
+        decimals there.
 
         >>> n = Notation(("A",), ("1", "2"), ("x",), decimal_places=((("weight", 1), Fraction(1, 2)),))
-        >>> n.decimals_in(lambda place: place == ("weight", 1)), n.decimals_in(lambda place: place == ("weight", 0))
+        >>> n.decimals_at([("weight", 1)]), n.decimals_at([("weight", 0), ("point", 0)])
         (frozenset({Fraction(1, 2)}), frozenset())
         """
-        return frozenset(q for place, q in self.decimal_places if places(place))
+        out = frozenset()
+        for g in groups:
+            out |= self._decimal_groups.get(tuple(g), frozenset())
+        return out
 
     # -- pieces ----------------------------------------------------------------------------
     @cached_property

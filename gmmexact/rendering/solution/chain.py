@@ -217,8 +217,9 @@ class ChainWriter(HandoutWriter):
             texts = [[tex for _, tex in row] for row in cov]
             det_exact = linalg.det(values)
             if det_exact <= 0 or any(m <= 0 for m in linalg.leading_principal_minors(values)):
-                self.stopped = (rf"the carried covariance of {escape_text(c)} is not positive definite "
-                                rf"($\lvert\Sigma\rvert = {number(carried(det_exact, k)) if det_exact else '0'}$), "
+                shown = number(carried(det_exact, k)) if det_exact else "0"
+                what = rf"$\sigma^2 = {shown}$" if d == 1 else rf"$\lvert\Sigma\rvert = {shown}$"
+                self.stopped = (rf"the carried covariance of {escape_text(c)} is not positive definite ({what}), "
                                 r"so its Gaussian density does not exist")
                 return
             det = carried(det_exact, k)

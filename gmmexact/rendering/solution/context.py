@@ -188,7 +188,7 @@ def written_inputs(problem) -> WrittenInputs:
     In SymPy forms a number has no place of its own: a step's form shows a rational as a decimal when
     one of the places the step puts in (the point and mean of a quadratic form, the covariance of a
     component's determinant, its weight in a joint probability, every weight in an evidence) writes it as
-    one (:meth:`~gmmexact.rendering.textbook.Notation.decimals_in`). So one ``"1/2"`` written as a weight
+    one (:meth:`~gmmexact.rendering.textbook.Notation.decimals_at`). So one ``"1/2"`` written as a weight
     never turns a datum ``0.5`` into ½, nor the other way round.
 
     >>> import gmmexact
@@ -334,34 +334,34 @@ def _file_texts(problem) -> dict:
     return out
 
 
-def uses(problem, key: Key, place: tuple) -> bool:
-    """Whether the forms of ``key``'s step put in the input number at ``place`` (``("point", i, j)``,
-    ``("mean", c, j)``, ``("cov", c, i, j)``, ``("weight", c)``): the covariance of a component's
-    determinant, inverse and normalising constant; the point and mean of a quadratic form; the weight of a
-    joint probability; every weight in an evidence, responsibility and log-likelihood; the data in the
-    M-step (the point of a deviation and its outer product).
+def uses(problem, key: Key) -> list[tuple]:
+    """The input numbers the forms of ``key``'s step put in, as groups of places (``("point", i)``,
+    ``("mean", c)``, ``("cov", c)``, ``("weight", c)``): the covariance of a component's determinant,
+    inverse and normalising constant; the point and mean of a quadratic form; the weight of a joint
+    probability; every weight in an evidence, responsibility and log-likelihood; the data in the M-step
+    (the point of a deviation and its outer product).
 
     >>> import gmmexact
     >>> p = gmmexact.load("examples/seed/problem.toml")
-    >>> uses(p, Key.parse("joint.A.men"), ("weight", 1)), uses(p, Key.parse("joint.A.men"), ("weight", 0))
-    (True, False)
+    >>> uses(p, Key.parse("joint.A.men")), uses(p, Key.parse("quad.B.women"))
+    ([('weight', 1)], [('point', 1), ('mean', 0)])
     """
-    kind, what = key.kind, place[0]
+    kind = key.kind
     ci = problem.component_index.get(key.component) if key.component is not None else None
     pi = problem.point_index.get(key.point) if key.point is not None else None
     if kind in ("det", "inv", "norm"):
-        return what == "cov" and place[1] == ci
+        return [("cov", ci)]
     if kind == "quad":
-        return (what == "point" and place[1] == pi) or (what == "mean" and place[1] == ci)
+        return [("point", pi), ("mean", ci)]
     if kind == "joint":
-        return place == ("weight", ci)
+        return [("weight", ci)]
     if kind in ("evidence", "resp", "loglik"):
-        return what == "weight"
+        return [("weight", c) for c in range(problem.K)]
     if kind in ("mean", "cov"):
-        return what == "point"
+        return [("point", i) for i in range(problem.n)]
     if kind in ("dev", "outer"):
-        return what == "point" and place[1] == pi
-    return False
+        return [("point", pi)]
+    return []
 
 
 def check_selection(run, options: LatexOptions) -> None:

@@ -75,7 +75,7 @@ class DecimalRows:
                 text = number(v)
                 values[name] = rf"\left({text}\right)" if text.startswith("-") else text
         expr = definition.xreplace(repl)
-        decimals = ctx.notation.decimals_in(lambda place: uses(ctx.problem, key, place))
+        decimals = ctx.notation.decimals_at(uses(ctx.problem, key))
         printer = TextbookPrinter(ctx.notation, values=values, term_order=self.order, decimals=decimals)
         return rows_for(printer, expr), notes
 

@@ -114,8 +114,12 @@ def latex_document(run, options: LatexOptions = LatexOptions(), checks=None, aft
     r"""A complete, compilable LaTeX article working through the run's iterations.
 
     ``checks``: the verdicts of :meth:`gmmexact.checking.verdicts.Checker.check` on a document's claims, shown
-    beside the steps they belong to and summarised at the end. ``after``: the same problem solved one
-    iteration further, for the log-likelihood after the last iteration shown (only that is used).
+    beside the steps they belong to and summarised at the end (such a document always has the full
+    layout, ``carry_digits`` aside). ``after``: the same problem solved one iteration further, for the
+    log-likelihood after the last iteration shown (only that is used).
+
+    Building the text writes no file, except with ``options.figures``: the two pictures are then written
+    (``<figure_stem>-data.pdf``, ``<figure_stem>-resp.pdf``) and the document includes them by file name.
 
     >>> import gmmexact
     >>> run = gmmexact.solve(gmmexact.load("examples/seed/problem.toml"))

@@ -171,7 +171,10 @@ class HandoutWriter:
         spec = _FORMS.get(key.kind, _DEFAULT)
         if key.kind == "dev" and self.ctx.d > 1:
             spec = dict(spec, exact=False)
-        return [self.steps.forms(key, **spec)]
+        form = self.steps.forms(key, **spec)
+        if len(form.groups) <= 1 and spec is not _DEFAULT:  # (no row of decimals: the model's own forms instead)
+            form = self.steps.forms(key)
+        return [form]
 
     def general(self, keys: list[Key]) -> list[str]:
         """The general formulas of the steps of ``keys`` (one of each kind), as one display."""

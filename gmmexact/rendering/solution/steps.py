@@ -64,7 +64,7 @@ class StepWriter:
         q = ctx.run[key]
         notes: list[str] = []  # remarks on the step (printed below it)
         self.order.track_inputs(ctx.run, key)
-        printer.decimals = ctx.notation.decimals_in(lambda place: uses(ctx.problem, key, place))
+        printer.decimals = ctx.notation.decimals_at(uses(ctx.problem, key))
         lhs = ctx.notation.name(key)
         body: list[list[str]] = []  # groups of lines, each group one "= …" form
         seen: set[str] = {re.sub(r"\s+", "", lhs)}
@@ -161,13 +161,15 @@ def mean_form(ctx: Context, key: Key):
     """μ_c = (1/m_c)(r_1c x_1 + … + r_nc x_n) with the points as vectors, as a worked solution writes
     it (the engine's definition is per coordinate); None where that is not the definition."""
     problem = ctx.problem
-    if key.kind != "mean" or problem.n > SUM_LIMIT or getattr(problem, "count_offset", 0) \
+    if key.kind != "mean" or problem.n > SUM_LIMIT \
             or "mean" in getattr(problem, "fixed", ()) or not isinstance(ctx.run[key].definition, sp.MatrixBase):
         return None
     sym = lambda kind, p=None: sp.Symbol(str(Key(key.iteration, kind, p, key.component)))
     terms = [sp.MatMul(sym("resp", p), sp.Matrix([_rat(v) for v in x]), evaluate=False)
              for p, x in zip(problem.labels, problem.points)]
-    return sp.MatMul(sp.Pow(sym("count"), -1, evaluate=False), sp.MatAdd(*terms, evaluate=False), evaluate=False)
+    offset = getattr(problem, "count_offset", 0)
+    count = sp.Add(sym("count"), _rat(offset), evaluate=False) if offset else sym("count")  # m_c + o
+    return sp.MatMul(sp.Pow(count, -1, evaluate=False), sp.MatAdd(*terms, evaluate=False), evaluate=False)
 
 
 def sum_form(ctx: Context, key: Key) -> list[str] | None:
