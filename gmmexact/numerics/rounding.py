@@ -108,7 +108,8 @@ class Rounded:
             return "0"
         sign, s = self._sign_digits()
         body = s[0] + ("." + s[1:] if len(s) > 1 else "")
-        return f"{sign}{body}e{self.leading_exponent():+d}"
+        e = self.leading_exponent()
+        return f"{sign}{body}e{'-' if e < 0 else '+'}{_int_str(abs(e))}"
 
     def positional(self) -> str:
         """Positional notation keeping every significant digit.
