@@ -380,6 +380,24 @@ def _lex(nodes, out: list) -> list:
     return out
 
 
+_DIMENSION = re.compile(r"\s*-?[0-9]*\.?[0-9]+\s*(pt|em|ex|mm|cm|in|bp|pc|dd|sp|mu)\s*")
+
+
+def _after_row_break(L: list, i: int) -> int:
+    """The index after a row break's ``*`` and optional ``[3pt]`` (``\\\\[3pt]``), starting at ``i``."""
+    j = _next(L, i)
+    if j < len(L) and L[j].kind == "char" and L[j].text == "*":
+        i = j = j + 1
+        j = _next(L, j)
+    if j < len(L) and L[j].kind == "char" and L[j].text == "[":
+        for k in range(j + 1, min(j + 12, len(L))):
+            if L[k].kind == "char" and L[k].text == "]":
+                if _DIMENSION.fullmatch("".join(lx.text for lx in L[j + 1:k])):
+                    return k + 1
+                break
+    return i
+
+
 def _next(L: list, i: int) -> int:
     """The index of the first lexeme at or after ``i`` that is not whitespace."""
     n = len(L)
@@ -606,7 +624,9 @@ class _Reader:
         """``("strong" | "weak" | None, next index)`` when lexeme ``i`` separates statements."""
         lx = L[i]
         if lx.kind == "macro":
-            if lx.text in ("quad", "qquad", "\\", "newline", "cr"):
+            if lx.text in ("\\", "newline", "cr"):
+                return "strong", _after_row_break(L, i + 1)
+            if lx.text in ("quad", "qquad"):
                 return "strong", i + 1
             if lx.text in ("text", "textrm", "mbox", "textnormal", "intertext", "textit"):
                 j = _next(L, i + 1)
