@@ -1320,6 +1320,7 @@ def problem_from_estimator(gm, X) -> Problem:
     return prepare(problem, covariance_type=cov_type)
 
 
+DEFAULT_MIN_DIGITS = 10
 FAST_SIZE = 20_000  # n·K from which method="auto" takes the fast path
 
 
@@ -1396,7 +1397,7 @@ def fallback_note(problem: Problem, reason: str) -> str:
             f"n = 100000, d = 5, K = 4), against well under a second on the fast path.")
 
 
-def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 10, covariance_type=None,
+def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | None = None, covariance_type=None,
                reg_covar=None, method: str = "auto") -> CrossCheck:
     """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
 
@@ -1416,7 +1417,8 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
     iterations
         EM iterations (default: a fitted estimator's ``n_iter_``, an unfitted one's ``max_iter``, else 1).
     min_digits
-        The correct significant digits every value must have for the cross-check to pass (default 10).
+        The correct significant digits every value must have for the cross-check to pass (default 10; for
+        a whole fit, by the float type of its parameters: float64 10, float32 4, float16 1).
     covariance_type, reg_covar
         Overrides of the problem's (or the estimator's) model, passed to
         :func:`gmmexact.crosschecking.peers.prepare`; ``reg_covar`` is read exactly (``"1e-6"`` is 1/10⁶).
@@ -1427,8 +1429,11 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
 
     Returns
     -------
-    CrossCheck
-        Per-entry certified errors and correct digits, findings; displays itself in Jupyter.
+    CrossCheck or FitCheck
+        Per-entry certified errors and correct digits, findings; displays itself in Jupyter. A fitted
+        estimator without ``*_init`` (the usual ``GaussianMixture(K, random_state=0).fit(X)``) is
+        replayed from its own start and certified iteration by iteration to convergence: a
+        :class:`gmmexact.crosschecking.fitcheck.FitCheck`.
 
     Examples
     --------
@@ -1441,6 +1446,12 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int = 1
     (False, 1, '165.000')
     """
     is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
+    if is_estimator and start is None and hasattr(peer, "n_iter_") and (
+            peer.means_init is None or peer.precisions_init is None or peer.weights_init is None):
+        from .fitcheck import certify_fit  # noqa: PLC0415 (a fitted model without *_init: replay its start)
+
+        return certify_fit(peer, X, min_digits=min_digits)
+    min_digits = DEFAULT_MIN_DIGITS if min_digits is None else min_digits
     if is_estimator:
         problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)
         cov_type = covariance_type or peer.covariance_type

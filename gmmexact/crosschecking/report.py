@@ -82,7 +82,10 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
     settings = ", ".join(f"{k} = {v}" for k, v in data["peer"]["settings"].items())
     if settings:
         console.print(plain(f"peer settings: {settings}", style="dim"))
-    console.print(plain(_verdict(data), style="bold green" if data["passed"] else "bold red"))
+    verdict, _, cause = _verdict(data).partition("; cause: ")
+    console.print(plain(verdict, style="bold green" if data["passed"] else "bold red"))
+    if cause:
+        console.print(plain("cause: " + cause))
 
 
 def _verdict(data: dict) -> str:
@@ -109,7 +112,27 @@ def _failures(data: dict) -> str:
         parts.append(f"{len(data['peer']['unmatched'])} value(s) without an exact counterpart")
     if not data["quantities"] and not parts:
         parts.append("nothing was compared")
-    return "; ".join(parts)
+    text = "; ".join(parts)
+    return text + "; " + _cause(data) if below else text
+
+
+CAUSE_KINDS = ("non-finite", "covariance-wrong", "slip", "loglik-wrong", "cancellation",
+               "singular-but-positive-definite-in-float", "regularisation-dominates", "conditioning",
+               "ill-conditioned", "float64-singular", "loglik-noise", "underflow")
+"""Findings that explain lost digits, most specific first."""
+
+
+def _cause(data: dict) -> str:
+    """The cause of the worst values, from the findings, or a plain statement that none was found."""
+    found = [f for f in data["findings"] if f["kind"] in CAUSE_KINDS]
+    if not found:
+        return ("cause: none found in the catalogue (slips, cancellation, a near-singular covariance, "
+                "regularisation, underflow)")
+    f = min(found, key=lambda f: CAUSE_KINDS.index(f["kind"]))
+    where = f.get("key") or f.get("where")
+    more = len(found) - 1
+    return f"cause: {f['kind']}" + (f" ({where})" if where else "") + (f", and {more} more finding(s) above" if more
+                                                                         else ", above")
 
 
 def render_markdown(data: dict) -> str:
