@@ -1245,15 +1245,15 @@ def template(run: Run, path: str) -> str | bytes:
         for k in keys:
             doc[str(k)] = None if k.shape == "scalar" else [None] * d if k.shape == "vector" else [[None] * d] * d
         return json.dumps(doc, indent=1) + "\n"
-    if suffix == ".csv":
-        lines = ["key,value"]
+    if suffix == ".csv":  # the csv module quotes a key whose names hold a comma or a quote
+        from ..engine.lookup import entry_keys  # noqa: PLC0415
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["key", "value"])
         for k in keys:
-            if k.shape == "scalar":
-                lines.append(f"{k},")
-            else:
-                from ..engine.lookup import entry_keys  # noqa: PLC0415
-                lines += [f"{e}," for e in entry_keys(k, d)]
-        return "\n".join(lines) + "\n"
+            writer.writerows([str(e), ""] for e in ([k] if k.shape == "scalar" else entry_keys(k, d)))
+        return out.getvalue()
     raise InputError(None, "--template", f"{path!r} has the extension {suffix or '(none)'!r}",
                      "a .json, .csv or .npz file name")
 
