@@ -510,3 +510,33 @@ def test_every_mutation_of_a_template_is_read_or_refused_with_a_one_line_reason(
                 assert "\n" not in str(e) and str(e).startswith(str(path))
                 outcomes["refused"] += 1
     assert outcomes["read"] > 0 and outcomes["refused"] > 0
+
+
+def test_a_csv_template_quotes_labels_with_commas_and_quotes_and_reads_back(tmp_path, capsys):
+    import csv
+
+    problem = tmp_path / "p.toml"
+    problem.write_text(textwrap.dedent('''
+        [data]
+        labels = [",", "a\\"b"]
+        points = [[1, 2], [3, 5]]
+        [[components]]
+        mean = [1, 2]
+        covariance = [[1, 0], [0, 1]]
+        weight = 0.5
+        [[components]]
+        mean = [3, 4]
+        covariance = [[1, 0], [0, 1]]
+        weight = 0.5
+        '''), encoding="utf-8")
+    template = tmp_path / "t.csv"
+    assert main(["crosscheck", str(problem), "--template", str(template)]) == 0
+    rows = list(csv.reader(template.open(encoding="utf-8")))
+    assert rows[:4] == [["key", "value"], ["resp.,.1", ""], ["resp.,.2", ""], ['resp.a"b.1', ""]]
+    for row in rows[1:]:
+        row[1] = "0.5" if row[0].startswith("resp.") else ""
+    with (tmp_path / "r.csv").open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    capsys.readouterr()
+    assert main(["crosscheck", str(problem), "--with", str(tmp_path / "r.csv")]) == 1  # read; the values are wrong
+    assert "error" not in capsys.readouterr().err
