@@ -161,3 +161,22 @@ def test_a_fail_without_a_known_cause_says_so():
     assert _cause({"findings": [{"kind": "method", "key": "fast path"}]}) == (
         "cause: none found in the catalogue (slips, cancellation, a near-singular covariance, regularisation, "
         "underflow)")
+
+
+@pytest.mark.parametrize("dtype, covariance_type, name", [
+    (np.float32, "spherical", "covariances_[1]"), (np.float32, "diag", "covariances_[1, 0]"),
+    (np.float64, "spherical", "covariances_[1]"), (np.float64, "diag", "covariances_[1, 0]")])
+def test_scikit_learn_30382_is_caught_and_explained(dtype, covariance_type, name):
+    """scikit-learn issue #30382: two points 9999 and 0, reg_covar = 0.1; each component holds one point,
+    so every variance is exactly reg_covar, but E[x²] − μ² with μ² ≈ 10⁸ cancels (float32: 112.1)."""
+    X = np.array([[9999.0], [0.0]], dtype=dtype)
+    gm = fitted(X, n_components=2, covariance_type=covariance_type, reg_covar=0.1, random_state=0)
+    check = certify_fit(gm, X, progress=False)
+    assert not check.passed
+    loss = check.first_loss
+    assert (loss.iteration, loss.step, loss.key, loss.peer_name, loss.cause) == (
+        1, "M-step", "cov.2[0][0]", name, "cancellation")
+    assert f"cancellation in E[x²] − μ² (scikit-learn's {covariance_type} covariance formula)" in loss.explanation
+    assert loss.digits <= (0 if dtype == np.float32 else 7)
+    # the component at 0 has a mean of 9999·e^(−5·10⁸) exactly: 0.0 holds it as closely as float64 can
+    assert check.iterations[0].local_worst != "mean.1[0]"

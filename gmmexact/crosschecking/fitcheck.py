@@ -101,6 +101,14 @@ class IterationCheck:
     lower_bound: Interval
     peer_lower_bound: float
     lower_bound_text: str = ""
+    peer_lower_bound_error: float = 0.0  # the peer's lower bound's certified error bound, |float − exact|
+
+    @property
+    def passed(self) -> bool:
+        """The local check met ``min_digits`` (values held below float64's normal range aside)."""
+        local = self.local
+        return (len(failing(local)) == 0 and local.peer.failure is None and not local.peer.unmatched
+                and len(local.entries) > 0)
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class Convergence:
     changes: tuple
     agrees: bool
     increases: int
-    decreases: tuple  # (iteration, Interval of the decrease, within float64 resolution: bool)
+    decreases: tuple  # (iteration, Interval of the decrease, within the float rounding of the parameters: bool)
     undecided_monotone: int
 
     def text(self) -> str:
@@ -139,8 +147,8 @@ class Convergence:
         mono = f"log-likelihood: {self.increases} increase(s) proven"
         if self.decreases:
             big = [x for x in self.decreases if not x[2]]
-            mono += (f", {len(self.decreases)} decrease(s) proven ({len(big)} beyond float64's resolution of the "
-                     f"lower bound" + (f", first at iteration {big[0][0]}: {big[0][1].text()}" if big else "") + ")")
+            mono += (f", {len(self.decreases)} decrease(s) proven ({len(big)} beyond the "
+                     f"float rounding of the parameters" + (f", first at iteration {big[0][0]}: {big[0][1].text()}" if big else "") + ")")
         if self.undecided_monotone:
             mono += f", {self.undecided_monotone} change(s) too small to sign"
         out.append(mono + ".")
@@ -172,8 +180,24 @@ class FitCheck:
 
     @property
     def passed(self) -> bool:
-        return (all(it.local.passed for it in self.iterations) and self.convergence.agrees
+        return (all(it.passed for it in self.iterations) and self.convergence.agrees
                 and not any(not within for _, _, within in self.convergence.decreases))
+
+    def reasons(self) -> list[str]:
+        """Why the fit fails, one phrase per reason (empty when it passes)."""
+        out = []
+        if self.first_loss is not None:
+            out.append(f"a step kept fewer than {self.min_digits} correct digits, first "
+                       + self.first_loss.text())
+        elif not all(it.passed for it in self.iterations):
+            out.append("a step's check is incomplete (a value without an exact counterpart)")
+        if not self.convergence.agrees:
+            out.append("a stopping decision differs from the exact one")
+        big = [x for x in self.convergence.decreases if not x[2]]
+        if big:
+            out.append(f"the log-likelihood decreased at iteration {big[0][0]} by {big[0][1].text()}, beyond "
+                       "the float rounding of the parameters")
+        return out
 
     def as_dict(self) -> dict:
         """The JSON document."""
@@ -181,12 +205,12 @@ class FitCheck:
             "peer": self.peer, "settings": {k: repr(v) if not isinstance(v, (int, float, str, bool, type(None)))
                                             else v for k, v in self.settings.items()},
             "reproduced": self.replay.reproduced, "n_init": len(self.replay.starts), "chosen_init": self.replay.chosen,
-            "min_digits": self.min_digits, "passed": self.passed, "peer_dtype": self.peer_dtype,
+            "min_digits": self.min_digits, "passed": self.passed, "reasons": self.reasons(), "peer_dtype": self.peer_dtype,
             "type_digits": round(self.type_digits, 2), "seconds": round(self.seconds, 3),
             "iterations": [{"iteration": it.iteration, "local_min_digits": it.local_digits,
                             "local_worst": it.local_worst, "global_min_digits": it.global_digits,
                             "lower_bound": it.lower_bound_text, "peer_lower_bound": repr(it.peer_lower_bound),
-                            "local_passed": it.local.passed} for it in self.iterations],
+                            "local_passed": it.passed} for it in self.iterations],
             "first_loss": None if self.first_loss is None else {
                 "iteration": self.first_loss.iteration, "step": self.first_loss.step, "key": self.first_loss.key,
                 "name": self.first_loss.peer_name, "digits": self.first_loss.digits, "cause": self.first_loss.cause,
@@ -196,7 +220,7 @@ class FitCheck:
             "convergence": {"tol": self.convergence.tol, "n_iter": self.convergence.n_iter,
                             "converged": self.convergence.converged, "decisions": list(self.convergence.decisions),
                             "agrees": self.convergence.agrees, "increases": self.convergence.increases,
-                            "decreases": [{"iteration": t, "amount": iv.text(6), "within_float64": w}
+                            "decreases": [{"iteration": t, "amount": iv.text(6), "within_float_rounding": w}
                                           for t, iv, w in self.convergence.decreases]},
         }
 
@@ -221,10 +245,10 @@ class FitCheck:
             lines.append("first step below the digits asked: " + self.first_loss.text())
         verdict = ("PASS" if self.passed else "FAIL") + (f" for {self.peer_dtype}" if self.peer_dtype != "float64"
                                                           else "")
-        lines.append(f"{verdict}: every step of the fit {'keeps' if self.passed else 'does not keep'} "
-                     f"{self.min_digits} correct digits, locally" + ("" if self.passed else
-                                                                      (f"; {self.first_loss.text()}" if self.first_loss
-                                                                       else "")))
+        lines.append(f"{verdict}: " + ("; ".join(self.reasons()) if not self.passed else
+                                       f"every step of the fit keeps {self.min_digits} correct digits, the stopping "
+                                       "decisions are the exact ones, and the log-likelihood never decreased beyond "
+                                       "the float rounding of the parameters"))
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -232,6 +256,22 @@ class FitCheck:
 
     def _repr_markdown_(self) -> str:
         return "```\n" + self.text() + "\n```"
+
+
+FLOAT64_TINY = 2.0 ** -1022  # float64's smallest normal number
+
+
+def below_normal(entries) -> np.ndarray:
+    """Mask of entries whose float is proven within float64's subnormal range of the exact value."""
+    return np.asarray(entries.err_hi, dtype=np.float64) < FLOAT64_TINY
+
+
+def failing(local: CrossCheck) -> np.ndarray:
+    """The local check's entries below ``min_digits``, except those whose exact value is proven within
+    float64's subnormal range of the float (an exact value such as 9999·e^(−5·10⁸), held by 0.0 as closely
+    as float64 can: the fast path encloses it to ±10⁻³¹⁹, never to a relative digit)."""
+    idx = local.failing
+    return idx[~below_normal(local.entries)[idx]]
 
 
 def _d(digits: int) -> str:
@@ -271,41 +311,53 @@ def _fraction(x) -> Fraction:
 # --- causes ---------------------------------------------------------------------------------------
 
 
-def cause_of(loss_key: Key, previous: Parameters, after: Parameters, X: np.ndarray, cov_type: str,
-             reg_covar: float, local: CrossCheck, min_digits: int) -> tuple[str, str]:
-    """``(cause, explanation)`` for a value that lost digits; estimates from the float parameters are
-    marked ≈ (they explain, the certified digits are the local check's)."""
-    c = None
-    if loss_key.component is not None:
-        names = [str(i + 1) for i in range(len(after.weights))]
-        c = names.index(loss_key.component) if loss_key.component in names else None
-    if any(f.kind == "underflow" for f in local.findings):
-        f = next(f for f in local.findings if f.kind == "underflow")
-        return "underflow", f.message
-    if c is not None:
-        cov = after.full_covariances(cov_type)[c]
-        eig = np.linalg.eigvalsh(cov)
-        if eig[-1] > 0 and eig[0] > 0:
-            kappa = eig[-1] / eig[0]
-            if reg_covar > 0 and reg_covar >= 0.1 * eig[0]:
+def cause_of(index: int, local: CrossCheck, before: Parameters, after: Parameters, cov_type: str,
+             reg_covar: float, type_digits: float) -> tuple[str, str]:
+    """``(cause, explanation)`` for entry ``index`` of a local check that lost digits. The conditions are
+    computed from the exact enclosure of that entry and the peer's float parameters (marked ≈ where a
+    float estimate explains; the certified digits are the local check's)."""
+    e = local.entries
+    key, got = e.keys[index], int(e.digits[index])
+    budget = max(type_digits - got - 1, 0.5)  # a condition number that costs at least this many digits explains it
+    for f in local.findings:
+        if f.kind == "underflow" and f.key == str(key):
+            return "underflow", f.message
+    names = [str(i + 1) for i in range(len(after.weights))]
+    c = names.index(key.component) if key.component in names else None
+    if key.kind == "cov" and cov_type in ("diag", "spherical", "tied") and key.entry and key.entry[0] == key.entry[1]:
+        exact = float((e.exact_lo[index] + e.exact_hi[index]) / 2)
+        raw = exact - reg_covar  # E[x²] − μ², before reg_covar is added
+        j = key.entry[0]
+        means = after.means[:, j] if cov_type == "tied" else after.means[c, j:j + 1] if cov_type == "diag" \
+            else after.means[c]
+        mu2 = float(np.max(np.asarray(means, dtype=np.float64) ** 2))
+        kappa = math.inf if raw <= abs(exact) * 1e-30 else 1 + mu2 / raw
+        if math.log10(kappa) >= budget:
+            what = (f"the exact variance before reg_covar is 0 to {abs(exact) * 1e-30:.1g} (μ² ≈ {mu2:.4g}), so "
+                    "every digit is lost" if math.isinf(kappa) else
+                    f"condition ≈ 1 + μ²/σ² = {kappa:.3g}, which costs about {math.log10(kappa):.0f} digits")
+            return "cancellation", (f"cancellation in E[x²] − μ² (scikit-learn's {cov_type} covariance formula): "
+                                    f"{what}; the peer's float type carries {type_digits:.1f}")
+    if key.kind == "loglik" and cov_type in ("diag", "spherical"):  # its E-step: x² − 2xμ + μ² per coordinate
+        var = before.covariances if cov_type == "diag" else before.covariances[:, None]
+        ratio = float(np.max(np.asarray(before.means, dtype=np.float64) ** 2 / np.asarray(var, dtype=np.float64)))
+        if ratio > 0 and math.log10(ratio) >= budget:
+            return "cancellation", (f"cancellation in the quadratic form x² − 2xμ + μ² (scikit-learn's {cov_type} "
+                                    f"E-step): μ²/σ² ≈ {ratio:.3g} against a form of order 1 near the mean, which "
+                                    f"costs about {min(math.log10(ratio), type_digits):.0f} digits")
+    if c is not None and key.kind in ("cov", "mean", "weight", "count"):
+        cov = after.full_covariances(cov_type)[c].astype(np.float64)
+        eig = np.linalg.eigvalsh((cov + cov.T) / 2)
+        if eig[-1] > 0:
+            kappa = eig[-1] / eig[0] if eig[0] > 0 else math.inf
+            if math.log10(kappa) >= budget and kappa > 1e3:
+                return "near-singular", (f"component {key.component}'s covariance is nearly singular: κ₂ ≈ "
+                                         f"{kappa:.3g} (from the peer's float covariance), which costs about "
+                                         f"{min(math.log10(kappa), type_digits):.0f} digits")
+            if reg_covar > 0 and eig[0] > 0 and reg_covar >= 0.5 * eig[0]:
                 return "regularisation", (f"reg_covar = {reg_covar:g} is {reg_covar / eig[0]:.2g} of the smallest "
-                                          f"eigenvalue of component {loss_key.component}'s covariance (≈ {eig[0]:.3g}): "
+                                          f"eigenvalue of component {key.component}'s covariance (≈ {eig[0]:.3g}): "
                                           "the regularisation dominates that direction")
-            if cov_type in ("diag", "spherical", "tied") and loss_key.kind == "cov":
-                mean = after.means[c]
-                var = np.diag(cov)
-                ratio = float(np.max(1 + mean ** 2 / np.where(var > 0, var, np.inf)))
-                if ratio > 10 ** max(16 - min_digits - 1, 1):
-                    return "cancellation", (f"cancellation in E[x²] − μ² (scikit-learn's {cov_type} formula): "
-                                            f"condition ≈ 1 + μ²/σ² = {ratio:.3g}, which costs about "
-                                            f"{math.log10(ratio):.0f} of float64's 16 digits")
-            if kappa > 1e6:
-                return "near-singular", (f"component {loss_key.component}'s covariance is nearly singular: "
-                                         f"κ₂ ≈ {kappa:.3g} (float64 estimate), which costs about "
-                                         f"{math.log10(kappa):.0f} digits")
-    if loss_key.kind == "loglik":
-        return "none found", ("no cause found: the lower bound is a mean of n log-densities; look at the "
-                              "components' conditioning")
     return "none found", "no cause from the catalogue (cancellation, near-singular, regularisation, underflow) applies"
 
 
@@ -371,24 +423,28 @@ def certify_fit(gm, X, *, min_digits: int | None = None, global_error: bool = Tr
                                                     n, t - 1)), dict(replay.settings), SKLEARN_NOTES)
             local = crosscheck_fast(problem, peer, min_digits=min_digits, iterations=1, data=data)
             e = local.entries
-            worst = local.worst(1)[0] if len(e) else None
+            shown = np.flatnonzero(~below_normal(e))  # values held below float64's normal range: not the worst
+            worst = int(shown[np.argmin(e.digits[shown])]) if len(shown) else None
             lb_index = next(i for i, k in enumerate(e.keys) if k.kind == "loglik")
-            checks.append((t, local, int(e.digits.min()) if len(e) else 0, str(e.keys[worst]) if worst is not None
-                           else "", Interval(_fraction(e.exact_lo[lb_index]), _fraction(e.exact_hi[lb_index])),
-                           float(e.floats[lb_index]), e.exact_decimal(lb_index, 12)))
+            checks.append((t, local, int(e.digits[worst]) if worst is not None else 0,
+                           str(e.keys[worst]) if worst is not None else "",
+                           Interval(_fraction(e.exact_lo[lb_index]), _fraction(e.exact_hi[lb_index])),
+                           float(e.floats[lb_index]), e.exact_decimal(lb_index, 12),
+                           float(e.err_hi[lb_index])))
             advance(1)
     global_digits, global_stop = _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name, data,
                                          min_digits) if global_error else ({}, (1, "not asked (global_error=False)"))
-    iterations = tuple(IterationCheck(t, local, ld, lw, global_digits.get(t), lb, plb, text)
-                       for t, local, ld, lw, lb, plb, text in checks)
-    convergence = _convergence(iterations, float(gm.tol), replay)
+    iterations = tuple(IterationCheck(t, local, ld, lw, global_digits.get(t), lb, plb, text, err)
+                       for t, local, ld, lw, lb, plb, text, err in checks)
+    convergence = _convergence(iterations, float(gm.tol), replay, FLOAT_TYPES[peer_dtype][0])
     first_loss = None
     for it in iterations:
-        if not it.local.passed and len(it.local.failing):
-            i = int(min(it.local.failing, key=lambda j: it.local.entries.digits[j]))
+        if not it.passed and len(failing(it.local)):
+            i = int(min(failing(it.local), key=lambda j: it.local.entries.digits[j]))
             key = it.local.entries.keys[i]
-            cause, why = cause_of(key, params[it.iteration - 1], params[it.iteration], X, cov_type,
-                                  float(gm.reg_covar), it.local, min_digits)
+            cause, why = cause_of(i, it.local, params[it.iteration - 1], params[it.iteration], cov_type,
+                                  float(gm.reg_covar),
+                                  -math.log10(FLOAT_TYPES[peer_dtype][0]))
             shown = str(replace(key, iteration=it.iteration)) if key.iteration == 1 else str(key)
             first_loss = StepLoss(it.iteration, "E-step" if key.kind == "loglik" else "M-step", shown,
                                   it.local.entries.names[i], int(it.local.entries.digits[i]), cause, why)
@@ -418,6 +474,9 @@ def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name,
             stop = (t, "the exact trajectory could not be enclosed there (a covariance not invertible, or beyond "
                        "float64's range)")
             break
+        idx = idx[np.maximum(np.abs(e.exact_lo[idx]), np.abs(e.exact_hi[idx])).astype(np.float64) >= FLOAT64_TINY]
+        if not len(idx):  # every value of the iteration lies below float64's normal range
+            continue
         lo, hi = e.exact_lo[idx].astype(np.float64), e.exact_hi[idx].astype(np.float64)
         size = np.maximum(np.abs(lo), np.abs(hi))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -434,9 +493,11 @@ def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name,
     return digits, stop
 
 
-def _convergence(iterations, tol: float, replay: ReplayedFit) -> Convergence:
+def _convergence(iterations, tol: float, replay: ReplayedFit, unit_roundoff: float = 2.0 ** -53) -> Convergence:
     """The exact stopping decisions and monotonicity from the certified lower bounds."""
     T = replay.n_iter
+    K, d = replay.start.means.shape
+    parameters = K * (1 + d + d * (d + 1) // 2)
     decisions, changes, agrees = [], [], True
     increases, decreases, undecided = 0, [], 0
     tol_q = Fraction(tol)
@@ -454,8 +515,13 @@ def _convergence(iterations, tol: float, replay: ReplayedFit) -> Convergence:
         if change.lo > 0:
             increases += 1
         elif change.hi < 0:
-            ulp = Fraction(2) ** (math.frexp(float(abs(a.lo)))[1] - 53)
-            decreases.append((t, Interval(-change.hi, -change.lo), -change.lo <= 4 * ulp))
+            # within the float rounding of the parameters: each of the p parameters rounded to relative u
+            # moves the mean log-likelihood by about u·|L| at most per unit of sensitivity; allowed 100·p·u·|L|,
+            # or the peer's own proven error on its lower bounds
+            resolution = max(Fraction(unit_roundoff) * 100 * parameters * abs(a.lo),
+                             Fraction(iterations[t - 2].peer_lower_bound_error),
+                             Fraction(iterations[t - 1].peer_lower_bound_error))
+            decreases.append((t, Interval(-change.hi, -change.lo), -change.hi <= resolution))
         else:
             undecided += 1
     return Convergence(tol, T, replay.converged, tuple(decisions), tuple(changes), agrees, increases,
