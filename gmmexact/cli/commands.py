@@ -159,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                                               "(scikit-learn, a Python function, a results file)")
     cross.add_argument("problem", help="problem file (TOML): the data and the start")
     cross.add_argument("--with", dest="peer", help="sklearn | module:function | results file (.json, .npz, .csv)")
+    cross.add_argument("--data", metavar="FILE", help="the points from a data file (CSV, .npy, Parquet) instead of "
+                                                      "the problem's: decimal text exactly, binary floats as the "
+                                                      "exact binary fractions they are")
     cross.add_argument("--covariance-type", choices=("full", "tied", "diag", "spherical"),
                        help="covariance structure (default: the problem's)")
     cross.add_argument("--reg-covar", help="added to every updated covariance's diagonal, read exactly "
@@ -669,14 +672,14 @@ def _crosscheck(args) -> int:
     from ..numerics.run import solve  # noqa: PLC0415
 
     peer_file = args.peer if args.peer and os.path.exists(args.peer) else None
-    inputs = [args.problem, peer_file]
+    inputs = [args.problem, peer_file, args.data]
     if args.template:
         _place(args.template, "--template", inputs)  # never over the problem or the results file
         if args.peer or args.plot:
             raise InputError(None, "--template", f"was given with {'--with' if args.peer else '--plot'}",
                              "--template FILE alone (it writes a blank results file and compares nothing)")
         _place(args.template, "--template", inputs, user_file=True, force=args.force)
-        problem = load(args.problem, normalize_weights=args.normalize_weights)
+        problem = load(args.problem, normalize_weights=args.normalize_weights, points_file=args.data)
         _afford(problem, args.iterations, 6, points=0, forms=False)
         write_atomic(args.template, template(solve(problem, iterations=args.iterations), args.template),
                      option="--template")
@@ -692,7 +695,8 @@ def _crosscheck(args) -> int:
     reg = None if args.reg_covar is None else parse_fraction(args.reg_covar, "--reg-covar")
     if reg is not None and reg < 0:
         raise InputError(None, "--reg-covar", f"is {args.reg_covar}", "a value >= 0")
-    problem = load(args.problem, normalize_weights=args.normalize_weights)  # the exact path checks its own cost
+    problem = load(args.problem, normalize_weights=args.normalize_weights,  # the exact path checks its own cost
+                   points_file=args.data)
     import warnings  # noqa: PLC0415
 
     from ..crosschecking.peers import ExactPathWarning  # noqa: PLC0415

@@ -196,7 +196,7 @@ class Problem:
         return from_dict(doc, source=source, normalize_weights=normalize_weights)
 
 
-def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
+def load(path: str | Path, *, normalize_weights: bool = False, points_file: str | Path | None = None) -> Problem:
     """Read and validate a problem TOML file (decimals are read exactly, as ``decimal.Decimal``).
 
     Parameters
@@ -205,6 +205,10 @@ def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
         The problem file (format: ``docs/formats.md``).
     normalize_weights : bool, optional
         Divide the weights by their exact sum instead of refusing weights that do not sum to 1.
+    points_file : str or Path, optional
+        A data file (CSV, ``.npy``, Parquet) whose points replace the file's own ``[data]`` points
+        (and their labels, ``points_file``, ``columns``, ``labels_column``): the command line's
+        ``--data``. Relative to the working directory.
 
     Returns
     -------
@@ -241,6 +245,20 @@ def load(path: str | Path, *, normalize_weights: bool = False) -> Problem:
     finally:
         if old_limit:
             sys.set_int_max_str_digits(old_limit)
+    if points_file is not None:
+        table = data.get("data") if isinstance(data.get("data"), dict) else {}
+        table = {k: v for k, v in table.items() if k not in ("points", "labels", "points_file", "columns",
+                                                              "labels_column", "variables")}
+        data = {**data, "data": {**table, "points_file": str(Path(points_file).resolve())}}
+        try:
+            return from_dict(data, source=src, normalize_weights=normalize_weights)
+        except InputError as e:
+            if e.expected and "the dimension of the points" in e.expected:  # the file's columns against the start
+                raise InputError(str(points_file), None, f"has points of {e.expected.split('(d = ')[1].split(',')[0]}"
+                                 f" coordinates, but {src}'s start has {e.problem.removeprefix('has ')}",
+                                 "one column per coordinate of the problem's means (choose them with data.columns "
+                                 "in a problem file)") from None
+            raise
     return from_dict(data, source=src, normalize_weights=normalize_weights)
 
 
