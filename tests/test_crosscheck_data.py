@@ -70,3 +70,17 @@ def test_a_missing_or_wrong_data_file_is_exit_2_with_its_name(tmp_path, capsys):
     assert main(["crosscheck", str(SEED), "--with", "sklearn", "--data", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"gmmexact: error: {bad}: has points of 3 coordinates, but ") and "Traceback" not in err
+
+
+def test_piped_output_is_a_plain_layout_with_every_digit_count(capsys):
+    """A CI log: one record per value, key and digits on one line, the numbers whole (never folded)."""
+    capsys.readouterr()
+    assert main(["crosscheck", str(SEED), "--with", "sklearn"]) == 1
+    out = capsys.readouterr().out
+    assert "│" not in out.split("correct significant digits per kind")[0]  # no folded table of values
+    lines = out.splitlines()
+    i = lines.index("every reported value")
+    assert lines[i + 1].split() == ["resp.A.women", "26", "digits", "rel", "1.1e-27", "abs", "1.1e-27"]
+    assert lines[i + 2] == "    float 1.0  exact 0.99999999999999999999999999893  (exp(log_resp)[0, 0])"
+    assert lines[i + 4:i + 6] == ["    float 1.072291031958586e-27  (exp(log_resp)[0, 1])",
+                                  "    exact 1.072291031958610e-27"]

@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--method", choices=("auto", "exact", "fast"), default="auto",
                        help="exact layer and arb balls (every diagnosis), or numpy longdouble with rigorous bounds "
                             "(large n); auto: fast from n·K = 20000 for one iteration")
+    cross.add_argument("--baseline", metavar="OLD.json", help="compare every quantity's proven digits with an earlier "
+                                                              "report (crosscheck --format json)")
+    cross.add_argument("--fail-on-regression", action="store_true",
+                       help="with --baseline: exit status 1 when any quantity has fewer proven digits than before")
     cross.add_argument("--force", action="store_true", help=COST_HELP + "; with --template, overwrite an existing file")
     grade.add_parser(sub)
     generate.add_parser(sub)
@@ -671,8 +675,14 @@ def _crosscheck(args) -> int:
     from ..model.problem import load  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
+    from ..crosschecking.baseline import compare, read_baseline  # noqa: PLC0415
+
     peer_file = args.peer if args.peer and os.path.exists(args.peer) else None
-    inputs = [args.problem, peer_file, args.data]
+    inputs = [args.problem, peer_file, args.data, args.baseline]
+    if args.fail_on_regression and not args.baseline:
+        raise InputError(None, "--fail-on-regression", "was given without --baseline",
+                         "--baseline OLD.json (a report written by crosscheck --format json)")
+    baseline = read_baseline(args.baseline) if args.baseline else None
     if args.template:
         _place(args.template, "--template", inputs)  # never over the problem or the results file
         if args.peer or args.plot:
@@ -713,6 +723,10 @@ def _crosscheck(args) -> int:
         result = crosscheck(args.peer, start=problem, iterations=args.iterations, min_digits=args.min_digits,
                             covariance_type=args.covariance_type, reg_covar=reg, method=args.method)
     data = result.as_dict(limit=None if args.format == "json" else 200)
+    comparison = None
+    if baseline is not None:
+        comparison = compare(baseline, data if args.format == "json" else result.as_dict(), args.baseline)
+        data["baseline"] = comparison.as_dict()
     if args.format == "json":
         json.dump(data, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -720,9 +734,14 @@ def _crosscheck(args) -> int:
         sys.stdout.write(render.render_markdown(data))
     else:
         render.render_text(data, console=_console())
+    if comparison is not None and args.format != "json":
+        sys.stdout.write("\n".join(comparison.lines()) + "\n")
     if args.plot:
         _write_by_extension(args.plot, "--plot", lambda staged: render.plot_digits(
             data, result.digits_by_kind(), staged, result.digits_by_kind(held=True)))
+    if comparison is not None and args.fail_on_regression and comparison.regressions:
+        _say(f"gmmexact: {len(comparison.regressions)} quantity(ies) have fewer proven digits than in {args.baseline}")
+        return EXIT_ERROR
     return EXIT_OK if result.passed else EXIT_ERROR
 
 

@@ -59,8 +59,12 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
         table.add_row(*cells, plain(q["float"]), plain(q["exact"]), plain(q["abs_error"]),
                       plain(q["rel_error"] or "–"),
                       Text(_digits(q), style=_style(q, data["min_digits"])))
-    if qs:
+    if qs and (console.is_terminal and console.measure(table).maximum <= console.width):
         console.print(table)
+    elif qs:  # piped (a CI log) or too narrow for the table: one record per value, nothing folded or cut
+        console.print(plain(table.title))
+        for line in plain_records(shown, data["min_digits"], console.width):
+            console.print(line, soft_wrap=True)
     summary = Table(title="correct significant digits per kind (proven lower bounds)", title_justify="left")
     held = any(s.get("underflow") for s in data["summary"])  # a column only when some value is held
     for col in ("iteration", "kind", "values", "fewest", "median", "worst", f"< {data['min_digits']}") + (
@@ -95,6 +99,33 @@ def _verdict(data: dict) -> str:
     return (f"PASS: every value has at least {data['min_digits']} correct digits" + (
         f", except {held} below float64's range that the float holds as closely as float64 can (underflow)"
         if held else ""))
+
+
+def plain_records(shown: list, min_digits: int, width: int = 80) -> list:
+    """The plain layout: per value, the key with its correct digits and errors on one line (so that
+    ``grep`` finds both), then the float and the exact value, each whole; lines fit ``width`` unless a
+    single number is wider.
+
+    >>> q = {"key": "mean.women[0]", "name": "means_[0, 0]", "float": "165.0", "exact": "165.000",
+    ...      "abs_error": "0", "rel_error": "0", "correct_digits": 10000, "identical": True,
+    ...      "meets_min_digits": True}
+    >>> [str(t) for t in plain_records([q], 10)]
+    ['mean.women[0]                    all digits  rel 0          abs 0', '    float 165.0  exact 165.000  (means_[0, 0])']
+    """
+    out = []
+    for q in shown:
+        key = q["key"]
+        if len(key) > 30:  # a long key on a line of its own, the digits below it in their column
+            out.append(Text(key))
+            key = ""
+        head = f"{key:<30} {_digits(q):>5} digits  rel {q['rel_error'] or '–':<10} abs {q['abs_error']}"
+        out.append(Text(head, style=_style(q, min_digits) if not q["meets_min_digits"] else ""))
+        body = f"    float {q['float']}  exact {q['exact']}  ({q['name']})"
+        if len(body) <= width:
+            out.append(Text(body))
+        else:
+            out += [Text(f"    float {q['float']}  ({q['name']})"), Text(f"    exact {q['exact']}")]
+    return out
 
 
 def _num(v) -> str:
