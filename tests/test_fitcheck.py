@@ -180,3 +180,18 @@ def test_scikit_learn_30382_is_caught_and_explained(dtype, covariance_type, name
     assert loss.digits <= (0 if dtype == np.float32 else 7)
     # the component at 0 has a mean of 9999·e^(−5·10⁸) exactly: 0.0 holds it as closely as float64 can
     assert check.iterations[0].local_worst != "mean.1[0]"
+
+
+def test_the_digits_of_a_whole_fit_are_drawn_per_iteration_and_kind(tmp_path):
+    pytest.importorskip("matplotlib")
+    X = blobs(300)
+    gm = fitted(X, n_components=3, random_state=0, max_iter=5, tol=0.0)
+    check = certify_fit(gm, X, progress=False)
+    by_kind = check.digits_by_kind()
+    assert list(by_kind) == ["loglik", "weight", "mean", "cov"] and all(len(v) == 5 for v in by_kind.values())
+    assert min(d for v in by_kind.values() for d in v if d is not None) == min(it.local_digits
+                                                                                for it in check.iterations)
+    for suffix in (".png", ".svg", ".pdf"):
+        check.plot(str(tmp_path / f"fit{suffix}"))
+        assert (tmp_path / f"fit{suffix}").stat().st_size > 5000
+    assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

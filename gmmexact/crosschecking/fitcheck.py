@@ -251,6 +251,23 @@ class FitCheck:
                                        "the float rounding of the parameters"))
         return "\n".join(lines)
 
+    def digits_by_kind(self) -> dict[str, list]:
+        """The fewest proven local digits of each kind (``loglik``, ``weight``, ``mean``, ``cov``) per
+        iteration (``None`` where every value is identical to the exact one)."""
+        out: dict[str, list] = {}
+        for it in self.iterations:
+            for s in it.local.summary():
+                out.setdefault(s["kind"], []).append(s["min_digits"])
+        return out
+
+    def plot(self, path: str) -> None:
+        """Correct digits per iteration and quantity (PNG, SVG or PDF by the name; needs matplotlib)."""
+        from .report import plot_fit  # noqa: PLC0415
+
+        plot_fit(self.digits_by_kind(), [it.global_digits for it in self.iterations], self.min_digits,
+                 self.peer.replace(", init_params", ",\ninit_params") + "\nevery iteration: local and global error",
+                 path)
+
     def __str__(self) -> str:
         return self.text()
 

@@ -298,4 +298,34 @@ def plot_digits(data: dict, digits_by_kind: dict, path: str, held_by_kind: dict 
     plt.close(fig)
 
 
+def plot_fit(series: dict, global_digits: list, min_digits: int, title: str, path: str) -> None:
+    """Correct digits per iteration of a whole fit: the fewest of each kind locally (one line per kind,
+    from ``series``: kind → digits per iteration, ``None`` for identical) and the global comparison's
+    fewest (dashed, where it holds), the ``min_digits`` line dotted."""
+    plt = _matplotlib()
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    n = max((len(v) for v in series.values()), default=0)
+    known = [d for ds in series.values() for d in ds if d is not None] + [d for d in global_digits if d is not None]
+    top = max(known + [17])
+    xs = list(range(1, n + 1))
+    for kind, ds in series.items():
+        ax.plot(xs[:len(ds)], [top + 1 if d is None else d for d in ds], marker="o", markersize=3, linewidth=1,
+                label=f"{kind} (local)")
+    if any(d is not None for d in global_digits):
+        ax.plot([x for x, d in zip(xs, global_digits) if d is not None], [d for d in global_digits if d is not None],
+                color="black", linestyle="--", linewidth=1, label="fewest (global)")
+    ax.axhline(min_digits, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("iteration")
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("correct significant digits (certified, fewest)")
+    ax.set_ylim(-0.5, top + 2)
+    ax.legend(fontsize=7, loc="lower left")
+    ax.set_title(_plain_text(title), fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 register(CrossCheck, "markdown")(lambda result: render_markdown(result.as_dict(limit=40)))
