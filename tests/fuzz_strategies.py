@@ -923,7 +923,8 @@ def _small_array(member: bytes) -> np.ndarray:
         shape, dtype = header[0], header[2]
         if dtype.hasobject or math.prod(shape) > 10**5 or dtype.itemsize > 64:
             return np.zeros(1)
-        return np.lib.format.read_array(io.BytesIO(member), allow_pickle=False)
+        array = np.lib.format.read_array(io.BytesIO(member), allow_pickle=False)
+        return array if array.dtype.kind in "biuf" else np.zeros(array.shape)  # structured, complex, text
     except (ValueError, OSError, EOFError, MemoryError, TypeError, struct.error):
         return np.zeros(1)
 
