@@ -167,8 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     cross.add_argument("--reg-covar", help="added to every updated covariance's diagonal, read exactly "
                                            "(default: 1e-6 with sklearn, as scikit-learn; else the problem's)")
     cross.add_argument("--iterations", type=_positive, default=1, help="EM iterations (default 1)")
-    cross.add_argument("--min-digits", type=int, default=10,
-                       help="correct significant digits every value must have for exit status 0 (default 10)")
+    cross.add_argument("--min-digits", type=int,
+                       help="correct significant digits every value must have for exit status 0 (default by the "
+                            "peer's float type: float64 10, float32 4, float16 and bfloat16 1)")
+    cross.add_argument("--peer-dtype", choices=("float64", "float32", "float16", "bfloat16"),
+                       help="the float type the peer computes in (default: detected from the arrays a function "
+                            "returns; float64 for files and scikit-learn)")
     cross.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     cross.add_argument("--template", metavar="FILE", help="write a blank results file (.json, .csv or .npz) and stop "
                                                           "(an existing file only with --force)")
@@ -700,7 +704,7 @@ def _crosscheck(args) -> int:
         render.check_plot_path(args.plot)
     if not args.peer:
         raise InputError(None, "--with", "is missing", "sklearn, module:function or a results file (or --template FILE)")
-    if args.min_digits < 0:
+    if args.min_digits is not None and args.min_digits < 0:
         raise InputError(None, "--min-digits", f"is {args.min_digits}", "a number of digits >= 0")
     reg = None if args.reg_covar is None else parse_fraction(args.reg_covar, "--reg-covar")
     if reg is not None and reg < 0:
@@ -721,7 +725,8 @@ def _crosscheck(args) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = note
         result = crosscheck(args.peer, start=problem, iterations=args.iterations, min_digits=args.min_digits,
-                            covariance_type=args.covariance_type, reg_covar=reg, method=args.method)
+                            covariance_type=args.covariance_type, reg_covar=reg, method=args.method,
+                            peer_dtype=args.peer_dtype)
     data = result.as_dict(limit=None if args.format == "json" else 200)
     comparison = None
     if baseline is not None:

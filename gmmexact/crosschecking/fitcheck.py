@@ -46,11 +46,9 @@ from ..model.problem import Problem
 from ..numerics.cost import progress as progress_bar
 from .comparison import CrossCheck, PeerResult, Reported
 from .fast import FastData, crosscheck_fast
-from .peers import SKLEARN_NOTES, SKLEARN_OFFSET, FloatPoints, _parameters_reported, prepare
+from .peers import FLOAT_TYPES, SKLEARN_NOTES, SKLEARN_OFFSET, FloatPoints, _parameters_reported, prepare
 from .sklearn_fit import Parameters, ReplayedFit, replay_fit
 
-FLOAT_TYPES = {  # name: (unit roundoff u, default min_digits: about 5/8 of the digits the type carries)
-    "float64": (2.0 ** -53, 10), "float32": (2.0 ** -24, 4), "float16": (2.0 ** -11, 1), "bfloat16": (2.0 ** -8, 1)}
 SECONDS_PER_VALUE = 2.5e-7  # measured fast-path cost per point, component and iteration pair (bench/bench_fit.py)
 
 

@@ -511,11 +511,56 @@ def call_function(f: Callable, problem: Problem, iterations: int, name: str | No
     if not isinstance(out, Mapping):
         raise InputError(label, None, f"returned {type(out).__name__}",
                          "a mapping of key → array (see gmmexact.crosschecking.peers)")
+    out, dtype = _plain_arrays(out)
+    settings["dtype"] = dtype or "float64"
     reported = reported_from_mapping(out, problem, label, iterations=iterations)
     if not reported:
         raise InputError(label, None, "returned no values" if not out else "returned only blanks (None)",
                          "a mapping with at least one key → number or array (see gmmexact.crosschecking.peers)")
     return PeerResult(label, tuple(reported), settings, (), None, (), {"float_covariances": _cov_matrices(out, problem)})
+
+
+FLOAT_TYPES = {  # name: (unit roundoff u, default min_digits: about 5/8 of the digits the type carries)
+    "float64": (2.0 ** -53, 10), "float32": (2.0 ** -24, 4), "float16": (2.0 ** -11, 1), "bfloat16": (2.0 ** -8, 1)}
+"""The float types a peer may compute in, narrowest detected from what it returns (or ``--peer-dtype``)."""
+
+
+def float_type_name(value) -> str | None:
+    """The float type of an array or tensor (``"float32"``, ``"bfloat16"``, …), ``None`` for other values.
+
+    >>> float_type_name(np.zeros(2, dtype=np.float32)), float_type_name([1.0]), float_type_name(np.zeros(1))
+    ('float32', None, 'float64')
+    """
+    dtype = getattr(value, "dtype", None)
+    if dtype is None:
+        return None
+    name = str(dtype).removeprefix("torch.")
+    return name if name in FLOAT_TYPES else None
+
+
+def _plain_arrays(out: dict) -> tuple[dict, str | None]:
+    """A peer's result with tensors (torch, JAX, CuPy: anything with ``.detach``/``.cpu``/``__array__``)
+    turned into numpy arrays, their values exact (bfloat16 and float16 widen exactly to float32); and
+    the narrowest float type among them."""
+    narrowest = None
+    converted = {}
+    for key, value in out.items():
+        name = float_type_name(value)
+        if name is not None and (narrowest is None or FLOAT_TYPES[name][0] > FLOAT_TYPES[narrowest][0]):
+            narrowest = name
+        if not isinstance(value, np.ndarray) and hasattr(value, "detach") and hasattr(value, "cpu"):  # torch
+            try:
+                t = value.detach().cpu()
+                value = (t.float() if name in ("bfloat16", "float16") else t).numpy()
+            except Exception:  # noqa: BLE001  (reported as an unreadable value by reported_from_mapping)
+                pass
+        elif name in ("bfloat16", "float16"):
+            try:
+                value = np.asarray(value).astype(np.float32)
+            except Exception:  # noqa: BLE001
+                pass
+        converted[key] = value
+    return converted, narrowest
 
 
 def _cov_matrices(values: Mapping, problem: Problem) -> dict:
@@ -1398,7 +1443,7 @@ def fallback_note(problem: Problem, reason: str) -> str:
 
 
 def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | None = None, covariance_type=None,
-               reg_covar=None, method: str = "auto") -> CrossCheck:
+               reg_covar=None, method: str = "auto", peer_dtype: str | None = None) -> CrossCheck:
     """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
 
     Parameters
@@ -1422,6 +1467,9 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
     covariance_type, reg_covar
         Overrides of the problem's (or the estimator's) model, passed to
         :func:`gmmexact.crosschecking.peers.prepare`; ``reg_covar`` is read exactly (``"1e-6"`` is 1/10⁶).
+    peer_dtype
+        The float type the peer computes in (``"float32"``, …; default: detected from the arrays it
+        returns, float64 for files and scikit-learn on float64 data). It sets the default ``min_digits``.
     method
         ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy longdouble with
         rigorous a-posteriori bounds, for large n) or ``"auto"`` (the default: fast from n·K = 20000 for
@@ -1451,7 +1499,10 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
         from .fitcheck import certify_fit  # noqa: PLC0415 (a fitted model without *_init: replay its start)
 
         return certify_fit(peer, X, min_digits=min_digits)
-    min_digits = DEFAULT_MIN_DIGITS if min_digits is None else min_digits
+    if peer_dtype is not None and peer_dtype not in FLOAT_TYPES:
+        raise InputError(None, "peer_dtype", f"is {peer_dtype!r}", f"one of {', '.join(FLOAT_TYPES)}")
+    asked = min_digits
+    min_digits = (DEFAULT_MIN_DIGITS if peer_dtype is None else FLOAT_TYPES[peer_dtype][1]) if asked is None else asked
     if is_estimator:
         problem = problem_from_estimator(peer, X) if start is None else _problem_from(start, X)
         cov_type = covariance_type or peer.covariance_type
@@ -1487,4 +1538,9 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
     else:
         raise InputError(None, "peer", f"is {type(peer).__name__}",
                          '"sklearn", a GaussianMixture, a callable, "module:function" or a results file path')
+    dtype = peer_dtype or result.settings.get("dtype") or "float64"
+    if dtype != "float64" or peer_dtype:
+        result = replace(result, settings={**result.settings, "dtype": dtype})
+        if asked is None:
+            min_digits = FLOAT_TYPES[dtype][1]
     return _certify(problem, result, iterations, min_digits, method)

@@ -4,6 +4,8 @@ shown was certified in ``comparison.py``.
 """
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -35,7 +37,15 @@ def _head(data: dict) -> str:
     return (f"gmmexact crosscheck · {data['problem']} · {data['peer']['name']} · covariance_type {m['covariance_type']}, "
             f"reg_covar {m['reg_covar']}, counts + {m.get('count_offset_text', m['count_offset'])}, "
             f"{m['iterations']} exact iteration(s)"
-            + (f" · {s.get('iterations')} peer iteration(s)" if "iterations" in s else ""))
+            + (f" · {s.get('iterations')} peer iteration(s)" if "iterations" in s else "")
+            + (f" · the peer computes in {s['dtype']}, which carries about {_type_digits(s['dtype'])} significant "
+               "digits" if s.get("dtype", "float64") != "float64" else ""))
+
+
+def _type_digits(dtype: str) -> str:
+    from .peers import FLOAT_TYPES  # noqa: PLC0415
+
+    return f"{-math.log10(FLOAT_TYPES[dtype][0]):.1f}" if dtype in FLOAT_TYPES else "?"
 
 
 def render_text(data: dict, console: Console | None = None, max_rows: int = 40) -> None:
@@ -93,10 +103,12 @@ def render_text(data: dict, console: Console | None = None, max_rows: int = 40) 
 
 
 def _verdict(data: dict) -> str:
+    dtype = data["peer"]["settings"].get("dtype", "float64")
+    kind = "" if dtype == "float64" else f" for {dtype}"
     if not data["passed"]:
-        return f"FAIL: {_failures(data)}"
+        return f"FAIL{kind}: {_failures(data)}"
     held = sum(s.get("underflow", 0) for s in data["summary"])
-    return (f"PASS: every value has at least {data['min_digits']} correct digits" + (
+    return (f"PASS{kind}: every value has at least {data['min_digits']} correct digits" + (
         f", except {held} below float64's range that the float holds as closely as float64 can (underflow)"
         if held else ""))
 
