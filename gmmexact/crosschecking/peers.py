@@ -1377,10 +1377,10 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     if method not in ("auto", "exact", "fast"):
         raise InputError(None, "method", f"is {method!r}", '"auto", "exact" or "fast"')
     needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
-    # the fast bounds widen by one or two digits per iteration: auto takes them for one iteration (and the
-    # E-step after it) only
+    # the fast bounds widen by a digit or two per iteration: auto keeps them for any number of iterations
+    # as long as they are narrow enough to certify min_digits wherever the peer falls short (below)
     large = problem.n * problem.K >= FAST_SIZE
-    use_fast = method == "fast" or (method == "auto" and large and needed <= 2)
+    use_fast = method == "fast" or (method == "auto" and large)
     kinds_ok = all(r.key.kind in fast.FAST_KINDS for r in result.reported)
     reason = None
     if use_fast and kinds_ok:
@@ -1391,18 +1391,19 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
         if got is not None:
             bounded = fast.bounded(got.entries)
             short = len(got.peer.unmatched) > len(result.unmatched)  # iterations the fast path could not enclose
-            if method == "fast" or (bounded.all() and not short):
+            wide = _too_wide(got)
+            if method == "fast" or (bounded.all() and not short and not wide):
                 return got  # auto: values the fast bounds cannot hold go to the exact path
-            reason = (f"{int((~bounded).sum())} value(s) could not be bounded by the fast path" if not short else
-                      "it could not enclose every iteration (a covariance enclosure not invertible, or its inverse "
-                      "beyond float64's range)")
+            reason = (f"{int((~bounded).sum())} value(s) could not be bounded by the fast path" if not bounded.all()
+                      else "it could not enclose every iteration (a covariance enclosure not invertible, or its "
+                      "inverse beyond float64's range)" if short else
+                      f"its enclosures of {wide} are too wide to certify {min_digits} digits")
         else:
             reason = f"the data cannot take it: {data}" + (FLOAT_DATA if "64-bit" in data else "")
         if method == "fast":
             raise InputError(problem.source, "data.points", f"cannot take the fast path: {data}", "method='exact'")
     elif method == "auto" and large:
-        reason = (f"it bounds one iteration and the E-step after it, and {needed} iterations are needed"
-                  if needed > 2 else "the peer reports kinds of values it does not bound")
+        reason = "the peer reports kinds of values it does not bound"
     _afford(problem, needed)
     if reason is None:
         return crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
@@ -1410,6 +1411,18 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     warnings.warn(note, ExactPathWarning, stacklevel=3)
     report = crosscheck_run(solve(problem, needed), result, min_digits=min_digits)
     return replace(report, findings=tuple(report.findings) + (Finding("method", "exact path", note),))
+
+
+def _too_wide(check: CrossCheck) -> str | None:
+    """The first value below ``min_digits`` whose fast enclosure is itself too wide to hold ``min_digits``
+    (its relative width above 10^-min_digits): then the fast path cannot tell, and the exact one must."""
+    e = check.entries
+    for i in check.failing:
+        lo, hi = float(e.exact_lo[i]), float(e.exact_hi[i])
+        size = max(abs(lo), abs(hi))
+        if size > 0 and (hi - lo) > size * 10.0 ** -check.min_digits:
+            return str(e.keys[i])
+    return None
 
 
 def _afford(problem: Problem, iterations: int) -> None:
