@@ -82,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--forms", choices=("all", "exact", "none"),
                        help="exact forms to include: all (exact value, definition, substituted; default for json and "
                             "markdown), exact (default for text), none (certified decimals only: fast for many points)")
+    solve.add_argument("--workers", type=_positive, metavar="N",
+                       help="partition the points over N local worker processes (dask.distributed): the model's "
+                            "parameters and log-likelihood only, identical bit for bit for any partitioning")
+    solve.add_argument("--dask", metavar="ADDRESS", help="the same on a running dask.distributed scheduler "
+                                                         "(tcp://host:8786)")
+    solve.add_argument("--partitions", type=_positive, metavar="P",
+                       help="partitions of the points with --workers or --dask (default 4 per worker)")
     solve.add_argument("--force", action="store_true", help=COST_HELP)
     check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (the document itself, "
                                           "Markdown/LaTeX/notebook, or a claims file)")
@@ -376,12 +383,79 @@ def _afford(problem, iterations: int, digits: int, backend: str = "arb", *, poin
 
 # --- the commands --------------------------------------------------------------------------------
 
+def _solve_partitioned(args, problem) -> int:
+    """``solve --workers N`` / ``--dask ADDRESS``: the parameters from merged partition statistics."""
+    from ..numerics.partitioned import check_model, partitioned_iterations  # noqa: PLC0415
+
+    if args.workers and args.dask:
+        raise InputError(None, "--dask", "was given with --workers", "one of them: a local cluster or a scheduler")
+    if args.points or args.max_points or (args.forms not in (None, "none")) or args.format == "markdown" \
+            or args.backend != "arb":
+        raise InputError(None, "--workers" if args.workers else "--dask" if args.dask else "--partitions",
+                         "gives the parameters and log-likelihood only (certified decimals, arb)",
+                         "no --points, --max-points, --forms, --backend mpmath or --format markdown with it")
+    check_model(problem)
+    _afford(problem, args.iterations, args.digits, args.backend, points=0, forms=False)
+    if not (args.workers or args.dask):
+        run = partitioned_iterations(problem, args.iterations, partitions=args.partitions, digits=args.digits)
+    else:
+        try:
+            from distributed import Client, LocalCluster  # noqa: PLC0415
+        except ImportError:
+            raise InputError(None, "--workers" if args.workers else "--dask", "needs dask.distributed, which is "
+                             "not installed", 'pip install "gmmexact[dask]"') from None
+        import contextlib  # noqa: PLC0415
+        import logging  # noqa: PLC0415
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        with contextlib.ExitStack() as stack:
+            if args.workers:
+                cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                                           processes=True, dashboard_address=None))
+                client = stack.enter_context(Client(cluster))
+            else:
+                try:
+                    client = stack.enter_context(Client(args.dask, timeout=float(os.environ.get(
+                        "GMMEXACT_DASK_TIMEOUT", "30"))))  # seconds to reach the scheduler
+                except (OSError, TimeoutError, ValueError) as e:
+                    raise InputError(None, "--dask", f"{args.dask!r} cannot be reached ({e})",
+                                     "the address of a running scheduler, e.g. tcp://host:8786") from None
+            workers = len(client.scheduler_info().get("workers", {})) or 1
+            run = partitioned_iterations(problem, args.iterations, partitions=args.partitions or 4 * workers,
+                                         client=client, digits=args.digits)
+    values = {k: run.decimal(k, args.digits) for k in run.keys()}
+    if args.format == "json":
+        json.dump({"problem": str(args.problem), "iterations": len(run.iterations), "digits": args.digits,
+                   "partitions": run.partitions, "where": run.workers, "precision_bits": run.prec,
+                   "stopped": run.stopped, "values": values}, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        out = [f"gmmexact {args.problem} · {len(run.iterations)} iteration(s) · {run.partitions} partition(s) on "
+               f"{run.workers} · {args.digits} certified digits (arb, {run.prec} bits per point; identical for any "
+               "partitioning)"]
+        width = max(len(k) for k in values)
+        for k, v in values.items():
+            out.append(f"{k:<{width}}  {_flat_text(v)}")
+        if run.stopped:
+            out.append(f"stopped after {len(run.iterations)} of {args.iterations} iteration(s): {run.stopped}")
+        sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_UNDEFINED if run.stopped else EXIT_OK
+
+
+def _flat_text(v) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_flat_text(x) for x in v) + "]"
+    return "undecided" if v is None else v
+
+
 def _solve(args) -> int:
     from ..model.problem import load  # noqa: PLC0415 (keep `gmmexact --help` fast)
     from ..rendering.report import build_report  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
     problem = load(args.problem, normalize_weights=args.normalize_weights)
+    if args.workers or args.dask or args.partitions:
+        return _solve_partitioned(args, problem)
     points = None
     if args.points:
         points = [p.strip() for p in args.points.split(",") if p.strip()]

@@ -572,7 +572,7 @@ CHUNK = 4096  # points per pass: every temporary stays in cache and is reused, n
 
 
 def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mstep: bool = True,
-            chunk: int = CHUNK) -> list[FastIteration]:
+            chunk: int = CHUNK, keep_resp=None) -> list[FastIteration]:
     """Enclose ``iterations`` EM iterations of ``problem`` (fewer if a covariance is not invertible).
 
     Each component's sums and quadratic forms use monomials about an integer centre near its mean, so
@@ -580,13 +580,16 @@ def iterate(data: FastData, problem, iterations: int, prec: int = 160, last_mste
     are taken ``chunk`` at a time (the monomials of a chunk built, used and dropped), so the memory
     is O(n·K) and the passes run in cache; sums over points add a pairwise round over the chunks.
     ``last_mstep=False`` stops after the last E-step (its M-step quantities are then ``None``).
+    ``keep_resp`` (a set of iterations, default all) keeps only those iterations' n × K responsibility
+    arrays (the others become ``None``), so that a long run's memory stays O(n·K).
     """
     # bounds that overflow or meet inf·0 become inf or NaN: "no claim", turned into unbounded balls below
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        return _iterate(data, problem, iterations, prec, last_mstep, chunk)
+        return _iterate(data, problem, iterations, prec, last_mstep, chunk, keep_resp)
 
 
-def _iterate(data: FastData, problem, iterations: int, prec: int, last_mstep: bool, chunk: int) -> list[FastIteration]:
+def _iterate(data: FastData, problem, iterations: int, prec: int, last_mstep: bool, chunk: int,
+             keep_resp=None) -> list[FastIteration]:
     n, d, K = problem.n, problem.d, problem.K
     saved = flint.ctx.prec
     flint.ctx.prec = prec
@@ -686,7 +689,9 @@ def _iterate(data: FastData, problem, iterations: int, prec: int, last_mstep: bo
                 parts.append((data.layout(shifts[c]), [(ld_to_arb(S[k]) + arb(0, float(err[k]) * (1 + 1e-9))) * unscale
                                                         for k in range(len(S))]))
             counts, weights, means, covs = centred_mstep(parts, problem)
-            out.append(FastIteration(resp, resp_rel, loglik, counts, weights, means, covs))
+            kept = keep_resp is None or t in keep_resp
+            out.append(FastIteration(resp if kept else None, resp_rel if kept else None, loglik, counts, weights,
+                                     means, covs))
             params = list(zip(weights, means, covs))
         return out
     finally:
@@ -1022,7 +1027,8 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
     wanted = max([b.iteration for b in peer.blocks] + [r.key.iteration for r in peer.reported] + [iterations or 1])
     m_kinds = {"count", "weight", "mean", "cov"}
     last_m = any(r.key.iteration == wanted and r.key.kind in m_kinds for r in peer.reported)
-    its = iterate(data, problem, wanted, last_mstep=last_m)
+    keep = {b.iteration for b in peer.blocks} | {r.key.iteration for r in peer.reported if r.key.kind == "resp"}
+    its = iterate(data, problem, wanted, last_mstep=last_m, keep_resp=keep)
     unmatched = list(peer.unmatched)
     keep_blocks = []
     for b in peer.blocks:

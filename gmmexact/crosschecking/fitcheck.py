@@ -430,6 +430,8 @@ def certify_fit(gm, X, *, min_digits: int | None = None, global_error: bool = Tr
             f"init_params={gm.init_params!r}, n_init={gm.n_init}, random_state={gm.random_state!r})")
     estimate = Estimate(SECONDS_PER_VALUE * n * K * T * (2 if global_error else 1) * max(d, 1) ** 2,
                         int(n * K * 64), f"certifying {T} iterations")
+    global_args = (replay, params, points, labels, names, cov_type, reg, d, K, n, name, data, min_digits)
+    background = _start_global(global_args) if global_error else None
     checks = []
     with progress_bar(estimate if progress else Estimate(0, 0, ""), T, "certifying the fit") as advance:
         for t in range(1, T + 1):
@@ -447,8 +449,10 @@ def certify_fit(gm, X, *, min_digits: int | None = None, global_error: bool = Tr
                            float(e.floats[lb_index]), e.exact_decimal(lb_index, 12),
                            float(e.err_hi[lb_index])))
             advance(1)
-    global_digits, global_stop = _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name, data,
-                                         min_digits) if global_error else ({}, (1, "not asked (global_error=False)"))
+    if not global_error:
+        global_digits, global_stop = {}, (1, "not asked (global_error=False)")
+    else:
+        global_digits, global_stop = _finish_global(background, global_args)
     iterations = tuple(IterationCheck(t, local, ld, lw, global_digits.get(t), lb, plb, text, err)
                        for t, local, ld, lw, lb, plb, text, err in checks)
     convergence = _convergence(iterations, float(gm.tol), replay, FLOAT_TYPES[peer_dtype][0])
@@ -466,6 +470,46 @@ def certify_fit(gm, X, *, min_digits: int | None = None, global_error: bool = Tr
             break
     return FitCheck(name, dict(replay.settings), replay, iterations, min_digits, convergence, first_loss, global_stop,
                     time.perf_counter() - start_time, fit_seconds, peer_dtype)
+
+
+def _start_global(args):
+    """The global comparison in a forked child process (a second core), or ``None`` where processes
+    cannot be forked or there is one core: it then runs after the local checks."""
+    import multiprocessing  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    if (os.cpu_count() or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def run():  # the child inherits the data: nothing large is pickled, only the small answer
+        try:
+            send.send(("ok", _global(*args)))
+        except BaseException as e:  # noqa: BLE001  (sent to the parent, which raises or falls back)
+            send.send(("error", f"{type(e).__name__}: {e}"))
+        finally:
+            send.close()
+
+    process = ctx.Process(target=run, daemon=True)
+    process.start()
+    send.close()
+    return process, receive
+
+
+def _finish_global(background, args):
+    """The global comparison's answer: from the child when there is one, else computed here."""
+    if background is None:
+        return _global(*args)
+    process, receive = background
+    try:
+        status, answer = receive.recv()
+    except EOFError:  # the child died (killed, out of memory): compute it here instead
+        status, answer = "error", "the child process ended without an answer"
+    finally:
+        receive.close()
+        process.join()
+    return answer if status == "ok" else _global(*args)
 
 
 def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name, data, min_digits):

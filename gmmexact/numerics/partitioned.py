@@ -1,0 +1,370 @@
+"""EM iterations from sufficient statistics of partitions, merged exactly: the same bits for any partitioning.
+
+Each partition of the points computes, per component c and about a shared exact shift s_c (the
+component's starting mean), the sums S0 = Σ r, S1 = Σ r (x − s_c), S2 = Σ r (x − s_c)(x − s_c)ᵀ and the
+log-likelihood Σ log p(x), from arb balls computed point by point at one working precision. Every
+point's ball is turned into its exact end data (a dyadic midpoint and a dyadic radius) before it is
+added, and the additions are exact integer sums. So a partition's statistics do not depend on how its
+points were grouped, the merge of partitions is associative and commutative, and the result is
+identical bit for bit for any partitioning, any number of workers and any order of arrival: one
+partition on one machine gives the same bits as a thousand on a cluster.
+
+The client turns the merged sums into balls and forms the M-step (counts, weights, means, covariances,
+with ``reg_covar`` and ``count_offset``), then certifies decimals from them; a value the working
+precision cannot decide raises the precision and runs again.
+
+:func:`partitioned_iterations` runs it in this process (``partitions`` chunks) or, given a
+``dask.distributed`` client, one task per partition on the cluster (``pip install "gmmexact[dask]"``).
+
+>>> import gmmexact
+>>> problem = gmmexact.load("examples/seed/problem.toml")
+>>> one = partitioned_iterations(problem, 1, partitions=1)
+>>> three = partitioned_iterations(problem, 1, partitions=3)
+>>> one.statistics == three.statistics, one.decimal("count.women", 12)
+(True, '2.99999989817')
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import flint
+
+from ..model.errors import InputError
+from .rounding import round_arb
+
+PRECISION = 192  # bits per point: enough that a sum of 10^9 points still holds ~100 bits
+
+
+# --- exact sums of balls ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExactBall:
+    """A ball with exact dyadic midpoint ``mid_man · 2^exp`` and radius ``rad_man · 2^exp`` (Python ints).
+
+    Adding two is exact (shift to the smaller exponent, add): associative and commutative, so any grouping
+    of any sum gives the same value, bit for bit.
+    """
+
+    mid_man: int
+    rad_man: int
+    exp: int
+
+    @classmethod
+    def zero(cls) -> "ExactBall":
+        return cls(0, 0, 0)
+
+    @classmethod
+    def of(cls, x: flint.arb) -> "ExactBall":
+        if not x.is_finite():
+            raise ArithmeticError("a ball is not finite")
+        m, e = x.mid().man_exp()
+        r, f = flint.arb(x.rad()).man_exp()
+        m, e, r, f = int(m), int(e), int(r), int(f)
+        low = min(e, f) if (m and r) else (e if m else f if r else 0)
+        return cls(m << (e - low) if m else 0, r << (f - low) if r else 0, low)
+
+    def __add__(self, other: "ExactBall") -> "ExactBall":
+        if not (self.mid_man or self.rad_man):
+            return other
+        if not (other.mid_man or other.rad_man):
+            return self
+        low = min(self.exp, other.exp)
+        return ExactBall((self.mid_man << (self.exp - low)) + (other.mid_man << (other.exp - low)),
+                         (self.rad_man << (self.exp - low)) + (other.rad_man << (other.exp - low)), low)
+
+    def arb(self) -> flint.arb:
+        """The ball (its radius rounded up by arb when the working precision cannot hold it exactly)."""
+        mid = flint.arb(flint.fmpz(self.mid_man)) * flint.arb(2) ** self.exp if self.mid_man else flint.arb(0)
+        rad = flint.arb(flint.fmpz(self.rad_man)) * flint.arb(2) ** self.exp if self.rad_man else flint.arb(0)
+        return mid + flint.arb(0, abs(rad).upper()) if self.rad_man else mid
+
+
+def _sum(balls) -> ExactBall:
+    total = ExactBall.zero()
+    for b in balls:
+        total = total + b
+    return total
+
+
+# --- a partition's statistics ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Sufficient statistics of some points: per component ``s0``, ``s1[i]``, ``s2[i][j]`` (about the
+    shift), and ``loglik``; ``points`` how many. ``+`` merges (exactly)."""
+
+    s0: tuple
+    s1: tuple
+    s2: tuple
+    loglik: ExactBall
+    points: int
+
+    def __add__(self, other: "Statistics") -> "Statistics":
+        return Statistics(tuple(a + b for a, b in zip(self.s0, other.s0)),
+                          tuple(tuple(a + b for a, b in zip(u, v)) for u, v in zip(self.s1, other.s1)),
+                          tuple(tuple(tuple(a + b for a, b in zip(p, q)) for p, q in zip(u, v))
+                                for u, v in zip(self.s2, other.s2)),
+                          self.loglik + other.loglik, self.points + other.points)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What every partition needs: the parameters as balls' exact end data, the shifts, the precision."""
+
+    weights: tuple  # K ExactBall
+    means: tuple  # K × d ExactBall
+    covariances: tuple  # K × d × d ExactBall
+    shifts: tuple  # K × d Fraction
+    prec: int
+
+
+def _q(x) -> flint.arb:
+    x = Fraction(x)
+    return flint.arb(flint.fmpq(x.numerator, x.denominator))
+
+
+def statistics(chunk, start: Start) -> Statistics:
+    """The sufficient statistics of the points in ``chunk`` (rows of exact numbers) under ``start``.
+
+    Point by point, at ``start.prec`` bits: nothing depends on the other points of the chunk.
+    """
+    saved = flint.ctx.prec
+    flint.ctx.prec = start.prec
+    try:
+        K, d = len(start.means), len(start.means[0])
+        weights = [w.arb() for w in start.weights]
+        means = [[v.arb() for v in m] for m in start.means]
+        covs = [flint.arb_mat([[v.arb() for v in row] for row in c]) for c in start.covariances]
+        invs = [c.inv() for c in covs]
+        log_norm = [(2 * flint.arb.pi()).log() * d / 2 + c.det().log() / 2 for c in covs]
+        log_w = [w.log() for w in weights]
+        shifts = [[_q(v) for v in s] for s in start.shifts]
+        s0 = [[] for _ in range(K)]
+        s1 = [[[] for _ in range(d)] for _ in range(K)]
+        s2 = [[[[] for _ in range(d)] for _ in range(d)] for _ in range(K)]
+        logs = []
+        for row in chunk:
+            x = [_q(v) for v in row]
+            terms = []
+            for c in range(K):
+                dev = [x[i] - means[c][i] for i in range(d)]
+                q = sum((dev[i] * invs[c][i, j] * dev[j] for i in range(d) for j in range(d)), flint.arb(0))
+                terms.append(log_w[c] - q / 2 - log_norm[c])
+            top = max(range(K), key=lambda c: terms[c].mid())
+            evidence = terms[top] + sum(((t - terms[top]).exp() for t in terms), flint.arb(0)).log()
+            logs.append(ExactBall.of(evidence))
+            for c in range(K):
+                r = (terms[c] - evidence).exp()
+                y = [x[i] - shifts[c][i] for i in range(d)]
+                s0[c].append(ExactBall.of(r))
+                for i in range(d):
+                    ry = r * y[i]
+                    s1[c][i].append(ExactBall.of(ry))
+                    for j in range(i, d):
+                        s2[c][i][j].append(ExactBall.of(ry * y[j]))
+        S2 = []
+        for c in range(K):
+            rows = [[None] * d for _ in range(d)]
+            for i in range(d):
+                for j in range(i, d):
+                    rows[i][j] = rows[j][i] = _sum(s2[c][i][j])
+            S2.append(tuple(tuple(r) for r in rows))
+        return Statistics(tuple(_sum(s) for s in s0), tuple(tuple(_sum(s) for s in u) for u in s1), tuple(S2),
+                          _sum(logs), len(chunk))
+    finally:
+        flint.ctx.prec = saved
+
+
+# --- the M-step from merged statistics ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionedIteration:
+    """One iteration's enclosures (arb balls at the run's precision): ``loglik`` of its E-step and the
+    new ``counts``, ``weights``, ``means``, ``covariances``."""
+
+    loglik: flint.arb
+    counts: tuple
+    weights: tuple
+    means: tuple
+    covariances: tuple
+
+
+def mstep(stats: Statistics, shifts, reg_covar: Fraction, count_offset: Fraction, prec: int) -> PartitionedIteration:
+    """Counts, weights, means and covariances from merged statistics (textbook M-step with ``reg_covar``
+    on the diagonal and counts ``Σ r + count_offset``, as the exact engine's model)."""
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        K, d = len(stats.s0), len(stats.s1[0])
+        offset, reg = _q(count_offset), _q(reg_covar)
+        raw = [s.arb() for s in stats.s0]
+        counts = [r + offset for r in raw]
+        total = sum(counts, flint.arb(0))
+        weights = [c / total for c in counts]
+        means, covs = [], []
+        for c in range(K):
+            delta = [stats.s1[c][i].arb() / counts[c] for i in range(d)]
+            means.append(tuple(_q(shifts[c][i]) + delta[i] for i in range(d)))
+            rows = []
+            for i in range(d):
+                rows.append(tuple(stats.s2[c][i][j].arb() / counts[c] - delta[i] * delta[j]
+                                  * (2 - raw[c] / counts[c]) + (reg if i == j else 0) for j in range(d)))
+            covs.append(tuple(rows))
+        return PartitionedIteration(stats.loglik.arb(), tuple(counts), tuple(weights), tuple(means), tuple(covs))
+    finally:
+        flint.ctx.prec = saved
+
+
+# --- the driver ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PartitionedRun:
+    """The iterations of a partitioned run, its merged statistics (the last iteration's) and how it ran."""
+
+    problem: object
+    iterations: tuple
+    statistics: Statistics
+    partitions: int
+    prec: int
+    workers: str
+    stopped: str | None = None  # why fewer iterations than asked were computed
+
+    KINDS = ("loglik", "count", "weight", "mean", "cov")
+
+    def ball(self, key: str):
+        """The ball (or nested tuple of balls) of ``loglik``, ``count.c``, ``weight.c``, ``mean.c``,
+        ``cov.c`` (``iterN.`` for later iterations)."""
+        t, _, rest = key.partition(".") if key.startswith("iter") else ("iter1", "", key)
+        it = self.iterations[int(t[4:]) - 1]
+        kind, _, name = rest.partition(".")
+        if kind == "loglik":
+            return it.loglik
+        names = list(self.problem.component_names)
+        if kind not in self.KINDS or name not in names:
+            raise KeyError(key)
+        c = names.index(name)
+        return {"count": it.counts, "weight": it.weights, "mean": it.means, "cov": it.covariances}[kind][c]
+
+    def decimal(self, key: str, digits: int):
+        """Certified decimals (nested lists for vectors and matrices); ``None`` where undecided at this
+        precision (:func:`partitioned_iterations` raises the precision until none is)."""
+        def rounded(x):
+            if isinstance(x, tuple):
+                return [rounded(v) for v in x]
+            with _precision(self.prec):
+                r = round_arb(x, digits)
+            return None if r is None else str(r)
+        return rounded(self.ball(key))
+
+    def keys(self) -> list[str]:
+        names = self.problem.component_names
+        out = []
+        for t in range(1, len(self.iterations) + 1):
+            pre = "" if t == 1 else f"iter{t}."
+            out.append(pre + "loglik")
+            out += [f"{pre}{kind}.{c}" for kind in ("count", "weight", "mean", "cov") for c in names]
+        return out
+
+
+class _precision:
+    def __init__(self, prec: int):
+        self.prec = prec
+
+    def __enter__(self):
+        self.saved = flint.ctx.prec
+        flint.ctx.prec = self.prec
+
+    def __exit__(self, *exc):
+        flint.ctx.prec = self.saved
+
+
+def _chunks(n: int, partitions: int) -> list[slice]:
+    partitions = max(1, min(partitions, n))
+    bounds = [n * k // partitions for k in range(partitions + 1)]
+    return [slice(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _start(problem, params, prec: int) -> Start:
+    weights, means, covs = params
+    return Start(tuple(ExactBall.of(w) for w in weights), tuple(tuple(ExactBall.of(v) for v in m) for m in means),
+                 tuple(tuple(tuple(ExactBall.of(v) for v in row) for row in c) for c in covs),
+                 tuple(tuple(c.mean) for c in problem.components), prec)
+
+
+def check_model(problem) -> None:
+    """The model the partitioned M-step implements: full covariances, nothing fixed."""
+    if problem.covariance_type != "full":
+        raise InputError(problem.source, "covariance_type", f"is {problem.covariance_type!r}, which the "
+                         "partitioned run (--workers, --dask) does not take yet", '"full" (or run without workers)')
+    if problem.fixed:
+        raise InputError(problem.source, "fixed", f"holds {', '.join(problem.fixed)}, which the partitioned run "
+                         "does not take yet", "no fixed parameters (or run without workers)")
+
+
+def partitioned_iterations(problem, iterations: int = 1, *, partitions: int = 1, client=None, digits: int = 12,
+                           prec: int = PRECISION, max_prec: int = 4096) -> PartitionedRun:
+    """EM iterations from merged partition statistics, in this process or on a ``dask.distributed``
+    ``client``; the precision doubles until every value has ``digits`` certified digits (or ``max_prec``).
+
+    The result is the same bit for bit for any ``partitions`` and any client.
+    """
+    check_model(problem)
+    while True:
+        run = _run(problem, iterations, partitions, client, prec)
+        undecided = [k for k in run.keys() if _has_none(run.decimal(k, digits))]
+        if not undecided or prec >= max_prec:
+            return run
+        prec *= 2
+
+
+def _has_none(x) -> bool:
+    return x is None or (isinstance(x, list) and any(_has_none(v) for v in x))
+
+
+def _run(problem, iterations: int, partitions: int, client, prec: int) -> PartitionedRun:
+    with _precision(prec):
+        params = ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
+                  [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
+    slices = _chunks(problem.n, partitions)
+    scattered = None
+    if client is not None:  # the points go to the cluster once; each iteration ships only the start
+        scattered = client.scatter([problem.points[s] for s in slices])
+    out = []
+    shifts = [tuple(c.mean) for c in problem.components]
+    merged = None
+    stopped = None
+    for t in range(1, iterations + 1):
+        singular = _not_invertible(problem, params[2], prec)
+        if singular is not None:
+            stopped = (f"iteration {t} needs the inverse of the covariance of {singular}, which the enclosure of "
+                       "the previous M-step cannot show to be invertible (it is singular, or nearly so)")
+            break
+        start = _start(problem, params, prec)
+        if client is None:
+            parts = [statistics(problem.points[s], start) for s in slices]
+        else:
+            parts = client.gather(client.map(statistics, scattered, start=start, pure=False))
+        merged = parts[0]
+        for p in parts[1:]:
+            merged = merged + p
+        it = mstep(merged, shifts, problem.reg_covar, problem.count_offset, prec)
+        out.append(it)
+        params = (it.weights, it.means, it.covariances)
+    where = "this process" if client is None else f"dask {getattr(client, 'scheduler', None) and client.scheduler.address}"
+    return PartitionedRun(problem, tuple(out), merged, len(slices), prec, where, stopped)
+
+
+def _not_invertible(problem, covariances, prec: int) -> str | None:
+    """The first component whose covariance ball contains a singular matrix (``None``: all invertible)."""
+    with _precision(prec):
+        for name, c in zip(problem.component_names, covariances):
+            try:
+                flint.arb_mat([list(row) for row in c]).inv()
+            except ZeroDivisionError:
+                return name
+    return None

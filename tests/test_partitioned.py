@@ -1,0 +1,141 @@
+"""Partitioned EM (gmmexact/numerics/partitioned.py): exact merges, the same bits for any partitioning,
+the same digits as the single-machine engine, and a real dask.distributed LocalCluster."""
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import flint
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gmmexact
+from gmmexact.cli.commands import main
+from gmmexact.numerics.partitioned import ExactBall, partitioned_iterations, statistics
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "examples" / "seed" / "problem.toml"
+
+
+def two_groups(n: int = 40, seed: int = 0, **model) -> gmmexact.Problem:
+    rng = np.random.default_rng(seed)
+    raw = np.rint(np.vstack([rng.normal(0, 1, (n // 2, 2)), rng.normal(3, 1, (n - n // 2, 2))]) * 10)
+    points = [[Fraction(int(v), 10) for v in row] for row in raw]
+    return gmmexact.Problem.from_arrays(points, [[0, 0], [3, 3]],
+                                        [[[1, 0], [0, 1]], [[2, Fraction(1, 2)], [Fraction(1, 2), 1]]],
+                                        ["1/2", "1/2"], **model)
+
+
+def shown(v):
+    if isinstance(v, (list, tuple)):
+        return [shown(x) for x in v]
+    return str(v)
+
+
+balls = st.builds(lambda m, e, r: ExactBall.of(flint.arb(m) * flint.arb(2) ** e + flint.arb(0, abs(r))),
+                  st.integers(-2**80, 2**80), st.integers(-200, 200), st.floats(0, 1e-10))
+
+
+@given(st.lists(balls, min_size=1, max_size=8), st.randoms())
+def test_exact_sums_are_the_same_in_any_order_and_grouping(parts, rnd):
+    total = ExactBall.zero()
+    for p in parts:
+        total = total + p
+    shuffled = parts[:]
+    rnd.shuffle(shuffled)
+    cut = rnd.randint(0, len(parts))
+    left, right = ExactBall.zero(), ExactBall.zero()
+    for p in shuffled[:cut]:
+        left = left + p
+    for p in shuffled[cut:]:
+        right = right + p
+    a, b = left + right, total
+    assert (a.mid_man << (a.exp - min(a.exp, b.exp))) == (b.mid_man << (b.exp - min(a.exp, b.exp)))
+    assert (a.rad_man << (a.exp - min(a.exp, b.exp))) == (b.rad_man << (b.exp - min(a.exp, b.exp)))
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(1, 39), unique=True, max_size=6))
+def test_any_partitioning_gives_the_same_statistics_bit_for_bit(cuts):
+    problem = two_groups()
+    from gmmexact.numerics.partitioned import _start, _q
+
+    params = ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
+              [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
+    start = _start(problem, params, 192)
+    bounds = [0] + sorted(cuts) + [problem.n]
+    parts = [statistics(problem.points[a:b], start) for a, b in zip(bounds, bounds[1:]) if b > a]
+    merged = parts[-1]
+    for p in reversed(parts[:-1]):  # merged in another order than the points
+        merged = p + merged
+    assert merged == statistics(problem.points[:], start)
+
+
+@pytest.mark.parametrize("model", [{}, {"reg_covar": Fraction(1, 10**6), "count_offset": Fraction(10, 2**52)}])
+def test_three_iterations_give_the_engines_certified_digits(model):
+    problem = two_groups(**model)
+    run = gmmexact.solve(problem, 3)
+    one, seven = partitioned_iterations(problem, 3, partitions=1), partitioned_iterations(problem, 3, partitions=7)
+    assert one.statistics == seven.statistics and one.partitions == 1 and seven.partitions == 7
+    assert len(one.keys()) == 27
+    for key in one.keys():
+        assert one.decimal(key, 12) == seven.decimal(key, 12) == shown(run[key].decimal(12)), key
+
+
+def test_a_singular_update_stops_with_exit_3(capsys):
+    assert main(["solve", str(SEED), "--partitions", "2", "--iterations", "2"]) == 3
+    out = capsys.readouterr().out
+    assert "stopped after 1 of 2 iteration(s): iteration 2 needs the inverse of the covariance of women" in out
+
+
+@pytest.mark.parametrize("argv, field", [(["--workers", "2", "--dask", "tcp://x:1"], "--dask"),
+                                         (["--partitions", "2", "--forms", "all"], "--partitions"),
+                                         (["--partitions", "2", "--format", "markdown"], "--partitions")])
+def test_refusals_name_the_option(argv, field, capsys):
+    assert main(["solve", str(SEED), *argv]) == 2
+    assert capsys.readouterr().err.startswith(f"gmmexact: error: {field}")
+
+
+def test_a_model_it_does_not_take_is_refused(tmp_path, capsys):
+    tied = ROOT / "examples" / "types" / "seed_tied.toml"
+    assert main(["solve", str(tied), "--partitions", "2"]) == 2
+    assert "covariance_type" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as c:
+        yield c
+
+
+def test_a_local_cluster_gives_the_single_machine_bits(cluster):
+    from distributed import Client
+
+    problem = two_groups(n=60, seed=3, reg_covar=Fraction(1, 10**6))
+    with Client(cluster) as client:
+        remote = partitioned_iterations(problem, 2, partitions=5, client=client)
+    local = partitioned_iterations(problem, 2, partitions=1)
+    assert remote.statistics == local.statistics and remote.workers.startswith("dask tcp://")
+    assert [remote.decimal(k, 15) for k in remote.keys()] == [local.decimal(k, 15) for k in local.keys()]
+
+
+def test_the_command_line_on_a_scheduler_prints_what_one_process_prints(cluster, capsys):
+    assert main(["solve", str(SEED), "--dask", cluster.scheduler_address, "--format", "json", "--digits", "12"]) == 0
+    remote = json.loads(capsys.readouterr().out)
+    assert main(["solve", str(SEED), "--partitions", "1", "--format", "json", "--digits", "12"]) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert remote["values"] == local["values"] and remote["partitions"] == 6 and local["partitions"] == 1  # n = 6
+    assert remote["values"]["mean.women"] == ["164.999999830", "59.9999998303"]
+    run = gmmexact.solve(gmmexact.load(SEED))
+    assert remote["values"]["loglik"] == str(run["loglik"].decimal(12))
+
+
+def test_an_unreachable_scheduler_is_exit_2(capsys, monkeypatch):
+    pytest.importorskip("distributed")
+    monkeypatch.setenv("GMMEXACT_DASK_TIMEOUT", "2")
+    assert main(["solve", str(SEED), "--dask", "tcp://127.0.0.1:9", "--digits", "4"]) == 2
+    assert "cannot be reached" in capsys.readouterr().err
