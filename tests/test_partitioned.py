@@ -99,10 +99,22 @@ def test_refusals_name_the_option(argv, field, capsys):
     assert capsys.readouterr().err.startswith(f"gmmexact: error: {field}")
 
 
-def test_a_model_it_does_not_take_is_refused(tmp_path, capsys):
-    tied = ROOT / "examples" / "types" / "seed_tied.toml"
-    assert main(["solve", str(tied), "--partitions", "2"]) == 2
-    assert "covariance_type" in capsys.readouterr().err
+@pytest.mark.parametrize("covariance_type", ["full", "tied", "diag", "spherical"])
+@pytest.mark.parametrize("fixed, offset", [([], Fraction(1, 4)), (["weight"], 0), (["mean"], Fraction(1, 4)),
+                                           (["covariance"], Fraction(1, 4))])
+def test_every_model_gives_the_engines_digits(covariance_type, fixed, offset):
+    """Every covariance type, fixed parameters and a count offset large enough to matter (o = 1/4)."""
+    spherical = covariance_type in ("tied", "spherical")
+    covs = [[[1, 0], [0, 1]], [[1, 0], [0, 1]] if spherical else [[2, 0], [0, 1]] if covariance_type == "diag"
+            else [[2, Fraction(1, 2)], [Fraction(1, 2), 1]]]
+    base = two_groups(n=30)
+    problem = gmmexact.Problem.from_arrays([list(p) for p in base.points], [[0, 0], [3, 3]], covs, ["1/2", "1/2"],
+                                           covariance_type=covariance_type, fixed=fixed, reg_covar=Fraction(1, 100),
+                                           count_offset=offset)
+    run = gmmexact.solve(problem, 2)
+    got = partitioned_iterations(problem, 2, partitions=4)
+    for key in got.keys():
+        assert got.decimal(key, 12) == shown(run[key].decimal(12)), key
 
 
 @pytest.fixture(scope="module")

@@ -193,28 +193,58 @@ class PartitionedIteration:
     covariances: tuple
 
 
-def mstep(stats: Statistics, shifts, reg_covar: Fraction, count_offset: Fraction, prec: int) -> PartitionedIteration:
-    """Counts, weights, means and covariances from merged statistics (textbook M-step with ``reg_covar``
-    on the diagonal and counts ``Σ r + count_offset``, as the exact engine's model)."""
+def mstep(stats: Statistics, shifts, problem, previous, prec: int) -> PartitionedIteration:
+    """Counts, weights, means and covariances from merged statistics: the exact engine's model
+    (``gmmexact/engine/forms.py``) for every covariance type, ``reg_covar``, ``count_offset`` o and fixed
+    parameters (``previous``: the iteration's start, as balls, kept where a parameter is fixed).
+
+    With R = Σ r, δ = μ − s (μ = (S1 + R s)/(R + o)) and W = S2 − δ S1ᵀ − S1 δᵀ + R δδᵀ = Σ r (x − μ)(x − μ)ᵀ: full W/(R + o); tied
+    Σ_c (W_c + o μ_c μ_cᵀ)/(n + K·o); diag the diagonal of (W + o μμᵀ)/(R + o); spherical its mean times I;
+    then ``reg_covar`` on the diagonal. Weights (R + o)/(n + K·o).
+    """
     saved = flint.ctx.prec
     flint.ctx.prec = prec
     try:
-        K, d = len(stats.s0), len(stats.s1[0])
-        offset, reg = _q(count_offset), _q(reg_covar)
+        K, d, n = len(stats.s0), len(stats.s1[0]), problem.n
+        kind, fixed = problem.covariance_type, set(problem.fixed)
+        o, reg = _q(problem.count_offset), _q(problem.reg_covar)
+        old_weights, old_means, old_covs = previous
         raw = [s.arb() for s in stats.s0]
-        counts = [r + offset for r in raw]
-        total = sum(counts, flint.arb(0))
-        weights = [c / total for c in counts]
-        means, covs = [], []
+        total = flint.arb(n) + K * o
+        weights = tuple(old_weights) if "weight" in fixed else tuple((r + o) / total for r in raw)
+        means, scatters = [], []
         for c in range(K):
-            delta = [stats.s1[c][i].arb() / counts[c] for i in range(d)]
-            means.append(tuple(_q(shifts[c][i]) + delta[i] for i in range(d)))
-            rows = []
-            for i in range(d):
-                rows.append(tuple(stats.s2[c][i][j].arb() / counts[c] - delta[i] * delta[j]
-                                  * (2 - raw[c] / counts[c]) + (reg if i == j else 0) for j in range(d)))
-            covs.append(tuple(rows))
-        return PartitionedIteration(stats.loglik.arb(), tuple(counts), tuple(weights), tuple(means), tuple(covs))
+            S1 = [stats.s1[c][i].arb() for i in range(d)]
+            if "mean" in fixed:
+                mu = tuple(old_means[c])
+                delta = [mu[i] - _q(shifts[c][i]) for i in range(d)]
+            else:
+                # μ = Σ r x / (R + o) = (S1 + R s)/(R + o): the offset pulls towards 0, not towards s
+                delta = [(S1[i] - o * _q(shifts[c][i])) / (raw[c] + o) for i in range(d)]
+                mu = tuple(_q(shifts[c][i]) + delta[i] for i in range(d))
+            means.append(mu)
+            scatters.append([[stats.s2[c][i][j].arb() - delta[i] * S1[j] - S1[i] * delta[j] + raw[c] * delta[i] * delta[j]
+                              for j in range(d)] for i in range(d)])
+        if "covariance" in fixed:
+            covs = tuple(tuple(tuple(row) for row in c) for c in old_covs)
+        elif kind == "tied":
+            shared = [[sum((scatters[c][i][j] + o * means[c][i] * means[c][j] for c in range(K)), flint.arb(0))
+                       / total + (reg if i == j else 0) for j in range(d)] for i in range(d)]
+            covs = tuple(tuple(tuple(row) for row in shared) for _ in range(K))
+        else:
+            covs = []
+            for c in range(K):
+                W, N = scatters[c], raw[c] + o
+                if kind == "full":
+                    rows = [[W[i][j] / N + (reg if i == j else 0) for j in range(d)] for i in range(d)]
+                else:
+                    var = [(W[i][i] + o * means[c][i] ** 2) / N for i in range(d)]
+                    if kind == "spherical":
+                        var = [sum(var, flint.arb(0)) / d] * d
+                    rows = [[var[i] + reg if i == j else flint.arb(0) for j in range(d)] for i in range(d)]
+                covs.append(tuple(tuple(r) for r in rows))
+            covs = tuple(covs)
+        return PartitionedIteration(stats.loglik.arb(), tuple(raw), weights, tuple(means), covs)
     finally:
         flint.ctx.prec = saved
 
@@ -297,13 +327,10 @@ def _start(problem, params, prec: int) -> Start:
 
 
 def check_model(problem) -> None:
-    """The model the partitioned M-step implements: full covariances, nothing fixed."""
-    if problem.covariance_type != "full":
-        raise InputError(problem.source, "covariance_type", f"is {problem.covariance_type!r}, which the "
-                         "partitioned run (--workers, --dask) does not take yet", '"full" (or run without workers)')
-    if problem.fixed:
-        raise InputError(problem.source, "fixed", f"holds {', '.join(problem.fixed)}, which the partitioned run "
-                         "does not take yet", "no fixed parameters (or run without workers)")
+    """The models the partitioned M-step implements: every covariance type, fixed parameters."""
+    if problem.covariance_type not in ("full", "tied", "diag", "spherical"):
+        raise InputError(problem.source, "covariance_type", f"is {problem.covariance_type!r}",
+                         '"full", "tied", "diag" or "spherical"')
 
 
 def partitioned_iterations(problem, iterations: int = 1, *, partitions: int = 1, client=None, digits: int = 12,
@@ -352,7 +379,7 @@ def _run(problem, iterations: int, partitions: int, client, prec: int) -> Partit
         merged = parts[0]
         for p in parts[1:]:
             merged = merged + p
-        it = mstep(merged, shifts, problem.reg_covar, problem.count_offset, prec)
+        it = mstep(merged, shifts, problem, params, prec)
         out.append(it)
         params = (it.weights, it.means, it.covariances)
     where = "this process" if client is None else f"dask {getattr(client, 'scheduler', None) and client.scheduler.address}"
