@@ -394,10 +394,14 @@ def _solve_partitioned(args, problem) -> int:
         raise InputError(None, "--workers" if args.workers else "--dask" if args.dask else "--partitions",
                          "gives the parameters and log-likelihood only (certified decimals, arb)",
                          "no --points, --max-points, --forms, --backend mpmath or --format markdown with it")
+    from ..model.limits import require_affordable  # noqa: PLC0415
+    from ..numerics.partitioned import estimate  # noqa: PLC0415
+
     check_model(problem)
-    _afford(problem, args.iterations, args.digits, args.backend, points=0, forms=False)
+    require_affordable(estimate(problem, args.iterations, args.workers or 1), force=args.force)
     if not (args.workers or args.dask):
-        run = partitioned_iterations(problem, args.iterations, partitions=args.partitions, digits=args.digits)
+        run = partitioned_iterations(problem, args.iterations, partitions=args.partitions, digits=args.digits,
+                                     progress=True)
     else:
         try:
             from distributed import Client, LocalCluster  # noqa: PLC0415
@@ -422,7 +426,7 @@ def _solve_partitioned(args, problem) -> int:
                                      "the address of a running scheduler, e.g. tcp://host:8786") from None
             workers = len(client.scheduler_info().get("workers", {})) or 1
             run = partitioned_iterations(problem, args.iterations, partitions=args.partitions or 4 * workers,
-                                         client=client, digits=args.digits)
+                                         client=client, digits=args.digits, progress=True)
     values = {k: run.decimal(k, args.digits) for k in run.keys()}
     if args.format == "json":
         json.dump({"problem": str(args.problem), "iterations": len(run.iterations), "digits": args.digits,

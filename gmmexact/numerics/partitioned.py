@@ -34,6 +34,17 @@ from ..model.errors import InputError
 from .rounding import round_arb
 
 PRECISION = 192  # bits per point: enough that a sum of 10^9 points still holds ~100 bits
+SECONDS_PER_UNIT = 3.5e-6  # measured: per point, component and (d + 1)² at 192 bits (0.49 ms at d = 5, K = 4)
+
+
+def estimate(problem, iterations: int, workers: int = 1):
+    """The time of a partitioned run (one core per worker), before it starts."""
+    from ..model.limits import Estimate  # noqa: PLC0415
+
+    per_point = SECONDS_PER_UNIT * problem.K * (problem.d + 1) ** 2
+    return Estimate(per_point * problem.n * iterations / max(workers, 1),
+                    200 * problem.K * (problem.d + 1) ** 2 * max(workers, 1) + 8 * problem.n * problem.d,
+                    f"{iterations} partitioned iteration(s) of {problem.n} points")
 
 
 # --- exact sums of balls ----------------------------------------------------------------------------
@@ -142,11 +153,12 @@ def statistics(chunk, start: Start) -> Statistics:
         log_norm = [(2 * flint.arb.pi()).log() * d / 2 + c.det().log() / 2 for c in covs]
         log_w = [w.log() for w in weights]
         shifts = [[_q(v) for v in s] for s in start.shifts]
-        s0 = [[] for _ in range(K)]
-        s1 = [[[] for _ in range(d)] for _ in range(K)]
-        s2 = [[[[] for _ in range(d)] for _ in range(d)] for _ in range(K)]
-        logs = []
-        for row in chunk:
+        zero = ExactBall.zero()
+        s0 = [zero] * K
+        s1 = [[zero] * d for _ in range(K)]
+        s2 = [[[zero] * d for _ in range(d)] for _ in range(K)]
+        loglik = zero
+        for row in chunk:  # running exact sums: memory O(K·d²), whatever the chunk's size
             x = [_q(v) for v in row]
             terms = []
             for c in range(K):
@@ -155,25 +167,18 @@ def statistics(chunk, start: Start) -> Statistics:
                 terms.append(log_w[c] - q / 2 - log_norm[c])
             top = max(range(K), key=lambda c: terms[c].mid())
             evidence = terms[top] + sum(((t - terms[top]).exp() for t in terms), flint.arb(0)).log()
-            logs.append(ExactBall.of(evidence))
+            loglik = loglik + ExactBall.of(evidence)
             for c in range(K):
                 r = (terms[c] - evidence).exp()
                 y = [x[i] - shifts[c][i] for i in range(d)]
-                s0[c].append(ExactBall.of(r))
+                s0[c] = s0[c] + ExactBall.of(r)
                 for i in range(d):
                     ry = r * y[i]
-                    s1[c][i].append(ExactBall.of(ry))
+                    s1[c][i] = s1[c][i] + ExactBall.of(ry)
                     for j in range(i, d):
-                        s2[c][i][j].append(ExactBall.of(ry * y[j]))
-        S2 = []
-        for c in range(K):
-            rows = [[None] * d for _ in range(d)]
-            for i in range(d):
-                for j in range(i, d):
-                    rows[i][j] = rows[j][i] = _sum(s2[c][i][j])
-            S2.append(tuple(tuple(r) for r in rows))
-        return Statistics(tuple(_sum(s) for s in s0), tuple(tuple(_sum(s) for s in u) for u in s1), tuple(S2),
-                          _sum(logs), len(chunk))
+                        s2[c][i][j] = s2[c][i][j] + ExactBall.of(ry * y[j])
+        S2 = tuple(tuple(tuple(s2[c][min(i, j)][max(i, j)] for j in range(d)) for i in range(d)) for c in range(K))
+        return Statistics(tuple(s0), tuple(tuple(u) for u in s1), S2, loglik, len(chunk))
     finally:
         flint.ctx.prec = saved
 
@@ -334,7 +339,7 @@ def check_model(problem) -> None:
 
 
 def partitioned_iterations(problem, iterations: int = 1, *, partitions: int = 1, client=None, digits: int = 12,
-                           prec: int = PRECISION, max_prec: int = 4096) -> PartitionedRun:
+                           prec: int = PRECISION, max_prec: int = 4096, progress: bool = False) -> PartitionedRun:
     """EM iterations from merged partition statistics, in this process or on a ``dask.distributed``
     ``client``; the precision doubles until every value has ``digits`` certified digits (or ``max_prec``).
 
@@ -342,7 +347,7 @@ def partitioned_iterations(problem, iterations: int = 1, *, partitions: int = 1,
     """
     check_model(problem)
     while True:
-        run = _run(problem, iterations, partitions, client, prec)
+        run = _run(problem, iterations, partitions, client, prec, progress)
         undecided = [k for k in run.keys() if _has_none(run.decimal(k, digits))]
         if not undecided or prec >= max_prec:
             return run
@@ -353,11 +358,28 @@ def _has_none(x) -> bool:
     return x is None or (isinstance(x, list) and any(_has_none(v) for v in x))
 
 
-def _run(problem, iterations: int, partitions: int, client, prec: int) -> PartitionedRun:
+def _run(problem, iterations: int, partitions: int, client, prec: int, progress: bool = False) -> PartitionedRun:
+    from .cost import progress as progress_bar  # noqa: PLC0415
+
+    workers = len(client.scheduler_info().get("workers", {})) if client is not None else 1
+    cost = estimate(problem, iterations, workers) if progress else None
+    slices = _chunks(problem.n, partitions)
+    with progress_bar(cost, len(slices) * iterations, "partitions") if cost else _no_bar() as advance:
+        return _iterations(problem, iterations, slices, client, prec, advance)
+
+
+class _no_bar:
+    def __enter__(self):
+        return lambda k=1: None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _iterations(problem, iterations: int, slices, client, prec: int, advance) -> PartitionedRun:
     with _precision(prec):
         params = ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
                   [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
-    slices = _chunks(problem.n, partitions)
     scattered = None
     if client is not None:  # the points go to the cluster once; each iteration ships only the start
         scattered = client.scatter([problem.points[s] for s in slices])
@@ -373,9 +395,17 @@ def _run(problem, iterations: int, partitions: int, client, prec: int) -> Partit
             break
         start = _start(problem, params, prec)
         if client is None:
-            parts = [statistics(problem.points[s], start) for s in slices]
+            parts = []
+            for s in slices:
+                parts.append(statistics(problem.points[s], start))
+                advance(1)
         else:
-            parts = client.gather(client.map(statistics, scattered, start=start, pure=False))
+            from distributed import as_completed  # noqa: PLC0415
+
+            futures = client.map(statistics, scattered, start=start, pure=False)
+            for _ in as_completed(futures):
+                advance(1)
+            parts = client.gather(futures)
         merged = parts[0]
         for p in parts[1:]:
             merged = merged + p
