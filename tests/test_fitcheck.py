@@ -195,3 +195,13 @@ def test_the_digits_of_a_whole_fit_are_drawn_per_iteration_and_kind(tmp_path):
         check.plot(str(tmp_path / f"fit{suffix}"))
         assert (tmp_path / f"fit{suffix}").stat().st_size > 5000
     assert (tmp_path / "fit.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_fit_that_cannot_be_replayed_is_certified_from_its_fitted_parameters_onward():
+    X = np.random.default_rng(0).normal(size=(100, 2))
+    gm = fitted(X, n_components=3, init_params="random")  # random_state=None: no replay
+    with pytest.raises(InputError, match='start="fitted"'):
+        certify_fit(gm, X, progress=False)
+    after = gmmexact.crosscheck(gm, X, start="fitted", iterations=2)
+    assert after.passed and after.iterations == 3  # two iterations and the E-step after them
+    assert after.peer.settings["max_iter"] == 2

@@ -408,8 +408,8 @@ def certify_fit(gm, X, *, min_digits: int | None = None, global_error: bool = Tr
     replay = replay_fit(gm, X)
     if not replay.reproduced:
         raise InputError(None, "estimator", f"cannot be replayed: {replay.reason}",
-                         "an integer random_state, or gmmexact.crosschecking.sklearn_fit.fitted_start(gm) to "
-                         "certify the iterations after the fit from its fitted parameters")
+                         "an integer random_state; or gmmexact.crosscheck(gm, X, start=\"fitted\", iterations=N) "
+                         "to certify N iterations after the fit, from its fitted parameters")
     cov_type, n, (K, d) = gm.covariance_type, len(X), replay.start.means.shape
     peer_dtype = str(np.asarray(replay.start.means).dtype)
     if peer_dtype not in FLOAT_TYPES:

@@ -1323,6 +1323,20 @@ def _exact(v) -> Fraction:
     return Fraction(v)
 
 
+def _from_fitted(gm, iterations: int):
+    """An unfitted clone of a fitted estimator whose ``*_init`` are its fitted parameters (``precisions_``,
+    as a warm start uses them): the iterations after the fit, when the fit itself cannot be replayed."""
+    if not hasattr(gm, "n_iter_"):
+        raise InputError(None, "start", '"fitted" was given for an estimator that is not fitted',
+                         "a GaussianMixture after fit(X)")
+    from sklearn.base import clone  # noqa: PLC0415
+
+    g = clone(gm)
+    g.set_params(weights_init=np.array(gm.weights_), means_init=np.array(gm.means_),
+                 precisions_init=np.array(gm.precisions_), warm_start=False, n_init=1, max_iter=iterations, tol=0.0)
+    return g
+
+
 def problem_from_estimator(gm, X) -> Problem:
     """The exact problem behind an estimator's start: ``X`` and ``*_init`` read as the exact binary values."""
     if X is None:
@@ -1471,7 +1485,9 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
         read as the exact binary values they are). Not needed when ``start`` is a ``Problem``.
     start
         A :class:`gmmexact.Problem` (or a path to a problem TOML file) holding the data and the initial
-        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters.
+        parameters; or ``None`` to take the start from the estimator's ``*_init`` parameters (a fitted
+        estimator without them: its own start, replayed); or ``"fitted"``: ``iterations`` (default 1)
+        more iterations from a fitted estimator's parameters, for a fit that cannot be replayed.
     iterations
         EM iterations (default: a fitted estimator's ``n_iter_``, an unfitted one's ``max_iter``, else 1).
     min_digits
@@ -1507,6 +1523,8 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
     (False, 1, '165.000')
     """
     is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
+    if is_estimator and isinstance(start, str) and start == "fitted":
+        peer, start = _from_fitted(peer, iterations or 1), None  # the iterations after the fit, from its parameters
     if is_estimator and start is None and hasattr(peer, "n_iter_") and (
             peer.means_init is None or peer.precisions_init is None or peer.weights_init is None):
         from .fitcheck import certify_fit  # noqa: PLC0415 (a fitted model without *_init: replay its start)
