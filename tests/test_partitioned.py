@@ -151,3 +151,14 @@ def test_an_unreachable_scheduler_is_exit_2(capsys, monkeypatch):
     monkeypatch.setenv("GMMEXACT_DASK_TIMEOUT", "2")
     assert main(["solve", str(SEED), "--dask", "tcp://127.0.0.1:9", "--digits", "4"]) == 2
     assert "cannot be reached" in capsys.readouterr().err
+
+
+def test_explain_precision_says_how_each_value_was_decided(capsys):
+    assert main(["solve", str(SEED), "--explain-precision", "--digits", "12", "--format", "json"]) == 0
+    decided = json.loads(capsys.readouterr().out)["precision"]
+    assert decided["det.women"] == decided["quad.A.women"] == "exact rational"
+    assert decided["density.A.women"].startswith("arb balls at ") and decided["density.A.women"].endswith(" bits")
+    assert main(["solve", str(SEED), "--explain-precision"]) == 0
+    out = capsys.readouterr().out
+    tail = out[out.index("how each value shown was decided:"):].splitlines()
+    assert tail[1].startswith("  exact rational: ") and tail[2].startswith("  arb balls at ")

@@ -32,6 +32,7 @@ import codecs
 import contextlib
 import errno
 import json
+import re
 import os
 import stat
 import sys
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--forms", choices=("all", "exact", "none"),
                        help="exact forms to include: all (exact value, definition, substituted; default for json and "
                             "markdown), exact (default for text), none (certified decimals only: fast for many points)")
+    solve.add_argument("--explain-precision", action="store_true",
+                       help="say how each value shown was decided: an exact rational, ball arithmetic at which "
+                            "precision, the exact decision procedure, or undecided")
     solve.add_argument("--workers", type=_positive, metavar="N",
                        help="partition the points over N local worker processes (dask.distributed): the model's "
                             "parameters and log-likelihood only, identical bit for bit for any partitioning")
@@ -484,8 +488,12 @@ def _solve(args) -> int:
     report = build_report(run, digits=args.digits, points=points, max_points=max_points,
                           latex=args.format == "markdown",
                           forms=forms)
+    decided = {str(k): how for k, how in run.certifier.decided.items()} if args.explain_precision else None
     if args.format == "json":
-        json.dump(report.as_dict(), sys.stdout, indent=1, ensure_ascii=False)
+        doc = report.as_dict()
+        if decided is not None:
+            doc["precision"] = decided
+        json.dump(doc, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     elif args.format == "markdown":
         from ..rendering.markdown import render_markdown  # noqa: PLC0415
@@ -495,11 +503,30 @@ def _solve(args) -> int:
         from ..rendering.text import render_text  # noqa: PLC0415
 
         render_text(report, console=_console())
+    if decided is not None and args.format != "json":
+        sys.stdout.write(_precision_text(decided))
     if run.stopped is not None:
         sys.stdout.flush()
         _say(f"gmmexact: {run.stopped.message}")
         return EXIT_UNDEFINED
     return EXIT_OK
+
+
+def _precision_text(decided: dict) -> str:
+    """``--explain-precision``: how many values each method decided, with examples."""
+    groups: dict[str, list] = {}
+    for key, how in decided.items():
+        groups.setdefault(how, []).append(key)
+
+    def order(how: str):
+        bits = re.search(r"(\d+) bits", how)
+        return (how.startswith("undecided"), how != "exact rational", int(bits[1]) if bits else 0, how)
+
+    lines = ["how each value shown was decided:"]
+    for how in sorted(groups, key=order):
+        keys = groups[how]
+        lines.append(f"  {how}: {len(keys)} value(s), e.g. {', '.join(keys[:4])}{' …' if len(keys) > 4 else ''}")
+    return "\n".join(lines) + "\n"
 
 
 def _kind_of(path: str) -> str:

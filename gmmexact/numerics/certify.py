@@ -167,6 +167,7 @@ class Certifier:
         self.plan = plan
         self.backend = backend
         self.max_prec = max_prec
+        self.decided: dict[Key, str] = {}  # how each rounded entry was decided (``--explain-precision``)
         self.force = force
         self._cache: dict[int, Evaluation] = {}
 
@@ -214,6 +215,7 @@ class Certifier:
             exact = exact_entry(self.plan, key)
             if exact is not None:
                 out[key] = round_fraction(exact, digits)
+                self.decided[key] = "exact rational"
             else:
                 pending.append(key)
         if not pending:
@@ -253,6 +255,7 @@ class Certifier:
                         still.append(key)
                     else:
                         out[key] = r
+                        self.decided[key] = f"{self.backend.name} balls at {prec} bits"
             advance(len(pending) - len(still))
             pending = still
             if pending and prec > first:  # still straddling after one raise: decide iteration 1 exactly
@@ -274,6 +277,7 @@ class Certifier:
             trouble = {}
             for key in pending:
                 out[key] = self._undecided(key, ev, digits, reasons.get(key), trouble, cause, why)
+                self.decided[key] = f"undecided at {ev.prec} bits"
 
     def _undecided(self, key: Key, ev: Evaluation, digits: int, exact_reason: str | None, trouble: dict,
                    cause: str | None, why: str | None) -> Undecided:
@@ -370,6 +374,7 @@ class Certifier:
                 if lo is not None and not lo <= value <= hi:
                     raise ArithmeticError(f"{key}: the exact value {value} lies outside its enclosure [{lo}, {hi}]")
             out[key] = round_fraction(value, digits)
+            self.decided[key] = "exact decision (a rational value on or near a rounding boundary)"
         return still
 
     def _bounds(self, x) -> tuple[Fraction | None, Fraction | None]:
