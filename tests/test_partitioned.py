@@ -162,3 +162,17 @@ def test_explain_precision_says_how_each_value_was_decided(capsys):
     out = capsys.readouterr().out
     tail = out[out.index("how each value shown was decided:"):].splitlines()
     assert tail[1].startswith("  exact rational: ") and tail[2].startswith("  arb balls at ")
+
+
+def test_quiet_hides_every_progress_bar(monkeypatch, capsys):
+    from gmmexact.model.limits import Estimate
+    from gmmexact.numerics import cost
+
+    monkeypatch.setattr(cost, "_terminal", lambda: True)
+    with cost.quiet(), cost.progress(Estimate(60.0, 0, "long"), 10, "working") as advance:
+        advance(10)
+    assert capsys.readouterr().err == ""
+    with cost.progress(Estimate(60.0, 0, "long"), 10, "working") as advance:  # a terminal, no --quiet: a bar
+        advance(10)
+    assert "working" in capsys.readouterr().err
+    assert main(["solve", str(SEED), "--partitions", "2", "--quiet"]) == 0

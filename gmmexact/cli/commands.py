@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(tcp://host:8786)")
     solve.add_argument("--partitions", type=_positive, metavar="P",
                        help="partitions of the points with --workers or --dask (default 4 per worker)")
+    solve.add_argument("--quiet", action="store_true", help="no progress bars")
     solve.add_argument("--force", action="store_true", help=COST_HELP)
     check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (the document itself, "
                                           "Markdown/LaTeX/notebook, or a claims file)")
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--annotate", metavar="FILE",
                        help="write the document back with a mark beside each number checked: .md (Markdown or "
                             "notebook input), .html (any document), .tex or .pdf (LaTeX input)")
+    check.add_argument("--quiet", action="store_true", help="no progress bars")
     check.add_argument("--force", action="store_true", help=COST_HELP)
     draft = sub.add_parser("claims-from", help="the claims a document writes, as a claims file to review")
     draft.add_argument("document", help="Markdown, LaTeX or notebook")
@@ -137,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                                        "(default: all up to 30 points, 12 for d > 2; '' for none)")
     plot.add_argument("--dpi", type=_positive, default=150, help="PNG resolution (default 150)")
     plot.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
+    plot.add_argument("--quiet", action="store_true", help="no progress bars")
     plot.add_argument("--force", action="store_true", help="draw even past 100 megapixels (up to matplotlib's 65535 "
                                                            "pixels a side); and " + COST_HELP)
     latex = sub.add_parser("latex", help="the worked solution as a LaTeX document (or one step's align block)")
@@ -165,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     latex.add_argument("--layout", choices=("handout", "steps"), default="handout",
                        help="handout: each general formula once, one line per point and component; steps: every "
                             "step in full")
+    latex.add_argument("--quiet", action="store_true", help="no progress bars")
     latex.add_argument("--force", action="store_true", help=COST_HELP)
     cross = sub.add_parser("crosscheck", help="certified correct digits of a float EM implementation "
                                               "(scikit-learn, a Python function, a results file)")
@@ -196,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                               "report (crosscheck --format json)")
     cross.add_argument("--fail-on-regression", action="store_true",
                        help="with --baseline: exit status 1 when any quantity has fewer proven digits than before")
+    cross.add_argument("--quiet", action="store_true", help="no progress bars")
     cross.add_argument("--force", action="store_true", help=COST_HELP + "; with --template, overwrite an existing file")
     grade.add_parser(sub)
     generate.add_parser(sub)
@@ -221,8 +226,11 @@ COMMANDS = {}
 
 def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    from ..numerics.cost import quiet  # noqa: PLC0415
+
     try:
-        with limits.override(**FORCED) if getattr(args, "force", False) else contextlib.nullcontext():
+        with limits.override(**FORCED) if getattr(args, "force", False) else contextlib.nullcontext(), \
+                quiet() if getattr(args, "quiet", False) else contextlib.nullcontext():
             code = COMMANDS[args.command](args)
         sys.stdout.flush()
         return code

@@ -234,10 +234,25 @@ def estimate_evaluation(problem: Problem, iterations: int, prec: int, backend: s
 
 
 @contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """No progress bars while the block runs (the command line's ``--quiet``)."""
+    global _QUIET
+    saved, _QUIET = _QUIET, True
+    try:
+        yield
+    finally:
+        _QUIET = saved
+
+
+_QUIET = False
+
+
+@contextlib.contextmanager
 def progress(estimate: Estimate, total: int, what: str) -> Iterator[Callable[[int], None]]:
     """A progress bar on standard error for a request estimated past ``PROGRESS_SECONDS``, only when
-    standard error is a terminal (never on a pipe or in a file). Yields ``advance(k)``."""
-    if estimate.seconds < PROGRESS_SECONDS or total <= 0 or not _terminal():
+    standard error is a terminal (never on a pipe or in a file) and not inside :func:`quiet`. Yields
+    ``advance(k)``."""
+    if _QUIET or estimate.seconds < PROGRESS_SECONDS or total <= 0 or not _terminal():
         yield lambda k=1: None
         return
     from rich.console import Console  # noqa: PLC0415 (only for long requests on a terminal)
