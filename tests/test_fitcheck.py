@@ -205,3 +205,12 @@ def test_a_fit_that_cannot_be_replayed_is_certified_from_its_fitted_parameters_o
     after = gmmexact.crosscheck(gm, X, start="fitted", iterations=2)
     assert after.passed and after.iterations == 3  # two iterations and the E-step after them
     assert after.peer.settings["max_iter"] == 2
+
+
+def test_data_far_from_the_origin_name_the_diag_formulas_cancellation():
+    X = np.random.default_rng(0).normal(size=(300, 2)) + 1e6
+    gm = fitted(X, n_components=2, covariance_type="diag", random_state=0)
+    loss = certify_fit(gm, X, progress=False).first_loss
+    assert (loss.iteration, loss.step, loss.cause) == (1, "M-step", "cancellation")
+    assert loss.key.startswith("cov.") and loss.digits <= 4
+    assert "condition ≈ 1 + μ²/σ² = " in loss.explanation and "e+12" in loss.explanation

@@ -333,7 +333,9 @@ def cause_of(index: int, local: CrossCheck, before: Parameters, after: Parameter
     float estimate explains; the certified digits are the local check's)."""
     e = local.entries
     key, got = e.keys[index], int(e.digits[index])
-    budget = max(type_digits - got - 1, 0.5)  # a condition number that costs at least this many digits explains it
+    # a condition number κ explains the loss when κ·u, with a constant of up to 100 for the formula, reaches
+    # the error seen: log10 κ + 2 ≥ the digits the type carries − those the value kept
+    budget = max(type_digits - got - 2, 0.5)
     for f in local.findings:
         if f.kind == "underflow" and f.key == str(key):
             return "underflow", f.message
