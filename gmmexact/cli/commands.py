@@ -226,11 +226,13 @@ COMMANDS = {}
 
 def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    from ..numerics.cost import quiet  # noqa: PLC0415
+    silent = contextlib.nullcontext()
+    if getattr(args, "quiet", False):
+        from ..numerics.cost import quiet  # noqa: PLC0415
 
+        silent = quiet()
     try:
-        with limits.override(**FORCED) if getattr(args, "force", False) else contextlib.nullcontext(), \
-                quiet() if getattr(args, "quiet", False) else contextlib.nullcontext():
+        with limits.override(**FORCED) if getattr(args, "force", False) else contextlib.nullcontext(), silent:
             code = COMMANDS[args.command](args)
         sys.stdout.flush()
         return code

@@ -4,6 +4,6 @@ longdouble path, and the report's renderings. Independent of :mod:`gmmexact.chec
 """
 from . import report  # noqa: F401  (registers the display of a cross-check)
 from .comparison import CrossCheck
-from .peers import crosscheck
+from .entry import crosscheck
 
 __all__ = ["CrossCheck", "crosscheck"]

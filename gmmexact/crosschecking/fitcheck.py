@@ -46,7 +46,7 @@ from ..model.problem import Problem
 from ..numerics.cost import progress as progress_bar
 from .comparison import CrossCheck, PeerResult, Reported
 from .fast import FastData, crosscheck_fast
-from .peers import FLOAT_TYPES, SKLEARN_NOTES, SKLEARN_OFFSET, FloatPoints, _parameters_reported, prepare
+from .peers import FLOAT_TYPES, SKLEARN_NOTES, SKLEARN_OFFSET, FloatPoints, parameters_reported, prepare
 from .sklearn_fit import Parameters, ReplayedFit, replay_fit
 
 SECONDS_PER_VALUE = 2.5e-7  # measured fast-path cost per point, component and iteration pair (bench/bench_fit.py)
@@ -316,7 +316,7 @@ def _reported(t: int, params: Parameters, lower_bound: float, names, cov_type: s
     """The peer's lower bound of iteration ``t`` and its parameters after it, as reported values."""
     ns = SimpleNamespace(weights_=params.weights, means_=params.means, covariances_=params.covariances)
     out = [Reported(Key(t, "loglik"), float(lower_bound), f"lower_bounds_[{where}]", Fraction(1, n))]
-    return out + _parameters_reported(t, names, cov_type, ns, d, K, {})
+    return out + parameters_reported(t, names, cov_type, ns, d, K, {})
 
 
 def _fraction(x) -> Fraction:

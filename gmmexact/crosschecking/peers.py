@@ -228,7 +228,7 @@ def sklearn_estimator(problem: Problem, iterations: int, reg_covar: float, cov_t
                            precisions_init=sklearn_precisions(problem, cov_type))
 
 
-def _parameters_reported(t: int, names, cov_type: str, gm, d: int, K: int, floats: dict) -> list:
+def parameters_reported(t: int, names, cov_type: str, gm, d: int, K: int, floats: dict) -> list:
     """An estimator's ``weights_``, ``means_`` and ``covariances_`` after iteration ``t``, as reported
     values; the covariances as full matrices go into ``floats`` too."""
     out = []
@@ -322,7 +322,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
                                          "lower_bound_" if t == iterations else f"lower_bounds_[{t - 1}]", Fraction(1, n)))
                 step = "M-step"
                 gm._m_step(X, log_resp)
-                reported += _parameters_reported(t, names, cov_type, gm, d, K, floats)
+                reported += parameters_reported(t, names, cov_type, gm, d, K, floats)
         except AttributeError:
             stepped = False
         except Exception as e:  # noqa: BLE001  (the peer's failure is a finding)
@@ -346,7 +346,7 @@ def run_sklearn(problem: Problem, iterations: int, *, reg_covar: float, cov_type
     if not stepped and fitted is not None:  # report what fit() exposes
         reported, blocks = [], []
         reported.append(Reported(Key(iterations, "loglik"), float(fitted.lower_bound_), "lower_bound_", Fraction(1, n)))
-        reported += _parameters_reported(iterations, names, cov_type, fitted, d, K, floats)
+        reported += parameters_reported(iterations, names, cov_type, fitted, d, K, floats)
     if fitted is not None and stepped and failure is None:
         settings["fit() identical to the stepped iterations"] = _same_fit(fitted, gm, lower_bounds)
     unmatched = []
@@ -1323,6 +1323,12 @@ def _exact(v) -> Fraction:
     return Fraction(v)
 
 
+def replays_its_start(gm) -> bool:
+    """A fitted ``GaussianMixture`` without ``*_init`` parameters: its start must be replayed."""
+    return hasattr(gm, "n_iter_") and (gm.means_init is None or gm.precisions_init is None
+                                       or gm.weights_init is None)
+
+
 def _from_fitted(gm, iterations: int):
     """An unfitted clone of a fitted estimator whose ``*_init`` are its fitted parameters (``precisions_``,
     as a warm start uses them): the iterations after the fit, when the fit itself cannot be replayed."""
@@ -1525,11 +1531,10 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
     is_estimator = hasattr(peer, "fit") and hasattr(peer, "covariance_type")
     if is_estimator and isinstance(start, str) and start == "fitted":
         peer, start = _from_fitted(peer, iterations or 1), None  # the iterations after the fit, from its parameters
-    if is_estimator and start is None and hasattr(peer, "n_iter_") and (
-            peer.means_init is None or peer.precisions_init is None or peer.weights_init is None):
-        from .fitcheck import certify_fit  # noqa: PLC0415 (a fitted model without *_init: replay its start)
-
-        return certify_fit(peer, X, min_digits=min_digits)
+    if is_estimator and start is None and replays_its_start(peer):
+        raise InputError(None, "estimator", "is fitted without *_init parameters: its start is replayed by "
+                         "gmmexact.crosscheck (crosschecking.fitcheck.certify_fit), not here",
+                         "gmmexact.crosscheck(gm, X)")
     if peer_dtype is not None and peer_dtype not in FLOAT_TYPES:
         raise InputError(None, "peer_dtype", f"is {peer_dtype!r}", f"one of {', '.join(FLOAT_TYPES)}")
     asked = min_digits
