@@ -138,3 +138,14 @@ def test_tensors_are_widened_exactly_and_their_type_detected():
     r = crosscheck(em_tensors, start=random_problem())
     assert r.peer.settings["dtype"] == "bfloat16" and r.min_digits == 1
     assert r.passed and len(r.entries) == 30 * 2 + 1 + 2 * (1 + 1 + 3 + 9)
+
+
+def test_each_quantity_says_what_float32_could_carry():
+    r = crosscheck(em_step32, start=random_problem())
+    qs = r.as_dict()["quantities"]
+    assert all("attainable_digits" in q for q in qs)
+    finite = [q for q in qs if q["attainable_digits"] is not None]
+    assert finite and all(6 <= q["attainable_digits"] <= 12 for q in finite)  # float32: 7.2 digits (more near 1)
+    # the peer never beats what its type can carry by more than the rounding of a 2-digit boundary
+    assert all(q["correct_digits"] is None or q["correct_digits"] <= q["attainable_digits"] + 2 for q in finite)
+    assert "attainable_digits" not in crosscheck("sklearn", start=random_problem()).as_dict()["quantities"][0]

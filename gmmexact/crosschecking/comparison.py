@@ -444,10 +444,14 @@ class CrossCheck(Displayable):
         d = int(e.digits[i])
         # relative to an exact value that may be 0 there is no relative error (the float then has no digit)
         rel = None if e.exact_lo[i] <= 0 <= e.exact_hi[i] else error_text(e.rel_lo[i], e.rel_hi[i])
-        return {"key": str(e.keys[i]), "name": e.names[i], "float": repr(float(e.floats[i])),
-                "exact": e.exact_decimal(i, shown_digits(d)), "abs_error": error_text(e.err_lo[i], e.err_hi[i]),
-                "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
-                "meets_min_digits": d >= self.min_digits or bool(e.err_hi[i] <= FLOAT64_STEP)}
+        out = {"key": str(e.keys[i]), "name": e.names[i], "float": repr(float(e.floats[i])),
+               "exact": e.exact_decimal(i, shown_digits(d)), "abs_error": error_text(e.err_lo[i], e.err_hi[i]),
+               "rel_error": rel, "correct_digits": _digits_value(d), "identical": d >= IDENTICAL,
+               "meets_min_digits": d >= self.min_digits or bool(e.err_hi[i] <= FLOAT64_STEP)}
+        dtype = self.peer.settings.get("dtype", "float64")
+        if dtype in NARROW_TYPES:  # what that type can carry for this value: the exact value rounded to it
+            out["attainable_digits"] = _digits_value(int(attainable_digits(e, dtype)[i]))
+        return out
 
     def digits_by_kind(self, held: bool = False) -> dict[str, list]:
         """Correct digits of every entry, grouped by ``iter<t>.kind`` (``None``: identical), for plots;
@@ -492,6 +496,20 @@ def offset_text(q: Fraction) -> str:
     if q == Fraction(10, 2**52):
         return "10·2⁻⁵²"
     return str(q)
+
+
+NARROW_TYPES = {"float32": np.float32, "float16": np.float16}  # bfloat16: numpy has none (2^-8: 2 digits)
+
+
+def attainable_digits(e: "Entries", dtype: str) -> np.ndarray:
+    """Per entry, the correct digits of the exact value rounded to ``dtype`` (its midpoint's rounding; the
+    enclosures are far narrower than that type's steps): what a perfect implementation in it could show."""
+    mid = (e.exact_lo + e.exact_hi) / 2
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        rounded = mid.astype(NARROW_TYPES[dtype]).astype(LD)
+        rel = np.where(mid != 0, np.abs(rounded - mid) / np.abs(mid), 0)
+    digits = intervals.digits_below(rel)
+    return np.where(rel == 0, IDENTICAL, digits)
 
 
 def _digits_value(d: int):
