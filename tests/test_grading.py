@@ -4,18 +4,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import shutil
 from pathlib import Path
 
 import pytest
 
+from gmmexact.checking.report import check
+from gmmexact.checking.slips import SLIPS
 from gmmexact.cli.commands import main
-from gmmexact.grading.classreport import gradebook_csv, item_analysis
-from gmmexact.grading.classrun import grade_class
+from gmmexact.grading.classreport import class_markdown, gradebook_csv, item_analysis
+from gmmexact.grading.classrun import Graded, grade_class, safe_name
 from gmmexact.grading.exports import (GRADESCOPE_TEST_FIELDS, MOODLE_COLUMNS, PRAIRIELEARN_COLUMNS,
-                                      gradescope_results)
+                                      gradescope_results, moodle_csv, prairielearn_csv)
 from gmmexact.grading.policy import Policy, load_policy, policy_from_dict
-from gmmexact.grading.scoring import score
+from gmmexact.grading.scoring import claim_slips, score
 from gmmexact.grading.submissions import folder_submissions, roster_submissions
 from gmmexact.model.errors import InputError
 
@@ -104,7 +107,31 @@ def test_slip_cap_gives_back_what_one_slip_costs_past_the_cap():
     claims = [_claim(f"resp.{p}.women", "wrong", slips=["resp-density"]) for p in "ABCD"]
     g = score({"claims": claims}, Policy(steps={"resp": 4}, slip_cap=1.0))
     assert g.score == 3.0 and g.refunded == 3.0
+    assert g.steps[0].score == 3.0  # given back to the step it cost in: the steps add up to the score
     assert score({"claims": claims}, Policy(steps={"resp": 4}, slip_cap=0)).score == 0.0
+
+
+def test_slip_cap_refund_is_shared_by_the_steps_the_slip_cost_in():
+    claims = [_claim("weight.women", "wrong", slips=["starting-parameter"]),
+              _claim("mean.women", "wrong", ["1", "2"], slips=["starting-parameter"]),
+              _claim("cov.women", "wrong", [["1", "0"], ["0", "1"]], slips=["starting-parameter"]),
+              _claim("resp.A.women", "wrong", slips=["resp-density"])]
+    g = score({"claims": claims}, Policy(steps={"weight": 1, "mean": 2, "cov": 2, "resp": 1}, slip_cap=1.0))
+    by = {s.step: s.score for s in g.steps}
+    # starting-parameter cost 1 + 2 + 2 = 5 points, 4 past the cap: given back as 4/5 of each step's loss
+    assert by == pytest.approx({"weight": 0.8, "mean": 1.6, "cov": 1.6, "resp": 0.0})
+    assert g.score == pytest.approx(4.0) == pytest.approx(sum(by.values()))
+    assert g.refunded == pytest.approx(4.0)
+    assert g.slips == ("starting-parameter", "starting-parameter", "starting-parameter", "resp-density")
+
+
+def test_slips_are_read_from_the_structured_field_never_from_the_notes():
+    prose = _claim("weight.women", "wrong", notes=["the written value matches the count count.women, not divided by n = 6"])
+    assert claim_slips(prose) == []
+    assert claim_slips({**prose, "slips": ["weight-count"]}) == ["weight-count"]
+    assert claim_slips({**prose, "slips": "weight-count"}) == []  # not a list: not read
+    g = score({"claims": [prose]}, Policy(steps={"weight": 1}))
+    assert g.slips == ()
 
 
 # --- a class ---------------------------------------------------------------------------------------
@@ -183,7 +210,7 @@ def test_item_analysis_names_the_planted_slip(tmp_path):
                        progress=False, marked=False)
     weight = next(a for a in item_analysis(rows, Policy()) if a.step == "weight")
     assert weight.counts["wrong"] == 1
-    assert weight.slips and weight.slips[0][1] == 1 and "count" in weight.slips[0][0]
+    assert weight.slips == (("weight-count", 1),)
 
 
 def test_roster_with_a_problem_per_student(tmp_path):
@@ -280,6 +307,208 @@ def test_a_generated_class_of_thirty(tmp_path):
     assert all(book[f"s{i:02d}"]["first_wrong_step"] == "density.A.1" for i in range(6, 10))
     report = (out / "class-report.md").read_text()
     weight = next(line for line in report.splitlines() if line.startswith("| `weight`"))
-    assert weight.startswith("| `weight` | 1 | 23 | 0 | 6 | 0 |") and "not divided by n = 6 (6)" in weight
+    assert weight == "| `weight` | 1 | 23 | 0 | 6 | 0 | weight-count (6) |"
     density = next(line for line in report.splitlines() if line.startswith("| `density`"))
     assert density.startswith("| `density` | 2 | 25 | 0 | 4 | 0 |")
+
+
+# --- structured slips ------------------------------------------------------------------------------
+
+
+PLANTED = '[values]\n"count.women" = "3"\n"weight.women" = "3"\n'  # the weight written as its count
+
+
+def test_a_planted_slip_is_named_in_the_check_json(tmp_path, capsys):
+    claims = tmp_path / "fay.toml"
+    claims.write_text(PLANTED)
+    report = check(str(SEED / "problem.toml"), str(claims))
+    by_key = {c["key"]: c for c in report.data["claims"]}
+    assert by_key["weight.women"]["verdict"] == "wrong"
+    assert by_key["weight.women"]["slips"] == ["weight-count"]
+    assert "slips" not in by_key["count.women"]  # only where it applies: other records unchanged
+    assert main(["check", str(SEED / "problem.toml"), str(claims), "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    record = next(c for c in data["claims"] if c["key"] == "weight.women")
+    assert tuple(record["slips"]) == ("weight-count",)
+    # the prose note is still there, unchanged
+    note = "the written value matches the count count.women, not divided by n = 6 (from the document's #0)"
+    assert record["notes"] == [note]
+    assert set(record["slips"]) <= {slip.name for slip in SLIPS}
+
+
+def test_claim_check_carries_the_slip_names(tmp_path):
+    claims = tmp_path / "fay.toml"
+    claims.write_text(PLANTED)
+    report = check(str(SEED / "problem.toml"), str(claims))
+    assert [(c.claim.name, c.verdict, c.slips) for c in report.checks] == [
+        ("count.women", "correct", ()), ("weight.women", "wrong", ("weight-count",))]
+
+
+def test_class_report_counts_the_planted_slip_by_name(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "fay.toml").write_text(PLANTED)
+    (subs / "gus.toml").write_text(PLANTED.replace('"weight.women" = "3"', '"weight.women" = "0.5"'))
+    rows = grade_class(folder_submissions(subs), tmp_path / "g", problem=SEED / "problem.toml", workers=1,
+                       progress=False, marked=False)
+    assert rows[0].grade.slips == ("weight-count",) and rows[1].grade.slips == ()
+    weight = next(a for a in item_analysis(rows, Policy()) if a.step == "weight")
+    assert weight.counts == {"right": 1, "followed": 0, "wrong": 1, "missing": 0}
+    assert weight.slips == (("weight-count", 1),)
+    line = next(x for x in class_markdown(rows, Policy()).splitlines() if x.startswith("| `weight`"))
+    assert line == "| `weight` | 1 | 1 | 0 | 1 | 0 | weight-count (1) |"
+
+
+def test_a_check_kept_without_slip_names_is_checked_again(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "fay.toml").write_text(PLANTED)
+    out = tmp_path / "g"
+    first = grade_class(folder_submissions(subs), out, problem=SEED / "problem.toml", workers=1, progress=False)
+    kept = out / "checks" / "fay.json"
+    saved = json.loads(kept.read_text())
+    saved["fingerprint"] = "an earlier form"  # as a check kept before the slips were named
+    for c in saved["check"]["claims"]:
+        c.pop("slips", None)
+    kept.write_text(json.dumps(saved))
+    again = grade_class(folder_submissions(subs), out, problem=SEED / "problem.toml", workers=1, progress=False)
+    assert not again[0].reused and again[0].grade.slips == first[0].grade.slips == ("weight-count",)
+
+
+# --- the platform exports, read back against the published formats ----------------------------------
+#
+# PrairieLearn, "Manual grading using file uploads" (docs/manualGrading): a row is found by
+# `submission_id`, else by `uid` (or `team_name`), `instance` and `qid`; `score_perc` 0 to 100 (or
+# `points`); `feedback` in Markdown; `partial_scores` a JSON object keyed by element, each
+# {"score": 0..1, "weight": (default 1), "feedback"}; without `auto_points` the auto points are the
+# partial scores' weighted average, so that average must be the score.
+# Gradescope, "Autograder Specifications" (results.json): "score" (overrides the tests' total),
+# "output", "output_format", "visibility", "stdout_visibility", "tests": [{"score", "max_score",
+# "status": passed|failed, "name", "number" (a string), "output", "output_format", "visibility", …}].
+# Moodle, "Grade import" (CSV): a header row; one column mapped to a user field (ID number, user name,
+# email address), a grade column mapped to the grade item and a column mapped to its feedback.
+
+GRADESCOPE_TOP = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+                  "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+GRADESCOPE_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
+                   "tags", "visibility", "extra_data"}
+GRADESCOPE_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
+GRADESCOPE_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+def _number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def validate_gradescope(res: dict) -> None:
+    """Fail unless ``res`` is a results.json as Gradescope's autograder specification describes it."""
+    assert set(res) <= GRADESCOPE_TOP, set(res) - GRADESCOPE_TOP
+    assert _number(res["score"]) and res["score"] >= 0
+    assert isinstance(res["output"], str)
+    assert res.get("output_format", "text") in GRADESCOPE_FORMATS
+    assert res.get("visibility", "visible") in GRADESCOPE_VISIBILITY
+    assert res.get("stdout_visibility", "hidden") in GRADESCOPE_VISIBILITY
+    assert isinstance(res["tests"], list)
+    for t in res["tests"]:
+        assert set(t) <= GRADESCOPE_TEST, set(t) - GRADESCOPE_TEST
+        assert isinstance(t["name"], str) and t["name"]
+        assert _number(t["score"]) and _number(t["max_score"]) and 0 <= t["score"] <= t["max_score"] + 1e-9
+        assert t["status"] in ("passed", "failed")
+        assert t["status"] == ("passed" if t["score"] >= t["max_score"] - 1e-9 else "failed")
+        assert isinstance(t.get("number", ""), str) and isinstance(t["output"], str)
+        assert t.get("output_format", "text") in GRADESCOPE_FORMATS
+        assert t.get("visibility", "visible") in GRADESCOPE_VISIBILITY
+    if res["tests"]:
+        assert res["score"] == pytest.approx(sum(t["score"] for t in res["tests"]), abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    """The class of ``_class`` plus a claims file with the weight-as-count slip, graded by the command."""
+    tmp = tmp_path_factory.mktemp("exports")
+    subs = _class(tmp)
+    (subs / "fay@example.edu.toml").write_text(PLANTED)
+    out = tmp / "grades"
+    assert main(["grade", str(subs), "--problem", str(SEED / "problem.toml"), "-o", str(out), "--quiet",
+                 "--no-marked", "--workers", "2"]) == 0
+    return out
+
+
+STUDENTS = ["ada", "bob", "cy", "dee", "eve", "fay@example.edu"]
+
+
+def test_prairielearn_upload_reads_back(graded_class):
+    text = (graded_class / "prairielearn.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(csv.reader(io.StringIO(text)).__next__()) == PRAIRIELEARN_COLUMNS
+    assert [r["uid"] for r in rows] == STUDENTS
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO((graded_class / "gradebook.csv").read_text()))}
+    steps = Policy().steps
+    for r in rows:
+        assert int(r["instance"]) == 1 and r["qid"] == "em-iteration"
+        perc = float(r["score_perc"])
+        assert 0 <= perc <= 100
+        assert perc == pytest.approx(float(book[r["uid"]]["percent"]), abs=0.01)
+        assert r["feedback"].strip()
+        if book[r["uid"]]["status"] != "graded":
+            assert r["partial_scores"] == "" and perc == 0 and "Not graded" in r["feedback"]
+            continue
+        partial = json.loads(r["partial_scores"])
+        assert isinstance(partial, dict) and list(partial) == list(steps)
+        for step, entry in partial.items():
+            assert set(entry) == {"score", "weight", "feedback"}
+            assert _number(entry["score"]) and 0 <= entry["score"] <= 1
+            assert entry["weight"] == steps[step] and isinstance(entry["feedback"], str)
+        average = sum(e["score"] * e["weight"] for e in partial.values()) / sum(e["weight"] for e in partial.values())
+        assert 100 * average == pytest.approx(perc, abs=0.01)  # PrairieLearn's auto points agree with score_perc
+    fay = next(r for r in rows if r["uid"] == "fay@example.edu")
+    assert json.loads(fay["partial_scores"])["weight"]["score"] == 0
+
+
+def test_gradescope_results_read_back(graded_class):
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO((graded_class / "gradebook.csv").read_text()))}
+    for student in STUDENTS:
+        folder = graded_class / "gradescope" / safe_name(student)
+        res = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        validate_gradescope(res)
+        assert res["score"] == pytest.approx(float(book[student]["score"]), abs=0.01)
+        if book[student]["status"] == "graded":
+            assert [t["name"] for t in res["tests"]] == list(Policy().steps)
+            assert [t["number"] for t in res["tests"]] == [str(i) for i in range(1, len(res["tests"]) + 1)]
+            assert all(set(GRADESCOPE_TEST_FIELDS) <= set(t) for t in res["tests"])
+        else:
+            assert res["tests"] == [] and res["score"] == 0
+
+
+def test_moodle_import_reads_back(graded_class):
+    raw = (graded_class / "moodle.csv").read_bytes()
+    text = raw.decode("utf-8")  # UTF-8, no byte-order mark
+    assert not text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert tuple(rows[0]) == MOODLE_COLUMNS and len(set(rows[0])) == len(rows[0])
+    assert all(len(r) == len(MOODLE_COLUMNS) for r in rows)
+    book = {r["student"]: r for r in csv.DictReader(io.StringIO((graded_class / "gradebook.csv").read_text()))}
+    assert [r[0] for r in rows[1:]] == STUDENTS
+    for ident, grade, feedback in rows[1:]:
+        assert "," not in grade and 0 <= float(grade) <= Policy().total  # a point as decimal separator
+        assert float(grade) == pytest.approx(float(book[ident]["score"]))
+        assert feedback.strip() and "**" not in feedback and "`" not in feedback  # plain text
+
+
+def test_exports_keep_the_slip_cap_refund_consistent(tmp_path):
+    """A slip repeated past its cap: every platform is sent the same score, and the steps add up to it."""
+    from gmmexact.grading.submissions import Submission
+
+    claims = [_claim(f"resp.{p}.women", "wrong", slips=["resp-density"]) for p in "ABCD"]
+    data = {"claims": claims}
+    policy = Policy(steps={"resp": 4, "mean": 2}, slip_cap=1.0)
+    r = Graded(Submission("ada", Path("ada.toml")), data, score(data, policy))
+    assert r.grade.score == 3.0
+    pl = next(csv.DictReader(io.StringIO(prairielearn_csv([r], policy))))
+    partial = json.loads(pl["partial_scores"])
+    assert float(pl["score_perc"]) == 50.0
+    assert 100 * sum(e["score"] * e["weight"] for e in partial.values()) / 6 == pytest.approx(50.0)
+    res = gradescope_results(r, policy)
+    validate_gradescope(res)
+    assert res["score"] == 3.0
+    assert list(csv.reader(io.StringIO(moodle_csv([r], policy))))[1][:2] == ["ada", "3"]

@@ -11,6 +11,7 @@ Known gaps: the context holds one run; a claim beyond its iterations has no encl
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -21,6 +22,7 @@ from ..model.keys import Key
 from ..model.written import Written
 from ..numerics.evaluate import ball_entry
 from ..model.limits import TooExpensive
+from ..numerics.cost import evaluation_cost
 from ..numerics.rounding import ball_bounds
 from ..numerics.run import Run
 from .claims import Claim
@@ -81,6 +83,7 @@ class ClaimCheck:
     too_early: EarlyRounding | None = None  # a carried (rounding) number rounded too early
     reason: str | None = None  # why an unreadable claim cannot be read, and what would be right
     value: object = None  # an unreadable claim's certified value (6 digits; nested for arrays), when known
+    slips: tuple[str, ...] = ()  # catalogue names (slips.SLIPS) of the slips a wrong number matches, in order
 
     @property
     def error_words(self) -> str | None:
@@ -92,6 +95,13 @@ class ClaimCheck:
         if len(self.entries) == 1 or (len(off) == len(self.entries) and len({e.words for e in off}) == 1):
             return off[0].words
         return "; ".join("".join(f"[{i}]" for i in e.key.entry) + f" {e.words}" for e in off)
+
+
+_EXPLICIT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""The explicit step definitions of each run still in use (:attr:`CheckContext.explicit_cache`)."""
+
+KEPT_EVALUATION_BYTES = 64 << 20
+"""The most a check keeps of the run's evaluations, by their estimated size (``cost.evaluation_cost``)."""
 
 
 class CheckContext:
@@ -107,7 +117,13 @@ class CheckContext:
     run, plan, problem, d
         The run, its exact plan, its problem and the problem's dimension.
     explicit_cache : dict
-        Explicit step definitions by whole key, filled by :class:`.carried.ExplicitSteps`.
+        Explicit step definitions by whole key, filled by :class:`.carried.ExplicitSteps`; shared by
+        every check against the same run (they depend on the run alone: a class graded against one
+        problem makes them once per worker).
+
+    The run's evaluations at each precision the check asks for are kept for the check (while their
+    estimated size stays under ``KEPT_EVALUATION_BYTES``): a check asks for about ten precisions in
+    turn, and the run's certifier keeps only the last two.
     """
 
     def __init__(self, run: Run):
@@ -115,7 +131,12 @@ class CheckContext:
         self.plan = run.plan
         self.problem = run.problem
         self.d = run.problem.d
-        self.explicit_cache: dict[Key, object] = {}
+        try:
+            self.explicit_cache: dict[Key, object] = _EXPLICIT.setdefault(run, {})
+        except TypeError:  # a run that cannot be weakly referenced: a cache for this check alone
+            self.explicit_cache = {}
+        self._evaluations: dict[int, object] = {}
+        self._kept_bytes = 0
 
     def enclosure(self, key: Key, prec: int) -> tuple[Fraction, Fraction] | None:
         """Certified bounds ``(lo, hi)`` of ``key``'s exact value at ``prec`` bits.
@@ -138,10 +159,18 @@ class CheckContext:
     def _evaluation(self, prec: int):
         """The run's evaluation at ``prec`` bits; None when that pass is estimated past the limits (the
         value is then left open, and the claim undecided, not the check refused)."""
+        ev = self._evaluations.get(prec)
+        if ev is not None:
+            return ev
         try:
-            return self.run.certifier.evaluation(prec)
+            ev = self.run.certifier.evaluation(prec)
         except TooExpensive:
             return None
+        size = evaluation_cost(self.problem, len(self.plan.iterations), prec, self.run.backend.name)[1]
+        if self._kept_bytes + size <= KEPT_EVALUATION_BYTES:
+            self._evaluations[prec] = ev
+            self._kept_bytes += size
+        return ev
 
     def exact_input(self, key: Key, prec: int):
         """``key``'s exact value as an input of a re-evaluated step: the Fraction itself when it is a

@@ -93,6 +93,8 @@ def check_dict(run: Run, checks: list[ClaimCheck], source: str, claims_source: s
                 "digits_justified": early.justified, "digits_shown": early.shown}
         if c.reason is not None:
             record["reason"] = c.reason
+        if c.slips:
+            record["slips"] = list(c.slips)
         if counts_against and c.error_words:
             record["error_words"] = c.error_words
         records.append(record)

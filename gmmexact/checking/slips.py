@@ -251,18 +251,35 @@ def slips_for(problem, key: Key) -> list[tuple[str, object]]:
     >>> [description for description, _ in slips_for(problem, Key.parse("exp.A.women"))]
     ['exp(+q/2): the minus sign of the exponent left out', 'exp(−q) without the ½ of the exponent']
     """
+    return [(description, expr) for _, description, expr in named_slips_for(problem, key)]
+
+
+def named_slips_for(problem, key: Key) -> list[tuple[str, str, object]]:
+    """``(name, description, explicit expression)`` of each slip of the catalogue that applies to
+    ``key``, in the catalogue's order (:func:`slips_for` with the names)."""
     site = Site(problem, key)
-    return [(slip.description(site), slip.computes(site)) for slip in SLIPS
+    return [(slip.name, slip.description(site), slip.computes(site)) for slip in SLIPS
             if key.kind in slip.kinds and slip.when(site)]
 
 
-def matches(search: CarriedSearch, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]
-            ) -> list[tuple[str, tuple[int, ...]]]:
-    """What the written numbers are, if not this quantity: ``(description, claims it was computed
-    from)`` for each slip of the catalogue the written numbers match, from the exact values or the
-    document's own earlier numbers (``earlier``, with their verdicts ``checks``)."""
+@dataclass(frozen=True)
+class SlipMatch:
+    """One slip of the catalogue the written numbers match: its catalogue ``name``, the ``description``
+    shown (with the document's claims and the hand value of π it was computed from) and ``used``, the
+    indices of the claims it was computed from."""
+
+    name: str
+    description: str
+    used: tuple[int, ...]
+
+
+def named_matches(search: CarriedSearch, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]
+                  ) -> list[SlipMatch]:
+    """What the written numbers are, if not this quantity: each slip of the catalogue the written
+    numbers match, from the exact values or the document's own earlier numbers (``earlier``, with
+    their verdicts ``checks``), in the catalogue's order."""
     out = []
-    for description, expr in slips_for(search.ctx.problem, claim.key):
+    for name, description, expr in named_slips_for(search.ctx.problem, claim.key):
         got = search.search(expr, claim, earlier, checks, need_document=False)
         if got is None:
             continue
@@ -272,5 +289,12 @@ def matches(search: CarriedSearch, claim: Claim, earlier: list[Claim], checks: d
             extra.append("from the document's " + ", ".join(f"#{i}" for i in used))
         if pi is not None:
             extra.append(f"with π ≈ {pi_text(pi)}")
-        out.append((description + (f" ({'; '.join(extra)})" if extra else ""), used))
+        out.append(SlipMatch(name, description + (f" ({'; '.join(extra)})" if extra else ""), used))
     return out
+
+
+def matches(search: CarriedSearch, claim: Claim, earlier: list[Claim], checks: dict[int, ClaimCheck]
+            ) -> list[tuple[str, tuple[int, ...]]]:
+    """``(description, claims it was computed from)`` of each slip the written numbers match
+    (:func:`named_matches` without the names)."""
+    return [(m.description, m.used) for m in named_matches(search, claim, earlier, checks)]

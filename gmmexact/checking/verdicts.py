@@ -375,10 +375,11 @@ class Checker:
                          f"{CHECK_MAX_PREC} bits); no written input reproduces it either")
             return ClaimCheck(claim, "undecided", entries, notes=tuple(found), **common)
         found += notes.entry_notes(ctx, claim, entries)
-        matched = self.matches(claim, earlier, checks)
-        found += [f"the written value matches {description}" for description, _ in matched]
+        matched = slips.named_matches(self.search, claim, earlier, checks)
+        found += [f"the written value matches {m.description}" for m in matched]
         if matched:  # the inputs the slip was computed from are the ones that count
-            origin = firstwrong.origin(matched[0][1], checks, claim.index)
+            origin = firstwrong.origin(matched[0].used, checks, claim.index)
         else:
             origin = self.first_wrong(claim, traced, checks)
-        return ClaimCheck(claim, "wrong", entries, first_wrong=origin, notes=tuple(found), **common)
+        return ClaimCheck(claim, "wrong", entries, first_wrong=origin, notes=tuple(found),
+                          slips=tuple(dict.fromkeys(m.name for m in matched)), **common)

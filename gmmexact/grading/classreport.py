@@ -14,28 +14,15 @@ from dataclasses import dataclass
 
 from .classrun import Graded
 from .policy import Policy
-from .scoring import VERDICTS
+from .scoring import VERDICTS, claim_slips
 
 STATUSES = ("right", "followed", "wrong", "missing")
-_MATCHES = "the written value matches "
 
 
 def points_text(x: float) -> str:
     """Points as a short decimal (``2``, ``1.5``, ``0.67``)."""
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def slips_of(record: dict) -> list[str]:
-    """The named slips a claim matches: the check's ``slips`` names, else its "matches …" notes."""
-    names = [str(s) for s in record.get("slips") or []]
-    if names:
-        return names
-    out = []
-    for note in record.get("notes") or []:
-        if str(note).startswith(_MATCHES):
-            out.append(re.sub(r" \((from the document's|with π).*\)$", "", str(note)[len(_MATCHES):]))
-    return out
 
 
 def gradebook_csv(rows: list[Graded], policy: Policy) -> str:
@@ -126,7 +113,7 @@ def item_analysis(rows: list[Graded], policy: Policy, top: int = 3) -> list[Step
             seen = set()
             for c in r.check.get("claims", []):
                 if policy.step_of(str(c.get("key", ""))) == step:
-                    seen.update(slips_of(c))
+                    seen.update(claim_slips(c))
             slips.update(seen)  # a student counts once per slip and step
         out.append(StepAnalysis(step, {k: counts.get(k, 0) for k in STATUSES}, tuple(slips.most_common(top))))
     return out

@@ -42,9 +42,15 @@ class Graded:
         return "graded" if self.grade is not None else "unreadable"
 
 
+CHECKS_FORMAT = 2
+"""The form of a kept check: 2 since each claim carries the catalogue names of its ``slips`` (a check
+kept in an earlier form is checked again, not read without them)."""
+
+
 def fingerprint(sub: Submission, problem: Path | None) -> str:
-    """A hash of what a check depends on: the document's and the problem's bytes, and the version."""
-    h = hashlib.sha256(__version__.encode())
+    """A hash of what a check depends on: the document's and the problem's bytes, the version and
+    the form of a kept check (``CHECKS_FORMAT``)."""
+    h = hashlib.sha256(f"{__version__}\0checks-format {CHECKS_FORMAT}".encode())
     for path in (sub.document, problem):
         h.update(b"\0")
         if path is not None and path.is_file():

@@ -1,12 +1,16 @@
 """The grades in the formats learning platforms read.
 
-* **PrairieLearn** (``prairielearn.csv``): the manual-grading score upload, one row per student:
-  ``uid``, ``instance`` (1: the first assessment instance), ``qid``, ``score_perc`` (0–100), ``feedback`` (Markdown shown to the student) and
-  ``partial_scores`` (JSON: one entry per step, ``{"score": 0..1, "weight": points, "feedback": …}``).
-  The question id is set with ``qid`` (default ``em-iteration``).
-* **Gradescope** (``gradescope/<student>/results.json``): an autograder result per student, one test
-  per step (``name``, ``score``, ``max_score``, ``status``, ``output``), the total ``score`` and the
-  feedback as Markdown ``output``.
+* **PrairieLearn** (``prairielearn.csv``): the manual-grading score upload ("Upload new question
+  scores"), one row per student: ``uid``, ``instance`` (1: the first assessment instance), ``qid``
+  (rows are found by those three when there is no ``submission_id``), ``score_perc`` (0–100),
+  ``feedback`` (Markdown shown to the student) and ``partial_scores`` (JSON: one entry per step,
+  ``{"score": 0..1, "weight": points, "feedback": …}``, whose weighted average is ``score_perc``:
+  PrairieLearn computes the auto points from it; empty for a submission not graded). The question
+  id is set with ``qid`` (default ``em-iteration``).
+* **Gradescope** (``gradescope/<student>/results.json``): an autograder result per student as its
+  "Autograder Specifications" describe it: one test per step (``name``, ``number``, ``score``,
+  ``max_score``, ``status`` passed/failed, ``output``), the total ``score`` (the tests' sum), the
+  feedback as Markdown ``output``, ``visibility`` visible and ``stdout_visibility`` hidden.
 * **Moodle** (``moodle.csv``): a grade import file: an identifier column (``ID number``, mapped to
   the users' ID number, user name or email on import), the grade in points (``EM iteration``) and
   its feedback (``Feedback: EM iteration``, plain text); UTF-8, a header row, a comma separator and a
@@ -39,8 +43,8 @@ def prairielearn_csv(rows: list[Graded], policy: Policy, qid: str = "em-iteratio
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PRAIRIELEARN_COLUMNS)
     for r in rows:
-        if r.grade is None:
-            w.writerow([r.submission.student, instance, qid, 0, feedback_markdown(r), "{}"])
+        if r.grade is None:  # no partial scores: PrairieLearn would average an empty set
+            w.writerow([r.submission.student, instance, qid, 0, feedback_markdown(r), ""])
             continue
         partial = {s.step: {"score": round(s.score / s.points, 6) if s.points else 1.0, "weight": s.points,
                             "feedback": f"{points_text(s.score)} / {points_text(s.points)}" + (f" ({s.status})" if s.status != "right" else "")}
@@ -54,7 +58,7 @@ def gradescope_results(r: Graded, policy: Policy) -> dict:
     """Gradescope's ``results.json`` for one student: a test per step."""
     if r.grade is None:
         return {"score": 0.0, "output": feedback_markdown(r), "output_format": "md", "visibility": "visible",
-                "tests": []}
+                "stdout_visibility": "hidden", "tests": []}
     tests = []
     for number, s in enumerate(r.grade.steps, start=1):
         lines = [f"{c} {v}" for v, c in s.counts.items() if c]
@@ -62,10 +66,10 @@ def gradescope_results(r: Graded, policy: Policy) -> dict:
         if s.deductions and s.status != "missing":
             output += "\n\n" + "\n".join(f"- {d}" for d in s.deductions)
         tests.append({"name": s.step, "number": str(number), "score": round(s.score, 6), "max_score": s.points,
-                      "status": "passed" if s.score >= s.points else "failed", "output": output,
+                      "status": "passed" if s.score >= s.points - 1e-9 else "failed", "output": output,
                       "output_format": "md", "visibility": "visible"})
     return {"score": round(r.grade.score, 6), "output": feedback_markdown(r), "output_format": "md",
-            "visibility": "visible", "tests": tests}
+            "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
 
 def _plain(markdown: str) -> str:

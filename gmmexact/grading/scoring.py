@@ -48,7 +48,10 @@ class StepScore:
 
 @dataclass(frozen=True)
 class Grade:
-    """A submission's grade: total ``score`` of ``total``, per-step scores, verdict counts, first wrong step."""
+    """A submission's grade: total ``score`` of ``total``, per-step scores, verdict counts, first wrong step.
+
+    ``slips`` are the catalogue names of the slips its wrong numbers match; ``refunded`` the points the
+    slip cap gave back, already in the step scores (which add up to ``score``, but for rounding)."""
 
     score: float
     total: float
@@ -85,8 +88,24 @@ def _shown_digits(written) -> list[int]:
 
 
 def claim_slips(record: dict) -> list[str]:
-    """The named slips a wrong claim matches (``slips`` in the check JSON)."""
-    return [str(s) for s in record.get("slips") or []]
+    """The catalogue names of the slips a wrong claim matches (``slips`` in the check JSON, present only
+    on a claim that matches one), in the catalogue's order; never read from the notes' prose."""
+    slips = record.get("slips") or []
+    return [str(s) for s in slips] if isinstance(slips, list) else []
+
+
+def _refunded(steps: list[StepScore], lost_to: dict, cap: float) -> list[StepScore]:
+    """The step scores with what each slip cost past ``cap`` given back, to the steps it cost in
+    proportion to what it cost there (so the steps still add up to the score the platforms are sent)."""
+    back: dict[str, float] = {}
+    for by_step in lost_to.values():
+        lost = sum(by_step.values())
+        if lost > cap:
+            for step, x in by_step.items():
+                back[step] = back.get(step, 0.0) + (lost - cap) * x / lost
+    return [s if not back.get(s.step) else
+            StepScore(s.step, s.points, min(s.points, s.score + back[s.step]), s.counts, s.deductions)
+            for s in steps]
 
 
 def score(data: dict, policy: Policy) -> Grade:
@@ -97,7 +116,7 @@ def score(data: dict, policy: Policy) -> Grade:
         step = policy.step_of(str(record.get("key", "")))
         if step is not None:
             by_step[step].append(record)
-    steps, lost_to = [], {}
+    steps, lost_to = [], {}  # lost_to[slip][step]: the points that slip cost in that step
     for step, points in policy.steps.items():
         records = by_step[step]
         counts = {v: sum(r.get("verdict") == v for r in records) for v in VERDICTS}
@@ -120,14 +139,14 @@ def score(data: dict, policy: Policy) -> Grade:
             credit = max(0.0, credit)
             earned += share * credit
             for slip in claim_slips(r)[:1]:
-                lost_to[slip] = lost_to.get(slip, 0.0) + share * (1 - credit)
+                cost = lost_to.setdefault(slip, {})
+                cost[step] = cost.get(step, 0.0) + share * (1 - credit)
         steps.append(StepScore(step, points, earned, counts, tuple(deductions)))
-    refund = 0.0
-    if policy.slip_cap:
-        refund = sum(max(0.0, lost - policy.slip_cap) for lost in lost_to.values())
-    total = policy.total
     raw = sum(s.score for s in steps)
-    final = min(total, raw + refund)
+    if policy.slip_cap:
+        steps = _refunded(steps, lost_to, policy.slip_cap)
+    total = policy.total
+    final = min(total, sum(s.score for s in steps))
     counts = {v: sum(r.get("verdict") == v for r in claims) for v in VERDICTS}
     first = ((data.get("summary") or {}).get("first_error") or {}).get("key")
     slips = tuple(s for r in claims for s in claim_slips(r))
