@@ -13,10 +13,19 @@ step's working. Tables are read by their headers: a label column and variable co
 data; a column per component holds responsibilities; a row per component with μ, Σ, π columns
 holds parameters (the start before the first E-step, the new ones after the M-step).
 
+The worked solutions' own notation (``gmmexact latex``, with or without ``--carry-digits``) is read
+too: ``q_{A,women}`` is ``quad``, ``Z_{women}`` ``norm``, ``e^{-q_{A,women}/2}`` ``exp``,
+``\\pi_{women} \\mathcal{N}(x_A \\mid …)`` ``joint``, ``p(x_A)`` ``evidence``, ``\\sigma_c^{-2}`` ``inv``
+(d = 1), ``(x_A - \\mu^{new})^2`` ``outer`` (d = 1), ``\\ell(\\theta^{new})`` the next iteration's
+``loglik``; ``x_A - \\mu_{women}`` before the M-step and ``\\Sigma^{-1}(x_A - \\mu)`` are steps with no
+key (:data:`STEP`: working); ``(\\text{exact} \\approx …)`` beside a carried value, and ``d = 2``,
+``K = 2``, ``n = 6``, are given.
+
 Known gaps: a subject written only in words ("the density of A under women is 0.0107") is not
 understood; a step whose subject is implicit is keyed only for the norm (a product with π done by
 hand) and exp forms; iterations past the first are recognised from headings and superscripts
-(``^{(2)}``), not from prose.
+(``^{(2)}``), not from prose; a table column of a per-point quantity other than a responsibility
+(``q_{p,c}``, ``\\mathcal{N}(x_p \\mid …)`` in the compact layout) is not read.
 
 >>> from gmmexact.model.problem import load
 >>> from gmmexact.documents import read_markdown
@@ -45,6 +54,13 @@ value the document already stated; ``working``: a number inside a step's working
 its own (``(-2)^2``, ``\\frac{4}{10}``); ``unread``: not understood (the reason says why)."""
 
 PI_BY_HAND = ("3.14", "3.142", "3.1416", "3.14159", "3.141593", "3.1415926", "3.14159265", "22/7")
+
+STEP = "step"
+"""The kind of a :class:`Subject` that names a step with no key of its own (the E-step's ``x_p − μ_c``,
+``Σ_c⁻¹(x_p − μ_c)``): its numbers, the results included, are its working."""
+
+EXACT_WORDS = ("exact", "true", "certified", "unrounded")
+"""Words that open a parenthesis giving the exact value beside a carried one: ``(\\text{exact} ≈ 0.00533)``."""
 
 
 @dataclass(frozen=True)
@@ -87,8 +103,11 @@ class Subject:
     given: bool = False
     iteration: int = 1
     inferred: bool = False  # the component comes from the context, not from the side itself
+    label: str = ""  # what a STEP is, for reasons
 
     def key(self) -> str | None:
+        if self.kind == STEP:
+            return None
         index = KINDS[self.kind][0]
         if ("c" in index and self.component is None) or ("p" in index and self.point is None):
             return None
@@ -103,6 +122,7 @@ class _State:
     point: str | None = None
     component: str | None = None
     claimed: dict = field(default_factory=dict)  # key -> written values already claimed
+    inline: bool = False  # reading inline math (in prose): |Σ| takes no component from the context
 
 
 _PHASES = (("new", ("new cluster", "new parameter", "updated parameter", "final", "result", "summary")),
@@ -216,7 +236,8 @@ def subject_of(side: Side, names: Names, state: _State) -> Subject | None:
     t = state.iteration
     # |Σ_c| or det(Σ_c) or a vmatrix
     if isinstance(first, Op) and first.text in ("|", "‖") and len(atoms) >= 1 and atoms[0].name == "Sigma":
-        return Subject("det", component=names.component(atoms[0].sub) or state.component, iteration=t)
+        named = names.component(atoms[0].sub)
+        return Subject("det", component=named or (None if state.inline else state.component), iteration=t)
     if isinstance(first, Atom) and first.name == "det":
         return Subject("det", component=_component_in(toks, names) or state.component, iteration=t)
     if isinstance(first, Array) and first.determinant:
@@ -227,54 +248,74 @@ def subject_of(side: Side, names: Names, state: _State) -> Subject | None:
         c = names.component(inverse[0].sub) or _component_in(toks, names) or state.component
         return Subject("quad", point=_point_in(toks, names) or state.point, component=c, iteration=t)
     if isinstance(first, Op) and first.text == "(":
-        # (x - μ) and (x - μ)(x - μ)^T
-        inner = [a for a in atoms if a.name in ("mu", "u")]
-        if inner and len(atoms) >= 2:
-            point = _point_in(toks, names) or state.point
-            c = names.component(inner[0].sub) or state.component
-            kind = "outer" if len(inner) >= 2 and _closes_then_opens(toks) else "dev"
-            return Subject(kind, point=point, component=c, iteration=t)
-        return None
+        if _is_squared_sigma(toks):  # (σ_c^new)^2: a 1-D variance
+            return _parameter("cov", names.component(toks[1].sub), toks[1], state)
+        if _is_bracketed_inverse(toks):  # (Σ_c^{(1)})^{-1}, alone or times (x − μ)
+            c = names.component(toks[1].sub) or state.component
+            if len(toks) > 4:
+                return Subject(STEP, point=_point_in(toks[4:], names) or state.point, component=c, iteration=t,
+                               label=f"Σ⁻¹(x − μ) of {c}" if c else "Σ⁻¹(x − μ)")
+            return Subject("inv", component=c, iteration=t)
+        # (x - μ), (x - μ)^2 and (x - μ)(x - μ)^T
+        return _deviation(toks, names, state)
     if not isinstance(first, Atom):
         return None
     name, sub = first.name, first.sub
     kind = names.symbol(name)
-    decorated_n = name == "N" and "mathcal" in first.decorations
-    if decorated_n or (name in ("p", "f", "phi", "varphi") and first.args):
-        args = first.args or ()
-        point = names.point(args[0]) if args else None
-        if point is None and args:
-            point = names.point(args[0].split("|")[0])
-        comp = _component_in(first.arg_tokens and [x for a in first.arg_tokens for x in a] or (), names) \
-            or names.component(sub)
+    if _is_density(first):
+        point = _density_point(first, names)
+        comp = _component_in([x for a in first.arg_tokens for x in a], names) or names.component(sub)
         if point is None:
-            if decorated_n:
+            if "mathcal" in first.decorations:
                 return None  # 𝒩(μ, Σ) names a distribution, not a number
-            return Subject("evidence", point=None, iteration=t) if not args else None
-        if comp is None and name in ("p",) and len(args) == 1:
+            return Subject("evidence", point=None, iteration=t) if not first.args else None
+        if comp is None and name in ("p",) and len(first.args) == 1:
             return Subject("evidence", point=point, iteration=t)
         return Subject("density", point=point, component=comp or state.component, iteration=t)
-    if name == "exp":
-        return Subject("exp", point=state.point, component=state.component, iteration=t)
+    if name in ("exp", "e") and sub is None:
+        inner = [x for a in first.arg_tokens for x in a] + list(first.sup_tokens)
+        q = next((a for a in _walk(inner) if isinstance(a, Atom) and names.symbol(a.name) == "quad"), None)
+        if q is not None and q.sub is not None:  # e^{-q_{A,women}/2}
+            p, c = names.split(q.sub)
+            return Subject("exp", point=p, component=c, iteration=t) if p and c else None
+        if name == "exp" or q is not None:
+            return Subject("exp", point=state.point, component=state.component, iteration=t)
+        return None
     if name in ("log", "ln") and first.args is None:
         rest = atoms[1:2]
         if rest and (rest[0].name in ("L", "p", "P") or "mathcal" in rest[0].decorations):
             return Subject("loglik", iteration=t)
         return None
     if kind is None:
+        if len(toks) >= 3 and isinstance(toks[1], Op) and toks[1].text == "-" and _point_in(toks[:1], names):
+            return _deviation(toks, names, state)  # x_A - μ_women, unbracketed
         return None
-    if kind == "cov" and plain(first.sup or "") == "-1":
-        return Subject("inv", component=names.component(sub) or state.component, iteration=t)
+    if kind == "cov" and (plain(first.sup or "") == "-1" or (name == "sigma" and plain(first.sup or "") == "-2")):
+        c = names.component(sub) or state.component
+        if first.args is not None or len(toks) > 1:  # Σ_c^{-1}(x_p - μ_c): a product, not the inverse
+            return Subject(STEP, point=_point_in(toks, names) or state.point, component=c, iteration=t,
+                           label=f"Σ⁻¹(x − μ) of {c}" if c else "Σ⁻¹(x − μ)")
+        return Subject("inv", component=c, iteration=t)
     if kind == "cov" and name == "sigma" and plain(first.sup or "") != "2":
         return None  # σ alone is a standard deviation: no key
+    if kind == "quad":  # q_{A,women}
+        p, c = names.split(sub)
+        return Subject("quad", point=p, component=c, iteration=t) if p and c else None
+    if kind == "norm":  # Z_women
+        c = names.component(sub)
+        return Subject("norm", component=c, iteration=t) if c else None
     if kind == "loglik":
         if name in ("L", "l") and not ("mathcal" in first.decorations or name == "ell" or sub is None):
             return None
-        return Subject("loglik", iteration=t)
+        return Subject("loglik", iteration=_loglik_iteration(first, state))
     if kind == "weight":
         c = names.component(sub)
         if c is None:
             return None  # π alone is the constant
+        rest = [x for x in toks[1:] if not (isinstance(x, Op) and x.text in ("×", "·", "*"))]
+        if len(rest) == 1 and isinstance(rest[0], Atom) and _is_density(rest[0]):  # π_c 𝒩(x_p | μ_c, Σ_c)
+            point = _density_point(rest[0], names)
+            return Subject("joint", point=point, component=c, iteration=t) if point else None
         return _parameter("weight", c, first, state)
     if kind in ("mean", "cov"):
         c = names.component(sub)
@@ -306,6 +347,74 @@ def subject_of(side: Side, names: Names, state: _State) -> Subject | None:
             return None
         return Subject("count", component=c, iteration=t)
     return None
+
+
+def _is_density(atom: Atom) -> bool:
+    """``\\mathcal{N}(…)``, or ``p(…)``, ``f(…)``, ``φ(…)`` with arguments."""
+    return (atom.name == "N" and "mathcal" in atom.decorations) or \
+        (atom.name in ("p", "f", "phi", "varphi") and bool(atom.args))
+
+
+def _density_point(atom: Atom, names: Names) -> str | None:
+    """The point a density's or evidence's first argument names (``A``, ``x_A``, ``x_{3}``, ``A | μ``)."""
+    if not atom.args:
+        return None
+    point = names.point(atom.args[0]) or names.point(atom.args[0].split("|")[0])
+    if point is None and atom.arg_tokens:
+        head = []
+        for x in atom.arg_tokens[0]:
+            if isinstance(x, Op) and x.text == "|":
+                break
+            head.append(x)
+        point = _point_in(head, names)
+    return point
+
+
+def _is_squared_sigma(toks) -> bool:
+    """``(σ_c)^2`` or ``(σ_c^new)^2``: a variance written as a bracketed standard deviation squared."""
+    return len(toks) == 4 and isinstance(toks[1], Atom) and toks[1].name == "sigma" and \
+        isinstance(toks[2], Op) and toks[2].text == ")" and isinstance(toks[3], Op) and toks[3].text == "^2"
+
+
+def _is_bracketed_inverse(toks) -> bool:
+    """``(Σ_c^{(1)})^{-1}`` (or ``(σ_c^{(1)})^{-2}``) at the start of ``toks``."""
+    return len(toks) >= 4 and isinstance(toks[1], Atom) and toks[1].name in ("Sigma", "sigma", "S") and \
+        isinstance(toks[2], Op) and toks[2].text == ")" and isinstance(toks[3], Op) and toks[3].text in ("^-1", "^-2")
+
+
+def _deviation(toks, names: Names, state: _State) -> Subject | None:
+    """``x_p − μ_c``, ``(x_p − μ_c)``, ``(x_p − μ_c)^2`` (1-D) or ``(x_p − μ_c)(x_p − μ_c)^T``.
+
+    From the new mean (``μ^new``, ``μ^{(t)}``, ``\\hat μ``) or in the M-step they are ``dev`` and
+    ``outer``; from the starting mean before the M-step they are the E-step's working (no key)."""
+    atoms = _atoms(toks)
+    inner = [a for a in atoms if a.name in ("mu", "u") or names.symbol(a.name) == "mean"]
+    if not inner or len(atoms) < 2:
+        return None
+    point = _point_in(toks, names) or state.point
+    mu = inner[0]
+    c = names.component(mu.sub) or state.component
+    t = state.iteration
+    squared = isinstance(toks[-1], Op) and toks[-1].text == "^2" and names.problem.d == 1
+    iteration, new = _iteration_of(mu.sup, state)
+    if new and iteration is not None and iteration < t:
+        new = False  # μ^{(1)} in iteration 2: the mean the iteration starts from
+    new = new or "hat" in mu.decorations or "prime" in mu.decorations
+    if not new and state.phase in ("start", "estep"):
+        return Subject(STEP, point=point, component=c, iteration=t,
+                       label=f"the E-step deviation x − μ of {c}" if c else "the E-step deviation x − μ")
+    kind = "outer" if squared or (len(inner) >= 2 and _closes_then_opens(toks)) else "dev"
+    return Subject(kind, point=point, component=c, iteration=iteration or t)
+
+
+def _loglik_iteration(atom: Atom, state: _State) -> int:
+    """``ℓ(θ)`` is the iteration's; ``ℓ(θ^new)``, ``ℓ(θ^{(t)})`` the next one's (of the parameters after)."""
+    for x in _walk([y for a in atom.arg_tokens for y in a]):
+        if isinstance(x, Atom) and x.name == "theta":
+            iteration, new = _iteration_of(x.sup, state)
+            if new:
+                return (iteration or state.iteration) + 1
+    return state.iteration
 
 
 def _closes_then_opens(toks) -> bool:
@@ -415,6 +524,7 @@ class _Placer:
         self.out: list[Placement] = []
         self.pending: list[tuple[int, Subject, str]] = []  # (index in out, subject, reason): component to confirm
         self.values: dict[Fraction, str] = {}  # exact value of a claimed number -> its key
+        self.last: Subject | None = None  # the subject of the last statement
         data = {Fraction(x) for row in problem.points for x in row}
         start = {Fraction(x) for c in problem.components for x in (*c.mean, *_flat(c.covariance), c.weight)}
         self.givens = data | start
@@ -491,8 +601,10 @@ class _Placer:
                     self.pending = []
                 self._prose_numbers(block.title, block.span, heading=True)
             elif isinstance(block, Math):
+                self.state.inline = not block.display
                 for st in statements(block):
                     self.statement(st)
+                self.state.inline = False
             elif isinstance(block, Table):
                 self.table(block)
             elif isinstance(block, Prose):
@@ -528,7 +640,7 @@ class _Placer:
                     self.emit("unread", n.written, n.span, None, st.problem, tex)
             return
         sides = st.sides
-        if self._index_assignment(st):
+        if self._exact_aside(st) or self._size_assignment(st) or self._index_assignment(st):
             return
         subject, start = None, 0
         for i, side in enumerate(sides):
@@ -540,8 +652,11 @@ class _Placer:
             subject = self._implicit(st)
         if subject is not None:
             self._remember(subject)
+        self.last = subject
         for i, side in enumerate(sides):
-            if side.value is not None and subject is not None and i > start and st.relations[i - 1] in ("=", "≈"):
+            if side.value is not None and subject is not None and subject.kind == STEP:
+                self._working(subject, side, False, tex)  # a step with no key: its results are working too
+            elif side.value is not None and subject is not None and i > start and st.relations[i - 1] in ("=", "≈"):
                 value = _written(side.value)
                 if value is None:
                     self._working(subject, side, False, tex)  # an array of expressions: its numbers are working
@@ -557,6 +672,39 @@ class _Placer:
                               f"(an alias such as --alias NAME=mean can name it)", tex)
             else:
                 self._working(subject, side, i == start, tex)
+
+    def _exact_aside(self, st: Statement) -> bool:
+        """``(\\text{exact} ≈ 0.00533)`` beside a carried value: the exact value of the quantity just
+        stated, given by the document's author (not a claim of the working's)."""
+        if len(st.sides) != 1:
+            return False
+        toks = _unwrap_brackets(list(st.sides[0].tokens))
+        if not (toks and isinstance(toks[0], Atom) and "text" in toks[0].decorations
+                and toks[0].name.lower().startswith(EXACT_WORDS)):
+            return False
+        if not any(isinstance(x, Op) and x.text in ("=", "≈") for x in toks[1:3]):
+            return False
+        last = self.last.key() if self.last is not None and self.last.kind != STEP else None
+        reason = f"the exact value of {last} beside its carried value" if last else "an exact value beside a carried one"
+        for n in st.sides[0].numbers:
+            self.emit("given", n.written, n.span, None, reason, st.span.text)
+        return True
+
+    def _size_assignment(self, st: Statement) -> bool:
+        """``d = 2``, ``K = 3``, ``n = 6``: the problem's dimension, number of components or of points."""
+        first = st.sides[0].tokens
+        if len(st.sides) != 2 or len(first) != 1 or not isinstance(first[0], Atom) or first[0].sub is not None \
+                or first[0].sup is not None or not isinstance(st.sides[1].value, Number):
+            return False
+        sizes = {"d": (self.problem.d, "the dimension d"), "D": (self.problem.d, "the dimension d"),
+                 "K": (self.problem.K, "the number of components K"), "n": (self.problem.n, "the number of points n"),
+                 "N": (self.problem.n, "the number of points N")}
+        n = st.sides[1].value
+        size = sizes.get(first[0].name)
+        if size is None or _exact(n.written) != size[0]:
+            return False
+        self.emit("given", n.written, n.span, None, size[1], st.span.text)
+        return True
 
     def _index_assignment(self, st: Statement) -> bool:
         """``k = 1``: the component the next lines speak of (a given, and the context)."""
@@ -629,7 +777,8 @@ class _Placer:
             hit = keyed.get(id(n))
             if hit is not None:
                 sub, why = hit
-                self.claim(sub, n.written, n.span, why, tex)
+                written = n.written[1:] if n.script and n.written.startswith("-") else n.written  # e^{-q/2}
+                self.claim(sub, written, n.span, why, tex)
                 continue
             if n.script:
                 continue  # an exponent (the 2 of (x − μ)^2): part of the working's notation
@@ -658,9 +807,15 @@ class _Placer:
         s = self.state
         if subject.kind == "density":
             for i, t in enumerate(toks):
-                if isinstance(t, Frac) and _is_one(t.num) and len(t.den) == 1 and isinstance(t.den[0], Number):
+                if isinstance(t, Frac) and len(t.den) == 1 and isinstance(t.den[0], Number) and len(t.num) == 1 \
+                        and isinstance(t.num[0], Number):
                     found[id(t.den[0])] = (Subject("norm", component=subject.component, iteration=subject.iteration),
-                                           f"the normalising constant in 1/{t.den[0].written} of {_describe(subject)}")
+                                           f"the normalising constant in {t.num[0].written}/{t.den[0].written} of "
+                                           f"{_describe(subject)}")
+                    if not _is_one(t.num) and len(toks) == 1:  # e^{-q/2} / Z
+                        found[id(t.num[0])] = (Subject("exp", subject.point, subject.component,
+                                                       iteration=subject.iteration),
+                                               f"exp(−q/2) over the normalising constant in {_describe(subject)}")
                 if isinstance(t, Op) and t.text == "(" and i + 2 < len(toks) and isinstance(toks[i + 1], Number) \
                         and isinstance(toks[i + 2], Op) and toks[i + 2].text == ")" and i > 0:
                     found[id(toks[i + 1])] = (Subject("exp", subject.point, subject.component,
@@ -673,6 +828,15 @@ class _Placer:
                             found[id(x)] = (Subject("quad", subject.point, subject.component,
                                                     iteration=subject.iteration),
                                             f"the quadratic form inside exp(−½·q) of {_describe(subject)}")
+        elif subject.kind == "exp":
+            for t in toks:  # e^{-0.800/2}: the quadratic form
+                inner = list(t.sup_tokens) if isinstance(t, Atom) and t.name == "e" and t.sub is None else []
+                if len(inner) == 3 and isinstance(inner[0], Number) and inner[0].written.startswith("-") and \
+                        isinstance(inner[1], Op) and inner[1].text == "/" and isinstance(inner[2], Number) and \
+                        inner[2].written == "2":
+                    found[id(inner[0])] = (Subject("quad", subject.point, subject.component,
+                                                   iteration=subject.iteration),
+                                           f"the quadratic form in e^(−q/2) of {_describe(subject)}")
         elif subject.kind == "resp":
             fr = [t for t in toks if isinstance(t, Frac)]
             if len(fr) == 1:
@@ -795,6 +959,22 @@ def _header_component(cell: Cell, names: Names) -> str | None:
     return None
 
 
+def _unwrap_brackets(toks: list) -> list:
+    """The tokens inside one pair of round brackets that encloses them all, else the tokens."""
+    if len(toks) >= 2 and isinstance(toks[0], Op) and toks[0].text == "(" and isinstance(toks[-1], Op) \
+            and toks[-1].text == ")":
+        depth = 0
+        for k, x in enumerate(toks):
+            if isinstance(x, Op) and x.text == "(":
+                depth += 1
+            elif isinstance(x, Op) and x.text == ")":
+                depth -= 1
+                if depth == 0 and k < len(toks) - 1:
+                    return toks
+        return toks[1:-1]
+    return toks
+
+
 def _symbolic(tex: str) -> bool:
     """A formula written in symbols (its numbers are constants such as 1, 2 and ½)."""
     letters = sum(1 for c in plain(tex) if c.isalpha())
@@ -846,7 +1026,7 @@ def _sum_terms(tokens) -> list[Number] | None:
 
 
 def _describe(subject: Subject) -> str:
-    return subject.key() or subject.kind
+    return subject.key() or subject.label or subject.kind
 
 
 def place_numbers(document: Document, problem: Problem, aliases: dict[str, str] | None = None) -> list[Placement]:

@@ -6,7 +6,9 @@ equation, align, gather, multline, flalign, alignat, eqnarray and displaymath (s
 environment's body, with the name in ``Math.environment``); ``tabular`` becomes a table (cells at
 top-level ``&``, rows at ``\\\\``, rules such as ``\\hline`` ignored, the first row the header);
 ``\\section``-like commands become headings; the rest is prose, cut at blank lines, comments and
-display math. Only the body of ``\\begin{document}`` is read when there is one.
+display math. Layout commands (``\\needspace{8\\baselineskip}``, ``\\vspace``) are not prose, nor are
+the colours and widths of boxes (``\\fcolorbox[rgb]{…}{…}{text}``, ``\\parbox{0.9\\linewidth}{text}``),
+whose text is read. Only the body of ``\\begin{document}`` is read when there is one.
 
 Malformed input never raises: an unclosed ``$`` or environment, a stray ``}`` are listed in
 ``Document.problems`` (the errors the tolerant walker recovers from, and what its tree shows).
@@ -16,6 +18,8 @@ Known gaps: macros a user defines (``\\newcommand``) are not expanded; ``\\multi
 starred or optional arguments of unknown commands are read as prose.
 """
 from __future__ import annotations
+
+import re
 
 from pylatexenc.latexwalker import (LatexCharsNode, LatexCommentNode, LatexEnvironmentNode, LatexGroupNode,
                                     LatexMacroNode, LatexMathNode, LatexSpecialsNode, LatexWalker)
@@ -36,6 +40,15 @@ _HEADINGS = {"part": 1, "chapter": 1, "section": 1, "subsection": 2, "subsubsect
 _RULES = {"hline", "toprule", "midrule", "bottomrule", "hhline", "cline", "cmidrule", "endhead", "endfirsthead",
           "endfoot", "endlastfoot", "noalign", "rowcolor"}
 _BREAKS = {"par", "item", "bigskip", "medskip", "smallskip", "newpage", "clearpage", "maketitle", "tableofcontents"}
+_LAYOUT = {"needspace", "Needspace", "vspace", "hspace", "addvspace", "enlargethispage", "vskip", "hskip", "kern",
+           "setlength", "addtolength", "pagebreak", "nopagebreak", "linebreak", "nolinebreak"}
+"""Layout commands whose argument is a length or a priority (``\\needspace{8\\baselineskip}``): not prose."""
+_BOXES = {"fcolorbox": 2, "colorbox": 1, "textcolor": 1, "parbox": 1, "raisebox": 1, "makebox": 0, "framebox": 0,
+          "scalebox": 1, "resizebox": 2, "color": None, "pagecolor": None}
+"""Boxes and colours: the groups before the content (a colour, a width, a raise; ``None``: no content, one
+argument) are layout, the content is read."""
+_SPEC_GROUPS = {"tabular*": 2, "tabularx": 2, "tabulary": 2}
+"""Leading groups of a table environment that are its width and column specification (else one)."""
 
 
 class _Reader:
@@ -71,7 +84,36 @@ class _Reader:
 
     # -- nodes ----------------------------------------------------------------------------------
     def walk(self, nodes) -> None:
+        skip = 0  # groups still to skip: a layout command's or box's arguments the walker left unparsed
+        descend = False  # the next group is a box's content: read inside it
         for node in nodes or ():
+            if skip and isinstance(node, LatexGroupNode):
+                skip -= 1
+                continue
+            if (skip or descend) and isinstance(node, LatexCharsNode) and (
+                    not node.chars.strip() or re.fullmatch(r"\s*\[[^\]]*\]\s*", node.chars)):
+                continue  # space, or an optional [rgb] / [3cm] between the arguments
+            if descend and isinstance(node, LatexGroupNode):
+                descend = False
+                self.walk(node.nodelist)
+                continue
+            skip, descend = 0, False
+            if isinstance(node, LatexMacroNode) and node.macroname.rstrip("*") in _LAYOUT:
+                if not _parsed_args(node):
+                    skip = 2 if node.macroname in ("setlength", "addtolength") else 1
+                self.flush()
+                continue
+            if isinstance(node, LatexMacroNode) and node.macroname in _BOXES:
+                self.flush()  # a box's colours, width or raise are not prose; its content is read
+                args = _parsed_args(node)
+                if args:
+                    content = args[-1] if _BOXES[node.macroname] is not None else None
+                    if isinstance(content, LatexGroupNode):
+                        self.walk(content.nodelist)
+                else:
+                    skip, descend = _BOXES[node.macroname] or 0, _BOXES[node.macroname] is not None
+                    skip += 1 if _BOXES[node.macroname] is None else 0
+                continue
             if isinstance(node, LatexCharsNode):
                 self.chars(node)
             elif isinstance(node, LatexCommentNode):
@@ -188,9 +230,19 @@ class _Reader:
     def table(self, node, start: int, end: int) -> None:
         rows: list[list[list[int]]] = [[[]]]  # per cell: the offsets its kept nodes cover
         skip_group = False
+        args = getattr(node, "nodeargd", None)
+        spec = 0 if args is not None and any(a is not None for a in (args.argnlist or ())) else \
+            _SPEC_GROUPS.get(node.environmentname, 1)  # a longtable's {lrr} is not parsed as its argument
         for child in node.nodelist or ():
             if child.pos < start:
                 continue  # the column specification
+            if spec and isinstance(child, LatexGroupNode):
+                spec -= 1
+                continue
+            if spec and isinstance(child, LatexCharsNode) and (not child.chars.strip() or
+                                                              re.fullmatch(r"\s*\[[^\]]*\]\s*", child.chars)):
+                continue  # whitespace, or longtable's [c] position before the specification
+            spec = 0
             if isinstance(child, LatexMacroNode) and child.macroname in ("\\", "tabularnewline", "cr"):
                 rows.append([[]])
                 continue
@@ -222,6 +274,12 @@ class _Reader:
         s, e = self.src.stripped(node.pos, node.pos + node.len)
         header = cells_by_row[0] if cells_by_row else ()
         self.blocks.append(Table(header, tuple(cells_by_row[1:]), self.src.span(s, e)))
+
+
+def _parsed_args(node) -> list:
+    """The arguments pylatexenc parsed for a macro (those given)."""
+    args = getattr(node, "nodeargd", None)
+    return [a for a in (args.argnlist or ()) if a is not None] if args is not None else []
 
 
 def _blank_line(text: str, start: int) -> tuple[int, int] | None:

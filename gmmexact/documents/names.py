@@ -35,10 +35,12 @@ SYMBOLS: dict[str, str] = {
     "N": "count", "m": "count", "n": "count",
     # the rest
     "det": "det", "exp": "exp", "ell": "loglik", "L": "loglik", "LL": "loglik", "l": "loglik",
+    "q": "quad", "Z": "norm",
 }
 """Symbol (an atom's base name, without backslash) → the kind it usually names. Context refines it:
 ``\\mathcal{N}(x | …)`` is a density, ``N_k`` a count; ``\\Sigma^{-1}`` an inverse; ``\\pi`` without a
-component is the constant."""
+component is the constant; ``q_{pc}`` and ``Z_c`` are the worked solutions' quadratic form and normalising
+constant."""
 
 POINT_WORDS = ("person", "point", "sample", "label", "name", "id", "i", "obs", "observation", "x", "#",
                "data point", "datapoint", "individual", "row", "people", "student", "item")
@@ -54,9 +56,30 @@ def plain(text: str) -> str:
     >>> plain("\\\\text{ women }"), plain("{\\\\rm men}"), plain("\\\\mathbf{x}_3")
     ('women', 'men', 'x_3')
     """
-    text = re.sub(r"\\(?:text|textrm|mathrm|mathit|mathbf|boldsymbol|mathsf|operatorname|rm|bf|it)\b\s*", "", text)
+    text = re.sub(r"\\(?:text|textrm|textsf|texttt|textit|textbf|textnormal|textup|emph|mathrm|mathit|mathbf|"
+                  r"mathtt|boldsymbol|mathsf|operatorname|rm|bf|it|sf|tt)\b\s*", "", text)
     return text.replace("{", "").replace("}", "").replace("\\", "").replace(" ", "").replace("~", "").replace(
         "$", "").strip()
+
+
+_GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ",
+                  "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
+                  "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega".split()))
+_ESCAPES = re.compile(r"\\?(?:textbackslash|textasciitilde|textasciicircum|textless|textgreater|textbar|ensuremath|"
+                      r"textnormal)")
+
+
+def loose(text: str) -> str:
+    r"""A name as LaTeX prints it escaped and a reader sees it, for matching when nothing closer does:
+    Greek letters spelt out, escape commands and every character but letters and digits removed, lower
+    case.
+
+    >>> loose("grp_α & β"), loose(r"grp\_\ensuremath{\alpha} \& \ensuremath{\beta}")
+    ('grpalphabeta', 'grpalphabeta')
+    """
+    for ch, name in _GREEK.items():
+        text = text.replace(ch, name)
+    return re.sub(r"[\W_]", "", plain(_ESCAPES.sub("", text))).lower()
 
 
 @dataclass
@@ -73,6 +96,9 @@ class Names:
         self._points = {label: label for label in p.labels}
         self._points_lower = {label.lower(): label for label in p.labels}
         self._variables = {v.lower(): i for i, v in enumerate(p.variables)}
+        self._components_loose = _unique_loose(p.component_names)
+        self._points_loose = _unique_loose(p.labels)
+        self._variables_loose = _unique_loose(p.variables)
         firsts: dict[str, list[int]] = {}
         for i, v in enumerate(p.variables):
             firsts.setdefault(v[:1].lower(), []).append(i)
@@ -103,7 +129,7 @@ class Names:
         if len(t) == 1 and t.isalpha() and not any(len(c) == 1 for c in self._components.values()):
             i = ord(t.lower()) - ord("a")
             return self.problem.component_names[i] if 0 <= i < self.problem.K else None
-        return None
+        return self._components_loose.get(loose(text)) if len(text.strip()) > 1 else None
 
     def point(self, text: str | None) -> str | None:
         """The point a name or subscript names (label, ``x_3``, ``x^{(3)}``, ``3``), or ``None``."""
@@ -119,7 +145,7 @@ class Names:
         if m and not any(label.isdigit() for label in self.problem.labels):
             i = int(m.group(1)) - 1
             return self.problem.labels[i] if 0 <= i < self.problem.n else None
-        return None
+        return self._points_loose.get(loose(text)) if len(text.strip()) > 1 else None
 
     def variable(self, text: str | None) -> int | None:
         """The variable (column index) a name or subscript names, or ``None``."""
@@ -134,7 +160,11 @@ class Names:
                     break
         if t in self._variables:
             return self._variables[t]
-        return self._variable_letters.get(t)
+        hit = self._variable_letters.get(t)
+        if hit is None and len(text.strip()) > 1:
+            name = self._variables_loose.get(loose(text))
+            hit = None if name is None else self.problem.variables.index(name)
+        return hit
 
     def symbol(self, name: str) -> str | None:
         """The kind a symbol usually names (``"gamma"`` → ``"resp"``), or ``None``."""
@@ -148,12 +178,24 @@ class Names:
         for sep in (",", ";", "|"):
             if sep in t:
                 a, b = t.split(sep, 1)
-                return self.point(a), self.component(b)
+                p, c = self.point(a), self.component(b)
+                if (p is None or c is None) and sep in text:  # as written: plain() drops "$", "~" from names
+                    a, b = text.split(sep, 1)
+                    p, c = p or self.point(a), c or self.component(b)
+                return p, c
         for k in range(1, len(t)):
             p, c = self.point(t[:k]), self.component(t[k:])
             if p and c:
                 return p, c
         return None, None
+
+
+def _unique_loose(names) -> dict:
+    """``loose(name) → name`` for the names whose loose form no other name shares (and is not empty)."""
+    seen: dict = {}
+    for name in names:
+        seen.setdefault(loose(name), []).append(name)
+    return {k: v[0] for k, v in seen.items() if k and len(v) == 1}
 
 
 def parameter_kind(h: str) -> str | None:

@@ -5,7 +5,8 @@ is one :class:`Statement` of three :class:`Side` values joined by ``"="``; its l
 number, so ``side.value`` is the :class:`Number` written ``"1.15 × 10^-29"``. A block is split into
 statements at top-level ``\\quad``, ``\\qquad``, ``\\\\``, ``;``, ``,\\;``, at a comma between two
 relations (``x = 1, y = 2``) and at ``&`` markers that do not stand next to a relation; a line that
-starts with a relation (``&= 2`` in an ``align``) continues the chain above it.
+starts with a relation (``&= 2`` in an ``align``) continues the chain above it, and one that starts
+with a binary operator after a row break (``\\\\ &\\quad + 3``) continues the last side above it.
 
 pylatexenc's ``LatexWalker`` (with a context where no macro takes arguments, so the reader
 decides) gives the nodes and their positions; a character run is cut into digits, letters,
@@ -534,6 +535,7 @@ class _Reader:
         if segments is None:
             segments = self.segments(L, depth_aware=False)
         found: list[Statement] = []
+        last_piece: list = []  # the lexemes of the last side of found[-1]
         for seg in segments:
             pieces, relations = self.chain(seg)
             if not relations and not _trim(pieces[0]):
@@ -543,11 +545,34 @@ class _Reader:
                 sides = last.sides + tuple(self.side(p) for p in pieces[1:])
                 found[-1] = Statement(sides, last.relations + tuple(relations),
                                       self.span(self.offset(last.sides[0]), self.end_of(sides[-1])))
+                last_piece = pieces[-1]
+                continue
+            if found and self.continues(found[-1], last_piece, pieces[0]):
+                last = found[-1]  # "\\ &\quad + 3" continues the side above it
+                merged = self.side(last_piece + pieces[0])
+                sides = last.sides[:-1] + (merged,) + tuple(self.side(p) for p in pieces[1:])
+                found[-1] = Statement(sides, last.relations + tuple(relations),
+                                      self.span(self.offset(sides[0]), self.end_of(sides[-1])))
+                last_piece = last_piece + pieces[0] if len(pieces) == 1 else pieces[-1]
                 continue
             sides = tuple(self.side(p, at=self.place(seg)) for p in pieces)
             found.append(Statement(sides, tuple(relations),
                                    self.span(self.offset(sides[0]), self.end_of(sides[-1]))))
+            last_piece = pieces[-1]
         return found
+
+    def continues(self, last: Statement, last_piece: list, piece: list) -> bool:
+        """A row that starts with a binary operator (``\\\\ &\\quad + \\log 0.2``) after a row break
+        carries on the last side of the statement above, when that side is working (not a literal)."""
+        L = _trim(piece)
+        if not L or not last.relations or last.sides[-1].value is not None or not _trim(last_piece):
+            return False
+        head = L[0]
+        if not ((head.kind == "char" and head.text in "+-−") or (head.kind == "macro" and head.text in
+                                                                 ("cdot", "times", "pm", "mp"))):
+            return False
+        between = self.tex[self.end_of(last.sides[-1]):L[0].start]
+        return "\\\\" in between
 
     def offset(self, side: Side) -> int:
         return self._offset_of(side.span)

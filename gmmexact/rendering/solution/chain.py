@@ -4,7 +4,11 @@ every number from step to step rounded to ``k`` significant digits (:attr:`~.con
 Every line is reproducible from the numbers on the page: its result is the correctly rounded value,
 to ``k`` significant digits, of its formula applied to the rounded numbers shown before it (exact
 rational arithmetic for sums, products and quotients; e^x, log x, √x and π enclosed by interval
-arithmetic until the ``k`` digits are proven). The input numbers are as the problem file writes them.
+arithmetic until the ``k`` digits are proven). Only quantities with a key are rounded: working values
+with none (x − μ and Σ⁻¹(x − μ) in the E-step, the sums of the M-step, the log of each point's
+evidence) are shown exactly when short and otherwise rounded after ``≈``, and carried in full into the
+next step, so ``gmmexact check`` can follow every keyed number from the keyed numbers
+before it. The input numbers are as the problem file writes them.
 Wherever carrying rounded numbers changed a shown digit, the true value (certified by the engine, to
 the same ``k`` digits) stands beside the line, so a reader sees both what the chain gives and what
 is exact.
@@ -263,26 +267,26 @@ class ChainWriter(HandoutWriter):
                 dev = [xv - mv for (xv, _), (mv, _) in zip(x, mean)]
                 dev_shown = [carried(v, k) if not _short(v, k) else round_fraction(v, max(1, _digits(v))) for v in dev]
                 dev_tex = [number(r) if not r.exact else _exact_tex(_q(r)) for r in dev_shown]
-                devq = [_q(r) for r in dev_shown]
                 quad_key = Key(t, "quad", p, c)
-                if d == 1:
-                    q_shown = carried(devq[0] ** 2 * inv[ci][0][0], k)
+                if d == 1:  # the line shows x and μ, not x − μ: the square of the difference itself
+                    q_shown = carried(dev[0] ** 2 * inv[ci][0][0], k)
                     self._line(quad_key, n.name(quad_key),
                                [("=", rf"\left({x[0][1]} - {self._paren(mean[0][1])}\right)^{{2}} \cdot "
                                       rf"{number(carried(inv[ci][0][0], k))}"), (self._rel(q_shown), number(q_shown))],
                                q_shown)
                 else:
-                    solved = [carried(sum((inv[ci][i][j] * devq[j] for j in range(d)), Fraction(0)), k) for i in range(d)]
+                    solved_exact = [sum((inv[ci][i][j] * dev[j] for j in range(d)), Fraction(0)) for i in range(d)]
+                    solved = [_working(v, k) for v in solved_exact]
                     dev_name = rf"{n.point(p)} - \mu_{{{n.comp(c)}}}{start}"
                     self.lines.setdefault(quad_key, []).append(StepForms(
                         quad_key, dev_name, [[rf"&= {self._col([xt for _, xt in x])} - {self._col([mt for _, mt in mean])}"],
-                                             [rf"&= {self._col(dev_tex)}"]], [], False))
+                                             [rf"&{self._rel(tuple(dev_shown))} {self._col(dev_tex)}"]], [], False))
                     solved_value = tuple(solved)
                     self.lines[quad_key].append(StepForms(
                         quad_key, rf"{n.name(Key(t, 'inv', None, c))}({dev_name})",
                         [[rf"&{self._rel(solved_value)} {self._col([number(r) for r in solved])}"]], [], False,
                         beside=True))
-                    q_exact = sum((dv * _q(s) for dv, s in zip(devq, solved)), Fraction(0))
+                    q_exact = sum((dv * s for dv, s in zip(dev, solved_exact)), Fraction(0))
                     q_shown = carried(q_exact, k)
                     row = r"\begin{bmatrix}" + " & ".join(dev_tex) + r"\end{bmatrix} " + self._col(
                         [number(r) for r in solved])
@@ -312,8 +316,8 @@ class ChainWriter(HandoutWriter):
                 resp_key = Key(t, "resp", p, c)
                 self._line(resp_key, n.name(resp_key), [("=", rf"\frac{{{number(joint[p, c])}}}{{{number(ev)}}}"),
                                                         (self._rel(r), number(r))], r)
-            loglik_terms.append(enclosed(lambda iv, q=_q(ev): iv.log(_iv(q)), k))
-        ll = carried(sum((_q(x) for x in loglik_terms), Fraction(0)), k)
+            loglik_terms.append(enclosed(lambda iv, q=_q(ev): iv.log(_iv(q)), k + 2))  # working: guard digits
+        ll = enclosed(lambda iv: sum((iv.log(_iv(_q(evidence[p]))) for p in labels), iv.mpf(0)), k)
         ll_key = Key(t, "loglik")
         logs = _Sum([rf"\log {number(evidence[p])}" for p in labels])
         terms = _Sum([number(x) for x in loglik_terms])
@@ -334,8 +338,8 @@ class ChainWriter(HandoutWriter):
             new["weight"].append((_q(w), number(w)))
             total = [sum((resp[p, c] * self.points[pi][j][0] for pi, p in enumerate(labels)), Fraction(0))
                      for j in range(d)]
-            total_shown = [carried(v, k) for v in total]
-            mean = tuple(carried(_q(v) / _q(m), k) for v in total_shown)
+            total_shown = [_working(v, k) for v in total]
+            mean = tuple(carried(v / _q(m), k) for v in total)
             mean_key = Key(t, "mean", None, c)
             weighted = [rf"{number(self.values[Key(t, 'resp', p, c)])} {self._col([xt for _, xt in self.points[pi]])}"
                         for pi, p in enumerate(labels)]
@@ -362,8 +366,8 @@ class ChainWriter(HandoutWriter):
                 for a in range(d):
                     for b in range(d):
                         scatter[a][b] += resp[p, c] * _q(outer[a][b])
-            scatter_shown = tuple(tuple(carried(v, k) for v in row) for row in scatter)
-            cov = tuple(tuple(carried(_q(v) / _q(m), k) for v in row) for row in scatter_shown)
+            scatter_shown = tuple(tuple(_working(v, k) for v in row) for row in scatter)
+            cov = tuple(tuple(carried(v / _q(m), k) for v in row) for row in scatter)
             cov_key = Key(t, "cov", None, c)
             weighted = [rf"{number(self.values[Key(t, 'resp', p, c)])} "
                         rf"{array(self.values[Key(t, 'outer', p, c)], number)}" for p in labels]
@@ -433,6 +437,13 @@ def _short(q: Fraction, k: int) -> bool:
     """Whether ``q`` is written exactly with at most ``k + 4`` significant digits (a difference of written
     numbers, kept as it is)."""
     return _digits(q) <= k + 4
+
+
+def _working(q: Fraction, k: int) -> Rounded:
+    """A working value with no key of its own (Σ⁻¹(x − μ), a sum of the M-step) as shown: exact when it is
+    short (:func:`_short`), else with two guard digits (``k + 2``); the next step uses it in full, as a
+    calculator's memory does, so every keyed number is its formula of the keyed numbers shown."""
+    return round_fraction(q, max(1, _digits(q))) if _short(q, k) else carried(q, k + 2)
 
 
 def _exact_tex(q: Fraction) -> str:
