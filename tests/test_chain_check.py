@@ -53,8 +53,9 @@ def test_a_worked_solution_never_marks_its_own_numbers_wrong(runs, path, k):
     assert (s["claims"], s["wrong"], s["follows"], s["undecided"], s["unreadable"]) == (expected, 0, 0, 0, 0)
     assert s["correct"] + s["carried"] == expected and (k is not None or s["carried"] == 0)
     # carried numbers are rounding carried from the chain's own numbers (some rounded too early: a chain
-    # of k-digit numbers shows k digits where fewer are justified); nothing else fails
-    assert report.passed(lenient_rounding=True)
+    # of k-digit numbers shows k digits where fewer are justified); the chain says so in its first line,
+    # so the checker reads it with lenient rounding: it passes as it is
+    assert report.data["document"].get("carry_digits") == k and report.passed()
     claimed = {c["key"] for c in report.data["claims"]}
     problem = run.problem
     for p in problem.labels:
@@ -212,3 +213,18 @@ def test_a_longtable_column_specification_is_not_its_header(seed):
                      r"\endhead", r"A & $160$ & $0.5$ \\", r"\bottomrule", r"\end{longtable}"])
     table = read_latex(tex, "t.tex").blocks[0]
     assert [c.text for c in table.header] == ["point", "x", r"$r_{p,\text{men}}$"]
+
+
+def test_the_chain_declares_itself_and_only_the_declaration_makes_rounding_lenient(runs, tmp_path, capsys):
+    from gmmexact.cli.commands import main
+
+    tex = latex_document(_run(runs, SEED), LatexOptions(carry_digits=3))
+    assert tex.splitlines()[0] == "% gmmexact: a calculator chain carrying 3 significant digits (latex --carry-digits 3)"
+    bare = "\n".join(tex.splitlines()[1:]) + "\n"  # the same numbers without the declaration
+    report = check_document(read_latex(bare, "bare.tex"), SEED)
+    assert report.summary["rounded_too_early"] > 0 and not report.passed() and report.passed(lenient_rounding=True)
+    key = tmp_path / "key.tex"
+    key.write_text(tex, encoding="utf-8")
+    assert main(["check", str(SEED), str(key)]) == 0
+    assert "a calculator chain carrying 3 significant digits" in " ".join(capsys.readouterr().out.split())
+    assert main(["check", str(SEED), str(key), "--strict"]) == 1  # --strict still fails carried numbers

@@ -161,6 +161,8 @@ def check_document_placed(document: str | Path | Document, problem: Problem | Ru
                    for p in placements if p.status == "unread"],
         "problems": [{"line": s.line, "column": s.column, "reason": why} for s, why in doc.problems],
     }
+    if doc.carry_digits is not None:  # a calculator chain: numbers rounded and carried on purpose
+        report.data["document"]["carry_digits"] = doc.carry_digits
     return CheckedDocument(report, doc, tuple(placements))
 
 

@@ -200,9 +200,12 @@ class CheckReport(Displayable):
         strict : bool
             Every carried number fails too (rounded too early or not).
         lenient_rounding : bool
-            A number rounded too early passes (as carried rounding); ignored with ``strict``.
+            A number rounded too early passes (as carried rounding); ignored with ``strict``. A
+            document that declares itself a calculator chain (``gmmexact latex --carry-digits``) is
+            read with it: its numbers are rounded and carried on purpose.
         """
         s = self.summary
+        lenient_rounding = lenient_rounding or bool((self.data.get("document") or {}).get("carry_digits"))
         return not (s["wrong"] or s["undecided"] or s.get("follows") or s.get("unreadable")
                     or (s.get("rounded_too_early") and not lenient_rounding) or (strict and s["carried"]))
 
@@ -458,6 +461,11 @@ def document_lines(data: dict) -> list[str]:
              f"restated), {n['working']} inside a step's working, {n['unread']} not understood"]
     if doc["problem_from"] == "document":
         lines.append("problem read from the document: " + "; ".join(doc["problem_sources"]))
+    if doc.get("carry_digits"):
+        k = doc["carry_digits"]
+        lines.append(f"a calculator chain carrying {k} significant digits (it says so in its first line, as "
+                     f"gmmexact latex --carry-digits {k} writes): numbers rounded and carried are its method, "
+                     "so rounding carried forward passes")
     for u in doc["unread"]:
         cell_ = f"cell {u['cell']}, " if "cell" in u else ""
         lines.append(f"  ? {cell_}line {u['line']}:{u['column']}: {cell(u['written'])} — {u['reason']}")

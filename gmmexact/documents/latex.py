@@ -25,7 +25,7 @@ from pylatexenc.latexwalker import (LatexCharsNode, LatexCommentNode, LatexEnvir
                                     LatexMacroNode, LatexMathNode, LatexSpecialsNode, LatexWalker)
 
 from .positions import NO_MATH, SourceText, normalise
-from .source import Block, Cell, Document, Heading, Math, Prose, Span, Table
+from .source import Block, Cell, Document, Heading, Math, Prose, Span, Table, declared_carry_digits
 
 __all__ = ["MATH_ENVIRONMENTS", "read_latex"]
 
@@ -401,4 +401,4 @@ def read_latex(text: str, path: str = "") -> Document:
     blocks = tuple(reader.blocks)
     if not any(isinstance(b, Math) for b in blocks):
         problems.append((Span(1, 1, ""), NO_MATH))
-    return Document(path, "latex", blocks, tuple(problems))
+    return Document(path, "latex", blocks, tuple(problems), declared_carry_digits(text))

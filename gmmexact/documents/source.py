@@ -12,6 +12,8 @@ into it maps back to a line and column with :meth:`Span.locate`.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 
@@ -105,6 +107,21 @@ class Prose:
 Block = Heading | Math | Table | Prose
 
 
+CHAIN_DECLARATION = "% gmmexact: a calculator chain carrying {k} significant digits (latex --carry-digits {k})"
+"""The comment a calculator-chain worked solution starts with; the checker reads it back."""
+_CHAIN = re.compile(r"^% gmmexact: a calculator chain carrying ([1-9][0-9]?) significant digits", re.M)
+
+
+def declared_carry_digits(text: str) -> int | None:
+    r"""The digits a LaTeX document declares it carries (:data:`CHAIN_DECLARATION`, in its first 10 lines).
+
+    >>> declared_carry_digits(CHAIN_DECLARATION.format(k=3) + "\n\\documentclass{article}")
+    3
+    """
+    m = _CHAIN.search("\n".join(text.splitlines()[:10]))
+    return int(m[1]) if m else None
+
+
 @dataclass(frozen=True)
 class Document:
     """A document as read: its blocks in document order, and what the reader could not read.
@@ -120,12 +137,16 @@ class Document:
     problems : tuple of (Span, str)
         Places the reader could not make sense of (an unbalanced ``$``, an unclosed environment),
         with the reason: the rest of the document is still read.
+    carry_digits : int or None
+        Set when the document declares itself a calculator chain carrying that many significant digits
+        (the first-line comment ``gmmexact latex --carry-digits K`` writes, :data:`CHAIN_DECLARATION`).
     """
 
     path: str
     format: str
     blocks: tuple[Block, ...]
     problems: tuple[tuple[Span, str], ...] = field(default=())
+    carry_digits: int | None = None
 
     def math(self) -> tuple[Math, ...]:
         """The math blocks, in document order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ...documents.source import CHAIN_DECLARATION
 from ...engine.lookup import resolve
 from ...model.errors import InputError
 from ...model.keys import Key
@@ -143,6 +144,8 @@ def latex_document(run, options: LatexOptions = LatexOptions(), checks=None, aft
     figures = write_figures(run, ctx) if options.figures else None
     preamble = PREAMBLE + ("\n\\usepackage{graphicx}" if figures else "")
     body = [preamble, r"\begin{document}", rf"\title{{{_title(ctx, bool(marks.checks))}}}"]
+    if options.carry_digits is not None and handout:  # the checker reads it back: rounding carried on purpose
+        body.insert(0, CHAIN_DECLARATION.format(k=options.carry_digits))
     if options.author is not None:
         body.append(rf"\author{{{escape_text(options.author)}}}")
     body += [r"\date{}", r"\maketitle", _intro(ctx, handout)]
