@@ -228,3 +228,33 @@ def test_the_chain_declares_itself_and_only_the_declaration_makes_rounding_lenie
     assert main(["check", str(SEED), str(key)]) == 0
     assert "a calculator chain carrying 3 significant digits" in " ".join(capsys.readouterr().out.split())
     assert main(["check", str(SEED), str(key), "--strict"]) == 1  # --strict still fails carried numbers
+
+
+def test_the_compact_chain_of_the_seed_is_read_from_its_tables(runs):
+    """--compact works one point through and tables the others: q_{p,c}, e^{-q_{p,c}/2} and 𝒩(x_p | …) columns
+    are read row by row, so the other points' carried densities and responsibilities are followed."""
+    tex = latex_document(_run(runs, SEED), LatexOptions(carry_digits=3, compact=True))
+    report = check_document(read_latex(tex, "key.tex"), SEED)
+    s = report.summary
+    assert (s["wrong"], s["follows"], s["undecided"], s["unreadable"]) == (0, 0, 0, 0) and report.passed()
+    tabled = {c["key"] for c in report.data["claims"] if " | " in c.get("statement", "")}
+    for p in "BCDEF":
+        for c in ("women", "men"):
+            assert {f"quad.{p}.{c}", f"exp.{p}.{c}", f"density.{p}.{c}", f"resp.{p}.{c}"} <= tabled, (p, c)
+
+
+def test_a_column_heading_names_a_per_point_quantity():
+    from gmmexact.documents.keying import _header_subject, _State
+    from gmmexact.documents.names import Names
+    from gmmexact.documents.source import Cell, Span
+
+    names = Names(load(SEED), {})
+
+    def heading(text):
+        s = _header_subject(Cell(text, Span(1, 1, text)), names, _State())
+        return None if s is None else (s.kind, s.point, s.component)
+
+    assert heading(r"$q_{p,\text{women}}$") == ("quad", None, "women")
+    assert heading(r"$e^{-q_{p,\text{men}}/2}$") == ("exp", None, "men")
+    assert heading(r"$\mathcal{N}(x_p \mid \mu_{\text{men}}, \Sigma_{\text{men}})$") == ("density", None, "men")
+    assert heading("height") is None and heading(r"$r_{p,\text{women}}$") is None  # data; resp is keyed apart

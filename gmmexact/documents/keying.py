@@ -884,7 +884,10 @@ class _Placer:
                     continue
                 v = names.variable(h)
                 c = names.component(table.header[i].text) or _header_component(table.header[i], names)
-                columns[i] = ("var", v) if v is not None else (("resp", c) if c is not None else ("?", None))
+                per_point = None if v is not None or c is not None else _header_subject(table.header[i], names,
+                                                                                        self.state)
+                columns[i] = ("var", v) if v is not None else (("resp", c) if c is not None else (
+                    ("per-point", per_point) if per_point is not None else ("?", None)))
             for row in table.rows:
                 point = names.point(row[label_col].text) if label_col < len(row) else None
                 for i, cell in enumerate(row):
@@ -935,11 +938,47 @@ class _Placer:
             self.claim(Subject("resp", point, what, iteration=self.state.iteration), written, value.span,
                        f"the responsibility of {point} for {what} in the table", _row_text(row))
             return
+        if kind == "per-point" and point is not None:  # a column headed q_{p,c}, 𝒩(x_p | μ_c, Σ_c), p(x_p), …
+            value = cell_value(cell)
+            written = _written(value) if value is not None else None
+            if written is None:
+                self._cell_numbers(cell, row, "unread", f"a {what.kind} cell that is not one number")
+                return
+            subject = Subject(what.kind, point, what.component, iteration=self.state.iteration)
+            self.claim(subject, written, value.span, f"the {what.kind} of {point} in the table", _row_text(row))
+            return
         self._cell_numbers(cell, row, "unread", "a table column this reader does not know")
 
     def _cell_numbers(self, cell: Cell, row, status: str, reason: str) -> None:
         for n in cell_numbers(cell):
             self.emit(status, n.written, n.span, None, reason, _row_text(row))
+
+
+PER_POINT_KINDS = ("quad", "exp", "density", "joint", "evidence")
+"""Quantities of one point (and component) that a table column may hold, one row per point."""
+
+
+def _header_subject(cell: Cell, names: Names, state: _State) -> Subject | None:
+    r"""The per-point quantity a column heading names for every row: ``$q_{p,\text{women}}$``,
+    ``$\mathcal{N}(x_p \mid \mu_1, \Sigma_1)$``, ``$p(x_p)$`` (the point left open)."""
+    value = cell.text.strip().strip("$")
+    if not names.problem.labels:
+        return None
+    label = names.problem.labels[0]  # the index letter stands for every row's point: key it as one of them
+    text = re.sub(r"(_\{)([pin])(\s*,)", lambda m: f"{m[1]}\\text{{{label}}}{m[3]}", value)
+    text = re.sub(r"\bx_(?:\{([pin])\}|([pin])\b)", lambda m: f"x_{{\\text{{{label}}}}}", text)
+    if text == value:
+        return None
+    for st in statements(text):
+        for side in st.sides:
+            try:
+                subject = subject_of(side, names, state)
+            except (ValueError, KeyError, IndexError):
+                return None
+            if subject is not None and subject.kind in PER_POINT_KINDS and subject.point == label and (
+                    subject.component is not None or subject.kind == "evidence"):
+                return Subject(subject.kind, None, subject.component, iteration=subject.iteration)
+    return None
 
 
 def _header_component(cell: Cell, names: Names) -> str | None:

@@ -129,19 +129,20 @@ class Tables:
         labels = [p for p in self.ctx.points if p != skip]
         if not labels:
             return []
-        certified.round([Key(t, k, p, c) for p in labels for c in components for k in ("quad", "density")])
+        kinds = ("quad", "exp", "density")  # every number the density is computed from, so a chain reproduces
+        certified.round([Key(t, k, p, c) for p in labels for c in components for k in kinds])
         out = []
         for chunk in _chunks(components, TABLE_COMPONENTS):
             header = ["point"]
             for c in chunk:
-                header += [f"$q_{{p,{notation.comp(c)}}}$",
+                header += [f"$q_{{p,{notation.comp(c)}}}$", f"$e^{{-q_{{p,{notation.comp(c)}}}/2}}$",
                            rf"$\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, "
                            + (rf"\sigma_{{{notation.comp(c)}}}^2" if self.ctx.d == 1 else rf"\Sigma_{{{notation.comp(c)}}}")
                            + ")$"]
-            rows = [[escape_text(p)] + [f"${certified.decimal(Key(t, k, p, c))}$" for c in chunk for k in ("quad", "density")]
+            rows = [[escape_text(p)] + [f"${certified.decimal(Key(t, k, p, c))}$" for c in chunk for k in kinds]
                     for p in labels]
-            out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms and densities, computed "
-                             r"as for the point above.", header, rows)
+            out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms, $e^{{-q/2}}$ and "
+                             r"densities, computed as for the point above.", header, rows)
         return out
 
     def m_table(self, t: int, component: str, skip: str | None) -> list[str]:
