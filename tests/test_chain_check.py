@@ -230,17 +230,24 @@ def test_the_chain_declares_itself_and_only_the_declaration_makes_rounding_lenie
     assert main(["check", str(SEED), str(key), "--strict"]) == 1  # --strict still fails carried numbers
 
 
-def test_the_compact_chain_of_the_seed_is_read_from_its_tables(runs):
-    """--compact works one point through and tables the others: q_{p,c}, e^{-q_{p,c}/2} and 𝒩(x_p | …) columns
-    are read row by row, so the other points' carried densities and responsibilities are followed."""
-    tex = latex_document(_run(runs, SEED), LatexOptions(carry_digits=3, compact=True))
-    report = check_document(read_latex(tex, "key.tex"), SEED)
+@pytest.mark.parametrize("k", [3, None], ids=lambda k: f"carry{k}" if k else "certified")
+@pytest.mark.parametrize("path", [SEED, P1, P2, P3], ids=lambda p: p.stem)
+def test_a_compact_solution_is_read_from_its_tables(runs, path, k):
+    """--compact works one point through and tables the others (q, e^{-q/2}, 𝒩, π𝒩, p(x); deviations and
+    outer products): every column is read row by row, so the chain is followed for every point."""
+    tex = latex_document(_run(runs, path), LatexOptions(carry_digits=k, compact=True))
+    report = check_document(read_latex(tex, "key.tex"), path)
     s = report.summary
     assert (s["wrong"], s["follows"], s["undecided"], s["unreadable"]) == (0, 0, 0, 0) and report.passed()
+    if k is not None:
+        assert s["claims"] == CHAIN_CLAIMS[path]  # every quantity of the full chain, read from the tables
+    problem = _run(runs, path).problem
     tabled = {c["key"] for c in report.data["claims"] if " | " in c.get("statement", "")}
-    for p in "BCDEF":
-        for c in ("women", "men"):
-            assert {f"quad.{p}.{c}", f"exp.{p}.{c}", f"density.{p}.{c}", f"resp.{p}.{c}"} <= tabled, (p, c)
+    for p in problem.labels[1:]:
+        for c in problem.component_names:
+            assert {f"quad.{p}.{c}", f"exp.{p}.{c}", f"density.{p}.{c}", f"joint.{p}.{c}", f"resp.{p}.{c}",
+                    f"dev.{p}.{c}", f"outer.{p}.{c}"} <= tabled, (p, c)
+        assert f"evidence.{p}" in tabled
 
 
 def test_a_column_heading_names_a_per_point_quantity():

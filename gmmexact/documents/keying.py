@@ -954,7 +954,7 @@ class _Placer:
             self.emit(status, n.written, n.span, None, reason, _row_text(row))
 
 
-PER_POINT_KINDS = ("quad", "exp", "density", "joint", "evidence")
+PER_POINT_KINDS = ("quad", "exp", "density", "joint", "evidence", "dev", "outer")
 """Quantities of one point (and component) that a table column may hold, one row per point."""
 
 

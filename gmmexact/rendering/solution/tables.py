@@ -129,20 +129,27 @@ class Tables:
         labels = [p for p in self.ctx.points if p != skip]
         if not labels:
             return []
-        kinds = ("quad", "exp", "density")  # every number the density is computed from, so a chain reproduces
-        certified.round([Key(t, k, p, c) for p in labels for c in components for k in kinds])
+        # every number a responsibility is computed from, so that a calculator chain can be followed
+        kinds = ("quad", "exp", "density", "joint")
+        certified.round([Key(t, k, p, c) for p in labels for c in components for k in kinds]
+                        + [Key(t, "evidence", p) for p in labels])
         out = []
-        for chunk in _chunks(components, TABLE_COMPONENTS):
+        chunks = _chunks(components, TABLE_COMPONENTS)
+        for n, chunk in enumerate(chunks):
             header = ["point"]
             for c in chunk:
-                header += [f"$q_{{p,{notation.comp(c)}}}$", f"$e^{{-q_{{p,{notation.comp(c)}}}/2}}$",
-                           rf"$\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, "
-                           + (rf"\sigma_{{{notation.comp(c)}}}^2" if self.ctx.d == 1 else rf"\Sigma_{{{notation.comp(c)}}}")
-                           + ")$"]
+                sigma = rf"\sigma_{{{notation.comp(c)}}}^2" if self.ctx.d == 1 else rf"\Sigma_{{{notation.comp(c)}}}"
+                density = rf"\mathcal{{N}}(x_p \mid \mu_{{{notation.comp(c)}}}, {sigma})"
+                header += [f"$q_{{p,{notation.comp(c)}}}$", f"$e^{{-q_{{p,{notation.comp(c)}}}/2}}$", f"${density}$",
+                           rf"$\pi_{{{notation.comp(c)}}} \, {density}$"]
+            last = n == len(chunks) - 1
+            if last:
+                header.append("$p(x_p)$")
             rows = [[escape_text(p)] + [f"${certified.decimal(Key(t, k, p, c))}$" for c in chunk for k in kinds]
-                    for p in labels]
-            out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms, $e^{{-q/2}}$ and "
-                             r"densities, computed as for the point above.", header, rows)
+                    + ([f"${certified.decimal(Key(t, 'evidence', p))}$"] if last else []) for p in labels]
+            out += longtable(rf"\textbf{{The other points}} (iteration {t}): quadratic forms, $e^{{-q/2}}$, "
+                             r"densities, weighted densities and the evidence, computed as for the point above.",
+                             header, rows)
         return out
 
     def m_table(self, t: int, component: str, skip: str | None) -> list[str]:
@@ -151,12 +158,14 @@ class Tables:
         labels = [p for p in self.ctx.points if p != skip]
         if not labels:
             return []
-        certified.round([Key(t, "dev", p, component) for p in labels])
+        certified.round([Key(t, k, p, component) for p in labels for k in ("dev", "outer")])
         c = notation.comp(component)
-        header = ["point", rf"$(x_p - \mu_{{{c}}}{notation.params(t)})^{{\top}}$"]
-        rows = [[escape_text(p), f"${row_vector(certified.values(Key(t, 'dev', p, component)))}$"] for p in labels]
-        return longtable(rf"\textbf{{The other points}}: deviations from the new mean of {escape_text(component)}; "
-                         r"each outer product is the deviation times its transpose.", header, rows)
+        dev = rf"(x_p - \mu_{{{c}}}{notation.params(t)})"
+        header = ["point", rf"${dev}^{{\top}}$", rf"${dev}{dev}^{{\top}}$"]
+        rows = [[escape_text(p), f"${row_vector(certified.values(Key(t, 'dev', p, component)))}$",
+                 f"${array(certified.values(Key(t, 'outer', p, component)))}$"] for p in labels]
+        return longtable(rf"\textbf{{The other points}}: deviations from the new mean of {escape_text(component)} "
+                         r"and their outer products.", header, rows)
 
 
 def _chunks(items: list, size: int) -> list[list]:
