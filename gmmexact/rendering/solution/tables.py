@@ -134,7 +134,7 @@ class Tables:
         certified.round([Key(t, k, p, c) for p in labels for c in components for k in kinds]
                         + [Key(t, "evidence", p) for p in labels])
         out = []
-        chunks = _chunks(components, TABLE_COMPONENTS)
+        chunks = _chunks(components, 1)  # four columns per component: one component per table fits the page
         for n, chunk in enumerate(chunks):
             header = ["point"]
             for c in chunk:
