@@ -112,13 +112,16 @@ class Statistics:
     s2: tuple
     loglik: ExactBall
     points: int
+    scale: Fraction = Fraction(1)  # s1 in units of scale, s2 of scale² (tier 1 sums the data's float form)
 
     def __add__(self, other: "Statistics") -> "Statistics":
+        if self.scale != other.scale:
+            raise ValueError("statistics of different scales cannot be merged")
         return Statistics(tuple(a + b for a, b in zip(self.s0, other.s0)),
                           tuple(tuple(a + b for a, b in zip(u, v)) for u, v in zip(self.s1, other.s1)),
                           tuple(tuple(tuple(a + b for a, b in zip(p, q)) for p, q in zip(u, v))
                                 for u, v in zip(self.s2, other.s2)),
-                          self.loglik + other.loglik, self.points + other.points)
+                          self.loglik + other.loglik, self.points + other.points, self.scale)
 
 
 @dataclass(frozen=True)
@@ -215,11 +218,12 @@ def mstep(stats: Statistics, shifts, problem, previous, prec: int) -> Partitione
         o, reg = _q(problem.count_offset), _q(problem.reg_covar)
         old_weights, old_means, old_covs = previous
         raw = [s.arb() for s in stats.s0]
+        unit = _q(stats.scale)
         total = flint.arb(n) + K * o
         weights = tuple(old_weights) if "weight" in fixed else tuple((r + o) / total for r in raw)
         means, scatters = [], []
         for c in range(K):
-            S1 = [stats.s1[c][i].arb() for i in range(d)]
+            S1 = [stats.s1[c][i].arb() * unit for i in range(d)]
             if "mean" in fixed:
                 mu = tuple(old_means[c])
                 delta = [mu[i] - _q(shifts[c][i]) for i in range(d)]
@@ -228,7 +232,7 @@ def mstep(stats: Statistics, shifts, problem, previous, prec: int) -> Partitione
                 delta = [(S1[i] - o * _q(shifts[c][i])) / (raw[c] + o) for i in range(d)]
                 mu = tuple(_q(shifts[c][i]) + delta[i] for i in range(d))
             means.append(mu)
-            scatters.append([[stats.s2[c][i][j].arb() - delta[i] * S1[j] - S1[i] * delta[j] + raw[c] * delta[i] * delta[j]
+            scatters.append([[stats.s2[c][i][j].arb() * unit * unit - delta[i] * S1[j] - S1[i] * delta[j] + raw[c] * delta[i] * delta[j]
                               for j in range(d)] for i in range(d)])
         if "covariance" in fixed:
             covs = tuple(tuple(tuple(row) for row in c) for c in old_covs)

@@ -1,0 +1,574 @@
+"""Tier 1: an EM iteration's sufficient statistics in float64 over whole arrays, with rigorous bounds.
+
+The arithmetic is the float64 arithmetic of a float implementation (BLAS products, elementwise numpy),
+and next to every computed value runs an upper bound of its distance from the exact value, from the
+standard model ``fl(a ∘ b) = (a ∘ b)(1 + δ)``, ``|δ| <= u = 2^-53`` (plus ``2^-1074`` where a result is
+subnormal) and ``γ_k = k·u/(1 − k·u)`` for a sum of ``k + 1`` terms in any order (so BLAS may order its
+sums as it likes). The bounds are themselves float64 expressions, inflated by ``SAFE`` to cover their own
+rounding. ``exp`` and ``log`` are this module's own (table, reduction and polynomial: only IEEE
+``+ − × ÷``, ``rint`` and ``ldexp``), so their error is proven here and their results do not depend on
+the platform's libm or on how numpy vectorises: each point's values depend on that point alone.
+
+Per component ``c`` (start mean ``μ``, covariance ``Σ``, weight ``π``), in the units of the data array
+``X`` (the points are ``X · scale``):
+
+- ``V = X − s`` about a float shift ``s`` near ``μ`` (exact for integer data and an integer shift);
+- ``y = (V − b) P`` with ``b ≈ μ − s`` and a float ``P`` whose ``P Pᵀ = Ã`` is within ``ε_A`` of ``Σ⁻¹``
+  in the sense ``|vᵀ(Σ⁻¹ − Ã)v| <= ε_A vᵀÃv`` (``ε_A`` proven in arb), ``q = Σ y²``: the bound is
+  carried through norms (``‖P⁻¹‖``, ``‖|P|‖``), so it costs a few operations per point, not per entry;
+- ``a = log π − ½ log|Σ| − (d/2) log 2π − q/2``; the log-evidence and the responsibilities from
+  ``a − max a`` with the certified ``exp`` and ``log``.
+
+The sums ``Σ r``, ``Σ r V``, ``Σ r V Vᵀ`` and ``Σ log p(x)`` are formed per block of ``BLOCK`` points
+(batched BLAS products), each block's sum and error bound turned into exact dyadic numbers and added
+exactly (:class:`~gmmexact.numerics.partitioned.ExactBall`). A block's values depend only on its points,
+so statistics of chunks aligned to blocks merge to the same bits for any partitioning.
+
+Typical accuracy: 13 to 15 significant digits where the covariances are well-conditioned; the caller
+(tier 2) takes over where that does not decide a value.
+
+>>> import gmmexact
+>>> problem = gmmexact.load("examples/seed/problem.toml")
+>>> its = float_iterations(problem, 1)
+>>> from gmmexact.numerics.rounding import round_arb
+>>> str(round_arb(its[0].iteration.counts[0], 12))
+'2.99999989817'
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import reduce
+
+import flint
+import numpy as np
+from flint import arb, arb_mat
+
+from .partitioned import ExactBall, PartitionedIteration, Statistics, mstep
+
+U = 2.0**-53  # unit roundoff of float64
+U1 = U / (1 - U)  # |a − fl(a)| <= U1·|fl(a)|
+ETA = 2.0**-1074  # the absolute error of a result in float64's subnormal range
+SAFE = 1 + 2.0**-30  # covers the rounding of the bound expressions themselves (a few dozen roundings)
+BLOCK = 64  # points per block sum: error γ_64 ≈ 7.1e-15 of the sum of absolute values
+CHUNK = 16384  # points per pass (a multiple of BLOCK): the temporaries stay small
+PREC = 192  # bits of the arb work on the few per-component numbers
+
+
+def gamma(k: int) -> float:
+    """``γ_k = k·u/(1 − k·u)``, rounded up."""
+    return k * U / (1 - k * U) * SAFE
+
+
+class Declined(ArithmeticError):
+    """Tier 1 cannot bound this iteration (ill-conditioned, out of range, not float-exact data)."""
+
+
+# --- the data as an exact float64 array ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FloatData:
+    """The points as ``X · scale`` with ``X`` an exact float64 array; ``integral``: every ``X`` is an
+    integer below 2^52, so differences with integer shifts are exact."""
+
+    X: np.ndarray
+    scale: Fraction
+    integral: bool
+
+    @classmethod
+    def of(cls, points) -> "FloatData | str":
+        """The float form of a problem's points, or the reason there is none.
+
+        >>> from gmmexact.model.decimalpoints import DecimalPoints
+        >>> f = FloatData.of(DecimalPoints([[1600, -25]], -1)); f.X.tolist(), f.scale, f.integral
+        ([[1600.0, -25.0]], Fraction(1, 10), True)
+        >>> FloatData.of([[Fraction(1, 3), Fraction(1, 7)]]).scale
+        Fraction(1, 21)
+        """
+        from ..model.decimalpoints import DecimalPoints  # noqa: PLC0415
+        from ..model.floatpoints import FloatPoints  # noqa: PLC0415
+
+        if isinstance(points, FloatPoints):
+            X = points.array
+            integral = bool(np.array_equal(X, np.rint(X)) and (not X.size or float(np.abs(X).max()) < 2.0**52))
+            return cls(X, Fraction(1), integral)
+        if isinstance(points, DecimalPoints):
+            ints = points.integers
+            if ints.dtype != np.int64 or (ints.size and int(np.abs(ints).max()) >= 2**52):
+                return "the points' decimal digits do not fit in float64 integers (52 bits)"
+            return cls(ints.astype(np.float64), Fraction(10) ** points.exponent, True)
+        rows = [tuple(Fraction(v) for v in p) for p in points]
+        if not rows:
+            return "there are no points"
+        flat = [v for p in rows for v in p]
+        den = reduce(math.lcm, {v.denominator for v in flat}, 1)
+        if den < 2**62:
+            nums = [v.numerator * (den // v.denominator) for v in flat]
+            if max(abs(v) for v in nums) < 2**52:
+                return cls(np.array(nums, dtype=np.float64).reshape(len(rows), -1), Fraction(1, den), True)
+        floats = [float(v) for v in flat]
+        if all(Fraction(f) == v for f, v in zip(floats, flat)):
+            X = np.array(floats, dtype=np.float64).reshape(len(rows), -1)
+            return cls(X, Fraction(1), False)
+        return "the points are neither float64 values nor decimals with a common denominator below 2^62"
+
+
+# --- certified exp and log on float64 arrays ----------------------------------------------------------
+
+EXP_TABLE = 1024  # exp(t) = 2^(k/1024) · exp(r), |r| <= ln2/2048
+LOG_TABLE = 512  # log g = log c_j + log1p(g/c_j − 1), |g/c_j − 1| <= 1/1024
+_K = None
+
+
+def _ball_float(x: arb) -> tuple[float, float]:
+    """The float nearest the midpoint of ``x`` and a bound of its distance from every point of ``x``."""
+    from .rounding import ball_bounds  # noqa: PLC0415
+
+    lo, hi = ball_bounds(x)
+    f = float((lo + hi) / 2)
+    err = float(max(hi - Fraction(f), Fraction(f) - lo))
+    return f, math.nextafter(err, math.inf) if err else 0.0
+
+
+def _constants() -> dict:
+    saved = flint.ctx.prec
+    flint.ctx.prec = 240
+    try:
+        ln2 = arb(2).log()
+        step = ln2 / EXP_TABLE
+        step_mid = _ball_float(step)[0]
+        L1 = math.ldexp(math.floor(math.ldexp(step_mid, 42)), -42)  # 32 significant bits: k·L1 exact for |k| < 2^21
+        L2, L2err = _ball_float(step - arb(L1))
+        ln2_hi = math.ldexp(math.floor(math.ldexp(float(ln2.mid()), 40)), -40)  # e·ln2_hi exact for |e| < 2^12
+        ln2_lo, ln2_lo_err = _ball_float(ln2 - arb(ln2_hi))
+        table = np.array([_ball_float(arb(2) ** (arb(j) / EXP_TABLE))[0] for j in range(EXP_TABLE)])
+        centres = 1 + (np.arange(LOG_TABLE) + 0.5) / LOG_TABLE  # exact floats
+        logc = [_ball_float(arb(float(c)).log()) for c in centres]
+        return {"inv_step": float(1 / step.mid()), "L1": L1, "L2": L2, "L2err": L2err, "table": table,
+                "ln2_hi": ln2_hi, "ln2_lo": ln2_lo, "ln2_lo_err": ln2_lo_err, "centres": centres,
+                "logc": np.array([v[0] for v in logc]), "logc_err": max(v[1] for v in logc),
+                "c3": 1 / 6, "c4": 1 / 24}
+    finally:
+        flint.ctx.prec = saved
+
+
+def _k() -> dict:
+    global _K
+    if _K is None:
+        _K = _constants()
+    return _K
+
+
+TINY_ARG = -700.0  # exp below this argument is taken as [0, 2^-1000] (e^-693.2 = 2^-1000)
+RMAX = 1.0001 * math.log(2) / (2 * EXP_TABLE)
+
+
+def exp_certified(t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """``exp`` of float arguments ``t <= 0``: values ``e``, a relative error bound ``rel`` that holds
+    wherever ``tiny`` is false, and ``tiny`` (there ``e = 0`` and ``exp(t) <= 2^-1000``).
+
+    >>> e, rel, tiny = exp_certified(np.array([0.0, -1.0, -800.0]))
+    >>> bool(e[0] == 1.0), bool(abs(e[1] - math.exp(-1)) < 1e-16), rel < 4e-16, tiny.tolist()
+    (True, True, True, [False, False, True])
+    """
+    c = _k()
+    tiny = ~(t >= TINY_ARG)  # NaN counts as tiny here; callers check finiteness
+    tt = np.where(tiny, 0.0, t)
+    k = np.rint(tt * c["inv_step"])
+    r1 = tt - k * c["L1"]  # k·L1 exact (|k| < 2^21, L1 of 32 bits)
+    r = r1 - k * c["L2"]
+    kmax = float(np.abs(k).max(initial=0))
+    rmax = float(np.abs(r).max(initial=0))
+    if rmax > RMAX:
+        raise Declined(f"exp argument reduction left |r| = {rmax}")
+    q = r * c["c4"] + c["c3"]
+    q = q * r + 0.5
+    q = q * r + 1.0
+    p = q * r + 1.0
+    ki = k.astype(np.int64)
+    j = ki % EXP_TABLE
+    e = np.ldexp(c["table"][j] * p, (ki - j) // EXP_TABLE)
+    e[tiny] = 0.0
+    # the reduction: r1 and k·L2 and r rounded, L2's own error times |k|
+    dr = U1 * (2 * rmax + 2 * kmax * abs(c["L2"])) * 1.01 + kmax * c["L2err"]
+    # polynomial: the last two roundings dominate (|r|·7u from the rest); coefficients 1/6, 1/24 rounded
+    poly = U * (1 + 8 * rmax) * 1.01 + rmax ** 5 / 120 * 1.01
+    rel = (U * 1.0001 + U + poly + dr * 1.01) * 1.01 * SAFE  # table entry, product T·p, polynomial, argument
+    return e, rel, tiny
+
+
+def log_certified(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log`` of floats ``s >= 1``: values and absolute error bounds.
+
+    >>> v, err = log_certified(np.array([1.0, 2.0, 3.5]))
+    >>> bool(np.all(np.abs(v - np.log([1.0, 2.0, 3.5])) < 1e-15)), bool(err.max() < 2e-15)
+    (True, True)
+    """
+    c = _k()
+    f, e = np.frexp(s)
+    g = 2 * f  # [1, 2), exact
+    ex = (e - 1).astype(np.float64)
+    j = np.minimum(np.floor((g - 1) * LOG_TABLE), LOG_TABLE - 1).astype(np.int64)
+    z = g / c["centres"][j] - 1  # the division rounds once; the subtraction is exact (Sterbenz)
+    pz = z * (1 + z * (-0.5 + z * (1 / 3 + z * (-0.25 + z * 0.2))))
+    hi = ex * c["ln2_hi"] + c["logc"][j]
+    lo = ex * c["ln2_lo"] + pz
+    out = hi + lo
+    az = np.abs(z)
+    err = (U1 * (np.abs(ex * c["ln2_hi"]) + 2 * np.abs(hi) + 2 * np.abs(lo) + 2 * np.abs(ex * c["ln2_lo"])
+                 + np.abs(out) + 2 * np.abs(pz))
+           + c["logc_err"] + np.abs(ex) * c["ln2_lo_err"]
+           + az * (8 * U + 1 / 1024 * 2.0**-52)  # Horner's roundings (|z| <= 2^-10) and the rounded 1/3, 0.2
+           + az ** 6 / 6 * 1.01  # truncation of log1p after z^5
+           + 1.0001 * U) * 1.01 * SAFE  # the division's rounding: log(1 + δ)
+    return out, err
+
+
+# --- one component's float form of its quadratic form ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ComponentForm:
+    """What every chunk needs of one component (floats, all in the units of ``X``)."""
+
+    shift: np.ndarray  # s (d), exact floats: the sums are about s
+    b: np.ndarray  # ≈ μ − s
+    b_rad: float  # ‖(μ − s) − b‖₂ <= b_rad
+    b_norm: float  # ‖b‖₂ (rounded up)
+    P: np.ndarray  # d × d
+    absP_F: float  # ‖|P|‖₂, rounded up
+    inv_P: float  # ‖P⁻¹‖₂ upper bound
+    eps_A: float  # |vᵀ(Σ⁻¹ − PPᵀ)v| <= eps_A · vᵀPPᵀv
+    const: float  # log π − ½ log|Σ| − (d/2) log 2π
+    const_rad: float
+
+
+def _upper(x: arb) -> float:
+    from .rounding import ball_bounds  # noqa: PLC0415
+
+    hi = ball_bounds(x)[1]
+    f = float(hi)
+    return f if Fraction(f) >= hi else math.nextafter(f, math.inf)
+
+
+def _two_norm_upper(M) -> float:
+    """An upper bound of the 2-norm of a matrix of non-negative floats: min(‖M‖_F, √(‖M‖₁‖M‖_∞)),
+    exact for diagonal matrices (so for the diag and spherical models).
+
+    >>> _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]) >= 2.0, _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]) < 2.0 + 1e-12
+    (True, True)
+    """
+    A = np.asarray(M, dtype=np.float64)
+    d = len(A)
+    grow = (1 + 4 * (d + 2) * U) * SAFE
+    fro = math.sqrt(float(np.sum(A * A))) * grow
+    one, inf = float(A.sum(axis=0).max(initial=0)), float(A.sum(axis=1).max(initial=0))
+    return min(fro, math.sqrt(one * inf) * grow)
+
+
+def component_form(weight: arb, mean, cov, data: FloatData) -> ComponentForm:
+    """The float form of one component (arb parameters in the units of the points)."""
+    d = len(mean)
+    scale = flint.fmpq(data.scale.numerator, data.scale.denominator)
+    try:
+        S = arb_mat([[cov[i][j] / (scale * scale) for j in range(d)] for i in range(d)])
+        det = arb_mat([[cov[i][j] for j in range(d)] for i in range(d)]).det()
+        if not det > 0:
+            raise Declined("a covariance enclosure is not positive definite")
+        A = S.inv()
+        mu = [mean[i] / scale for i in range(d)]
+        mid = np.array([_ball_float(m)[0] for m in mu])
+        shift = np.rint(mid) if data.integral and np.all(np.abs(mid) < 2.0**51) else mid
+        bs = [_ball_float(mu[i] - arb(float(shift[i]))) for i in range(d)]
+        b = np.array([v[0] for v in bs])
+        b_rad = math.sqrt(sum(v[1] ** 2 for v in bs)) * 1.01 + ETA
+        Sf = np.array([[_ball_float(S[i, j])[0] for j in range(d)] for i in range(d)])
+        try:
+            L = np.linalg.cholesky(Sf)
+            P = np.linalg.inv(L).T  # Σ⁻¹ ≈ P Pᵀ
+        except np.linalg.LinAlgError:
+            raise Declined("a covariance is not positive definite in float64") from None
+        if not np.isfinite(P).all():
+            raise Declined("a covariance's inverse is beyond float64's range")
+        Pa = arb_mat([[arb(float(P[i, j])) for j in range(d)] for i in range(d)])
+        At = Pa * Pa.transpose()
+        diff = A - At
+        fro = sum((diff[i, j] ** 2 for i in range(d) for j in range(d)), arb(0)).sqrt()
+        Ainv = At.inv()
+        fro_inv = sum((Ainv[i, j] ** 2 for i in range(d) for j in range(d)), arb(0)).sqrt()
+        Pinv = Pa.inv()
+        inv_P = _two_norm_upper([[_upper(abs(Pinv[i, j])) for j in range(d)] for i in range(d)])
+        eps_A = _upper(fro * fro_inv)
+        const, const_rad = _ball_float(weight.log() - det.log() / 2 - (2 * arb.pi()).log() * d / 2)
+    except (ZeroDivisionError, ValueError, OverflowError):
+        raise Declined("a covariance enclosure cannot be inverted at this precision") from None
+    absP_F = _two_norm_upper(np.abs(P).tolist())
+    b_norm = math.sqrt(float(np.sum(b * b))) * (1 + 4 * d * U) * SAFE
+    if not (eps_A < 1e-6 and math.isfinite(inv_P) and gamma(d) * absP_F * inv_P < 0.01
+            and math.isfinite(const) and math.isfinite(const_rad)):
+        raise Declined("a covariance is too ill-conditioned for float64 bounds")
+    return ComponentForm(shift, b, b_rad, b_norm, P, absP_F, inv_P, eps_A, const, const_rad)
+
+
+# --- a chunk of points -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """A chunk's statistics (exact dyadic sums) and, when asked, its responsibilities with absolute bounds."""
+
+    statistics: Statistics
+    resp: "np.ndarray | None"
+    resp_err: "np.ndarray | None"
+
+
+def _estep_component(X, form: ComponentForm, integral: bool):
+    """``V = X − s``, the log-density term ``a`` (without the constant) and its error bound."""
+    d = X.shape[1]
+    V = X - form.shift
+    exact_v = integral and bool(np.all(form.shift == np.rint(form.shift)))
+    Ve = V - form.b if form.b.any() else V
+    Y = Ve @ form.P
+    q = Y[:, 0] * Y[:, 0]  # in a fixed order: each point's value depends on that point alone
+    for j in range(1, d):
+        q += Y[:, j] * Y[:, j]
+    g = gamma(d + 1)
+    kp = form.absP_F * form.inv_P
+    h = np.sqrt(q) * (1 + g) * SAFE  # >= ‖ŷ‖ (q >= (1 − γ_d)‖ŷ‖², and the square root rounds)
+    h1 = h / (1 - g * kp)  # >= ‖Ve P‖
+    nve = form.inv_P * h1  # >= ‖Ve‖
+    nvs = nve * (1 + U) + form.b_norm  # >= ‖V‖
+    ev = (0.0 if exact_v else U1) * nvs + (U1 * nve if form.b.any() else 0.0) + form.b_rad  # >= ‖Ve − (x − μ)‖
+    ey = (g * kp * h1 + form.absP_F * ev) * SAFE  # >= ‖ŷ − (x − μ)P‖
+    eq1 = g / (1 - g) * q + (2 * h + ey) * ey
+    eq = (eq1 + form.eps_A * (q + eq1)) * SAFE
+    return V, exact_v, q, eq
+
+
+def chunk_statistics(X: np.ndarray, forms: list[ComponentForm], integral: bool, scale: Fraction,
+                     want_resp: bool = False) -> ChunkResult:
+    """Tier-1 statistics of the points ``X`` (a chunk; blocks of ``BLOCK`` from its first row)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return _chunk(X, forms, integral, scale, want_resp)
+
+
+def _chunk(X, forms, integral, scale, want_resp) -> ChunkResult:
+    m, d = X.shape
+    K = len(forms)
+    A = np.empty((m, K))
+    EA = np.empty((m, K))
+    Vs, exact = [], []
+    for c, form in enumerate(forms):
+        V, ex, q, eq = _estep_component(X, form, integral)
+        a = form.const - 0.5 * q
+        A[:, c] = a
+        EA[:, c] = (0.5 * eq + form.const_rad + U1 * np.abs(a)) * SAFE
+        Vs.append(V)
+        exact.append(ex)
+    if not (np.isfinite(A).all() and np.isfinite(EA).all()):
+        raise Declined("a log-density or its bound is not finite in float64")
+    top = A.max(axis=1)
+    T = A - top[:, None]
+    ET = (EA + U1 * np.abs(T)) * SAFE
+    e, erel, tiny = exp_certified(T)
+    if float(ET.max(initial=0)) > 0.5:
+        raise Declined("the log-densities' bounds are too wide for float64")
+    # |exp(t) − e| <= e·rho: the exp's own error, then the argument's (e^x − 1 <= x + x² for x <= 1/2)
+    rho = (erel + (ET + ET * ET) * (1 + erel)) * SAFE
+    de = np.where(tiny, 2.0**-1000, e * rho)
+    s = e.sum(axis=1)  # >= 1: the top term is exp(0) = 1 exactly
+    ds = (de.sum(axis=1) * (1 + gamma(K)) + gamma(K) * s) * SAFE
+    srel = ds / s
+    if float(srel.max(initial=0)) > 0.25:
+        raise Declined("the evidence's bound is too wide for float64")
+    R = e / s[:, None]
+    dR = ((de / s[:, None] + R * srel[:, None]) / (1 - srel[:, None]) + U * R + ETA) * SAFE
+    L, dL = log_certified(s)
+    term = top + L
+    dterm = (dL + srel / (1 - srel) * 1.01 + U1 * np.abs(term) + U1 * np.abs(L)) * SAFE
+    stats = _block_sums(Vs, exact, R, dR, term, dterm, d, K, scale)
+    return ChunkResult(stats, R if want_resp else None, dR if want_resp else None)
+
+
+def _blocks(a: np.ndarray, nb: int) -> np.ndarray:
+    """``a`` (rows first) zero-padded to ``nb·BLOCK`` rows and split into blocks: nb × BLOCK × …"""
+    pad = nb * BLOCK - a.shape[0]
+    if pad:
+        a = np.concatenate([a, np.zeros((pad,) + a.shape[1:])], axis=0)
+    return a.reshape((nb, BLOCK) + a.shape[1:])
+
+
+def _block_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
+    m = len(term)
+    nb = -(-m // BLOCK)
+    gb = gamma(BLOCK)
+    blow = (1 + 2 * gb) * SAFE  # a computed sum of non-negative terms is at least (1 − γ_b) of the exact one
+    eta_b = 8 * BLOCK * ETA  # products that underflow: 2^-1074 each at most
+    mids, rads = [], []  # per statistic: nb block values and nb block radii
+    Rb, dRb = _blocks(R, nb), _blocks(dR, nb)
+    s0 = Rb.sum(axis=1)
+    s0_abs = s0 * blow
+    s0_rad = (gb * s0_abs + dRb.sum(axis=1) * blow + eta_b) * SAFE
+    for c in range(K):
+        mids.append(s0[:, c])
+        rads.append(s0_rad[:, c])
+    tb, dtb = _blocks(term, nb), _blocks(dterm, nb)
+    tsum = tb.sum(axis=1)
+    trad = (gb * np.abs(tb).sum(axis=1) * blow + dtb.sum(axis=1) * blow + eta_b) * SAFE
+    s1_rows, s2_rows = [], []
+    for c in range(K):
+        V = _blocks(Vs[c], nb)  # nb × b × d
+        uv = 0.0 if exact[c] else U1
+        W = np.stack([Rb[:, :, c], dRb[:, :, c]], axis=2)  # nb × b × 2
+        Z = np.concatenate([V, np.abs(V), V * V], axis=2)  # nb × b × 3d
+        G = np.matmul(W.transpose(0, 2, 1), Z)  # nb × 2 × 3d
+        S1 = G[:, 0, :d]
+        B1 = G[:, 0, d:2 * d] * blow
+        T2 = G[:, 0, 2 * d:] * blow  # Σ r V_i²
+        D1 = G[:, 1, d:2 * d] * blow
+        D2 = G[:, 1, 2 * d:] * blow
+        S1_rad = ((gb + uv) * B1 + D1 * (1 + uv) + eta_b) * SAFE
+        RV = V * Rb[:, :, c][:, :, None]
+        S2 = np.matmul(RV.transpose(0, 2, 1), V)  # nb × d × d
+        cross = np.sqrt(T2[:, :, None] * T2[:, None, :]) * (1 + 4 * U)  # >= Σ r|V_i||V_j|
+        dcross = np.sqrt(D2[:, :, None] * D2[:, None, :]) * (1 + 4 * U)
+        S2_rad = ((gb + U + 3 * uv) * cross + dcross * (1 + 3 * uv) + eta_b) * SAFE
+        s1_rows.append((S1, S1_rad))
+        s2_rows.append((S2, S2_rad))
+    # everything into one matrix of block values (nb × columns) and one of radii, summed exactly per column
+    cols_mid = [s0] + [S1 for S1, _ in s1_rows] + [S2.reshape(nb, d * d) for S2, _ in s2_rows] + [tsum[:, None]]
+    cols_rad = [s0_rad] + [r for _, r in s1_rows] + [r.reshape(nb, d * d) for _, r in s2_rows] + [trad[:, None]]
+    Mid = np.concatenate(cols_mid, axis=1)
+    Rad = np.concatenate(cols_rad, axis=1)
+    if not (np.isfinite(Mid).all() and np.isfinite(Rad).all()):
+        raise Declined("a block sum or its bound is not finite in float64")
+    balls = [ExactBall(*_align(mm, rr)) for mm, rr in zip(exact_column_sums(Mid), exact_column_sums(Rad))]
+    at = 0
+    S0 = tuple(balls[at:at + K])
+    at += K
+    S1t = tuple(tuple(balls[at + c * d:at + (c + 1) * d]) for c in range(K))
+    at += K * d
+    S2t = tuple(tuple(tuple(balls[at + c * d * d + i * d:at + c * d * d + (i + 1) * d]) for i in range(d))
+                for c in range(K))
+    at += K * d * d
+    return Statistics(S0, S1t, S2t, balls[at], m, scale)
+
+
+def _align(mid: tuple[int, int], rad: tuple[int, int]) -> tuple[int, int, int]:
+    (mm, me), (rm, re_) = mid, rad
+    low = min(me if mm else re_, re_ if rm else me)
+    return (mm << (me - low) if mm else 0), (rm << (re_ - low) if rm else 0), low
+
+
+def exact_column_sums(F: np.ndarray) -> list[tuple[int, int]]:
+    """The exact sum of each column of finite floats as ``(mantissa, exponent)``: value ``mantissa·2^exponent``.
+
+    >>> m, e = exact_column_sums(np.array([[0.1], [0.2]]))[0]; Fraction(m) * Fraction(2) ** e == Fraction(0.1) + Fraction(0.2)
+    True
+    """
+    nb, cols = F.shape
+    man, ex = np.frexp(F)
+    M = np.ldexp(man, 53).astype(np.int64)  # exact: |M| < 2^53
+    E = ex.astype(np.int64) - 53
+    E = np.where(M == 0, E.max(axis=0, initial=-1074)[None, :], E)
+    emin = E.min(axis=0, initial=0)
+    shift = E - emin[None, :]
+    group, small = np.divmod(shift, 8)  # M << small < 2^61: split into halves of 31 and 30 bits
+    V = M << small
+    hi, lo = V >> 30, V & (2**30 - 1)  # arithmetic shift: V = hi·2^30 + lo with 0 <= lo < 2^30
+    G = int(group.max(initial=0)) + 1
+    idx = (np.arange(cols)[None, :] * G + group).ravel()
+    acc_hi = np.zeros(cols * G, dtype=np.int64)
+    acc_lo = np.zeros(cols * G, dtype=np.int64)
+    np.add.at(acc_hi, idx, hi.ravel())  # each sum of at most nb < 2^32 terms below 2^31: exact in int64
+    np.add.at(acc_lo, idx, lo.ravel())
+    out = []
+    acc_hi, acc_lo = acc_hi.reshape(cols, G).tolist(), acc_lo.reshape(cols, G).tolist()
+    for c in range(cols):
+        total = 0
+        for g in range(G):
+            if acc_hi[c][g] or acc_lo[c][g]:
+                total += ((acc_hi[c][g] << 30) + acc_lo[c][g]) << (8 * g)
+        out.append((total, int(emin[c])))
+    return out
+
+
+# --- whole iterations ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FloatIteration:
+    """One iteration from tier 1: the M-step as arb balls (``iteration``), the merged ``statistics``
+    and, when kept, the responsibilities ``resp`` (n × K floats) with absolute bounds ``resp_err``."""
+
+    iteration: PartitionedIteration
+    statistics: Statistics
+    resp: "np.ndarray | None"
+    resp_err: "np.ndarray | None"
+
+
+def plan(problem, params, data: FloatData, prec: int = PREC) -> tuple[list[ComponentForm], tuple]:
+    """The component forms of one iteration's start ``params`` (weights, means, covariances as balls)
+    and the exact shifts (in the points' units) the statistics are about."""
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        weights, means, covs = params
+        forms = [component_form(w, m, c, data) for w, m, c in zip(weights, means, covs)]
+    finally:
+        flint.ctx.prec = saved
+    shifts = tuple(tuple(Fraction(float(v)) * data.scale for v in f.shift) for f in forms)
+    return forms, shifts
+
+
+def statistics_of(data: FloatData, forms, rows: slice = slice(None), keep_resp: bool = False,
+                  chunk: int = CHUNK):
+    """Tier-1 statistics of ``data.X[rows]`` (``rows.start`` a multiple of ``BLOCK``), chunk by chunk;
+    with the responsibilities when ``keep_resp``."""
+    start, stop, _ = rows.indices(len(data.X))
+    if start % BLOCK:
+        raise ValueError(f"a partition starts at a multiple of {BLOCK} points")
+    total = None
+    resp, err = [], []
+    for a in range(start, stop, chunk):
+        got = chunk_statistics(data.X[a:min(a + chunk, stop)], forms, data.integral, data.scale, keep_resp)
+        total = got.statistics if total is None else total + got.statistics
+        if keep_resp:
+            resp.append(got.resp)
+            err.append(got.resp_err)
+    if keep_resp:
+        return total, np.concatenate(resp), np.concatenate(err)
+    return total, None, None
+
+
+def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = None, keep_resp=(),
+                     prec: int = PREC, advance=None) -> list[FloatIteration]:
+    """``iterations`` EM iterations of ``problem`` from tier 1 (fewer if a later one is declined: the
+    reason is raised as :class:`Declined` only when the first is). ``keep_resp``: the iterations whose
+    responsibilities to keep (a set, or ``None`` for all)."""
+    data = data if data is not None else FloatData.of(problem.points)
+    if isinstance(data, str):
+        raise Declined(data)
+    from .partitioned import _q  # noqa: PLC0415
+
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        params = ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
+                  [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
+    finally:
+        flint.ctx.prec = saved
+    out = []
+    for t in range(1, iterations + 1):
+        try:
+            forms, shifts = plan(problem, params, data, prec)
+            keep = keep_resp is None or t in keep_resp
+            stats, resp, err = statistics_of(data, forms, keep_resp=keep)
+        except Declined:
+            if t == 1:
+                raise
+            break
+        it = mstep(stats, shifts, problem, params, prec)
+        out.append(FloatIteration(it, stats, resp, err))
+        params = (it.weights, it.means, it.covariances)
+        if advance is not None:
+            advance(1)
+    return out
