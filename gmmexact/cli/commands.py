@@ -193,9 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "(an existing file only with --force)")
     cross.add_argument("--plot", metavar="FILE", help="also draw the correct digits per value (PNG/SVG; matplotlib)")
     cross.add_argument("--normalize-weights", action="store_true", help="divide the weights by their exact sum")
-    cross.add_argument("--method", choices=("auto", "exact", "fast"), default="auto",
-                       help="exact layer and arb balls (every diagnosis), or numpy longdouble with rigorous bounds "
-                            "(large n); auto: fast from n·K = 20000 for one iteration")
+    cross.add_argument("--method", choices=("auto", "exact", "fast", "float64", "longdouble"), default="auto",
+                       help="exact layer and arb balls (every diagnosis), or rigorous bounds over whole arrays "
+                            "(large n: float64 where they decide, else longdouble; float64/longdouble force one); "
+                            "auto: fast from n·K = 20000")
     cross.add_argument("--baseline", metavar="OLD.json", help="compare every quantity's proven digits with an earlier "
                                                               "report (crosscheck --format json)")
     cross.add_argument("--fail-on-regression", action="store_true",

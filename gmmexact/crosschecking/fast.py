@@ -1008,27 +1008,85 @@ def _ball(problem, its, key: Key):
 FAST_KINDS = ("resp", "loglik", "count", "weight", "mean", "cov")
 
 
-def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iterations: int | None = None,
-                    data: "FastData | None" = None) -> CrossCheck:
-    """A cross-check whose enclosures come from :func:`iterate` (no exact layer, no per-point balls).
+TIERS = ("auto", "float64", "longdouble")
 
-    Diagnoses that need the exact layer (singular covariances, cancellation, slips) are not made; the
-    findings say so.
+
+def tier1_iterate(problem, iterations: int, keep_resp) -> "list[FastIteration] | str":
+    """Enclosures of ``iterations`` iterations from tier 1 (float64 over whole arrays,
+    :mod:`gmmexact.numerics.floattier`), or the reason it declines."""
+    from ..numerics.floattier import Declined, FloatData, float_iterations  # noqa: PLC0415
+
+    data = FloatData.of(problem.points)
+    if isinstance(data, str):
+        return data
+    try:
+        its = float_iterations(problem, iterations, data=data, keep_resp=keep_resp)
+    except Declined as e:
+        return str(e)
+    out = []
+    for it in its:
+        resp = rel = None
+        if it.resp is not None:
+            resp = it.resp.astype(LD)
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0 responsibilities: no relative bound
+                rel = np.where(it.resp > 0, it.resp_err / it.resp * (1 + 4 * U64), np.inf)
+        p = it.iteration
+        out.append(FastIteration(resp, rel, p.loglik, list(p.counts), list(p.weights), [list(m) for m in p.means],
+                                 [[list(row) for row in c] for c in p.covariances]))
+    return out
+
+
+def decided(check: CrossCheck) -> bool:
+    """Every value bounded, and whether it holds ``min_digits`` proven either way."""
+    e = check.entries
+    if not bounded(e).all():
+        return False
+    threshold = LD(10.0) ** -check.min_digits
+    return bool(np.all((e.rel_hi <= threshold) | (e.rel_lo > threshold) | (e.digits >= check.min_digits)))
+
+
+def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iterations: int | None = None,
+                    data: "FastData | None" = None, tier: str = "auto") -> CrossCheck:
+    """A cross-check whose enclosures come from tier 1 (float64 over whole arrays) or from :func:`iterate`
+    (longdouble; no exact layer, no per-point balls in either).
+
+    ``tier="auto"`` takes tier 1 when its bounds decide, for every value, whether it holds ``min_digits``
+    (and the iterations it encloses are all that were asked), else the longdouble path, whose bounds are
+    about 10^4 times narrower; ``"float64"`` or ``"longdouble"`` force one. Diagnoses that need the exact
+    layer (singular covariances, cancellation, slips) are not made; the findings say so.
     """
+    if tier not in TIERS:
+        raise InputError(None, "tier", f"is {tier!r}", " or ".join(repr(t) for t in TIERS))
     # overflowing bounds and inf·0 in them become inf or NaN: no claim (checked with isfinite), no warning
     with steady_memory(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        return _crosscheck_fast(problem, peer, min_digits, iterations, data)
+        if tier != "longdouble":
+            got = _crosscheck_fast(problem, peer, min_digits, iterations, None, "float64")
+            if not isinstance(got, str) and (tier == "float64" or (decided(got) and got.iterations >= _wanted(
+                    peer, iterations))):
+                return got
+            if tier == "float64":
+                raise ValueError(f"tier 1 (float64) declines: {got}")
+        return _crosscheck_fast(problem, peer, min_digits, iterations, data, "longdouble")
 
 
-def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
-    data = data or FastData.of(problem.points)
-    if isinstance(data, str):
-        raise ValueError(data)
-    wanted = max([b.iteration for b in peer.blocks] + [r.key.iteration for r in peer.reported] + [iterations or 1])
+def _wanted(peer, iterations) -> int:
+    return max([b.iteration for b in peer.blocks] + [r.key.iteration for r in peer.reported] + [iterations or 1])
+
+
+def _crosscheck_fast(problem, peer, min_digits, iterations, data, tier) -> "CrossCheck | str":
+    wanted = _wanted(peer, iterations)
     m_kinds = {"count", "weight", "mean", "cov"}
     last_m = any(r.key.iteration == wanted and r.key.kind in m_kinds for r in peer.reported)
     keep = {b.iteration for b in peer.blocks} | {r.key.iteration for r in peer.reported if r.key.kind == "resp"}
-    its = iterate(data, problem, wanted, last_mstep=last_m, keep_resp=keep)
+    if tier == "float64":
+        its = tier1_iterate(problem, wanted, keep)
+        if isinstance(its, str):
+            return its
+    else:
+        data = data or FastData.of(problem.points)
+        if isinstance(data, str):
+            raise ValueError(data)
+        its = iterate(data, problem, wanted, last_mstep=last_m, keep_resp=keep)
     unmatched = list(peer.unmatched)
     keep_blocks = []
     for b in peer.blocks:
@@ -1067,8 +1125,9 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data) -> CrossCheck:
                                 "as far as proven: use method='exact'."))
     findings += non_finite(entries)
     findings += underflow(entries, min_digits)
-    findings.append(Finding("method", "fast path", "fast path: enclosures from longdouble arithmetic with a-posteriori "
-                            "bounds; singular-covariance, cancellation and slip diagnoses need the exact layer "
-                            "(method='exact')."))
+    arithmetic = ("float64 arithmetic over whole arrays (tier 1), every operation bounded" if tier == "float64"
+                  else "longdouble arithmetic with a-posteriori bounds")
+    findings.append(Finding("method", "fast path", f"fast path: enclosures from {arithmetic}; singular-covariance, "
+                            "cancellation and slip diagnoses need the exact layer (method='exact')."))
     return CrossCheck(problem.source, peer, entries, tuple(findings), min_digits, len(its),
                       problem.covariance_type, problem.reg_covar, problem.count_offset)

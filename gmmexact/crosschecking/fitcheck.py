@@ -523,7 +523,10 @@ def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name,
     for t in range(1, T + 1):
         reported += _reported(t, params[t], replay.lower_bounds[t - 1], names, cov_type, d, K, n, t - 1)
     peer = PeerResult(name, tuple(reported), dict(replay.settings), SKLEARN_NOTES)
-    check = crosscheck_fast(problem, peer, min_digits=min_digits, iterations=T, data=data)
+    try:  # tier 1 encloses the trajectory while its bounds hold min_digits; where it declines, longdouble
+        check = crosscheck_fast(problem, peer, min_digits=min_digits, iterations=T, data=data, tier="float64")
+    except ValueError:
+        check = crosscheck_fast(problem, peer, min_digits=min_digits, iterations=T, data=data, tier="longdouble")
     e = check.entries
     groups: dict[int, list] = {}
     for i, k in enumerate(e.keys):

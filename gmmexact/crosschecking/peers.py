@@ -1394,8 +1394,11 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
     ``"auto"`` takes the fast path for n·K >= FAST_SIZE when the data allow it."""
     from . import fast  # noqa: PLC0415
 
-    if method not in ("auto", "exact", "fast"):
-        raise InputError(None, "method", f"is {method!r}", '"auto", "exact" or "fast"')
+    if method not in METHODS:
+        raise InputError(None, "method", f"is {method!r}", '"auto", "exact", "fast", "float64" or "longdouble"')
+    tier = {"float64": "float64", "longdouble": "longdouble"}.get(method, "auto")
+    if method in ("float64", "longdouble"):
+        method = "fast"
     needed = max([r.key.iteration for r in result.reported] + [b.iteration for b in result.blocks] + [iterations])
     # the fast bounds widen by a digit or two per iteration: auto keeps them for any number of iterations
     # as long as they are narrow enough to certify min_digits wherever the peer falls short (below)
@@ -1407,7 +1410,7 @@ def _certify(problem: Problem, result: PeerResult, iterations: int, min_digits: 
         with fast.steady_memory():
             data = fast.FastData.of(problem.points)
             got = None if isinstance(data, str) else fast.crosscheck_fast(problem, result, min_digits=min_digits,
-                                                                          iterations=iterations, data=data)
+                                                                          iterations=iterations, data=data, tier=tier)
         if got is not None:
             bounded = fast.bounded(got.entries)
             short = len(got.peer.unmatched) > len(result.unmatched)  # iterations the fast path could not enclose
@@ -1475,6 +1478,9 @@ def fallback_note(problem: Problem, reason: str) -> str:
             f"n = 100000, d = 5, K = 4), against well under a second on the fast path.")
 
 
+METHODS = ("auto", "exact", "fast", "float64", "longdouble")
+
+
 def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | None = None, covariance_type=None,
                reg_covar=None, method: str = "auto", peer_dtype: str | None = None) -> CrossCheck:
     """Cross-check a float GMM implementation against the exact EM iterations, digit by digit.
@@ -1506,9 +1512,11 @@ def crosscheck(peer, X=None, start=None, *, iterations=None, min_digits: int | N
         The float type the peer computes in (``"float32"``, …; default: detected from the arrays it
         returns, float64 for files and scikit-learn on float64 data). It sets the default ``min_digits``.
     method
-        ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (numpy longdouble with
-        rigorous a-posteriori bounds, for large n) or ``"auto"`` (the default: fast from n·K = 20000 for
-        one iteration and the E-step after it, when the data allow it).
+        ``"exact"`` (the exact layer and arb balls, every diagnosis), ``"fast"`` (rigorous bounds over
+        whole arrays, for large n: tier 1 in float64 where its bounds decide every value against
+        ``min_digits``, else numpy longdouble, about 10^4 times tighter), ``"float64"`` or
+        ``"longdouble"`` (one of the two fast tiers, forced) or ``"auto"`` (the default: fast from
+        n·K = 20000, when the data allow it).
 
     Returns
     -------

@@ -19,10 +19,11 @@ Per component ``c`` (start mean ``μ``, covariance ``Σ``, weight ``π``), in th
 - ``a = log π − ½ log|Σ| − (d/2) log 2π − q/2``; the log-evidence and the responsibilities from
   ``a − max a`` with the certified ``exp`` and ``log``.
 
-The sums ``Σ r``, ``Σ r V``, ``Σ r V Vᵀ`` and ``Σ log p(x)`` are formed per block of ``BLOCK`` points
-(batched BLAS products), each block's sum and error bound turned into exact dyadic numbers and added
-exactly (:class:`~gmmexact.numerics.partitioned.ExactBall`). A block's values depend only on its points,
-so statistics of chunks aligned to blocks merge to the same bits for any partitioning.
+The sums ``Σ r``, ``Σ r V``, ``Σ r V Vᵀ`` and ``Σ log p(x)`` are formed per group of ``GROUP`` points
+(blocks of ``BLOCK`` summed in order, then pairwise), each group's sum and error bound turned into exact
+dyadic numbers and added exactly (:class:`~gmmexact.numerics.partitioned.ExactBall`). A group's values
+depend only on its points, so statistics of chunks aligned to groups merge to the same bits for any
+partitioning.
 
 Typical accuracy: 13 to 15 significant digits where the covariances are well-conditioned; the caller
 (tier 2) takes over where that does not decide a value.
@@ -51,8 +52,10 @@ U = 2.0**-53  # unit roundoff of float64
 U1 = U / (1 - U)  # |a − fl(a)| <= U1·|fl(a)|
 ETA = 2.0**-1074  # the absolute error of a result in float64's subnormal range
 SAFE = 1 + 2.0**-30  # covers the rounding of the bound expressions themselves (a few dozen roundings)
-BLOCK = 64  # points per block sum: error γ_64 ≈ 7.1e-15 of the sum of absolute values
-CHUNK = 16384  # points per pass (a multiple of BLOCK): the temporaries stay small
+BLOCK = 16  # points summed in order; GROUP of them summed in pairwise rounds, groups summed exactly
+GROUP = 1024
+LEVELS = BLOCK - 1 + 6  # a group sum's error is at most γ_LEVELS ≈ 2.3e-15 of its sum of absolute values
+CHUNK = 16384  # points per pass (a multiple of GROUP): the temporaries stay small
 PREC = 192  # bits of the arb work on the few per-component numbers
 
 
@@ -255,7 +258,7 @@ def _two_norm_upper(M) -> float:
     """An upper bound of the 2-norm of a matrix of non-negative floats: min(‖M‖_F, √(‖M‖₁‖M‖_∞)),
     exact for diagonal matrices (so for the diag and spherical models).
 
-    >>> _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]) >= 2.0, _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]) < 2.0 + 1e-12
+    >>> n = _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]); bool(n >= 2.0), bool(n < 2.0 + 1e-12)
     (True, True)
     """
     A = np.asarray(M, dtype=np.float64)
@@ -293,12 +296,12 @@ def component_form(weight: arb, mean, cov, data: FloatData) -> ComponentForm:
         Pa = arb_mat([[arb(float(P[i, j])) for j in range(d)] for i in range(d)])
         At = Pa * Pa.transpose()
         diff = A - At
-        fro = sum((diff[i, j] ** 2 for i in range(d) for j in range(d)), arb(0)).sqrt()
         Ainv = At.inv()
-        fro_inv = sum((Ainv[i, j] ** 2 for i in range(d) for j in range(d)), arb(0)).sqrt()
+        norm_diff = _two_norm_upper([[_upper(abs(diff[i, j])) for j in range(d)] for i in range(d)])
+        norm_inv = _two_norm_upper([[_upper(abs(Ainv[i, j])) for j in range(d)] for i in range(d)])
         Pinv = Pa.inv()
         inv_P = _two_norm_upper([[_upper(abs(Pinv[i, j])) for j in range(d)] for i in range(d)])
-        eps_A = _upper(fro * fro_inv)
+        eps_A = norm_diff * norm_inv * SAFE
         const, const_rad = _ball_float(weight.log() - det.log() / 2 - (2 * arb.pi()).log() * d / 2)
     except (ZeroDivisionError, ValueError, OverflowError):
         raise Declined("a covariance enclosure cannot be inverted at this precision") from None
@@ -366,14 +369,21 @@ def _chunk(X, forms, integral, scale, want_resp) -> ChunkResult:
         exact.append(ex)
     if not (np.isfinite(A).all() and np.isfinite(EA).all()):
         raise Declined("a log-density or its bound is not finite in float64")
-    top = A.max(axis=1)
+    # about the top component's own log-density: its term is exp(0) = 1 exactly, with no error (the
+    # responsibilities depend on differences only), and the others carry both errors
+    rows = np.arange(m)
+    top_c = A.argmax(axis=1)
+    top = A[rows, top_c]
     T = A - top[:, None]
-    ET = (EA + U1 * np.abs(T)) * SAFE
+    EA_top = EA[rows, top_c]
+    ET = (EA + EA_top[:, None] + U1 * np.abs(T)) * SAFE
+    ET[rows, top_c] = 0.0
     e, erel, tiny = exp_certified(T)
     if float(ET.max(initial=0)) > 0.5:
         raise Declined("the log-densities' bounds are too wide for float64")
     # |exp(t) − e| <= e·rho: the exp's own error, then the argument's (e^x − 1 <= x + x² for x <= 1/2)
     rho = (erel + (ET + ET * ET) * (1 + erel)) * SAFE
+    rho[rows, top_c] = 0.0
     de = np.where(tiny, 2.0**-1000, e * rho)
     s = e.sum(axis=1)  # >= 1: the top term is exp(0) = 1 exactly
     ds = (de.sum(axis=1) * (1 + gamma(K)) + gamma(K) * s) * SAFE
@@ -384,73 +394,88 @@ def _chunk(X, forms, integral, scale, want_resp) -> ChunkResult:
     dR = ((de / s[:, None] + R * srel[:, None]) / (1 - srel[:, None]) + U * R + ETA) * SAFE
     L, dL = log_certified(s)
     term = top + L
-    dterm = (dL + srel / (1 - srel) * 1.01 + U1 * np.abs(term) + U1 * np.abs(L)) * SAFE
-    stats = _block_sums(Vs, exact, R, dR, term, dterm, d, K, scale)
+    dterm = (EA_top + dL + srel / (1 - srel) * 1.01 + U1 * np.abs(term) + U1 * np.abs(L)) * SAFE
+    stats = _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale)
     return ChunkResult(stats, R if want_resp else None, dR if want_resp else None)
 
 
-def _blocks(a: np.ndarray, nb: int) -> np.ndarray:
-    """``a`` (rows first) zero-padded to ``nb·BLOCK`` rows and split into blocks: nb × BLOCK × …"""
-    pad = nb * BLOCK - a.shape[0]
-    if pad:
-        a = np.concatenate([a, np.zeros((pad,) + a.shape[1:])], axis=0)
-    return a.reshape((nb, BLOCK) + a.shape[1:])
+def _mid_group_sums(M: np.ndarray) -> np.ndarray:
+    """Per group of ``GROUP`` columns of ``M`` (one row per statistic, one column per point, zero-padded
+    to whole groups): blocks of ``BLOCK`` points summed, then the blocks of a group in pairwise rounds.
+    Every sum has error at most ``γ_LEVELS`` times its sum of absolute values and depends on the
+    group's points alone. Returns groups × statistics."""
+    cols, rows = M.shape
+    x = M.reshape(cols, rows // BLOCK, BLOCK).sum(axis=2)  # BLOCK terms in any order: γ_(BLOCK−1)
+    x = x.reshape(cols, rows // GROUP, GROUP // BLOCK)
+    while x.shape[2] > 1:
+        x = x[:, :, 0::2] + x[:, :, 1::2]
+    return x[:, :, 0].T
 
 
-def _block_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
+def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
     m = len(term)
-    nb = -(-m // BLOCK)
-    gb = gamma(BLOCK)
-    blow = (1 + 2 * gb) * SAFE  # a computed sum of non-negative terms is at least (1 − γ_b) of the exact one
-    eta_b = 8 * BLOCK * ETA  # products that underflow: 2^-1074 each at most
-    mids, rads = [], []  # per statistic: nb block values and nb block radii
-    Rb, dRb = _blocks(R, nb), _blocks(dR, nb)
-    s0 = Rb.sum(axis=1)
-    s0_abs = s0 * blow
-    s0_rad = (gb * s0_abs + dRb.sum(axis=1) * blow + eta_b) * SAFE
+    ng = -(-m // GROUP)
+    rows = ng * GROUP
+    g = gamma(LEVELS)
+    blow = (1 + 2 * gamma(GROUP)) * SAFE  # a sum of non-negative terms in any order: at least (1 − γ) of it
+    eta_g = 8 * GROUP * ETA  # products that underflow: 2^-1074 each at most
+    pairs = [(i, j) for i in range(d) for j in range(i, d)]
+    np_ = len(pairs)
+    # one row per statistic, one column per point (zero-padded to whole groups):
+    # the sums' terms Σ r, Σ r V, Σ r V_i V_j (i <= j), Σ log p(x)
+    mid = np.zeros((K * (1 + d + np_) + 1, rows))
+    # the bounds' terms Σ dr, Σ r|V|, Σ r V², Σ dr|V|, Σ dr V², Σ |log p|, Σ d log p
+    ab = np.zeros((K * (1 + 4 * d) + 2, rows))
+    RT, dRT = R.T, dR.T
+    mid[:K, :m] = RT
+    ab[:K, :m] = dRT
     for c in range(K):
-        mids.append(s0[:, c])
-        rads.append(s0_rad[:, c])
-    tb, dtb = _blocks(term, nb), _blocks(dterm, nb)
-    tsum = tb.sum(axis=1)
-    trad = (gb * np.abs(tb).sum(axis=1) * blow + dtb.sum(axis=1) * blow + eta_b) * SAFE
-    s1_rows, s2_rows = [], []
+        VT = Vs[c].T
+        r, dr = RT[c], dRT[c]
+        RV = mid[K + c * d:K + (c + 1) * d, :m]
+        np.multiply(VT, r, out=RV)
+        at = K + K * d + c * np_
+        for k, (i, j) in enumerate(pairs):
+            np.multiply(RV[i], VT[j], out=mid[at + k, :m])
+        aV = np.abs(VT)
+        V2 = VT * VT
+        at = K + c * 4 * d
+        np.multiply(aV, r, out=ab[at:at + d, :m])
+        np.multiply(V2, r, out=ab[at + d:at + 2 * d, :m])
+        np.multiply(aV, dr, out=ab[at + 2 * d:at + 3 * d, :m])
+        np.multiply(V2, dr, out=ab[at + 3 * d:at + 4 * d, :m])
+    mid[-1, :m] = term
+    np.abs(term, out=ab[-2, :m])
+    ab[-1, :m] = dterm
+    S = _mid_group_sums(mid)  # ng × statistics
+    B = ab.reshape(ab.shape[0], ng, GROUP).sum(axis=2).T * blow
+    rad = np.empty_like(S)
+    rad[:, :K] = g * np.abs(S[:, :K]) * blow + B[:, :K]  # r >= 0: Σ|r| is the sum itself
     for c in range(K):
-        V = _blocks(Vs[c], nb)  # nb × b × d
         uv = 0.0 if exact[c] else U1
-        W = np.stack([Rb[:, :, c], dRb[:, :, c]], axis=2)  # nb × b × 2
-        Z = np.concatenate([V, np.abs(V), V * V], axis=2)  # nb × b × 3d
-        G = np.matmul(W.transpose(0, 2, 1), Z)  # nb × 2 × 3d
-        S1 = G[:, 0, :d]
-        B1 = G[:, 0, d:2 * d] * blow
-        T2 = G[:, 0, 2 * d:] * blow  # Σ r V_i²
-        D1 = G[:, 1, d:2 * d] * blow
-        D2 = G[:, 1, 2 * d:] * blow
-        S1_rad = ((gb + uv) * B1 + D1 * (1 + uv) + eta_b) * SAFE
-        RV = V * Rb[:, :, c][:, :, None]
-        S2 = np.matmul(RV.transpose(0, 2, 1), V)  # nb × d × d
-        cross = np.sqrt(T2[:, :, None] * T2[:, None, :]) * (1 + 4 * U)  # >= Σ r|V_i||V_j|
-        dcross = np.sqrt(D2[:, :, None] * D2[:, None, :]) * (1 + 4 * U)
-        S2_rad = ((gb + U + 3 * uv) * cross + dcross * (1 + 3 * uv) + eta_b) * SAFE
-        s1_rows.append((S1, S1_rad))
-        s2_rows.append((S2, S2_rad))
-    # everything into one matrix of block values (nb × columns) and one of radii, summed exactly per column
-    cols_mid = [s0] + [S1 for S1, _ in s1_rows] + [S2.reshape(nb, d * d) for S2, _ in s2_rows] + [tsum[:, None]]
-    cols_rad = [s0_rad] + [r for _, r in s1_rows] + [r.reshape(nb, d * d) for _, r in s2_rows] + [trad[:, None]]
-    Mid = np.concatenate(cols_mid, axis=1)
-    Rad = np.concatenate(cols_rad, axis=1)
-    if not (np.isfinite(Mid).all() and np.isfinite(Rad).all()):
-        raise Declined("a block sum or its bound is not finite in float64")
-    balls = [ExactBall(*_align(mm, rr)) for mm, rr in zip(exact_column_sums(Mid), exact_column_sums(Rad))]
-    at = 0
-    S0 = tuple(balls[at:at + K])
-    at += K
-    S1t = tuple(tuple(balls[at + c * d:at + (c + 1) * d]) for c in range(K))
-    at += K * d
-    S2t = tuple(tuple(tuple(balls[at + c * d * d + i * d:at + c * d * d + (i + 1) * d]) for i in range(d))
-                for c in range(K))
-    at += K * d * d
-    return Statistics(S0, S1t, S2t, balls[at], m, scale)
+        at = K + c * 4 * d
+        rV, rV2, drV, drV2 = (B[:, at + k * d:at + (k + 1) * d] for k in range(4))
+        rad[:, K + c * d:K + (c + 1) * d] = (g + U + uv) * rV + (1 + uv) * drV
+        at = K + K * d + c * np_
+        for k, (i, j) in enumerate(pairs):
+            cross = np.sqrt(rV2[:, i] * rV2[:, j]) * (1 + 4 * U)  # >= Σ r|V_i||V_j| (Cauchy–Schwarz)
+            dcross = np.sqrt(drV2[:, i] * drV2[:, j]) * (1 + 4 * U)
+            rad[:, at + k] = (g + 2 * U + 3 * uv) * cross + (1 + 3 * uv) * dcross
+    rad[:, -1] = g * B[:, -2] + B[:, -1]
+    rad = (rad + eta_g) * SAFE
+    if not (np.isfinite(S).all() and np.isfinite(rad).all()):
+        raise Declined("a group sum or its bound is not finite in float64")
+    balls = [ExactBall(*_align(mm, rr)) for mm, rr in zip(exact_column_sums(S), exact_column_sums(rad))]
+    S0 = tuple(balls[:K])
+    S1 = tuple(tuple(balls[K + c * d:K + (c + 1) * d]) for c in range(K))
+    S2 = []
+    for c in range(K):
+        at = K + K * d + c * np_
+        full = [[None] * d for _ in range(d)]
+        for k, (i, j) in enumerate(pairs):
+            full[i][j] = full[j][i] = balls[at + k]
+        S2.append(tuple(tuple(row) for row in full))
+    return Statistics(S0, S1, tuple(S2), balls[-1], m, scale)
 
 
 def _align(mid: tuple[int, int], rad: tuple[int, int]) -> tuple[int, int, int]:
@@ -521,11 +546,11 @@ def plan(problem, params, data: FloatData, prec: int = PREC) -> tuple[list[Compo
 
 def statistics_of(data: FloatData, forms, rows: slice = slice(None), keep_resp: bool = False,
                   chunk: int = CHUNK):
-    """Tier-1 statistics of ``data.X[rows]`` (``rows.start`` a multiple of ``BLOCK``), chunk by chunk;
+    """Tier-1 statistics of ``data.X[rows]`` (``rows.start`` a multiple of ``GROUP``), chunk by chunk;
     with the responsibilities when ``keep_resp``."""
     start, stop, _ = rows.indices(len(data.X))
-    if start % BLOCK:
-        raise ValueError(f"a partition starts at a multiple of {BLOCK} points")
+    if start % GROUP or chunk % GROUP:
+        raise ValueError(f"partitions and chunks start at multiples of {GROUP} points")
     total = None
     resp, err = [], []
     for a in range(start, stop, chunk):
