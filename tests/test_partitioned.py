@@ -140,7 +140,7 @@ def test_the_command_line_on_a_scheduler_prints_what_one_process_prints(cluster,
     remote = json.loads(capsys.readouterr().out)
     assert main(["solve", str(SEED), "--partitions", "1", "--format", "json", "--digits", "12"]) == 0
     local = json.loads(capsys.readouterr().out)
-    assert remote["values"] == local["values"] and remote["partitions"] == 6 and local["partitions"] == 1  # n = 6
+    assert remote["values"] == local["values"] and remote["tier"] == local["tier"] == "float64"
     assert remote["values"]["mean.women"] == ["164.999999830", "59.9999998303"]
     run = gmmexact.solve(gmmexact.load(SEED))
     assert remote["values"]["loglik"] == str(run["loglik"].decimal(12))
@@ -176,3 +176,74 @@ def test_quiet_hides_every_progress_bar(monkeypatch, capsys):
         advance(10)
     assert capsys.readouterr().err != ""  # rich drew (and, transient, removed) its bar
     assert main(["solve", str(SEED), "--partitions", "2", "--quiet"]) == 0
+
+
+# --- tier 1 (float64 over whole arrays) under the same rules ---------------------------------------------
+
+def many_points(n: int = 5000, seed: int = 1) -> gmmexact.Problem:
+    from gmmexact.model.decimalpoints import DecimalPoints
+
+    rng = np.random.default_rng(seed)
+    ints = np.rint(np.vstack([rng.normal(0, 1, (n // 2, 3)), rng.normal(3, 1.5, (n - n // 2, 3))]) * 1000)
+    eye = [[1 if i == j else 0 for j in range(3)] for i in range(3)]
+    return gmmexact.Problem.from_arrays(DecimalPoints(ints.astype(np.int64), -3), [[0, 0, 0], [3, 3, 3]],
+                                        [eye, [[2 if i == j else Fraction(1, 4) for j in range(3)] for i in range(3)]],
+                                        ["1/2", "1/2"], reg_covar=Fraction(1, 10**6))
+
+
+def test_tier_one_gives_the_same_bits_for_any_partitioning(cluster):
+    from distributed import Client
+
+    from gmmexact.numerics.tiers import certified_parameters
+
+    problem = many_points()
+    runs = [certified_parameters(problem, 2, partitions=p, tier="float64") for p in (1, 3, 5)]
+    with Client(cluster) as client:
+        runs.append(certified_parameters(problem, 2, partitions=4, client=client, tier="float64"))
+    assert [r.partitions for r in runs] == [1, 3, 5, 4] and all(r.tier == "float64" for r in runs)
+    assert all(r.statistics == runs[0].statistics for r in runs)
+    assert all([r.decimal(k, 12) for k in r.keys()] == [runs[0].decimal(k, 12) for k in r.keys()] for r in runs)
+
+
+def test_tier_one_digits_are_the_engines_and_tier_two_takes_over_where_they_stop():
+    from gmmexact.numerics.tiers import certified_parameters
+
+    problem = two_groups(n=60, seed=3, reg_covar=Fraction(1, 10**6))
+    run = gmmexact.solve(problem, 2)
+    fast = certified_parameters(problem, 2, digits=11)
+    assert fast.tier == "float64"
+    for key in fast.keys():
+        assert fast.decimal(key, 11) == shown(run[key].decimal(11)), key
+    slow = certified_parameters(problem, 2, digits=25)
+    assert slow.tier.startswith("arb (tier 2: tier 1 leaves ") and "undecided to 25 digits" in slow.tier
+    assert slow.decimal("iter2.loglik", 25) == str(run["iter2.loglik"].decimal(25))
+
+
+def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, capsys):
+    """From 2000 points ``solve`` gives the parameters path on its own, and says so."""
+    problem = many_points(n=3000)
+    ints = problem.points.integers
+    (tmp_path / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
+    (tmp_path / "p.toml").write_text('''[data]
+points_file = "X.csv"
+
+[[components]]
+name = "one"
+weight = "1/2"
+mean = ["0", "0", "0"]
+covariance = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"]]
+
+[[components]]
+name = "two"
+weight = "1/2"
+mean = ["3", "3", "3"]
+covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]
+''')
+    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "10", "--format", "json", "--quiet"]) == 0
+    captured = capsys.readouterr()
+    got = json.loads(captured.out)
+    assert got["tier"] == "float64" and "3000 points: the model's parameters" in captured.err
+    from gmmexact.numerics.tiers import certified_parameters
+
+    first = problem.component_names[0]
+    assert got["values"]["count.one"] == certified_parameters(problem, 1, digits=10).decimal(f"count.{first}", 10)

@@ -398,9 +398,13 @@ def _afford(problem, iterations: int, digits: int, backend: str = "arb", *, poin
 
 # --- the commands --------------------------------------------------------------------------------
 
+LARGE_N = 2000  # from this many points, solve gives the parameters path unless per-point values are asked
+
+
 def _solve_partitioned(args, problem) -> int:
     """``solve --workers N`` / ``--dask ADDRESS``: the parameters from merged partition statistics."""
-    from ..numerics.partitioned import check_model, partitioned_iterations  # noqa: PLC0415
+    from ..numerics.partitioned import check_model  # noqa: PLC0415
+    from ..numerics.tiers import certified_parameters  # noqa: PLC0415
 
     if args.workers and args.dask:
         raise InputError(None, "--dask", "was given with --workers", "one of them: a local cluster or a scheduler")
@@ -413,10 +417,13 @@ def _solve_partitioned(args, problem) -> int:
     from ..numerics.partitioned import estimate  # noqa: PLC0415
 
     check_model(problem)
-    require_affordable(estimate(problem, args.iterations, args.workers or 1), force=args.force)
+    from ..numerics.floattier import FloatData  # noqa: PLC0415
+
+    if isinstance(FloatData.of(problem.points), str):  # tier 2 from the start: its cost is known now
+        require_affordable(estimate(problem, args.iterations, args.workers or 1), force=args.force)
     if not (args.workers or args.dask):
-        run = partitioned_iterations(problem, args.iterations, partitions=args.partitions, digits=args.digits,
-                                     progress=True)
+        run = certified_parameters(problem, args.iterations, partitions=args.partitions or 1, digits=args.digits,
+                                   progress=not args.quiet, force=args.force)
     else:
         try:
             from distributed import Client, LocalCluster  # noqa: PLC0415
@@ -440,18 +447,20 @@ def _solve_partitioned(args, problem) -> int:
                     raise InputError(None, "--dask", f"{args.dask!r} cannot be reached ({e})",
                                      "the address of a running scheduler, e.g. tcp://host:8786") from None
             workers = len(client.scheduler_info().get("workers", {})) or 1
-            run = partitioned_iterations(problem, args.iterations, partitions=args.partitions or 4 * workers,
-                                         client=client, digits=args.digits, progress=True)
+            run = certified_parameters(problem, args.iterations, partitions=args.partitions or 4 * workers,
+                                       client=client, digits=args.digits, progress=not args.quiet, force=args.force,
+                                       workers=workers)
     values = {k: run.decimal(k, args.digits) for k in run.keys()}
     if args.format == "json":
         json.dump({"problem": str(args.problem), "iterations": len(run.iterations), "digits": args.digits,
-                   "partitions": run.partitions, "where": run.workers, "precision_bits": run.prec,
+                   "partitions": run.partitions, "where": run.workers, "precision_bits": run.prec, "tier": run.tier,
                    "stopped": run.stopped, "values": values}, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         out = [f"gmmexact {args.problem} · {len(run.iterations)} iteration(s) · {run.partitions} partition(s) on "
-               f"{run.workers} · {args.digits} certified digits (arb, {run.prec} bits per point; identical for any "
-               "partitioning)"]
+               f"{run.workers} · {args.digits} certified digits ("
+               + ("tier 1: float64 over whole arrays with rigorous bounds" if run.tier == "float64"
+                  else f"{run.tier}, {run.prec} bits per point") + "; identical for any partitioning)"]
         width = max(len(k) for k in values)
         for k, v in values.items():
             out.append(f"{k:<{width}}  {_flat_text(v)}")
@@ -474,6 +483,11 @@ def _solve(args) -> int:
 
     problem = load(args.problem, normalize_weights=args.normalize_weights)
     if args.workers or args.dask or args.partitions:
+        return _solve_partitioned(args, problem)
+    if problem.n > LARGE_N and not (args.points or args.max_points or args.forms not in (None, "none")) \
+            and args.format != "markdown" and args.backend == "arb":
+        _say(f"gmmexact: note: {problem.n} points: the model's parameters and log-likelihood (tier 1 where it "
+             "decides them); --points LABELS or --max-points N for per-point values")
         return _solve_partitioned(args, problem)
     points = None
     if args.points:

@@ -165,6 +165,7 @@ def _k() -> dict:
 
 TINY_ARG = -700.0  # exp below this argument is taken as [0, 2^-1000] (e^-693.2 = 2^-1000)
 RMAX = 1.0001 * math.log(2) / (2 * EXP_TABLE)
+KMAX = 2.0**21  # |k| for arguments down to TINY_ARG (about 1.03e6): k·L1 stays exact
 
 
 def exp_certified(t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
@@ -193,10 +194,13 @@ def exp_certified(t: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     j = ki % EXP_TABLE
     e = np.ldexp(c["table"][j] * p, (ki - j) // EXP_TABLE)
     e[tiny] = 0.0
-    # the reduction: r1 and k·L2 and r rounded, L2's own error times |k|
-    dr = U1 * (2 * rmax + 2 * kmax * abs(c["L2"])) * 1.01 + kmax * c["L2err"]
+    if kmax >= KMAX:
+        raise Declined("an exp argument beyond the table's range")
+    # one bound for every argument (not the array's largest |r| and |k|: a point's bound must not depend
+    # on the other points of its chunk). The reduction: r1, k·L2 and r rounded, L2's own error times |k|
+    dr = U1 * (2 * RMAX + 2 * KMAX * abs(c["L2"])) * 1.01 + KMAX * c["L2err"]
     # polynomial: the last two roundings dominate (|r|·7u from the rest); coefficients 1/6, 1/24 rounded
-    poly = U * (1 + 8 * rmax) * 1.01 + rmax ** 5 / 120 * 1.01
+    poly = U * (1 + 8 * RMAX) * 1.01 + RMAX ** 5 / 120 * 1.01
     rel = (U * 1.0001 + U + poly + dr * 1.01) * 1.01 * SAFE  # table entry, product T·p, polynomial, argument
     return e, rel, tiny
 
@@ -258,7 +262,7 @@ def _two_norm_upper(M) -> float:
     """An upper bound of the 2-norm of a matrix of non-negative floats: min(‖M‖_F, √(‖M‖₁‖M‖_∞)),
     exact for diagonal matrices (so for the diag and spherical models).
 
-    >>> n = _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]); bool(n >= 2.0), bool(n < 2.0 + 1e-12)
+    >>> n = _two_norm_upper([[2.0, 0.0], [0.0, 0.5]]); bool(n >= 2.0), bool(n < 2.0 + 1e-8)
     (True, True)
     """
     A = np.asarray(M, dtype=np.float64)
@@ -564,6 +568,19 @@ def statistics_of(data: FloatData, forms, rows: slice = slice(None), keep_resp: 
     return total, None, None
 
 
+def start_params(problem, prec: int = PREC) -> tuple:
+    """The problem's starting weights, means and covariances as (exact) arb balls."""
+    from .partitioned import _q  # noqa: PLC0415
+
+    saved = flint.ctx.prec
+    flint.ctx.prec = prec
+    try:
+        return ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
+                [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
+    finally:
+        flint.ctx.prec = saved
+
+
 def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = None, keep_resp=(),
                      prec: int = PREC, advance=None) -> list[FloatIteration]:
     """``iterations`` EM iterations of ``problem`` from tier 1 (fewer if a later one is declined: the
@@ -572,15 +589,7 @@ def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = No
     data = data if data is not None else FloatData.of(problem.points)
     if isinstance(data, str):
         raise Declined(data)
-    from .partitioned import _q  # noqa: PLC0415
-
-    saved = flint.ctx.prec
-    flint.ctx.prec = prec
-    try:
-        params = ([_q(c.weight) for c in problem.components], [[_q(v) for v in c.mean] for c in problem.components],
-                  [[[_q(v) for v in row] for row in c.covariance] for c in problem.components])
-    finally:
-        flint.ctx.prec = saved
+    params = start_params(problem, prec)
     out = []
     for t in range(1, iterations + 1):
         try:

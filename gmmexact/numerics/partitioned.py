@@ -272,6 +272,7 @@ class PartitionedRun:
     prec: int
     workers: str
     stopped: str | None = None  # why fewer iterations than asked were computed
+    tier: str = "arb"  # "float64" (tier 1, numerics/floattier.py) or "arb" (point by point)
 
     KINDS = ("loglik", "count", "weight", "mean", "cov")
 
