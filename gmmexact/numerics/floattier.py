@@ -570,7 +570,7 @@ def statistics_of(data: FloatData, forms, rows: slice = slice(None), keep_resp: 
 
 def start_params(problem, prec: int = PREC) -> tuple:
     """The problem's starting weights, means and covariances as (exact) arb balls."""
-    from .partitioned import _q  # noqa: PLC0415
+    from .partitioned import rational_ball as _q  # noqa: PLC0415
 
     saved = flint.ctx.prec
     flint.ctx.prec = prec

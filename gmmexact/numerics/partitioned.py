@@ -430,3 +430,10 @@ def _not_invertible(problem, covariances, prec: int) -> str | None:
             except ZeroDivisionError:
                 return name
     return None
+
+
+# public names for the tier that shares this machinery (numerics/floattier.py, numerics/tiers.py)
+rational_ball = _q
+even_chunks = _chunks
+has_undecided = _has_none
+no_progress = _no_bar

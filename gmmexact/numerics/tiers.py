@@ -16,7 +16,7 @@ give the same bits for any partitioning, so the answer never depends on how the 
 from __future__ import annotations
 
 from . import floattier
-from .partitioned import PartitionedRun, _chunks, _has_none, _no_bar, check_model, partitioned_iterations
+from .partitioned import PartitionedRun, check_model, even_chunks, has_undecided, no_progress, partitioned_iterations
 
 TIERS = ("auto", "float64", "arb")
 
@@ -31,7 +31,7 @@ def aligned_chunks(n: int, partitions: int) -> list[slice]:
     g = floattier.GROUP
     groups = -(-n // g)
     out = []
-    for s in _chunks(groups, partitions):
+    for s in even_chunks(groups, partitions):
         out.append(slice(s.start * g, min(s.stop * g, n)))
     return out
 
@@ -106,10 +106,10 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
         cost = Estimate(SECONDS_PER_POINT * problem.n * problem.K * (problem.d + 1) ** 2 / 125 * iterations,
                         0, f"{iterations} tier-1 iteration(s) of {problem.n} points")
         steps = len(aligned_chunks(problem.n, partitions)) * iterations
-        with (progress_bar(cost, steps, "partitions") if progress else _no_bar()) as advance:
+        with (progress_bar(cost, steps, "partitions") if progress else no_progress()) as advance:
             run = float_run(problem, iterations, partitions, client, advance=advance)
         if not isinstance(run, str):
-            undecided = [k for k in run.keys() if _has_none(run.decimal(k, digits))]
+            undecided = [k for k in run.keys() if has_undecided(run.decimal(k, digits))]
             if tier == "float64" or (not undecided and not (run.stopped and len(run.iterations) < iterations)):
                 return run
             reason = (f"tier 1 leaves {len(undecided)} value(s) undecided to {digits} digits (e.g. {undecided[0]})"
