@@ -562,6 +562,7 @@ class FastIteration:
     weights: list
     means: list
     covs: list
+    resp_abs: "np.ndarray | None" = None  # n × K float64 absolute radii (tier 1), used instead of resp_rel
 
 
 def _lift(q):
@@ -884,11 +885,16 @@ class _View:
         return self.k.groups()
 
 
-def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
-    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid > 0),
-    written into ``out = (exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi)`` (longdouble views)."""
+def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out, absolute=None) -> None:
+    """Vectorised certified bounds for floats ``f`` against exact values in ``mid·(1 ± rel)`` (mid >= 0), or
+    in ``mid ± absolute`` when given, written into ``out = (exact_lo, exact_hi, err_lo, err_hi, rel_lo,
+    rel_hi)`` (longdouble views)."""
     exact_lo, exact_hi, err_lo, err_hi, rel_lo, rel_hi = out
-    radius = mid * rel.astype(LD)
+    if absolute is not None:
+        radius = absolute.astype(LD)  # exact: float64 values
+        rel = absolute
+    else:
+        radius = mid * rel.astype(LD)
     diff = np.abs(f.astype(LD) - mid)
     k = LD(1 + 8 * U)
     np.add(diff, radius, out=err_hi)
@@ -907,6 +913,9 @@ def _block_bounds(f: np.ndarray, mid: np.ndarray, rel: np.ndarray, out) -> None:
         rel_hi[~(exact_lo > 0)] = intervals.INF
         np.divide(err_lo, exact_hi, out=rel_lo)
         rel_lo /= k
+    if absolute is not None:  # nothing rounded where the float is the midpoint: the bound is the radius itself
+        same = diff == 0
+        err_hi[same] = radius[same]
     bad = ~np.isfinite(f) | ~np.isfinite(rel)
     if bad.any():
         err_hi[bad] = intervals.INF
@@ -932,10 +941,12 @@ def certify_fast(problem, its: list[FastIteration], blocks, reported) -> Entries
         if b.kind != "resp" or b.scale != 1:
             raise ValueError(f"no fast enclosure of {b.kind} blocks")
         f, mid, rel = b.values.reshape(-1), it.resp.reshape(-1), it.resp_rel.reshape(-1)
+        absolute = it.resp_abs.reshape(-1) if it.resp_abs is not None else None
         for a in range(0, len(f), 8 * CHUNK):  # in cache-sized pieces, written in place
             piece = slice(a, min(a + 8 * CHUNK, len(f)))
             at = slice(start + piece.start, start + piece.stop)
-            _block_bounds(f[piece], mid[piece], rel[piece], [col[at] for col in cols])
+            _block_bounds(f[piece], mid[piece], rel[piece], [col[at] for col in cols],
+                          None if absolute is None else absolute[piece])
         start += len(f)
     balls = [_ball(problem, its, r.key) * _lift(r.scale) for r in reported]
     single = []
@@ -1000,8 +1011,10 @@ def _ball(problem, its, key: Key):
         return it.covs[c][key.entry[0]][key.entry[1]]
     if key.kind == "resp":
         p = problem.point_index[key.point]
-        mid, rel = it.resp[p, c], float(it.resp_rel[p, c])
-        return ld_to_arb(mid) * (1 + arb(0, rel))
+        mid = it.resp[p, c]
+        if it.resp_abs is not None:
+            return ld_to_arb(mid) + arb(0, float(it.resp_abs[p, c]))
+        return ld_to_arb(mid) * (1 + arb(0, float(it.resp_rel[p, c])))
     raise KeyError(f"{key}: the fast path encloses resp, loglik, count, weight, mean and cov only")
 
 
@@ -1032,7 +1045,7 @@ def tier1_iterate(problem, iterations: int, keep_resp) -> "list[FastIteration] |
                 rel = np.where(it.resp > 0, it.resp_err / it.resp * (1 + 4 * U64), np.inf)
         p = it.iteration
         out.append(FastIteration(resp, rel, p.loglik, list(p.counts), list(p.weights), [list(m) for m in p.means],
-                                 [[list(row) for row in c] for c in p.covariances]))
+                                 [[list(row) for row in c] for c in p.covariances], it.resp_err))
     return out
 
 
@@ -1042,7 +1055,9 @@ def decided(check: CrossCheck) -> bool:
     if not bounded(e).all():
         return False
     threshold = LD(10.0) ** -check.min_digits
-    return bool(np.all((e.rel_hi <= threshold) | (e.rel_lo > threshold) | (e.digits >= check.min_digits)))
+    step = LD(TINY)  # below float64's normal range: within one subnormal step or not, proven either way
+    held = (e.exact_hi <= LD(NORMAL64)) & ((e.err_hi <= step) | (e.err_lo > step))
+    return bool(np.all((e.rel_hi <= threshold) | (e.rel_lo > threshold) | (e.digits >= check.min_digits) | held))
 
 
 def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iterations: int | None = None,

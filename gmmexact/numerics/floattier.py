@@ -41,6 +41,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import reduce
+from operator import attrgetter
 
 import flint
 import numpy as np
@@ -101,20 +102,43 @@ class FloatData:
             if ints.dtype != np.int64 or (ints.size and int(np.abs(ints).max()) >= 2**52):
                 return "the points' decimal digits do not fit in float64 integers (52 bits)"
             return cls(ints.astype(np.float64), Fraction(10) ** points.exponent, True)
-        rows = [tuple(Fraction(v) for v in p) for p in points]
-        if not rows:
+        n = len(points)
+        if not n:
             return "there are no points"
-        flat = [v for p in rows for v in p]
-        den = reduce(math.lcm, {v.denominator for v in flat}, 1)
-        if den < 2**62:
-            nums = [v.numerator * (den // v.denominator) for v in flat]
-            if max(abs(v) for v in nums) < 2**52:
-                return cls(np.array(nums, dtype=np.float64).reshape(len(rows), -1), Fraction(1, den), True)
+        flat = [v if isinstance(v, Fraction) else Fraction(v) for p in points for v in p]
+        grid = _common_denominator(flat)
+        if grid is not None:
+            nums, den = grid
+            return cls(nums.astype(np.float64).reshape(n, -1), Fraction(1, den), True)
         floats = [float(v) for v in flat]
         if all(Fraction(f) == v for f, v in zip(floats, flat)):
-            X = np.array(floats, dtype=np.float64).reshape(len(rows), -1)
+            X = np.array(floats, dtype=np.float64).reshape(n, -1)
             return cls(X, Fraction(1), False)
         return "the points are neither float64 values nor decimals with a common denominator below 2^62"
+
+
+def _common_denominator(flat: list) -> "tuple[np.ndarray, int] | None":
+    """Fractions as int64 numerators over one denominator below 2^62, numerators below 2^52; else None.
+
+    >>> nums, den = _common_denominator([Fraction(1, 4), Fraction(-3, 10)]); nums.tolist(), den
+    ([5, -6], 20)
+    """
+    try:
+        try:  # Fraction's own slots: no Python-level property call per value
+            nums = np.fromiter(map(attrgetter("_numerator"), flat), dtype=np.int64, count=len(flat))
+            dens = np.fromiter(map(attrgetter("_denominator"), flat), dtype=np.int64, count=len(flat))
+        except AttributeError:
+            nums = np.array([v.numerator for v in flat], dtype=np.int64)
+            dens = np.array([v.denominator for v in flat], dtype=np.int64)
+    except OverflowError:
+        return None
+    den = reduce(math.lcm, (int(v) for v in np.unique(dens)), 1)
+    if den >= 2**62 or int(np.abs(nums).max(initial=0)) * den >= 2**62:
+        return None
+    scaled = nums * (den // dens)
+    if int(np.abs(scaled).max(initial=0)) >= 2**52:
+        return None
+    return scaled, den
 
 
 # --- certified exp and log on float64 arrays ----------------------------------------------------------
@@ -164,6 +188,7 @@ def _k() -> dict:
 
 
 TINY_ARG = -700.0  # exp below this argument is taken as [0, 2^-1000] (e^-693.2 = 2^-1000)
+BELOW_ARG = -745.2  # exp below this argument is below 2^-1075 (e^-745.13 = 2^-1075)
 RMAX = 1.0001 * math.log(2) / (2 * EXP_TABLE)
 KMAX = 2.0**21  # |k| for arguments down to TINY_ARG (about 1.03e6): k·L1 stays exact
 
@@ -388,7 +413,10 @@ def _chunk(X, forms, integral, scale, want_resp) -> ChunkResult:
     # |exp(t) − e| <= e·rho: the exp's own error, then the argument's (e^x − 1 <= x + x² for x <= 1/2)
     rho = (erel + (ET + ET * ET) * (1 + erel)) * SAFE
     rho[rows, top_c] = 0.0
-    de = np.where(tiny, 2.0**-1000, e * rho)
+    # exp(t) < 2^-1075 for sure: 0, within 2^-1074 (float64's smallest step), so a float that underflowed to 0
+    # or to the smallest subnormal is decided; other tiny arguments are only known to lie in [0, 2^-1000]
+    below = tiny & (T + ET < BELOW_ARG)
+    de = np.where(below, 2.0**-1074, np.where(tiny, 2.0**-1000, e * rho))
     s = e.sum(axis=1)  # >= 1: the top term is exp(0) = 1 exactly
     ds = (de.sum(axis=1) * (1 + gamma(K)) + gamma(K) * s) * SAFE
     srel = ds / s
@@ -396,6 +424,7 @@ def _chunk(X, forms, integral, scale, want_resp) -> ChunkResult:
         raise Declined("the evidence's bound is too wide for float64")
     R = e / s[:, None]
     dR = ((de / s[:, None] + R * srel[:, None]) / (1 - srel[:, None]) + U * R + ETA) * SAFE
+    dR[below] = 2.0**-1074  # r <= exp(t) < 2^-1075 (s >= 1), and R = 0 there
     L, dL = log_certified(s)
     term = top + L
     dterm = (EA_top + dL + srel / (1 - srel) * 1.01 + U1 * np.abs(term) + U1 * np.abs(L)) * SAFE
