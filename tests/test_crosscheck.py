@@ -968,7 +968,7 @@ def test_evidence_bound_keeps_a_term_whose_float64_copy_underflows():
     LD = np.longdouble
     q, qe = np.array([[LD(0), LD(0)]]), np.array([[709.0, 709.0]])
     lcv, lcr = np.array([LD(0), LD(-746)]), np.zeros(2)
-    resp, resp_rel, _, _ = fast._estep(q, qe, lcv, lcr, 2)
+    resp, resp_rel, _, _ = fast.estep(q, qe, lcv, lcr, 2)
     saved = flint.ctx.prec
     flint.ctx.prec = 200
     try:

@@ -214,7 +214,12 @@ def test_tier_one_digits_are_the_engines_and_tier_two_takes_over_where_they_stop
     assert fast.tier == "float64"
     for key in fast.keys():
         assert fast.decimal(key, 11) == shown(run[key].decimal(11)), key
+    middle = certified_parameters(problem, 2, digits=14)
+    assert middle.tier.startswith("longdouble (tier 2: tier 1 leaves ")
+    for key in middle.keys():
+        assert middle.decimal(key, 14) == shown(run[key].decimal(14)), key
     slow = certified_parameters(problem, 2, digits=25)
+    assert "longdouble leaves" in slow.tier
     assert slow.tier.startswith("arb (tier 2: tier 1 leaves ") and "undecided to 25 digits" in slow.tier
     assert slow.decimal("iter2.loglik", 25) == str(run["iter2.loglik"].decimal(25))
 

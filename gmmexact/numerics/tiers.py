@@ -1,11 +1,13 @@
 """The parameters of EM iterations from the cheapest tier that decides them.
 
 Tier 1 (:mod:`gmmexact.numerics.floattier`) computes every partition's statistics in float64 over whole
-arrays with rigorous bounds (about 13 correct digits, at the speed of a float fit); where its
+arrays with rigorous bounds (about 13 correct digits, at the speed of a float fit). Where its
 enclosures do not decide every value to the digits asked, or where it declines (data that are not
-exact float64 values, ill-conditioned covariances), tier 2 (:mod:`gmmexact.numerics.partitioned`) takes
-the run over with arb balls point by point, raising the precision until every value is decided. Both
-give the same bits for any partitioning, so the answer never depends on how the points were split.
+exact float64 values, ill-conditioned covariances), tier 2 takes over: first, in this process, the
+longdouble enclosures over whole arrays (:mod:`gmmexact.numerics.longdouble`, about 18 digits), then
+arb balls point by point (:mod:`gmmexact.numerics.partitioned`), raising the precision until every
+value is decided. Every tier gives the same bits for any partitioning (the longdouble one runs whole),
+so the answer never depends on how the points were split.
 
 >>> import gmmexact
 >>> problem = gmmexact.load("examples/seed/problem.toml")
@@ -89,6 +91,27 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
     return PartitionedRun(problem, tuple(out), merged, len(slices), prec, where, stopped, "float64")
 
 
+def longdouble_run(problem, iterations: int, prec: int = 160) -> "PartitionedRun | str":
+    """The longdouble tier (:mod:`gmmexact.numerics.longdouble`, about 18 digits) in this process, or why it
+    declines. Its answer does not depend on partitions: it is computed whole."""
+    import numpy as np  # noqa: PLC0415
+
+    from . import longdouble  # noqa: PLC0415
+    from .partitioned import PartitionedIteration  # noqa: PLC0415
+
+    data = longdouble.FastData.of(problem.points)
+    if isinstance(data, str):
+        return data
+    with longdouble.steady_memory(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        its = longdouble.iterate(data, problem, iterations, prec=prec, keep_resp=set())
+    out = tuple(PartitionedIteration(it.loglik, tuple(it.counts), tuple(it.weights), tuple(tuple(m) for m in it.means),
+                                     tuple(tuple(tuple(r) for r in c) for c in it.covs)) for it in its)
+    stopped = None if len(out) == iterations else (
+        f"iteration {len(out) + 1} needs the inverse of a covariance that the longdouble enclosure of the previous "
+        "M-step cannot show to be invertible")
+    return PartitionedRun(problem, out, None, 1, prec, "this process", stopped, "longdouble")
+
+
 def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, client=None, digits: int = 12,
                          tier: str = "auto", progress: bool = False, force: bool = False,
                          workers: int = 1) -> PartitionedRun:
@@ -118,19 +141,28 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
             reason = run
             if tier == "float64":
                 raise floattier.Declined(run)
+    if client is None and tier == "auto":  # the middle tier: longdouble over whole arrays, in this process
+        middle = longdouble_run(problem, iterations)
+        if not isinstance(middle, str) and middle.stopped is None:
+            undecided = [k for k in middle.keys() if has_undecided(middle.decimal(k, digits))]
+            if not undecided:
+                return _with_reason(middle, reason, "longdouble")
+            reason = f"{reason}; longdouble leaves {len(undecided)} undecided (e.g. {undecided[0]})"
+        elif isinstance(middle, str):
+            reason = f"{reason}; longdouble declines: {middle}"
     from ..model.limits import require_affordable  # noqa: PLC0415
     from .partitioned import estimate  # noqa: PLC0415
 
     require_affordable(estimate(problem, iterations, workers), force=force)  # tier 2's cost, before it starts
     run = partitioned_iterations(problem, iterations, partitions=partitions, client=client, digits=digits,
                                  progress=progress)
-    return run if reason is None else _with_reason(run, reason)
+    return run if reason is None else _with_reason(run, reason, "arb")
 
 
-def _with_reason(run: PartitionedRun, reason: str) -> PartitionedRun:
+def _with_reason(run: PartitionedRun, reason: str, tier: str) -> PartitionedRun:
     from dataclasses import replace  # noqa: PLC0415
 
-    return replace(run, tier=f"arb (tier 2: {reason})")
+    return replace(run, tier=f"{tier} (tier 2: {reason})")
 
 
 SECONDS_PER_POINT = 1.0e-6  # tier 1, per point at d = 5, K = 4 (measured: 0.07 s for 100,000 points)
