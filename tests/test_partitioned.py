@@ -244,10 +244,16 @@ weight = "1/2"
 mean = ["3", "3", "3"]
 covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]
 ''')
-    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "10", "--format", "json", "--quiet"]) == 0
+    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "10", "--format", "json", "--quiet",
+                 "--explain-precision"]) == 0
     captured = capsys.readouterr()
     got = json.loads(captured.out)
     assert got["tier"] == "float64" and "3000 points: the model's parameters" in captured.err
+    assert set(got["precision"]) == set(got["values"]) and set(got["precision"].values()) == {
+        "tier 1: float64 over whole arrays"}
+    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "17", "--explain-precision", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "how each value shown was decided:" in text and "tier 2: longdouble over whole arrays" in text
     from gmmexact.numerics.tiers import certified_parameters
 
     first = problem.component_names[0]

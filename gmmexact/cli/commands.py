@@ -454,7 +454,9 @@ def _solve_partitioned(args, problem) -> int:
     if args.format == "json":
         json.dump({"problem": str(args.problem), "iterations": len(run.iterations), "digits": args.digits,
                    "partitions": run.partitions, "where": run.workers, "precision_bits": run.prec, "tier": run.tier,
-                   "stopped": run.stopped, "values": values}, sys.stdout, indent=1, ensure_ascii=False)
+                   "stopped": run.stopped, "values": values}
+               | ({"precision": dict(run.decided or {})} if args.explain_precision else {}),
+                  sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         out = [f"gmmexact {args.problem} · {len(run.iterations)} iteration(s) · {run.partitions} partition(s) on "
@@ -467,6 +469,8 @@ def _solve_partitioned(args, problem) -> int:
         if run.stopped:
             out.append(f"stopped after {len(run.iterations)} of {args.iterations} iteration(s): {run.stopped}")
         sys.stdout.write("\n".join(out) + "\n")
+        if args.explain_precision:
+            sys.stdout.write(_precision_text(dict(run.decided or {})))
     return EXIT_UNDEFINED if run.stopped else EXIT_OK
 
 

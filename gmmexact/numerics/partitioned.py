@@ -273,6 +273,7 @@ class PartitionedRun:
     workers: str
     stopped: str | None = None  # why fewer iterations than asked were computed
     tier: str = "arb"  # "float64" (tier 1, numerics/floattier.py) or "arb" (point by point)
+    decided: "dict | None" = None  # key → the cheapest tier whose enclosure decided its digits
 
     KINDS = ("loglik", "count", "weight", "mean", "cov")
 

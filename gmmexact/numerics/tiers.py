@@ -17,6 +17,8 @@ so the answer never depends on how the points were split.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import floattier
 from .partitioned import PartitionedRun, check_model, even_chunks, has_undecided, no_progress, partitioned_iterations
 
@@ -122,6 +124,7 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
     if tier not in TIERS:
         raise ValueError(f"tier is {tier!r}: one of {', '.join(TIERS)}")
     reason = None
+    decided: dict = {}
     if tier != "arb":
         from .cost import progress as progress_bar  # noqa: PLC0415
         from ..model.limits import Estimate  # noqa: PLC0415
@@ -133,8 +136,9 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
             run = float_run(problem, iterations, partitions, client, advance=advance)
         if not isinstance(run, str):
             undecided = [k for k in run.keys() if has_undecided(run.decimal(k, digits))]
+            decided = {k: TIER1 for k in run.keys() if k not in undecided}
             if tier == "float64" or (not undecided and not (run.stopped and len(run.iterations) < iterations)):
-                return run
+                return replace(run, decided=decided)
             reason = (f"tier 1 leaves {len(undecided)} value(s) undecided to {digits} digits (e.g. {undecided[0]})"
                       if undecided else run.stopped)
         else:
@@ -145,8 +149,9 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
         middle = longdouble_run(problem, iterations)
         if not isinstance(middle, str) and middle.stopped is None:
             undecided = [k for k in middle.keys() if has_undecided(middle.decimal(k, digits))]
+            decided.update({k: LONGDOUBLE for k in middle.keys() if k not in decided and k not in undecided})
             if not undecided:
-                return _with_reason(middle, reason, "longdouble")
+                return replace(_with_reason(middle, reason, "longdouble"), decided=decided)
             reason = f"{reason}; longdouble leaves {len(undecided)} undecided (e.g. {undecided[0]})"
         elif isinstance(middle, str):
             reason = f"{reason}; longdouble declines: {middle}"
@@ -156,13 +161,17 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
     require_affordable(estimate(problem, iterations, workers), force=force)  # tier 2's cost, before it starts
     run = partitioned_iterations(problem, iterations, partitions=partitions, client=client, digits=digits,
                                  progress=progress)
-    return run if reason is None else _with_reason(run, reason, "arb")
+    arb_label = f"arb balls point by point at {run.prec} bits"
+    decided.update({k: arb_label for k in run.keys() if k not in decided})
+    return replace(run if reason is None else _with_reason(run, reason, "arb"), decided=decided)
 
 
 def _with_reason(run: PartitionedRun, reason: str, tier: str) -> PartitionedRun:
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(run, tier=f"{tier} (tier 2: {reason})")
+
+
+TIER1 = "tier 1: float64 over whole arrays"
+LONGDOUBLE = "tier 2: longdouble over whole arrays"
 
 
 SECONDS_PER_POINT = 1.0e-6  # tier 1, per point at d = 5, K = 4 (measured: 0.07 s for 100,000 points)
