@@ -516,3 +516,34 @@ def test_a_problem_on_decimal_points_is_the_same_exact_problem(tmp_path):
     a, b = gmmexact.solve(slow, 1), gmmexact.solve(quick, 1)
     for key in ("mean.1[0]", "cov.2[0][1]", "loglik", "resp.c.1"):
         assert a[key].exact == b[key].exact
+
+
+# --- unquoted CSV read in pieces: the same values, labels and line numbers as one reading ---------------
+
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(-10**6, 10**6), st.integers(0, 5), st.integers(-999, 999)),
+                     min_size=1, max_size=60),
+       piece=st.integers(1, 200), trailing=st.integers(0, 3))
+def test_pieces_give_what_one_reading_gives(tmp_path, monkeypatch, rows, piece, trailing):
+    f = tmp_path / "x.csv"
+    f.write_text("name,a,b\n" + "".join(f"p{i},{m}e-{e},{v / 100}\n" for i, (m, e, v) in enumerate(rows))
+                 + "\n" * trailing)
+    whole = read_points(f, labels_column="name")
+    monkeypatch.setattr(datafiles, "PIECE_BYTES", piece)
+    parts = read_points(f, labels_column="name")
+    assert parts.points == whole.points and parts.labels == whole.labels
+    assert parts.points.integers.tolist() == whole.points.integers.tolist()
+
+
+@pytest.mark.parametrize("body, line, words", [
+    ("1,2\n3,4\n\n5,6\n", 4, "is empty, between data lines"),
+    ("1,2\n3,4\n5,6\n7\n", 5, "1 value"),
+    ("1,2\n3,4\n5,6\n7,x\n", 5, "'x'"),
+])
+def test_pieces_name_the_line_of_a_fault(tmp_path, monkeypatch, body, line, words):
+    f = tmp_path / "x.csv"
+    f.write_text("a,b\n" + body)
+    monkeypatch.setattr(datafiles, "PIECE_BYTES", 4)
+    with pytest.raises(InputError) as e:
+        read_points(f)
+    assert f"line {line}" in str(e.value) and words in str(e.value)

@@ -540,7 +540,7 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
     if b'"' in body:
         mant, expo, labels, lines = _csv_quoted(body, sep, names, chosen, label, src, lim)
     else:
-        mant, expo, labels, lines = _csv_fast(body, sep, names, chosen, label, src, lim)
+        mant, expo, labels, lines = _csv_pieces(body, sep, names, chosen, label, src, lim)
     n, d = len(lines), len(chosen)
 
     def where(k: int) -> str:
@@ -569,8 +569,49 @@ def _no_points(src: str) -> InputError:
     return InputError(src, None, "has a header but no data lines", "one point per line after the header")
 
 
-def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits):
-    """Unquoted CSV: the lines and cells found with numpy, the chosen cells gathered and read at once."""
+PIECE_BYTES = 8 << 20  # unquoted CSV is indexed this much at a time: its index arrays stay small
+
+
+def _csv_pieces(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits):
+    """:func:`_csv_fast` over pieces of about ``PIECE_BYTES`` cut at line ends, so the index arrays
+    (several bytes per byte of text) never exist for the whole file at once; the values, labels and
+    line numbers are those of one reading of the whole."""
+    if len(body) <= PIECE_BYTES:
+        return _csv_fast(body, sep, names, chosen, label, src, lim)
+    mants, expos, labels = [], [], []
+    at, line, count, blank_from = 0, 2, 0, None
+    while at < len(body):
+        cut = body.find(b"\n", min(at + PIECE_BYTES, len(body)) - 1)
+        end = len(body) if cut < 0 else cut + 1
+        piece = body[at:end]
+        lines_in_piece = piece.count(b"\n")
+        mant, expo, labs, lines, trailing = _csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
+                                                      blank_ok=True)
+        if len(lines):
+            if blank_from is not None:
+                raise InputError(src, f"line {blank_from}", "is empty, between data lines",
+                                 f"one point per line ({len(chosen)} value(s)), no blank line before the last point")
+            count += len(lines)
+            if count > lim.points:
+                raise _too_many(count, src)
+            mants.append(mant)
+            expos.append(expo)
+            labels += labs
+        if trailing and blank_from is None:
+            blank_from = line + lines_in_piece - trailing
+        line += lines_in_piece
+        at = end
+    if not count:
+        raise _no_points(src)
+    return np.concatenate(mants), np.concatenate(expos), labels, range(2, 2 + count)
+
+
+def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits, first_line: int = 2,
+              blank_ok: bool = False):
+    """Unquoted CSV: the lines and cells found with numpy, the chosen cells gathered and read at once.
+
+    ``first_line``: the line number of ``body``'s first line. ``blank_ok``: a piece of a longer body,
+    which may hold no point; then the number of blank lines that end it is returned as well."""
     ncols, d = len(names), len(chosen)
     b = np.frombuffer(body, dtype=np.uint8)
     if not len(b):
@@ -587,11 +628,13 @@ def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits
     blank = (per_line == 1) & (lengths[last_cell] == 0)
     filled = np.flatnonzero(~blank)
     if not len(filled):
+        if blank_ok:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], range(0), len(blank)
         raise _no_points(src)
     nlines = int(filled[-1]) + 1  # blank lines after the last point are allowed
     inner_blank = np.flatnonzero(blank[:nlines])
     if len(inner_blank):
-        raise InputError(src, f"line {int(inner_blank[0]) + 2}", "is empty, between data lines",
+        raise InputError(src, f"line {int(inner_blank[0]) + first_line}", "is empty, between data lines",
                          f"one point per line ({d} value(s)), no blank line before the last point")
     if nlines > lim.points:
         raise _too_many(nlines, src)
@@ -600,7 +643,7 @@ def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits
         i = int(wrong[0])
         first = int(last_cell[i] - per_line[i] + 1)
         text = body[starts[first]:ends[last_cell[i]]].decode("utf-8")
-        raise _wrong_width(src, i + 2, int(per_line[i]), ncols, text, names, sep)
+        raise _wrong_width(src, i + first_line, int(per_line[i]), ncols, text, names, sep)
     first_cell = last_cell[:nlines] - (ncols - 1)
     labels = []
     if label is not None:
@@ -616,14 +659,17 @@ def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits
         offsets = np.cumsum(cell_lengths) - cell_lengths
         buf = b[np.arange(int(cell_lengths.sum())) + np.repeat(starts[cells] - offsets, cell_lengths)]
         del cells, offsets
+    trailing = len(blank) - nlines
     del newline, delim, ends, starts, lengths, last_cell, per_line, blank, first_cell  # memory for the reading
 
     def where(k: int) -> str:
         r, j = divmod(k, d)
-        return f"line {r + 2}, column {chosen[j] + 1} ({names[chosen[j]]})"
+        return f"line {r + first_line}, column {chosen[j] + 1} ({names[chosen[j]]})"
 
     mant, expo = _parse_cells(buf, cell_lengths, where, src, lim)
-    lines = range(2, nlines + 2)
+    lines = range(first_line, nlines + first_line)
+    if blank_ok:
+        return mant, expo, labels, lines, trailing
     return mant, expo, labels, lines
 
 
