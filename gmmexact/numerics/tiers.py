@@ -59,34 +59,34 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
         scattered = client.scatter([data.X[s] for s in slices])
     params = floattier.start_params(problem, prec)
     out, merged, stopped = [], None, None
+    def merged_statistics(forms):
+        if client is None:
+            parts = []
+            for s in slices:
+                parts.append(floattier.statistics_of(data, forms, s)[0])
+                advance(1)
+        else:
+            from distributed import as_completed  # noqa: PLC0415
+
+            futures = client.map(_partition, scattered, scale=data.scale, integral=data.integral, forms=forms,
+                                 pure=False)
+            for _ in as_completed(futures):
+                advance(1)
+            parts = client.gather(futures)
+        total = parts[0]
+        for p in parts[1:]:
+            total = total + p
+        return total, None, None
+
     for t in range(1, iterations + 1):
         try:
-            forms, shifts = floattier.plan(problem, params, data, prec)
+            got = floattier.iteration_of(problem, params, data, prec, partial=merged_statistics)
         except floattier.Declined as e:
             if t == 1:
                 return str(e)
             stopped = f"tier 1 declines iteration {t}: {e}"
             break
-        try:
-            if client is None:
-                parts = []
-                for s in slices:
-                    parts.append(floattier.statistics_of(data, forms, s)[0])
-                    advance(1)
-            else:
-                from distributed import as_completed  # noqa: PLC0415
-
-                futures = client.map(_partition, scattered, scale=data.scale, integral=data.integral, forms=forms,
-                                     pure=False)
-                for _ in as_completed(futures):
-                    advance(1)
-                parts = client.gather(futures)
-        except floattier.Declined as e:
-            return str(e)
-        merged = parts[0]
-        for p in parts[1:]:
-            merged = merged + p
-        it = floattier.mstep(merged, shifts, problem, params, prec)
+        it, merged = got.iteration, got.statistics
         out.append(it)
         params = (it.weights, it.means, it.covariances)
     where = "this process" if client is None else f"dask {getattr(client, 'scheduler', None) and client.scheduler.address}"
