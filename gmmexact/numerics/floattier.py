@@ -149,13 +149,18 @@ _K = None
 
 
 def _ball_float(x: arb) -> tuple[float, float]:
-    """The float nearest the midpoint of ``x`` and a bound of its distance from every point of ``x``."""
-    from .rounding import ball_bounds  # noqa: PLC0415
+    """The float nearest the midpoint of ``x`` and a bound of its distance from every point of ``x``.
 
-    lo, hi = ball_bounds(x)
-    f = float((lo + hi) / 2)
-    err = float(max(hi - Fraction(f), Fraction(f) - lo))
-    return f, math.nextafter(err, math.inf) if err else 0.0
+    >>> f, e = _ball_float(arb(1) / 3); f == 1 / 3, 0 < e < 1e-16
+    (True, True)
+    """
+    if not x.is_finite():
+        raise ValueError("ball is not finite")
+    f = float(x.mid())
+    if not math.isfinite(f):
+        raise OverflowError("ball beyond float64's range")
+    err = float((x - arb(f)).abs_upper())  # float() rounds to nearest: one step up makes it an upper bound
+    return f, (math.nextafter(err, math.inf) if err else 0.0)
 
 
 def _constants() -> dict:
@@ -278,11 +283,11 @@ class ComponentForm:
 
 
 def _upper(x: arb) -> float:
-    from .rounding import ball_bounds  # noqa: PLC0415
-
-    hi = ball_bounds(x)[1]
-    f = float(hi)
-    return f if Fraction(f) >= hi else math.nextafter(f, math.inf)
+    """An upper bound of every point of ``x`` as a float (``inf`` beyond float64's range)."""
+    if not x.is_finite():
+        raise ValueError("ball is not finite")
+    u = float(x.upper())
+    return math.nextafter(u, math.inf) if math.isfinite(u) else math.inf
 
 
 def _two_norm_upper(M) -> float:
