@@ -224,8 +224,9 @@ def test_tier_one_digits_are_the_engines_and_tier_two_takes_over_where_they_stop
     assert slow.decimal("iter2.loglik", 25) == str(run["iter2.loglik"].decimal(25))
 
 
-def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, capsys):
-    """From 2000 points ``solve`` gives the parameters path on its own, and says so."""
+def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, capsys, monkeypatch):
+    """From 2000 points, a whole report refused as too expensive becomes the parameters path, and says so."""
+    monkeypatch.setenv("GMMEXACT_LIMIT_SECONDS", "1")
     problem = many_points(n=3000)
     ints = problem.points.integers
     (tmp_path / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
@@ -248,7 +249,7 @@ covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"
                  "--explain-precision"]) == 0
     captured = capsys.readouterr()
     got = json.loads(captured.out)
-    assert got["tier"] == "float64" and "3000 points: the model's parameters" in captured.err
+    assert got["tier"] == "float64" and "3000 points: the whole report would take too long" in captured.err
     assert set(got["precision"]) == set(got["values"]) and set(got["precision"].values()) == {
         "tier 1: float64 over whole arrays"}
     assert main(["solve", str(tmp_path / "p.toml"), "--digits", "17", "--explain-precision", "--quiet"]) == 0
@@ -277,3 +278,30 @@ def test_recentred_sums_are_tighter_and_agree():
                 (alo, ahi), (blo, bhi) = ball_bounds(a), ball_bounds(b)
                 widths.append((bhi - blo) / (ahi - alo))
     assert max(widths) < 1 and sorted(widths)[len(widths) // 2] < 0.8
+
+
+def test_an_affordable_large_problem_keeps_the_whole_report(tmp_path, capsys):
+    """The parameters path answers only for reports refused as too expensive: 2500 points in text (a dozen
+    shown) still give the usual report."""
+    from gmmexact.cli.commands import LARGE_N
+
+    problem = many_points(n=2500)
+    assert problem.n > LARGE_N
+    ints = problem.points.integers
+    (tmp_path / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
+    (tmp_path / "p.toml").write_text('''[data]
+points_file = "X.csv"
+
+[[components]]
+weight = "1/2"
+mean = ["0", "0", "0"]
+covariance = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"]]
+
+[[components]]
+weight = "1/2"
+mean = ["3", "3", "3"]
+covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]
+''')
+    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "6", "--quiet", "--forms", "none"]) == 0
+    captured = capsys.readouterr()
+    assert "whole report would take too long" not in captured.err and "resp" in captured.out

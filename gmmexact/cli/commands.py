@@ -398,7 +398,7 @@ def _afford(problem, iterations: int, digits: int, backend: str = "arb", *, poin
 
 # --- the commands --------------------------------------------------------------------------------
 
-LARGE_N = 2000  # from this many points, solve gives the parameters path unless per-point values are asked
+LARGE_N = 2000  # from this many points, a report refused as too expensive becomes the parameters path
 
 
 def _solve_partitioned(args, problem) -> int:
@@ -488,11 +488,6 @@ def _solve(args) -> int:
     problem = load(args.problem, normalize_weights=args.normalize_weights)
     if args.workers or args.dask or args.partitions:
         return _solve_partitioned(args, problem)
-    if problem.n > LARGE_N and not (args.points or args.max_points or args.forms not in (None, "none")) \
-            and args.format != "markdown" and args.backend == "arb":
-        _say(f"gmmexact: note: {problem.n} points: the model's parameters and log-likelihood (tier 1 where it "
-             "decides them); --points LABELS or --max-points N for per-point values")
-        return _solve_partitioned(args, problem)
     points = None
     if args.points:
         points = [p.strip() for p in args.points.split(",") if p.strip()]
@@ -508,7 +503,18 @@ def _solve(args) -> int:
         max_points = 12
     forms = args.forms or ("exact" if args.format == "text" else "all")
     shown = len(points) if points else min(problem.n, max_points or problem.n)
-    _afford(problem, args.iterations, args.digits, args.backend, points=shown, forms=forms != "none")
+    parameters_only = (problem.n > LARGE_N and not (args.points or args.max_points or args.forms not in (None, "none"))
+                       and args.format != "markdown" and args.backend == "arb" and not args.force)
+    try:
+        _afford(problem, args.iterations, args.digits, args.backend, points=shown, forms=forms != "none")
+    except InputError as e:
+        if not parameters_only:
+            raise
+        # the whole report would be refused as too expensive: the parameters path answers instead
+        _say(f"gmmexact: note: {problem.n} points: the whole report would take too long ({e.problem}); here are "
+             "the model's parameters and log-likelihood from the fast tiers (--points LABELS or --max-points N "
+             "for per-point values, --force for the whole report)")
+        return _solve_partitioned(args, problem)
     run = solve(problem, iterations=args.iterations, backend=args.backend)
     if forms != "none" and shown * problem.K * args.iterations > 2000:
         _say(f"gmmexact: note: exact forms for {shown} points take SymPy about "
