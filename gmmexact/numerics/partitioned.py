@@ -353,7 +353,15 @@ def partitioned_iterations(problem, iterations: int = 1, *, partitions: int = 1,
     """
     check_model(problem)
     while True:
-        run = _run(problem, iterations, partitions, client, prec, progress)
+        try:
+            run = _run(problem, iterations, partitions, client, prec, progress)
+        except ArithmeticError:  # a point's ball is not finite at this precision (a nearly singular covariance)
+            if prec >= max_prec:
+                return PartitionedRun(problem, (), None, len(_chunks(problem.n, partitions)), prec, "this process",
+                                      f"a point's enclosure is not finite even at {prec} bits (a covariance too "
+                                      "close to singular, or values beyond the working range)")
+            prec *= 2
+            continue
         undecided = [k for k in run.keys() if _has_none(run.decimal(k, digits))]
         if not undecided or prec >= max_prec:
             return run
