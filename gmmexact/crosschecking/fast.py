@@ -270,7 +270,11 @@ def crosscheck_fast(problem, peer: PeerResult, *, min_digits: int = 10, iteratio
         raise InputError(None, "tier", f"is {tier!r}", " or ".join(repr(t) for t in TIERS))
     # overflowing bounds and inf·0 in them become inf or NaN: no claim (checked with isfinite), no warning
     with steady_memory(), np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        if tier != "longdouble":
+        # responsibilities after the first iteration: tier 1's enclosure of the start (about 1e-13) widens
+        # through the exponential to about 1e-9 there, short of a float64 peer's digits, so auto skips it
+        later_resp = any(b.iteration > 1 for b in peer.blocks) or any(
+            r.key.kind == "resp" and r.key.iteration > 1 for r in peer.reported)
+        if tier == "float64" or (tier == "auto" and not later_resp):
             got = _crosscheck_fast(problem, peer, min_digits, iterations, None, "float64")
             if not isinstance(got, str) and (tier == "float64" or (decided(got) and got.iterations >= _wanted(
                     peer, iterations))):
