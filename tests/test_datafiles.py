@@ -547,3 +547,19 @@ def test_pieces_name_the_line_of_a_fault(tmp_path, monkeypatch, body, line, word
     with pytest.raises(InputError) as e:
         read_points(f)
     assert f"line {line}" in str(e.value) and words in str(e.value)
+
+
+def test_pieces_with_different_decimal_places_join_exactly(tmp_path, monkeypatch):
+    """A piece of whole numbers and a piece of thousandths: one common scale, every value exact."""
+    f = tmp_path / "x.csv"
+    f.write_text("a\n" + "".join(f"{v}\n" for v in range(200)) + "".join(f"0.{v:03d}\n" for v in range(1, 200))
+                 + "12345678901234567890\n")
+    whole = read_points(f)
+    monkeypatch.setattr(datafiles, "PIECE_BYTES", 64)
+    parts = read_points(f)
+    assert parts.points == whole.points and parts.points.exponent == whole.points.exponent == -3
+    assert parts.points[399] == (Fraction(12345678901234567890),)
+    with override(number_digits=20):
+        with pytest.raises(InputError) as e:
+            read_points(f)
+    assert "more than the limit of 20" in str(e.value)

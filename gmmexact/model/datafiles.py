@@ -517,7 +517,7 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     cut = raw.find(b"\n")
-    header_bytes, body = (raw, b"") if cut < 0 else (raw[:cut], raw[cut + 1:])
+    header_bytes = raw if cut < 0 else raw[:cut]
     header_text = header_bytes.decode("utf-8")
     if not header_text.strip():
         raise InputError(src, "line 1", "is empty", "a header row of variable names on line 1")
@@ -535,19 +535,23 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
     chosen, label = _resolve(names, columns, labels_column, src)
     if len(chosen) > lim.dimension:
         raise exceeded(src, "line 1", "coordinate columns", len(chosen), "dimension")
-    if body and not body.endswith(b"\n"):
-        body += b"\n"
-    if b'"' in body:
+    start = len(raw) if cut < 0 else cut + 1  # the body is raw[start:], never copied whole
+    d = len(chosen)
+    if raw.find(b'"', start) >= 0:
+        body = raw[start:]
+        if body and not body.endswith(b"\n"):
+            body += b"\n"
         mant, expo, labels, lines = _csv_quoted(body, sep, names, chosen, label, src, lim)
+        n = len(lines)
+
+        def where(k: int) -> str:
+            r, j = divmod(k, d)
+            return f"line {lines[r]}, column {chosen[j] + 1} ({names[chosen[j]]})"
+
+        points = _decimal_points(mant, expo, n, d, where, src, lim)
     else:
-        mant, expo, labels, lines = _csv_pieces(body, sep, names, chosen, label, src, lim)
-    n, d = len(lines), len(chosen)
-
-    def where(k: int) -> str:
-        r, j = divmod(k, d)
-        return f"line {lines[r]}, column {chosen[j] + 1} ({names[chosen[j]]})"
-
-    points = _decimal_points(mant, expo, n, d, where, src, lim)
+        points, labels, lines = _csv_pieces(raw, start, sep, names, chosen, label, src, lim)
+    del raw
     if label is not None:
         _check_names(labels, src, lambda i: f"line {lines[i]}, column {label + 1} ({names[label]})", lim, "label")
     return PointsData(points, tuple(labels), tuple(names[j] for j in chosen), src)
@@ -572,30 +576,39 @@ def _no_points(src: str) -> InputError:
 PIECE_BYTES = 8 << 20  # unquoted CSV is indexed this much at a time: its index arrays stay small
 
 
-def _csv_pieces(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits):
-    """:func:`_csv_fast` over pieces of about ``PIECE_BYTES`` cut at line ends, so the index arrays
-    (several bytes per byte of text) never exist for the whole file at once; the values, labels and
-    line numbers are those of one reading of the whole."""
-    if len(body) <= PIECE_BYTES:
-        return _csv_fast(body, sep, names, chosen, label, src, lim)
-    mants, expos, labels = [], [], []
-    at, line, count, blank_from = 0, 2, 0, None
-    while at < len(body):
-        cut = body.find(b"\n", min(at + PIECE_BYTES, len(body)) - 1)
-        end = len(body) if cut < 0 else cut + 1
-        piece = body[at:end]
+def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str, lim: Limits):
+    """The unquoted body ``raw[start:]`` read by :func:`_csv_fast` in pieces of about ``PIECE_BYTES`` cut at
+    line ends, each piece's values turned into integers at once (its own finest decimal place), then
+    all brought to the finest place of the whole: the index arrays (several bytes per byte of text) and
+    the digits of one piece exist at a time. The values, labels, line numbers and limits are those of
+    one reading of the whole. Returns the points, the labels and the line numbers."""
+    d = len(chosen)
+    pieces, labels = [], []  # (integers, exponent) per piece with points
+    at, line, count, blank_from = start, 2, 0, None
+    while at < len(raw):
+        cut = raw.find(b"\n", min(at + PIECE_BYTES, len(raw)) - 1)
+        end = len(raw) if cut < 0 else cut + 1
+        piece = raw[at:end]
+        if not piece.endswith(b"\n"):
+            piece += b"\n"
         lines_in_piece = piece.count(b"\n")
         mant, expo, labs, lines, trailing = _csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
                                                       blank_ok=True)
         if len(lines):
             if blank_from is not None:
                 raise InputError(src, f"line {blank_from}", "is empty, between data lines",
-                                 f"one point per line ({len(chosen)} value(s)), no blank line before the last point")
+                                 f"one point per line ({d} value(s)), no blank line before the last point")
             count += len(lines)
             if count > lim.points:
                 raise _too_many(count, src)
-            mants.append(mant)
-            expos.append(expo)
+
+            def where(k: int, first=lines.start) -> str:
+                r, j = divmod(k, d)
+                return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
+
+            ints, e0 = _common_scale(mant, expo, where, src, lim)
+            del mant, expo
+            pieces.append((ints.reshape(len(lines), d), e0, lines.start))
             labels += labs
         if trailing and blank_from is None:
             blank_from = line + lines_in_piece - trailing
@@ -603,7 +616,31 @@ def _csv_pieces(body: bytes, sep: str, names, chosen, label, src: str, lim: Limi
         at = end
     if not count:
         raise _no_points(src)
-    return np.concatenate(mants), np.concatenate(expos), labels, range(2, 2 + count)
+    return _joined(pieces, d, names, chosen, src, lim), labels, range(2, 2 + count)
+
+
+def _joined(pieces, d: int, names, chosen, src: str, lim: Limits) -> DecimalPoints:
+    """Pieces of integers at their own decimal places, brought to the finest of them (exactly)."""
+    places = [e0 for ints, e0, _ in pieces if ints.size and (ints != 0).any()]
+    e0 = min(places) if places else 0
+    out = []
+    for ints, e, first in pieces:
+        shift = e - e0 if (ints != 0).any() else 0
+        if shift:
+            block = DecimalPoints(ints, e).scaled_integers(e0)
+            if block.size:
+                top = int(np.abs(block).max()) if block.dtype == np.int64 else max(abs(int(v)) for v in block.ravel())
+                digits = len(str(top))
+                if digits > lim.number_digits:
+                    raise InputError(src, f"line {first}", f"needs {digits:,} digits as an integer times 10^{e0} "
+                                     "(the finest decimal place in the data), more than the limit of "
+                                     f"{lim.number_digits:,}", "values of similar size (raise it with "
+                                     "GMMEXACT_LIMIT_NUMBER_DIGITS)")
+            ints = np.asarray(block)
+        out.append(ints)
+    if any(a.dtype != np.int64 for a in out):
+        out = [a.astype(object) for a in out]
+    return DecimalPoints(np.concatenate(out) if len(out) > 1 else out[0], e0)
 
 
 def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits, first_line: int = 2,

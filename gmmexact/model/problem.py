@@ -32,6 +32,7 @@ import numpy as np
 
 from . import limits
 from .errors import InputError
+from .labels import NumberedLabels
 from .exactnum import active_limits, fixed_limits, format_exact, parse_exact, shorten
 from .linalg import det, first_nonpositive_minor
 
@@ -158,6 +159,8 @@ class Problem:
     @cached_property
     def point_index(self) -> dict[str, int]:
         """Label → row of ``points``."""
+        if isinstance(self.labels, NumberedLabels):
+            return _NumberedIndex(self.labels)
         return {label: p for p, label in enumerate(self.labels)}
 
     @cached_property
@@ -451,7 +454,7 @@ def _from_dict(data: Mapping[str, Any], source: str, normalize_weights: bool) ->
     n, d = len(points), len(points[0])
     variables = _names(table.get("variables", file_variables), d, ("x",) if d == 1 else tuple(f"v{j + 1}" for j in range(d)),
                        "data.variables", "variable", f"one per coordinate, d = {d}", src)
-    labels = _names(table.get("labels", file_labels), n, tuple(f"x{i + 1}" for i in range(n)),
+    labels = _names(table.get("labels", file_labels), n, NumberedLabels(n),
                     "data.labels", "label", f"one per point, n = {n}", src)
     components = _components(data.get("components"), d, src, data.get("covariance"))
 
@@ -775,3 +778,22 @@ def _components(raw, d: int, src: str, shared=None) -> tuple[Component, ...]:
             raise InputError(src, f"{where}.weight", f"is {_shown(weight)}{why}", "a weight > 0")
         out.append(Component(name, mean, cov, weight))
     return tuple(out)
+
+
+class _NumberedIndex(Mapping):
+    """``point_index`` of :class:`NumberedLabels`: label → row, without a dictionary of n entries."""
+
+    def __init__(self, labels: NumberedLabels) -> None:
+        self._labels = labels
+
+    def __getitem__(self, label) -> int:
+        if label not in self._labels:
+            raise KeyError(label)
+        return self._labels.index(label)
+
+    def __iter__(self):
+        return iter(self._labels)
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
