@@ -583,7 +583,8 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
     the digits of one piece exist at a time. The values, labels, line numbers and limits are those of
     one reading of the whole. Returns the points, the labels and the line numbers."""
     d = len(chosen)
-    pieces, labels = [], []  # (integers, exponent) per piece with points
+    pieces, labels = [], []  # (integers, exponent, first line) per piece, once they cannot share one array
+    acc = None  # the int64 integers of every piece so far, at their finest decimal place
     at, line, count, blank_from = start, 2, 0, None
     while at < len(raw):
         cut = raw.find(b"\n", min(at + PIECE_BYTES, len(raw)) - 1)
@@ -608,7 +609,15 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
 
             ints, e0 = _common_scale(mant, expo, where, src, lim)
             del mant, expo
-            pieces.append((ints.reshape(len(lines), d), e0, lines.start))
+            item = (ints.reshape(len(lines), d), e0, lines.start)
+            if acc is None and not pieces and ints.dtype == np.int64:  # one array for the whole file's integers
+                acc = _Filled(np.empty((len(lines) + raw.count(b"\n", end) + 1, d), dtype=np.int64), 0, e0,
+                              lines.start)
+            if acc is None or not acc.take(*item[:2]):
+                if acc is not None:  # Python integers from here on: the pieces are joined at the end
+                    pieces.append((acc.array[:acc.rows], acc.exponent, acc.first))
+                    acc = None
+                pieces.append(item)
             labels += labs
         if trailing and blank_from is None:
             blank_from = line + lines_in_piece - trailing
@@ -616,7 +625,39 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
         at = end
     if not count:
         raise _no_points(src)
+    if acc is not None:
+        pieces = [(acc.array[:acc.rows], acc.exponent, acc.first)]
     return _joined(pieces, d, names, chosen, src, lim), labels, range(2, 2 + count)
+
+
+class _Filled:
+    """The int64 integers of the pieces read so far, in one array with room for the rest of the file:
+    ``rows`` filled, all at decimal place ``exponent``."""
+
+    def __init__(self, array: np.ndarray, rows: int, exponent: int, first: int) -> None:
+        self.array, self.rows, self.exponent, self.first = array, rows, exponent, first
+
+    def take(self, ints: np.ndarray, exponent: int) -> bool:
+        """Append a piece (its integers at ``exponent``), rescaling what is there when the piece is finer;
+        ``False`` (nothing changed) when the common scale would not fit int64."""
+        if ints.dtype != np.int64:
+            return False
+        filled = self.array[:self.rows]
+        have, new = bool(self.rows and (filled != 0).any()), bool((ints != 0).any())
+        e0 = min(self.exponent, exponent) if have and new else (self.exponent if have else exponent)
+        up_old, up_new = self.exponent - e0 if have else 0, exponent - e0 if new else 0
+        limit = np.iinfo(np.int64).max
+        for x, k in ((filled, up_old), (ints, up_new)):
+            if k and (k > 18 or (x.size and int(np.abs(x).max()) > limit // int(_POW10[k]))):
+                return False
+        if self.rows + len(ints) > len(self.array):  # not expected: the room was counted from line ends
+            self.array = np.concatenate([filled, np.empty((len(ints), ints.shape[1]), dtype=np.int64)])
+        if up_old:
+            self.array[:self.rows] *= _POW10[up_old]
+        self.array[self.rows:self.rows + len(ints)] = ints * _POW10[up_new] if up_new else ints
+        self.rows += len(ints)
+        self.exponent = e0
+        return True
 
 
 def _joined(pieces, d: int, names, chosen, src: str, lim: Limits) -> DecimalPoints:
