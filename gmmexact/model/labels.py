@@ -75,6 +75,5 @@ class NumberedLabels(Sequence):
     def __reduce__(self):
         return (NumberedLabels, (self._n,))
 
-    def __repr__(self) -> str:
-        shown = ", ".join(repr(v) for v in self[:3])
-        return f"NumberedLabels({self._n}: {shown}{', …' if self._n > 3 else ''})"
+    def __repr__(self) -> str:  # as the tuple it stands for
+        return repr(tuple(self))

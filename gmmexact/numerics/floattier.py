@@ -476,8 +476,8 @@ def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
     # one row per statistic, one column per point (zero-padded to whole groups):
     # the sums' terms Σ r, Σ r V, Σ r V_i V_j (i <= j), Σ log p(x)
     mid = np.zeros((K * (1 + d + np_) + 1, rows))
-    # the bounds' terms Σ dr, Σ r|V|, Σ r V², Σ dr|V|, Σ dr V², Σ |log p|, Σ d log p
-    ab = np.zeros((K * (1 + 4 * d) + 2, rows))
+    # the bounds' terms Σ dr, Σ r|V|, Σ r V², Σ dr|V|, Σ dr V², Σ |V|, Σ |log p|, Σ d log p
+    ab = np.zeros((K * (1 + 5 * d) + 2, rows))
     RT, dRT = R.T, dR.T
     mid[:K, :m] = RT
     ab[:K, :m] = dRT
@@ -491,28 +491,32 @@ def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
             np.multiply(RV[i], VT[j], out=mid[at + k, :m])
         aV = np.abs(VT)
         V2 = VT * VT
-        at = K + c * 4 * d
+        at = K + c * 5 * d
         np.multiply(aV, r, out=ab[at:at + d, :m])
         np.multiply(V2, r, out=ab[at + d:at + 2 * d, :m])
         np.multiply(aV, dr, out=ab[at + 2 * d:at + 3 * d, :m])
         np.multiply(V2, dr, out=ab[at + 3 * d:at + 4 * d, :m])
+        ab[at + 4 * d:at + 5 * d, :m] = aV
     mid[-1, :m] = term
     np.abs(term, out=ab[-2, :m])
     ab[-1, :m] = dterm
     S = _mid_group_sums(mid)  # ng × statistics
-    B = ab.reshape(ab.shape[0], ng, GROUP).sum(axis=2).T * blow
+    # products that underflow lose up to 2^-1075 each (r, dr <= 2): the bound sums stay upper bounds
+    B = ab.reshape(ab.shape[0], ng, GROUP).sum(axis=2).T * blow + 4 * GROUP * ETA
     rad = np.empty_like(S)
     rad[:, :K] = g * np.abs(S[:, :K]) * blow + B[:, :K]  # r >= 0: Σ|r| is the sum itself
     for c in range(K):
         uv = 0.0 if exact[c] else U1
-        at = K + c * 4 * d
-        rV, rV2, drV, drV2 = (B[:, at + k * d:at + (k + 1) * d] for k in range(4))
+        at = K + c * 5 * d
+        rV, rV2, drV, drV2, aVs = (B[:, at + k * d:at + (k + 1) * d] for k in range(5))
         rad[:, K + c * d:K + (c + 1) * d] = (g + U + uv) * rV + (1 + uv) * drV
         at = K + K * d + c * np_
         for k, (i, j) in enumerate(pairs):
             cross = np.sqrt(rV2[:, i] * rV2[:, j]) * (1 + 4 * U)  # >= Σ r|V_i||V_j| (Cauchy–Schwarz)
             dcross = np.sqrt(drV2[:, i] * drV2[:, j]) * (1 + 4 * U)
-            rad[:, at + k] = (g + 2 * U + 3 * uv) * cross + (1 + 3 * uv) * dcross
+            # fl(r·V_i) may underflow (2^-1075 at most), and the product with V_j carries that: Σ 2^-1075|V_j|
+            rad[:, at + k] = ((g + 2 * U + 3 * uv) * cross + (1 + 3 * uv) * dcross
+                              + ETA * (aVs[:, i] + aVs[:, j]))
     rad[:, -1] = g * B[:, -2] + B[:, -1]
     rad = (rad + eta_g) * SAFE
     if not (np.isfinite(S).all() and np.isfinite(rad).all()):

@@ -67,12 +67,31 @@ class ExactBall:
         return cls(0, 0, 0)
 
     @classmethod
-    def of(cls, x: flint.arb) -> "ExactBall":
+    def of(cls, x: flint.arb, floor: int | None = None) -> "ExactBall":
+        """The ball's ends as exact dyadics, nothing finer than ``2^floor`` (default ``−64·prec``): a finer
+        midpoint is cut to that grid and a finer radius raised to it, the cut added to the radius. So a
+        responsibility of e^(−10^6) does not make every later sum a million bits long; the ball still
+        holds ``x``, and the result depends on ``x`` alone (the same for any partitioning).
+
+        >>> b = ExactBall.of(flint.arb(2) ** -100000, floor=-64)
+        >>> (b.mid_man, b.rad_man, b.exp)
+        (0, 1, -64)
+        """
         if not x.is_finite():
             raise ArithmeticError("a ball is not finite")
+        floor = -64 * flint.ctx.prec if floor is None else floor
         m, e = x.mid().man_exp()
         r, f = flint.arb(x.rad()).man_exp()
         m, e, r, f = int(m), int(e), int(r), int(f)
+        if r and f < floor:  # a radius finer than the grid: rounded up to it (no shift of a huge width)
+            q = r >> (floor - f) if r.bit_length() > floor - f else 0
+            r, f = (q + 1 if q == 0 or q << (floor - f) != r else q), floor
+        if m and e < floor:
+            shift = floor - e
+            kept = (m >> shift if m > 0 else -((-m) >> shift)) if m.bit_length() > shift else 0  # toward zero
+            if kept << shift != m:  # cut by less than 2^floor: the radius grows by one step of the grid
+                r, f = ((r << (f - floor)) + 1, floor) if r else (1, floor)
+            m, e = kept, floor
         low = min(e, f) if (m and r) else (e if m else f if r else 0)
         return cls(m << (e - low) if m else 0, r << (f - low) if r else 0, low)
 
