@@ -214,3 +214,19 @@ def test_data_far_from_the_origin_name_the_diag_formulas_cancellation():
     assert (loss.iteration, loss.step, loss.cause) == (1, "M-step", "cancellation")
     assert loss.key.startswith("cov.") and loss.digits <= 4
     assert "condition ≈ 1 + μ²/σ² = " in loss.explanation and "e+12" in loss.explanation
+
+
+def test_a_tight_global_comparison_reaches_at_least_as_far():
+    """The global comparison on tier 1 stops where its enclosure no longer holds min_digits and says how
+    to go further; on longdouble ("tight") it reaches at least as far, with the same local checks."""
+    X = blobs(3000, d=3, seed=4)
+    gm = fitted(X, n_components=3, random_state=1, tol=0, max_iter=25)
+    fast = certify_fit(gm, X, progress=False)
+    tight = certify_fit(gm, X, progress=False, global_error="tight")
+    reach_fast, reach_tight = ((c.global_stop[0] if c.global_stop else len(c.iterations) + 1) for c in (fast, tight))
+    assert reach_tight >= reach_fast
+    assert [it.local_digits for it in fast.iterations] == [it.local_digits for it in tight.iterations]
+    if fast.global_stop and "enclosed to only" in fast.global_stop[1]:
+        assert 'global_error="tight"' in fast.global_stop[1]
+    with pytest.raises(InputError):
+        certify_fit(gm, X, progress=False, global_error="yes")
