@@ -557,7 +557,7 @@ def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name,
                 growth = " (its enclosure widens with each iteration: the fit is sensitive to its start)"
             tighter = (" (global_error=\"tight\" encloses it in longdouble, about 10^4 times tighter, at about four "
                        "times the time)" if tier == "float64" else "")
-            stop = (t, f"the exact trajectory from the same start is enclosed to only {max(enclosed, 0):.1f} "
+            stop = (t, f"the exact trajectory from the same start is enclosed to only {math.floor(max(enclosed, 0) * 10) / 10:.1f} "
                        f"digits there, fewer than the {min_digits} asked{growth}; the local errors go on{tighter}")
             break
         digits[t] = int(e.digits[idx].min())
