@@ -557,7 +557,7 @@ def _global(replay, params, points, labels, names, cov_type, reg, d, K, n, name,
                 growth = " (its enclosure widens with each iteration: the fit is sensitive to its start)"
             tighter = (" (global_error=\"tight\" encloses it in longdouble, about 10^4 times tighter, at about four "
                        "times the time)" if tier == "float64" else "")
-            stop = (t, f"the exact trajectory from the same start is enclosed to only {math.floor(max(enclosed, 0) * 10) / 10:.1f} "
+            stop = (t, f"the exact trajectory from the same start is enclosed to only {_tenths_down(enclosed):.1f} "
                        f"digits there, fewer than the {min_digits} asked{growth}; the local errors go on{tighter}")
             break
         digits[t] = int(e.digits[idx].min())
@@ -597,3 +597,15 @@ def _convergence(iterations, tol: float, replay: ReplayedFit, unit_roundoff: flo
             undecided += 1
     return Convergence(tol, T, replay.converged, tuple(decisions), tuple(changes), agrees, increases,
                        tuple(decreases), undecided)
+
+
+def _tenths_down(x: float) -> float:
+    """``x`` rounded down to tenths (0 for NaN or negative, unchanged when infinite).
+
+    >>> _tenths_down(9.96), _tenths_down(float("nan")), _tenths_down(-1.0)
+    (9.9, 0.0, 0.0)
+    """
+    if not x > 0:
+        return 0.0
+    return math.floor(x * 10) / 10 if math.isfinite(x) else x
+
