@@ -625,9 +625,19 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
         at = end
     if not count:
         raise _no_points(src)
-    if acc is not None:
-        pieces = [(acc.array[:acc.rows], acc.exponent, acc.first)]
+    if acc is not None:  # one int64 array (a view of the rows filled): taken over, not copied
+        ints = acc.array[:acc.rows]
+        if ints.size:
+            _check_digits(len(str(int(np.abs(ints).max()))), acc.exponent, acc.first, src, lim)
+        return DecimalPoints.owning(ints, acc.exponent), labels, range(2, 2 + count)
     return _joined(pieces, d, names, chosen, src, lim), labels, range(2, 2 + count)
+
+
+def _check_digits(digits: int, e0: int, line: int, src: str, lim: Limits) -> None:
+    if digits > lim.number_digits:
+        raise InputError(src, f"line {line}", f"needs {digits:,} digits as an integer times 10^{e0} (the finest "
+                         f"decimal place in the data), more than the limit of {lim.number_digits:,}",
+                         "values of similar size (raise it with GMMEXACT_LIMIT_NUMBER_DIGITS)")
 
 
 class _Filled:
@@ -671,12 +681,7 @@ def _joined(pieces, d: int, names, chosen, src: str, lim: Limits) -> DecimalPoin
             block = DecimalPoints(ints, e).scaled_integers(e0)
             if block.size:
                 top = int(np.abs(block).max()) if block.dtype == np.int64 else max(abs(int(v)) for v in block.ravel())
-                digits = len(str(top))
-                if digits > lim.number_digits:
-                    raise InputError(src, f"line {first}", f"needs {digits:,} digits as an integer times 10^{e0} "
-                                     "(the finest decimal place in the data), more than the limit of "
-                                     f"{lim.number_digits:,}", "values of similar size (raise it with "
-                                     "GMMEXACT_LIMIT_NUMBER_DIGITS)")
+                _check_digits(len(str(top)), e0, first, src, lim)
             ints = np.asarray(block)
         out.append(ints)
     if any(a.dtype != np.int64 for a in out):

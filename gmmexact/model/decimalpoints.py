@@ -121,6 +121,24 @@ class DecimalPoints(Sequence):
         self._ints = _integer_array(integers)
         self._rows: tuple | None = None
 
+    @classmethod
+    def owning(cls, integers: np.ndarray, exponent: int) -> "DecimalPoints":
+        """Points that take ``integers`` (an int64 n × d array nobody else holds) without copying it: it is
+        made read-only. For readers of large files, whose array would otherwise exist twice.
+
+        >>> a = np.array([[15, -2]], dtype=np.int64); pts = DecimalPoints.owning(a, -1)
+        >>> pts[0], a.flags.writeable
+        ((Fraction(3, 2), Fraction(-1, 5)), False)
+        """
+        if not (isinstance(integers, np.ndarray) and integers.dtype == np.int64 and integers.ndim == 2):
+            return cls(integers, exponent)
+        self = cls.__new__(cls)
+        self._exp = operator.index(exponent)
+        integers.flags.writeable = False
+        self._ints = integers
+        self._rows = None
+        return self
+
     # --- the data ---------------------------------------------------------------------------------
 
     @property
