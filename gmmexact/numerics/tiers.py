@@ -59,6 +59,7 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
         scattered = client.scatter([data.X[s] for s in slices])
     params = floattier.start_params(problem, prec)
     out, merged, stopped = [], None, None
+
     def merged_statistics(forms):
         if client is None:
             parts = []
