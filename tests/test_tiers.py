@@ -131,3 +131,19 @@ def test_exact_column_sums_are_exact(rows):
     F = np.array(rows)
     for (m, e), col in zip(floattier.exact_column_sums(F), F.T):
         assert Fraction(m) * Fraction(2) ** e == sum((Fraction(v) for v in col.tolist()), Fraction(0))
+
+
+@pytest.mark.parametrize("scale, var", [(1e-310, Fraction(10) ** -620), (1e-160, Fraction(10) ** -320),
+                                        (1e150, Fraction(10) ** 300)])
+def test_float_data_far_from_one_stay_on_tier_one_and_agree(scale, var):
+    """Float data near 1e-310 (subnormal) or 1e150, whose covariances lie outside float64's range, are
+    scaled by an exact power of two: tier 1 answers, with the arb tier's digits."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 1, (30, 2)) * scale
+    X[:15] += 3 * scale
+    pts = FloatPoints(X)
+    rows = [list(p) for p in pts]
+    problem = gmmexact.Problem.from_arrays(pts, [rows[0], rows[20]], [[[var, 0], [0, var]]] * 2, ["1/2", "1/2"])
+    fast = certified_parameters(problem, 2, digits=DIGITS, tier="float64")
+    assert fast.tier == "float64" and fast.stopped is None
+    agree(fast, partitioned_iterations(problem, 2, digits=DIGITS))

@@ -81,6 +81,12 @@ class FloatData:
     integral: bool
 
     @classmethod
+    def _binary(cls, X: np.ndarray) -> "FloatData":
+        X, scale = _binary_scaled(X)
+        integral = bool(np.array_equal(X, np.rint(X)) and (not X.size or float(np.abs(X).max()) < 2.0**52))
+        return cls(X, scale, integral)
+
+    @classmethod
     def of(cls, points) -> "FloatData | str":
         """The float form of a problem's points, or the reason there is none.
 
@@ -94,9 +100,7 @@ class FloatData:
         from ..model.floatpoints import FloatPoints  # noqa: PLC0415
 
         if isinstance(points, FloatPoints):
-            X = points.array
-            integral = bool(np.array_equal(X, np.rint(X)) and (not X.size or float(np.abs(X).max()) < 2.0**52))
-            return cls(X, Fraction(1), integral)
+            return cls._binary(points.array)
         if isinstance(points, DecimalPoints):
             ints = points.integers
             if ints.dtype != np.int64 or (ints.size and int(np.abs(ints).max()) >= 2**52):
@@ -112,9 +116,28 @@ class FloatData:
             return cls(nums.astype(np.float64).reshape(n, -1), Fraction(1, den), True)
         floats = [float(v) for v in flat]
         if all(Fraction(f) == v for f, v in zip(floats, flat)):
-            X = np.array(floats, dtype=np.float64).reshape(n, -1)
-            return cls(X, Fraction(1), False)
+            return cls._binary(np.array(floats, dtype=np.float64).reshape(n, -1))
         return "the points are neither float64 values nor decimals with a common denominator below 2^62"
+
+
+def _binary_scaled(X: np.ndarray) -> tuple[np.ndarray, Fraction]:
+    """Float data scaled by a power of two (exactly) so that the largest is near 1, when they lie far from
+    it: covariances of data near 1e-160 or 1e150 would leave float64's range. Unscaled where the scaling
+    would round a value (a very wide spread of magnitudes).
+
+    >>> Y, scale = _binary_scaled(np.array([[3e-160, 1e-161]])); float(Y.max()) < 1 <= float(Y.max()) * 2, scale < 1
+    (True, True)
+    """
+    top = float(np.abs(X).max(initial=0))
+    if not top:
+        return X, Fraction(1)
+    e = math.frexp(top)[1]
+    if -64 <= e <= 64:
+        return X, Fraction(1)
+    Y = np.ldexp(X, -e)
+    if not np.array_equal(np.ldexp(Y, e), X):
+        return X, Fraction(1)
+    return Y, Fraction(2) ** e
 
 
 def _common_denominator(flat: list) -> "tuple[np.ndarray, int] | None":
@@ -299,10 +322,16 @@ def _two_norm_upper(M) -> float:
     """
     A = np.asarray(M, dtype=np.float64)
     d = len(A)
+    top = float(A.max(initial=0))
+    if not top > 0 or not math.isfinite(top):
+        return 0.0 if top == 0 else math.inf
+    e = math.frexp(top)[1]
+    A = np.ldexp(A, -e)  # exact (a power of two; entries far below the largest may round down: covered below)
     grow = (1 + 4 * (d + 2) * U) * SAFE
-    fro = math.sqrt(float(np.sum(A * A))) * grow
-    one, inf = float(A.sum(axis=0).max(initial=0)), float(A.sum(axis=1).max(initial=0))
-    return min(fro, math.sqrt(one * inf) * grow)
+    floor = d * d * 2.0**-1074  # what scaling can lose to underflow, entry by entry
+    fro = math.sqrt(float(np.sum(A * A)) + floor) * grow
+    one, inf = float(A.sum(axis=0).max(initial=0)) + floor, float(A.sum(axis=1).max(initial=0)) + floor
+    return math.ldexp(min(fro, math.sqrt(one * inf) * grow), e) * SAFE
 
 
 def component_form(weight: arb, mean, cov, data: FloatData, centre=None) -> ComponentForm:
