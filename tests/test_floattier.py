@@ -87,10 +87,6 @@ def make_problem(seed: int, n: int, d: int, K: int, kind: str, cov_type: str = "
                                         count_offset=count_offset)
 
 
-def flat(x):
-    return [v for item in x for v in flat(item)] if isinstance(x, tuple) else [x]
-
-
 def tier1_encloses_reference(problem, iterations: int, tol: float = 1e-9, strict: bool = True) -> None:
     """Every tier-1 ball overlaps the 20-digit arb reference, and none is wide (relative ``tol``).
 

@@ -182,7 +182,10 @@ def _ball_float(x: arb) -> tuple[float, float]:
     f = float(x.mid())
     if not math.isfinite(f):
         raise OverflowError("ball beyond float64's range")
-    err = float((x - arb(f)).abs_upper())  # float() rounds to nearest: one step up makes it an upper bound
+    gap = (x - arb(f)).abs_upper()
+    err = float(gap)  # float() rounds to nearest: one step up makes it an upper bound
+    if err == 0 and gap != 0:  # a gap below float64's smallest step: that step bounds it
+        return f, 2.0**-1074
     return f, (math.nextafter(err, math.inf) if err else 0.0)
 
 
