@@ -21,33 +21,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from benchmem import peak_mb, reset_peak  # noqa: E402
 from gmmexact.crosschecking.fitcheck import certify_fit  # noqa: E402
-
-
-def _reset_peak() -> float:
-    """Reset the kernel's peak-RSS mark (where it can be) and return the resident MB now."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-    return _status("VmRSS:")
-
-
-def _peak_mb() -> float:
-    return _status("VmHWM:")
-
-
-def _status(field: str) -> float:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(field):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
 
 
 def data(n: int, d: int, K: int, seed: int = 0) -> np.ndarray:
@@ -77,11 +54,11 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         gm.fit(X)
         fit = time.perf_counter() - t0
-    base = _reset_peak()
+    base = reset_peak()
     t0 = time.perf_counter()
     check = certify_fit(gm, X, global_error=args.global_error, progress=False, fit_seconds=fit)
     total = time.perf_counter() - t0
-    peak = _peak_mb() - base
+    peak = peak_mb() - base
     print(f"scikit-learn {skv}; n = {args.n}, d = {args.d}, K = {args.k}, {args.covariance_type}; "
           f"load {os.getloadavg()[0]:.2f}")
     print(f"fit: {gm.n_iter_} iterations in {fit:.3f} s ({fit / gm.n_iter_ * 1e3:.1f} ms per iteration)")

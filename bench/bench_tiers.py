@@ -35,24 +35,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
+from benchmem import reset_peak, status_mb  # noqa: E402
+
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
-
-
-def _status(field: str) -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def _reset_peak() -> float:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
-    return _status("VmRSS:")
 
 
 def problem_of(n: int, d: int, K: int, seed: int):
@@ -84,11 +69,11 @@ def one(n: int, d: int, K: int, digits: list[int], seed: int, repeat: int) -> di
     out = {"n": n, "d": d, "K": K, "load": os.getloadavg()[0]}
     peaks, answers = {}, {}
     for name, job in jobs.items():  # warm-up and peak memory, one at a time
-        base = _reset_peak()
+        base = reset_peak()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             answers[name] = job()
-        peaks[name] = _status("VmHWM:") - base
+        peaks[name] = status_mb("VmHWM:") - base
     times = {name: [] for name in jobs}
     for _ in range(repeat):
         for name, job in jobs.items():

@@ -191,6 +191,16 @@ def many_points(n: int = 5000, seed: int = 1, starts=((0, 0, 0), (3, 3, 3))) -> 
                                         ["1/2", "1/2"], reg_covar=Fraction(1, 10**6))
 
 
+def write_problem(folder, ints, names=None) -> None:
+    """``folder/p.toml`` starting many_points' model, its points (thousandths) in ``folder/X.csv``."""
+    (folder / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
+    covs = ('[["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"]]',
+            '[["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]')
+    tables = [("" if names is None else f'name = "{names[c]}"\n') + f'weight = "1/2"\nmean = ["{m}", "{m}", "{m}"]\n'
+              f"covariance = {covs[c]}\n" for c, m in enumerate((0, 3))]
+    (folder / "p.toml").write_text('[data]\npoints_file = "X.csv"\n\n' + "".join(f"[[components]]\n{t}\n" for t in tables))
+
+
 def test_tier_one_gives_the_same_bits_for_any_partitioning(cluster):
     from distributed import Client
 
@@ -229,22 +239,7 @@ def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, ca
     monkeypatch.setenv("GMMEXACT_LIMIT_SECONDS", "1")
     problem = many_points(n=3000)
     ints = problem.points.integers
-    (tmp_path / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
-    (tmp_path / "p.toml").write_text('''[data]
-points_file = "X.csv"
-
-[[components]]
-name = "one"
-weight = "1/2"
-mean = ["0", "0", "0"]
-covariance = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"]]
-
-[[components]]
-name = "two"
-weight = "1/2"
-mean = ["3", "3", "3"]
-covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]
-''')
+    write_problem(tmp_path, ints, names=("one", "two"))
     assert main(["solve", str(tmp_path / "p.toml"), "--digits", "10", "--format", "json", "--quiet",
                  "--explain-precision"]) == 0
     captured = capsys.readouterr()
@@ -288,20 +283,7 @@ def test_an_affordable_large_problem_keeps_the_whole_report(tmp_path, capsys):
     problem = many_points(n=2500)
     assert problem.n > LARGE_N
     ints = problem.points.integers
-    (tmp_path / "X.csv").write_text("a,b,c\n" + "\n".join(",".join(f"{v / 1000:.3f}" for v in row) for row in ints))
-    (tmp_path / "p.toml").write_text('''[data]
-points_file = "X.csv"
-
-[[components]]
-weight = "1/2"
-mean = ["0", "0", "0"]
-covariance = [["1", "0", "0"], ["0", "1", "0"], ["0", "0", "1"]]
-
-[[components]]
-weight = "1/2"
-mean = ["3", "3", "3"]
-covariance = [["2", "0.25", "0.25"], ["0.25", "2", "0.25"], ["0.25", "0.25", "2"]]
-''')
+    write_problem(tmp_path, ints)
     assert main(["solve", str(tmp_path / "p.toml"), "--digits", "6", "--quiet", "--forms", "none"]) == 0
     captured = capsys.readouterr()
     assert "whole report would take too long" not in captured.err and "resp" in captured.out

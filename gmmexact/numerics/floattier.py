@@ -140,11 +140,11 @@ def _binary_scaled(X: np.ndarray) -> tuple[np.ndarray, Fraction]:
     return Y, Fraction(2) ** e
 
 
-def _common_denominator(flat: list) -> "tuple[np.ndarray, int] | None":
-    """Fractions as int64 numerators over one denominator below 2^62, numerators below 2^52; else None.
+def fraction_arrays(flat: list) -> "tuple[np.ndarray, np.ndarray] | None":
+    """The numerators and denominators of Fractions as int64 arrays, or ``None`` when one does not fit.
 
-    >>> nums, den = _common_denominator([Fraction(1, 4), Fraction(-3, 10)]); nums.tolist(), den
-    ([5, -6], 20)
+    >>> [a.tolist() for a in fraction_arrays([Fraction(1, 4), Fraction(-3, 10)])]
+    [[1, -3], [4, 10]]
     """
     try:
         try:  # Fraction's own slots: no Python-level property call per value
@@ -155,6 +155,19 @@ def _common_denominator(flat: list) -> "tuple[np.ndarray, int] | None":
             dens = np.array([v.denominator for v in flat], dtype=np.int64)
     except OverflowError:
         return None
+    return nums, dens
+
+
+def _common_denominator(flat: list) -> "tuple[np.ndarray, int] | None":
+    """Fractions as int64 numerators over one denominator below 2^62, numerators below 2^52; else None.
+
+    >>> nums, den = _common_denominator([Fraction(1, 4), Fraction(-3, 10)]); nums.tolist(), den
+    ([5, -6], 20)
+    """
+    parts = fraction_arrays(flat)
+    if parts is None:
+        return None
+    nums, dens = parts
     den = reduce(math.lcm, (int(v) for v in np.unique(dens)), 1)
     if den >= 2**62 or int(np.abs(nums).max(initial=0)) * den >= 2**62:
         return None

@@ -37,6 +37,7 @@ import numpy as np
 from flint import arb, arb_mat
 
 from . import intervals
+from .floattier import fraction_arrays
 from .intervals import MANT
 from ..model.floatpoints import FloatPoints
 from ..engine.monomials import Monomials, quad_coefficients
@@ -174,15 +175,10 @@ class FastData:
                     "(x86-64 extended precision)")
         n, d = len(points), len(points[0])
         flat = [v for p in points for v in p]
-        try:
-            try:  # Fraction's own slots: no Python-level property call per value (n·d of them)
-                nums = np.fromiter(map(attrgetter("_numerator"), flat), dtype=np.int64, count=len(flat))
-                dens = np.fromiter(map(attrgetter("_denominator"), flat), dtype=np.int64, count=len(flat))
-            except AttributeError:
-                nums = np.array([v.numerator for v in flat], dtype=np.int64)
-                dens = np.array([v.denominator for v in flat], dtype=np.int64)
-        except OverflowError:
+        parts = fraction_arrays(flat)
+        if parts is None:
             return "the points' numerators or denominators do not fit in 64-bit integers"
+        nums, dens = parts
         scale = reduce(math.lcm, (int(v) for v in np.unique(dens)), 1)
         if scale > 2**40 or int(np.abs(nums).max(initial=0)) * scale >= 2**62:
             return "the points scaled to a common denominator do not fit in 64-bit integers"
