@@ -73,8 +73,10 @@ class Declined(ArithmeticError):
 
 @dataclass(frozen=True)
 class FloatData:
-    """The points as ``X · scale`` with ``X`` an exact float64 array; ``integral``: every ``X`` is an
-    integer below 2^52, so differences with integer shifts are exact."""
+    """The points as ``X · scale`` with ``X`` an array whose values are exact in float64 (float64, or
+    int64 below 2^52 (a decimal file's integers, possibly memory-mapped), turned into floats chunk by
+    chunk); ``integral``: every ``X`` is an integer below 2^52, so differences with integer shifts are
+    exact."""
 
     X: np.ndarray
     scale: Fraction
@@ -92,7 +94,7 @@ class FloatData:
 
         >>> from gmmexact.model.decimalpoints import DecimalPoints
         >>> f = FloatData.of(DecimalPoints([[1600, -25]], -1)); f.X.tolist(), f.scale, f.integral
-        ([[1600.0, -25.0]], Fraction(1, 10), True)
+        ([[1600, -25]], Fraction(1, 10), True)
         >>> FloatData.of([[Fraction(1, 3), Fraction(1, 7)]]).scale
         Fraction(1, 21)
         """
@@ -105,7 +107,7 @@ class FloatData:
             ints = points.integers
             if ints.dtype != np.int64 or (ints.size and int(np.abs(ints).max()) >= 2**52):
                 return "the points' decimal digits do not fit in float64 integers (52 bits)"
-            return cls(ints.astype(np.float64), Fraction(10) ** points.exponent, True)
+            return cls(ints, Fraction(10) ** points.exponent, True)
         n = len(points)
         if not n:
             return "there are no points"
@@ -433,6 +435,7 @@ def _estep_component(X, form: ComponentForm, integral: bool):
 def chunk_statistics(X: np.ndarray, forms: list[ComponentForm], integral: bool, scale: Fraction,
                      want_resp: bool = False) -> ChunkResult:
     """Tier-1 statistics of the points ``X`` (a chunk; blocks of ``BLOCK`` from its first row)."""
+    X = np.asarray(X, dtype=np.float64)  # int64 below 2^52: exact
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         return _chunk(X, forms, integral, scale, want_resp)
 
