@@ -219,3 +219,15 @@ def exact_column_sums(F: np.ndarray) -> list[tuple[int, int]]:
                 total += ((acc_hi[c][g] << 30) + acc_lo[c][g]) << (8 * g)
         out.append((total, int(emin[c])))
     return out
+
+
+def aligned(mid: tuple[int, int], rad: tuple[int, int]) -> tuple[int, int, int]:
+    """Two exact sums ``(mantissa, exponent)`` (a midpoint and a radius) on one exponent, as
+    :class:`~gmmexact.numerics.partitioned.ExactBall` takes them.
+
+    >>> aligned((3, 2), (1, -1))
+    (24, 1, -1)
+    """
+    (mm, me), (rm, re_) = mid, rad
+    low = min(me if mm else re_, re_ if rm else me)
+    return (mm << (me - low) if mm else 0), (rm << (re_ - low) if rm else 0), low

@@ -38,17 +38,18 @@ Typical accuracy: 13 to 15 significant digits where the covariances are well-con
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from functools import reduce
+from functools import cached_property, reduce
 from operator import attrgetter
 
 import flint
 import numpy as np
 from flint import arb, arb_mat
 
-from .floatbounds import (ETA, SAFE, U, U1, BELOW_ARG, Declined, ball_float, exact_column_sums, exp_certified, gamma,
-                          log_certified, two_norm_upper, upper)
+from . import doubledouble
+from .floatbounds import (BELOW_ARG, ETA, SAFE, U, U1, Declined, aligned, ball_float, exact_column_sums, exp_certified,
+                          gamma, log_certified, two_norm_upper, upper)
 from .partitioned import ExactBall, PartitionedIteration, Statistics, mstep
 
 _ball_float, _upper, _two_norm_upper = ball_float, upper, two_norm_upper
@@ -73,6 +74,21 @@ class FloatData:
     X: np.ndarray
     scale: Fraction
     integral: bool
+
+    @cached_property
+    def column_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each column's smallest and largest value (read chunk by chunk: the array may be a file's).
+
+        >>> FloatData(np.array([[1, 5], [-2, 3]]), Fraction(1), True).column_range
+        (array([-2.,  3.]), array([1., 5.]))
+        """
+        lo = np.full(self.X.shape[1], np.inf)
+        hi = np.full(self.X.shape[1], -np.inf)
+        for a in range(0, len(self.X), CHUNK * 4):
+            part = np.asarray(self.X[a:a + CHUNK * 4], dtype=np.float64)
+            lo = np.minimum(lo, part.min(axis=0))
+            hi = np.maximum(hi, part.max(axis=0))
+        return lo, hi
 
     @classmethod
     def _binary(cls, X: np.ndarray) -> "FloatData":
@@ -189,6 +205,7 @@ class ComponentForm:
     const_rad: float
     minus: tuple = ()  # const − const_k for every component k (rounded once from the exact difference)
     minus_rad: tuple = ()
+    pair: "doubledouble.PairPlan | None" = None  # the double-double kernel's plan (the same in every form)
 
 
 def component_form(weight: arb, mean, cov, data: FloatData, centre=None) -> ComponentForm:
@@ -275,6 +292,9 @@ def chunk_statistics(X: np.ndarray, forms: list[ComponentForm], integral: bool, 
                      want_resp: bool = False) -> ChunkResult:
     """Tier-1 statistics of the points ``X`` (a chunk; blocks of ``BLOCK`` from its first row)."""
     X = np.asarray(X, dtype=np.float64)  # int64 below 2^52: exact
+    if forms and forms[0].pair is not None:
+        stats, resp, err = doubledouble.chunk_statistics(X, forms[0].pair, scale, want_resp)
+        return ChunkResult(stats, resp, err)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         return _chunk(X, forms, integral, scale, want_resp)
 
@@ -408,7 +428,7 @@ def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
     rad = (rad + eta_g) * SAFE
     if not (np.isfinite(S).all() and np.isfinite(rad).all()):
         raise Declined("a group sum or its bound is not finite in float64")
-    balls = [ExactBall(*_align(mm, rr)) for mm, rr in zip(exact_column_sums(S), exact_column_sums(rad))]
+    balls = [ExactBall(*aligned(mm, rr)) for mm, rr in zip(exact_column_sums(S), exact_column_sums(rad))]
     S0 = tuple(balls[:K])
     S1 = tuple(tuple(balls[K + c * d:K + (c + 1) * d]) for c in range(K))
     S2 = []
@@ -419,12 +439,6 @@ def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
             full[i][j] = full[j][i] = balls[at + k]
         S2.append(tuple(tuple(row) for row in full))
     return Statistics(S0, S1, tuple(S2), balls[-1], m, scale)
-
-
-def _align(mid: tuple[int, int], rad: tuple[int, int]) -> tuple[int, int, int]:
-    (mm, me), (rm, re_) = mid, rad
-    low = min(me if mm else re_, re_ if rm else me)
-    return (mm << (me - low) if mm else 0), (rm << (re_ - low) if rm else 0), low
 
 
 
@@ -444,8 +458,6 @@ class FloatIteration:
 def _with_differences(forms, weights, covs) -> list[ComponentForm]:
     """Each form with the differences of the log-constants, rounded once from their exact values: the
     responsibilities depend on differences only, so the constants' own rounding never enters them."""
-    from dataclasses import replace  # noqa: PLC0415
-
     consts = []
     for w, cov in zip(weights, covs):
         d = len(cov)
@@ -457,16 +469,39 @@ def _with_differences(forms, weights, covs) -> list[ComponentForm]:
     return out
 
 
-def plan(problem, params, data: FloatData, prec: int = PREC, centres=None) -> tuple[list[ComponentForm], tuple]:
+KERNELS = ("auto", "float", "pair")
+
+
+def plan(problem, params, data: FloatData, prec: int = PREC, centres=None, kernel: str = "auto"
+         ) -> tuple[list[ComponentForm], tuple]:
     """The component forms of one iteration's start ``params`` (weights, means, covariances as balls)
-    and the exact shifts (in the points' units) the statistics are about (near ``centres`` when given)."""
+    and the exact shifts (in the points' units) the statistics are about (near ``centres`` when given).
+
+    ``kernel``: ``"pair"`` the double-double kernel (:mod:`~gmmexact.numerics.doubledouble`: integer
+    data within 2^26 of one shift; about a thousand times tighter, all components about that shift),
+    ``"float"`` the float64 one, ``"auto"`` the first that applies."""
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel is {kernel!r}: one of {', '.join(KERNELS)}")
     saved = flint.ctx.prec
     flint.ctx.prec = prec
     try:
         weights, means, covs = params
+        pair = None
+        if kernel != "float" and centres is None and data.integral and len(data.X):
+            pair = doubledouble.pair_plan(weights, means, covs, data.scale, data.column_range, prec)
+            if isinstance(pair, str):
+                if kernel == "pair":
+                    raise Declined(pair)
+                pair = None
+            else:
+                centres = [pair.shift] * len(weights)
+        elif kernel == "pair":
+            raise Declined("the double-double kernel takes integer data (decimals) only")
         centres = centres if centres is not None else [None] * len(weights)
         forms = [component_form(w, m, c, data, z) for w, m, c, z in zip(weights, means, covs, centres)]
         forms = _with_differences(forms, weights, covs)
+        if pair is not None:
+            forms = [replace(f, pair=pair) for f in forms]
     finally:
         flint.ctx.prec = saved
     shifts = tuple(tuple(Fraction(float(v)) * data.scale for v in f.shift) for f in forms)
@@ -530,26 +565,28 @@ def recentring(it: PartitionedIteration, shifts, data: FloatData) -> "list[np.nd
 
 
 def iteration_of(problem, params, data: FloatData, prec: int = PREC, keep: bool = False, partial=None,
-                 recentre: bool = False):
+                 recentre: bool = False, kernel: str = "auto"):
     """One tier-1 iteration from ``params``: statistics about the starting means, then, with ``recentre``
     and when that centre is far from the new means, once more about these (:func:`recentring`; measured
     on a start a cluster's width away: covariances 15 times tighter for 2.1 times the time).
     ``partial(forms)`` computes the merged statistics with the responsibilities (default:
-    :func:`statistics_of` on all of ``data``)."""
+    :func:`statistics_of` on all of ``data``). ``kernel``: as :func:`plan` (the double-double kernel's
+    sums are exact, so recentring never applies to it)."""
     partial = partial or (lambda forms: statistics_of(data, forms, keep_resp=keep))
-    forms, shifts = plan(problem, params, data, prec)
+    forms, shifts = plan(problem, params, data, prec, kernel=kernel)
     stats, resp, err = partial(forms)
     it = mstep(stats, shifts, problem, params, prec)
-    centres = recentring(it, shifts, data) if recentre else None
+    centres = recentring(it, shifts, data) if recentre and forms[0].pair is None else None
     if centres is not None:
-        forms, shifts = plan(problem, params, data, prec, centres)
+        forms, shifts = plan(problem, params, data, prec, centres, kernel="float")
         stats, resp, err = partial(forms)
         it = mstep(stats, shifts, problem, params, prec)
     return FloatIteration(it, stats, resp, err)
 
 
 def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = None, keep_resp=(),
-                     prec: int = PREC, advance=None, recentre: bool = False) -> list[FloatIteration]:
+                     prec: int = PREC, advance=None, recentre: bool = False, kernel: str = "auto"
+                     ) -> list[FloatIteration]:
     """``iterations`` EM iterations of ``problem`` from tier 1 (fewer if a later one is declined: the
     reason is raised as :class:`Declined` only when the first is). ``keep_resp``: the iterations whose
     responsibilities to keep (a set, or ``None`` for all)."""
@@ -561,7 +598,7 @@ def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = No
     for t in range(1, iterations + 1):
         try:
             got = iteration_of(problem, params, data, prec, keep=keep_resp is None or t in keep_resp,
-                               recentre=recentre)
+                               recentre=recentre, kernel=kernel)
         except Declined:
             if t == 1:
                 raise
