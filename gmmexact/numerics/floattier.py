@@ -493,15 +493,16 @@ def plan(problem, params, data: FloatData, prec: int = PREC, centres=None, kerne
                 if kernel == "pair":
                     raise Declined(pair)
                 pair = None
-            else:
-                centres = [pair.shift] * len(weights)
         elif kernel == "pair":
             raise Declined("the double-double kernel takes integer data (decimals) only")
-        centres = centres if centres is not None else [None] * len(weights)
-        forms = [component_form(w, m, c, data, z) for w, m, c, z in zip(weights, means, covs, centres)]
-        forms = _with_differences(forms, weights, covs)
-        if pair is not None:
-            forms = [replace(f, pair=pair) for f in forms]
+        if pair is not None:  # every component about the pair plan's shift; the float fields unused (NaN)
+            nan = np.full(len(pair.shift), np.nan)
+            forms = [ComponentForm(pair.shift, nan, math.nan, math.nan, np.full((len(nan),) * 2, np.nan), math.nan,
+                                   math.nan, math.nan, math.nan, math.nan, pair=pair)] * len(weights)
+        else:
+            centres = centres if centres is not None else [None] * len(weights)
+            forms = [component_form(w, m, c, data, z) for w, m, c, z in zip(weights, means, covs, centres)]
+            forms = _with_differences(forms, weights, covs)
     finally:
         flint.ctx.prec = saved
     shifts = tuple(tuple(Fraction(float(v)) * data.scale for v in f.shift) for f in forms)
