@@ -421,10 +421,21 @@ def test_a_singular_covariance_is_declined():
 
 @pytest.mark.parametrize("tiny", [Fraction(1, 10**30), Fraction(1, 10**14)])
 def test_an_extremely_ill_conditioned_covariance_is_declined(tiny):
+    """The float kernel declines; the double-double one (integer data) encloses the reference."""
     cov = [[1, 1], [1, 1 + tiny]]
     problem = gmmexact.Problem.from_arrays([[0, 0], [1, 1], [2, 3]], means=[[1, 1]], covariances=[cov], weights=[1])
     with pytest.raises(Declined):
-        float_iterations(problem, 1)
+        float_iterations(problem, 1, kernel="float")
+    ours = float_iterations(problem, 1)[0].iteration
+    run = partitioned_iterations(problem, 1, digits=30)
+    ref = run.iterations[0]
+    with precision(run.prec):
+        assert ours.loglik.overlaps(ref.loglik)
+        for c in range(2):
+            assert ours.means[0][c].overlaps(ref.means[0][c])
+            for k in range(2):
+                assert ours.covariances[0][c][k].overlaps(ref.covariances[0][c][k])
+                assert float(ours.covariances[0][c][k].rad()) < 1e-12
 
 
 @pytest.mark.parametrize("points", [[[Fraction(1, 3**40), 1]], [[Fraction(1, 3), Fraction(1, 2**70)]],

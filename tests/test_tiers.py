@@ -92,8 +92,11 @@ def test_tier_one_declines_what_float64_cannot_hold():
     tiny = Fraction(1, 10**30)
     nearly = gmmexact.Problem.from_arrays([[0, 0], [1, 1]], [[0, 0]], [[[1, 1], [1, 1 + tiny]]], ["1"])
     with pytest.raises(floattier.Declined):
-        floattier.float_iterations(nearly, 1)
-    assert certified_parameters(nearly, 1, digits=6).tier.startswith(("longdouble", "arb"))
+        floattier.float_iterations(nearly, 1, kernel="float")
+    auto, slow = certified_parameters(nearly, 1, digits=6), certified_parameters(nearly, 1, digits=6, tier="arb")
+    # the double-double kernel encloses it (integer data), but the start's own balls (1 + 1e-30 at 192 bits)
+    # leave the log-likelihood wide: tier 2 decides that, with the same digits
+    assert [auto.decimal(k, 6) for k in auto.keys()] == [slow.decimal(k, 6) for k in slow.keys()]
 
 
 def test_exp_and_log_bounds_hold_against_arb():

@@ -138,7 +138,8 @@ class PairPlan:
     minus_hi: np.ndarray  # K × K: [top, c] = const_c − const_top, double-double with radius
     minus_lo: np.ndarray
     minus_rad: np.ndarray
-    const: np.ndarray  # K: log π − ½ log|Σ| − (d/2) log 2π (floats, for the log-likelihood)
+    const: np.ndarray  # K: log π − ½ log|Σ| − (d/2) log 2π (for the log-likelihood), double-double
+    const_lo: np.ndarray
     const_rad: np.ndarray
     zslices: int  # 21-bit slices of Z = [1, V, V_i V_j]
 
@@ -211,7 +212,7 @@ def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 1
             if not det > 0:
                 raise Declined("a covariance enclosure is not positive definite")
             consts.append(w.log() - det.log() / 2)
-            full.append(ball_float(consts[-1] - (2 * arb.pi()).log() * d / 2))
+            full.append(_pair(consts[-1] - (2 * arb.pi()).log() * d / 2))
         minus = [[_pair(consts[c] - consts[t]) for c in range(K)] for t in range(K)]
     except (ZeroDivisionError, ValueError, OverflowError):
         raise Declined("a covariance enclosure cannot be inverted at this precision") from None
@@ -232,7 +233,7 @@ def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 1
                     np.array([[v[0] for v in row] for row in minus]),
                     np.array([[v[1] for v in row] for row in minus]),
                     np.array([[v[2] for v in row] for row in minus]),
-                    np.array([v[0] for v in full]), np.array([v[1] for v in full]),
+                    np.array([v[0] for v in full]), np.array([v[1] for v in full]), np.array([v[2] for v in full]),
                     -(-zbits // SLICE))
 
 
@@ -372,14 +373,15 @@ def _chunk(X, plan: PairPlan, scale, want_resp):
     dR = np.where(below, 2.0**-1074, np.where(tiny, 2.0**-1000, dR))
     rh = np.where(tiny, 0.0, rh)
     rl = np.where(tiny, 0.0, rl)
-    # the log-likelihood terms: top's log-density plus log s, in float
-    q_t = qh_t[:, 0] + ql_t[:, 0]
-    at = plan.const[top_c] - 0.5 * q_t
+    # the log-likelihood terms: the top log-density (double-double) plus log s (float), kept as two floats
+    ah, ae = two_sum(plan.const[top_c], -0.5 * qh_t[:, 0])
     L, dL = log_certified(sh)
-    term = at + L
-    dterm = (plan.const_rad[top_c] + 0.5 * dq_t[:, 0] + U * (np.abs(q_t) + np.abs(at) + np.abs(term)) * 1.01
-             + dL + (rho_s / (1 - rho_s) + np.abs(sl) / sh) * 1.01) * SAFE
-    stats = _sums(V, rh, rl, dR, term, dterm, plan, scale)
+    low = ((plan.const_lo[top_c] - 0.5 * ql_t[:, 0]) + ae) + L
+    term, term_lo = two_sum(ah, low)
+    dterm = (plan.const_rad[top_c] + 0.5 * dq_t[:, 0] + 3.3 * U * (np.abs(plan.const_lo[top_c]) + np.abs(ql_t[:, 0])
+                                                                    + np.abs(ae) + np.abs(L))
+             + dL + (rho_s / (1 - rho_s) + np.abs(sl) / sh) * 1.01 + 4 * ETA) * SAFE
+    stats = _sums(V, rh, rl, dR, np.stack([term, term_lo], axis=1), dterm, plan, scale)
     if want_resp:
         return stats, rh, (dR + np.abs(rl)) * SAFE
     return stats, None, None
@@ -442,11 +444,9 @@ def _sums(V, rh, rl, dR, term, dterm, plan: PairPlan, scale) -> Statistics:
     balls = [ExactBall(*aligned(a, b)) for a, b in zip(mid_sums, rad_sums)]
     # the log-likelihood: its terms summed exactly, their bounds per group (a sum of non-negative terms
     # in any order is at most (1 − γ) below the exact one) and the groups' bounds exactly
-    Tm = np.zeros(rows)
-    Tm[:m] = term
     Dt = np.zeros(rows)
     Dt[:m] = dterm
-    lsum = exact_column_sums(Tm.reshape(rows, 1))[0]
+    lsum = exact_column_sums(term.reshape(-1, 1))[0]  # every term's two floats
     lrad = exact_column_sums((Dt.reshape(ng, GROUP).sum(axis=1) / (1 - gG) * SAFE + GROUP * ETA).reshape(ng, 1))[0]
     loglik = ExactBall(*aligned(lsum, lrad))
     pairs = [(i, j) for i in range(d) for j in range(i, d)]
