@@ -128,12 +128,10 @@ class PairPlan:
 
     shift: np.ndarray  # d: the common integer shift s
     vmax: float  # |X − s| <= vmax for every point
-    P1: np.ndarray  # d × Kd: first slice of every component's P (exact products with V)
-    P2: np.ndarray  # d × Kd: second slice
-    Pr: np.ndarray  # d × Kd: the rest (and P's low part), a float product
-    yerr: np.ndarray  # Kd: |y − (h + l)| <= yerr + 4u²|h|
-    w_hi: np.ndarray  # Kd: (μ − s) P, double-double
-    w_lo: np.ndarray
+    A1: np.ndarray  # Kd × (d + 1): first slice of every component's [P; −(μ − s)P], transposed (exact products
+    A2: np.ndarray  # with [V, 1]); the second slice;
+    Ar: np.ndarray  # the rest, with P's and (μ − s)P's low parts: a float product
+    yerr: np.ndarray  # Kd: |y − (h + l)| <= yerr, y = (x − μ)P the exact value
     eps_A: np.ndarray  # K: vᵀΣ⁻¹v ∈ ‖vᵀP‖²(1 ± eps_A)
     minus_hi: np.ndarray  # K × K: [top, c] = const_c − const_top, double-double with radius
     minus_lo: np.ndarray
@@ -161,8 +159,16 @@ def _cholesky(S: arb_mat) -> arb_mat:
     return arb_mat(L)
 
 
-def _component(weight: arb, mean, cov, scale, shift: np.ndarray, vbits: int):
-    """One component's P slices, (μ − s)P, ε_A and log-constant (arb in, floats out)."""
+def _slices(M: np.ndarray, e: np.ndarray, tau: int):
+    """Two exact slices of ``M`` on the column grids ``2^(e − τ)``, ``2^(e − 2τ)`` and the exact rest."""
+    S1 = np.ldexp(np.rint(np.ldexp(M, tau - e)), e - tau)
+    R1 = M - S1  # exact: within half a grid step of M, on M's own grid
+    S2 = np.ldexp(np.rint(np.ldexp(R1, 2 * tau - e)), e - 2 * tau)
+    return S1, S2, R1 - S2
+
+
+def _component(weight: arb, mean, cov, scale, shift: np.ndarray, vmax: float):
+    """One component's slices of ``[P; −(μ − s)P]``, the bound of ``y``'s error and ε_A (arb in, floats out)."""
     d = len(mean)
     S = arb_mat([[cov[i][j] / (scale * scale) for j in range(d)] for i in range(d)])
     P = _cholesky(S).inv().transpose()  # Σ⁻¹ = P Pᵀ (in the units of X)
@@ -176,18 +182,24 @@ def _component(weight: arb, mean, cov, scale, shift: np.ndarray, vbits: int):
     eps_A = norm_diff * norm_inv * SAFE
     beta = [mean[i] / scale - arb(float(shift[i])) for i in range(d)]
     w = [_pair(sum((beta[i] * Pa[i, k] for i in range(d)), arb(0))) for k in range(d)]
-    # slices of P's high part, column by column: P1, P2 on grids 2^(e_k − τ), 2^(e_k − 2τ), where
-    # d·2^vbits·2^τ <= 2^53 makes every partial sum of V·P1 (and V·P2) an exact float
-    tau = 53 - vbits - max(1, math.ceil(math.log2(d)))
+    bmax = max(upper(abs(b)) for b in beta)
+    # y = [V, 1]·[P; −w] column by column: P's and w's high parts cut into two slices on the grids
+    # 2^(e_k − τ), 2^(e_k − 2τ) (|P_jk| < 2^e_k), with d·2^τ·(vmax + 1.02·bmax) + 2 <= 2^53, so that every
+    # partial sum of a slice's products (|V_j| <= vmax, |w_k| <= d·bmax·2^e_k) is an exact float
+    tau = 53 - math.ceil(math.log2(d * (vmax + 1.02 * bmax) + 2)) - 1
     e = np.array([math.frexp(float(np.abs(Phi[:, k]).max(initial=0)) or 1.0)[1] for k in range(d)])
-    if int(e.min()) - 2 * tau < -1000:
-        raise Declined("a covariance's inverse factor is beyond the slices' range")
-    P1 = np.ldexp(np.rint(np.ldexp(Phi, tau - e)), e - tau)
-    R1 = Phi - P1  # exact
-    P2 = np.ldexp(np.rint(np.ldexp(R1, 2 * tau - e)), e - 2 * tau)
-    R2 = R1 - P2  # exact
-    Pr = R2 + Plo  # rounds: |Pr − (R2 + Plo)| <= u|Pr|
-    return Phi, P1, P2, Pr, w, eps_A, tau, e
+    if tau < 4 or int(e.min()) - 2 * tau < -1000:
+        raise Declined("a start mean or covariance is beyond the double-double slices' range")
+    high = np.vstack([Phi, -np.array([v[0] for v in w])])
+    low = np.vstack([Plo, -np.array([v[1] for v in w])])
+    A1, A2, rest = _slices(high, e, tau)
+    Ar = rest + low  # rounds: |Ar − (rest + low)| <= u|Ar|
+    absAr = np.abs(Ar)
+    B3 = (vmax * absAr[:d].sum(axis=0) + absAr[d]) * 1.01  # >= |fl([V, 1]·Ar)|
+    B2 = (d * vmax + 1) * np.ldexp(1.0, e - tau - 1) * 1.01  # |A2| <= 2^(e − τ − 1) (and the rounding up)
+    E3 = (vmax * absAr[:d].sum(axis=0) + absAr[d]) * (gamma(d + 1) + U) * 1.01  # the product and Ar's rounding
+    yerr = (E3 + U * (B2 + B3) * 1.01 + np.array([v[2] for v in w])) * SAFE  # l = fl(Y2 + Y3)
+    return A1, A2, Ar, yerr, eps_A
 
 
 def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 192) -> "PairPlan | str":
@@ -199,13 +211,13 @@ def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 1
     if not vmax < 2.0**VBITS:
         return f"the points spread over {vmax:.3g} units of their last digit (the double-double kernel takes < 2^26)"
     vbits = max(1, math.frexp(vmax)[1])  # vmax < 2^vbits
-    zbits = max(vbits, 2 * vbits)  # |Z| < 2^zbits
+    zbits = 2 * vbits  # |Z| < 2^zbits
     saved = flint.ctx.prec
     flint.ctx.prec = prec
     try:
         q = flint.fmpq(scale.numerator, scale.denominator)
         K, d = len(weights), len(means[0])
-        parts = [_component(w, m, c, q, shift, vbits) for w, m, c in zip(weights, means, covs)]
+        parts = [_component(w, m, c, q, shift, vmax) for w, m, c in zip(weights, means, covs)]
         consts, full = [], []
         for w, c in zip(weights, covs):
             det = arb_mat([[c[i][j] for j in range(d)] for i in range(d)]).det()
@@ -218,18 +230,9 @@ def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 1
         raise Declined("a covariance enclosure cannot be inverted at this precision") from None
     finally:
         flint.ctx.prec = saved
-    P1 = np.hstack([p[1] for p in parts])
-    P2 = np.hstack([p[2] for p in parts])
-    Pr = np.hstack([p[3] for p in parts])
-    w = [v for p in parts for v in p[4]]
-    w_hi = np.array([v[0] for v in w])
-    w_lo = np.array([v[1] for v in w])
-    w_rad = np.array([v[2] for v in w])
-    B2 = np.hstack([d * vmax * np.ldexp(1.0, p[7] - p[6] - 1) * 1.01 for p in parts])  # |V·P2|, |P2| <= 2^(e−τ−1)·1.01
-    B3 = vmax * np.abs(Pr).sum(axis=0) * 1.01  # |fl(V·Pr)|
-    E3 = vmax * np.abs(Pr).sum(axis=0) * (gamma(d) + U) * 1.01  # fl(V·Pr) and Pr's own rounding
-    yerr = (E3 + 3 * U * (B2 + B3 + np.abs(w_lo)) * 1.01 + w_rad) * SAFE
-    return PairPlan(shift, vmax, P1, P2, Pr, yerr, w_hi, w_lo, np.array([p[5] for p in parts]),
+    A1, A2, Ar = (np.ascontiguousarray(np.hstack([p[k] for p in parts]).T) for k in range(3))
+    yerr = np.hstack([p[3] for p in parts])
+    return PairPlan(shift, vmax, A1, A2, Ar, yerr, np.array([p[4] for p in parts]),
                     np.array([[v[0] for v in row] for row in minus]),
                     np.array([[v[1] for v in row] for row in minus]),
                     np.array([[v[2] for v in row] for row in minus]),
@@ -239,35 +242,31 @@ def pair_plan(weights, means, covs, scale: Fraction, column_range, prec: int = 1
 
 # --- a chunk -------------------------------------------------------------------------------------------
 
-def _quadratic_forms(V: np.ndarray, plan: PairPlan, d: int):
-    """``q = qh + ql`` per point and component (m × K) and a bound ``dq`` of its distance from the exact
-    ``(x − μ)ᵀ Σ⁻¹ (x − μ)``."""
-    m = len(V)
+def _quadratic_forms(V1: np.ndarray, plan: PairPlan, d: int):
+    """``q = qh + ql`` per component and point (K × m) and a bound ``dq`` of its distance from the exact
+    ``(x − μ)ᵀ Σ⁻¹ (x − μ)``; ``V1 = [Vᵀ; 1]`` ((d + 1) × m)."""
+    m = V1.shape[1]
     K = plan.K
-    Y1 = V @ plan.P1  # exact
-    Y2 = V @ plan.P2  # exact
-    Y3 = V @ plan.Pr
-    h, e1 = two_sum(Y1, -plan.w_hi)
-    l = ((Y2 + Y3) - plan.w_lo) + e1  # noqa: E741
+    h = plan.A1 @ V1  # exact, Kd × m
+    l = plan.A2 @ V1 + plan.Ar @ V1  # noqa: E741  (the first product exact)
     p, pe = two_square(h)
     terms = (2 * h + l) * l + pe
-    p3, t3 = p.reshape(m, K, d), terms.reshape(m, K, d)
-    qh = p3[:, :, 0].copy()
-    low = t3[:, :, 0].copy()
+    p3, t3 = p.reshape(K, d, m), terms.reshape(K, d, m)
+    qh = p3[:, 0].copy()
+    low = t3[:, 0].copy()
     cross = np.abs(low)
     for j in range(1, d):  # in a fixed order: a point's value depends on that point alone
-        qh, es = two_sum(qh, p3[:, :, j])
-        low += t3[:, :, j] + es
-        cross += np.abs(t3[:, :, j]) + np.abs(es)
+        qh, es = two_sum(qh, p3[:, j])
+        low += t3[:, j] + es
+        cross += np.abs(t3[:, j]) + np.abs(es)
     # low's roundings: 3d terms, each |(2h + l)l| rounded twice; |pe| <= u p, |es| <= u·qh
     dq_comp = gamma(3 * d + 2) * (2 * d * U * qh + cross) * 1.02
-    # the y's own errors: |y_k − (h_k + l_k)| <= yerr_k + 4u²|h_k|, so ‖ε‖ <= ‖yerr‖ + 4.1u²‖h‖
-    ye = np.sqrt((plan.yerr.reshape(K, d) ** 2).sum(axis=1)) * 1.01
-    root = np.sqrt(qh) * 1.01
-    eps = ye + 4.1 * U2 * root
+    # the y's own errors: |y_k − (h_k + l_k)| <= yerr_k, so ‖ε‖ <= ‖yerr‖
+    eps = (np.sqrt((plan.yerr.reshape(K, d) ** 2).sum(axis=1)) * 1.01)[:, None]
     q_abs = qh + np.abs(low)
     dq_y = (2 * eps * np.sqrt(q_abs) * 1.01 + eps * eps) * 1.02
-    dq = ((dq_comp + dq_y) * (1 + plan.eps_A) + plan.eps_A * q_abs * 1.01) * SAFE + 8 * d * ETA
+    eps_A = plan.eps_A[:, None]
+    dq = ((dq_comp + dq_y) * (1 + eps_A) + eps_A * q_abs * 1.01) * SAFE + 8 * d * ETA
     return qh, low, dq
 
 
@@ -325,115 +324,114 @@ def chunk_statistics(X: np.ndarray, plan: PairPlan, scale: Fraction, want_resp: 
 def _chunk(X, plan: PairPlan, scale, want_resp):
     m, d = X.shape
     K = plan.K
-    V = X - plan.shift  # exact
-    if float(np.abs(V).max(initial=0)) > plan.vmax:
+    ng = -(-m // GROUP)
+    rows = ng * GROUP  # padded with points at the shift (their responsibilities are set to 0 below)
+    V1 = np.zeros((d + 1, rows))
+    np.subtract(X.T, plan.shift[:, None], out=V1[:d, :m])  # exact
+    V1[d] = 1.0
+    if float(np.abs(V1[:d]).max(initial=0)) > plan.vmax:
         raise Declined("a point lies outside the range the plan was made for")
-    qh, ql, dq = _quadratic_forms(V, plan, d)
-    rows = np.arange(m)
-    top_c = (plan.const - 0.5 * qh).argmax(axis=1)
-    qh_t, ql_t, dq_t = qh[rows, top_c][:, None], ql[rows, top_c][:, None], dq[rows, top_c][:, None]
+    qh, ql, dq = _quadratic_forms(V1, plan, d)  # K × rows
+    cols = np.arange(rows)
+    top_c = (plan.const[:, None] - 0.5 * qh).argmax(axis=0)
+    qh_t, ql_t, dq_t = qh[top_c, cols], ql[top_c, cols], dq[top_c, cols]
     # T_c = (const_c − const_top) − (q_c − q_top)/2 as a double-double
     dh, de = two_sum(qh, -qh_t)
     dl = (ql - ql_t) + de
     e_dl = 2.2 * U * (np.abs(ql) + np.abs(ql_t) + np.abs(de))
-    mh, ml, mr = plan.minus_hi[top_c], plan.minus_lo[top_c], plan.minus_rad[top_c]
+    mh, ml, mr = plan.minus_hi.T[:, top_c], plan.minus_lo.T[:, top_c], plan.minus_rad.T[:, top_c]
     th, te = two_sum(mh, -0.5 * dh)
     tl = (ml - 0.5 * dl) + te
     e_tl = 2.2 * U * (np.abs(ml) + 0.5 * np.abs(dl) + np.abs(te))
     th, tl = two_sum(th, tl)  # normalised (exact): |tl| <= u|th|, so the exp's low part stays small
     dT = (0.5 * (dq + dq_t) + mr + 0.5 * e_dl + e_tl + 4 * ETA) * SAFE
-    th[rows, top_c] = 0.0
-    tl[rows, top_c] = 0.0
-    dT[rows, top_c] = 0.0
+    th[top_c, cols] = 0.0
+    tl[top_c, cols] = 0.0
+    dT[top_c, cols] = 0.0
     if float(dT.max(initial=0)) > 0.25:
         raise Declined("the log-densities' bounds are too wide")
     eh, el, rho, tiny = _exp_pair(th, tl)
     rhoE = (rho + dT * (1 + dT) * (1 + rho)) * SAFE  # e^x − 1 <= x + x² for x <= 1/2
-    rhoE[rows, top_c] = 0.0  # exp(0) = 1 exactly
+    rhoE[top_c, cols] = 0.0  # exp(0) = 1 exactly
     below = tiny & (th + dT < BELOW_ARG)
     absE = np.where(below, 2.0**-1074, np.where(tiny, 2.0**-1000, eh * rhoE + 4 * ETA))
     # s = Σ E: the top term is (1, 0); the rest added in a fixed order
-    sh = eh[:, 0].copy()
-    sl = el[:, 0].copy()
+    sh = eh[0].copy()
+    sl = el[0].copy()
+    dS = absE[0].copy()
     for c in range(1, K):
-        sh, es = two_sum(sh, eh[:, c])
-        sl += el[:, c] + es
+        sh, es = two_sum(sh, eh[c])
+        sl += el[c] + es
+        dS += absE[c]
     sh, sl = fast_two_sum(sh, sl)  # sh >= 1
-    dS = (absE.sum(axis=1) * 1.01 + gamma(2 * K) * 2 * K * U * sh * 1.01) * SAFE  # |el| <= u·eh, |es| <= u·sh
+    dS = (dS * 1.01 + gamma(2 * K) * 2 * K * U * sh * 1.01) * SAFE  # |el| <= u·eh, |es| <= u·sh
     rho_s = dS / sh
     if float(rho_s.max(initial=0)) > 0.25:
         raise Declined("the evidence's bound is too wide")
     # r = E / s as a double-double
-    rh = eh / sh[:, None]
-    p, pe = two_prod(rh, sh[:, None])
-    nres = ((eh - p) - pe) + (el - rh * sl[:, None])
-    rl = nres / sh[:, None]
+    rh = eh / sh
+    p, pe = two_prod(rh, sh)
+    rl = (((eh - p) - pe) + (el - rh * sl)) / sh
     div = (3 + 2 * K) * (5 + 2 * K) * U2 * rh * 1.1 + 16 * ETA
-    dR = (((rhoE + rho_s[:, None]) / (1 - rho_s[:, None])) * (rh + np.abs(rl)) * 1.01 + div) * SAFE
+    dR = (((rhoE + rho_s) / (1 - rho_s)) * (rh + np.abs(rl)) * 1.01 + div) * SAFE
     dR = np.where(below, 2.0**-1074, np.where(tiny, 2.0**-1000, dR))
     rh = np.where(tiny, 0.0, rh)
     rl = np.where(tiny, 0.0, rl)
+    rh[:, m:] = rl[:, m:] = dR[:, m:] = 0.0  # the padding
     # the log-likelihood terms: the top log-density (double-double) plus log s (float), kept as two floats
-    ah, ae = two_sum(plan.const[top_c], -0.5 * qh_t[:, 0])
+    ah, ae = two_sum(plan.const[top_c], -0.5 * qh_t)
     L, dL = log_certified(sh)
-    low = ((plan.const_lo[top_c] - 0.5 * ql_t[:, 0]) + ae) + L
+    low = ((plan.const_lo[top_c] - 0.5 * ql_t) + ae) + L
     term, term_lo = two_sum(ah, low)
-    dterm = (plan.const_rad[top_c] + 0.5 * dq_t[:, 0] + 3.3 * U * (np.abs(plan.const_lo[top_c]) + np.abs(ql_t[:, 0])
-                                                                    + np.abs(ae) + np.abs(L))
+    dterm = (plan.const_rad[top_c] + 0.5 * dq_t + 3.3 * U * (np.abs(plan.const_lo[top_c]) + np.abs(ql_t)
+                                                             + np.abs(ae) + np.abs(L))
              + dL + (rho_s / (1 - rho_s) + np.abs(sl) / sh) * 1.01 + 4 * ETA) * SAFE
-    stats = _sums(V, rh, rl, dR, np.stack([term, term_lo], axis=1), dterm, plan, scale)
+    stats = _sums(V1, rh, rl, dR, np.stack([term[:m], term_lo[:m]]), dterm[:m], plan, scale, m)
     if want_resp:
-        return stats, rh, (dR + np.abs(rl)) * SAFE
+        return stats, np.ascontiguousarray(rh[:, :m].T), np.ascontiguousarray(((dR + np.abs(rl)) * SAFE)[:, :m].T)
     return stats, None, None
 
 
-def _z_matrix(V: np.ndarray) -> np.ndarray:
-    """``Z = [1, V, V_i V_j (i <= j)]`` (exact floats), one row per point."""
-    m, d = V.shape
+def _z_matrix(V1: np.ndarray, d: int) -> np.ndarray:
+    """``Zᵀ = [1; V; V_i V_j (i <= j)]`` (exact floats), one column per point, from ``V1 = [Vᵀ; 1]``."""
     pairs = [(i, j) for i in range(d) for j in range(i, d)]
-    Z = np.empty((m, 1 + d + len(pairs)))
-    Z[:, 0] = 1.0
-    Z[:, 1:1 + d] = V
+    Z = np.empty((1 + d + len(pairs), V1.shape[1]))
+    Z[0] = 1.0
+    Z[1:1 + d] = V1[:d]
     for k, (i, j) in enumerate(pairs):
-        np.multiply(V[:, i], V[:, j], out=Z[:, 1 + d + k])
+        np.multiply(V1[i], V1[j], out=Z[1 + d + k])
     return Z
 
 
-def _sums(V, rh, rl, dR, term, dterm, plan: PairPlan, scale) -> Statistics:
-    m, d = V.shape
+def _sums(V1, rh, rl, dR, term, dterm, plan: PairPlan, scale, m: int) -> Statistics:
+    """The statistics from responsibilities ``rh + rl`` (bounds ``dR``), K × rows (padding zero), and the
+    log-likelihood terms (two floats each) with their bounds."""
+    d = V1.shape[0] - 1
     K = plan.K
-    ng = -(-m // GROUP)
-    rows = ng * GROUP
-    Z = np.zeros((rows, 1 + d + d * (d + 1) // 2))
-    Z[:m] = _z_matrix(V)
-    nz = Z.shape[1]
-    Rh = np.zeros((rows, K))
-    Rh[:m] = rh
-    Rl = np.zeros((rows, K))
-    Rl[:m] = rl
-    DR = np.zeros((rows, K))
-    DR[:m] = dR
-    Rh, Rl, DR = (A.reshape(ng, GROUP, K) for A in (Rh, Rl, DR))
-    Zg = Z.reshape(ng, GROUP, nz)
+    rows = V1.shape[1]
+    ng = rows // GROUP
+    Zt = _z_matrix(V1, d)
+    nz = len(Zt)
+    Zg = Zt.reshape(nz, ng, GROUP).transpose(1, 2, 0)  # ng × GROUP × nz (a view)
+    Rh, Rl, DR = (A.reshape(K, ng, GROUP).transpose(1, 0, 2) for A in (rh, rl, dR))  # ng × K × GROUP
     # r's slice on each group's grid: multiples of 2^(E − 21) with |r1| <= 2^21 of them (E: r < 2^E)
-    top = Rh.max(axis=1)  # ng × K
-    E = np.frexp(top)[1][:, None, :]
-    usable = (top > 0)[:, None, :] & (E - SLICE >= -1000)
+    top = Rh.max(axis=2)  # ng × K
+    E = np.frexp(top)[1][:, :, None]
+    usable = (top > 0)[:, :, None] & (E - SLICE >= -1000)
     R1 = np.where(usable, np.ldexp(np.rint(np.ldexp(Rh, SLICE - E)), E - SLICE), 0.0)
     Lr = (Rh - R1) + Rl  # |Lr − (rh − r1 + rl)| <= u|Lr|
     # Z's slices: multiples of 2^(21 t), each below 2^21 of them
     parts = []
-    rest = Zg
+    rest = Zt
     for t in range(plan.zslices - 1, 0, -1):
         hi = np.ldexp(np.floor(np.ldexp(rest, -SLICE * t)), SLICE * t)
         parts.append(hi)
         rest = rest - hi
     parts.append(rest)
-    R1T = R1.transpose(0, 2, 1)
-    exact_parts = [np.matmul(R1T, Zt) for Zt in parts]  # ng × K × nz, every one exact
-    float_part = np.matmul(Lr.transpose(0, 2, 1), Zg)
-    absZ = np.abs(Zg)
-    bounds = np.matmul(np.concatenate([np.abs(Lr), DR], axis=2).transpose(0, 2, 1), absZ)  # ng × 2K × nz
+    exact_parts = [np.matmul(R1, P.reshape(nz, ng, GROUP).transpose(1, 2, 0)) for P in parts]  # ng × K × nz, exact
+    float_part = np.matmul(Lr, Zg)
+    absZ = np.abs(Zt).reshape(nz, ng, GROUP).transpose(1, 2, 0)
+    bounds = np.matmul(np.concatenate([np.abs(Lr), DR], axis=1), absZ)  # ng × 2K × nz
     gG = gamma(GROUP)
     rad = ((gG + U) * bounds[:, :K] + bounds[:, K:]) / (1 - gG) * SAFE + 8 * GROUP * ETA
     mids = np.concatenate([p.reshape(ng, K * nz) for p in exact_parts] + [float_part.reshape(ng, K * nz)])
