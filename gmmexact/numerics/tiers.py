@@ -149,6 +149,8 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
     if client is None and tier == "auto":  # the middle tier: longdouble over whole arrays, in this process
         middle = longdouble_run(problem, iterations)
         if not isinstance(middle, str) and middle.stopped is None:
+            if not isinstance(run, str) and len(run.iterations) == iterations:
+                middle = narrowest(middle, run)  # every value from the tighter of the two enclosures
             undecided = [k for k in middle.keys() if has_undecided(middle.decimal(k, digits))]
             decided.update({k: LONGDOUBLE for k in middle.keys() if k not in decided and k not in undecided})
             if not undecided:
@@ -165,6 +167,30 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
     arb_label = f"arb balls point by point at {run.prec} bits"
     decided.update({k: arb_label for k in run.keys() if k not in decided})
     return replace(run if reason is None else _with_reason(run, reason, "arb"), decided=decided)
+
+
+def narrowest(run: PartitionedRun, other: PartitionedRun) -> PartitionedRun:
+    """``run`` with each value's ball replaced by ``other``'s where that one is narrower: both enclose the
+    same exact values, so either ball is an answer and the narrower decides more digits.
+
+    >>> import gmmexact
+    >>> problem = gmmexact.load("examples/seed/problem.toml")
+    >>> a, b = longdouble_run(problem, 1), float_run(problem, 1)
+    >>> both = narrowest(a, b)
+    >>> both.decimal("cov.men", 12) == b.decimal("cov.men", 12), both.prec == max(a.prec, b.prec)
+    (True, True)
+    """
+    from .partitioned import PartitionedIteration  # noqa: PLC0415
+
+    def pick(x, y):
+        if isinstance(x, tuple):
+            return tuple(pick(u, v) for u, v in zip(x, y))
+        return y if y.rad() < x.rad() else x
+
+    merged = tuple(PartitionedIteration(*(pick(getattr(a, f), getattr(b, f))
+                                          for f in ("loglik", "counts", "weights", "means", "covariances")))
+                   for a, b in zip(run.iterations, other.iterations))
+    return replace(run, iterations=merged, prec=max(run.prec, other.prec))
 
 
 def _with_reason(run: PartitionedRun, reason: str, tier: str) -> PartitionedRun:
