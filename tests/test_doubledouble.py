@@ -85,6 +85,21 @@ def test_exp_pair_encloses_exp(ts, lows):
             assert r < 1e-20
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=1.0, max_value=64.0), min_size=1, max_size=30),
+       st.lists(st.floats(min_value=-1.0, max_value=1.0), min_size=30, max_size=30))
+def test_log_pair_encloses_log(highs, lows):
+    sh = np.array(highs)
+    sl = np.array(lows[:len(highs)]) * 2.0**-53 * sh
+    sh, sl = dd.fast_two_sum(sh, sl)
+    Lh, Ll, err = dd._log_pair(sh, sl)
+    with precision(400):
+        for h, l_, a, b, e in zip(sh, sl, Lh, Ll, err):
+            exact = (arb(float(h)) + arb(float(l_))).log()
+            assert abs(arb(float(a)) + arb(float(b)) - exact) <= arb(float(e)), (h, l_)
+            assert e < 1e-24
+
+
 # --- whole iterations against arb -----------------------------------------------------------------------
 
 def integer_problem(seed: int, n: int, d: int, K: int, spread: float = 1000.0, far: float = 0.0,

@@ -225,10 +225,18 @@ def test_tier_one_digits_are_the_engines_and_tier_two_takes_over_where_they_stop
     for key in fast.keys():
         assert fast.decimal(key, 11) == shown(run[key].decimal(11)), key
     assert certified_parameters(problem, 2, digits=14).tier == "float64"  # the double-double kernel
-    middle = certified_parameters(problem, 2, digits=16)
-    assert middle.tier.startswith(("longdouble (tier 2: tier 1 leaves ", "arb (tier 2: tier 1 leaves "))
+    # binary floats take tier 1's float kernel (about 13 digits): the longdouble tier decides the rest
+    from gmmexact.model.floatpoints import FloatPoints
+
+    floats = gmmexact.Problem.from_arrays(FloatPoints(np.array([[float(v) for v in p] for p in problem.points]) + 0.05),
+                                          [[0, 0], [3, 3]], [[[1, 0], [0, 1]], [[2, Fraction(1, 2)], [Fraction(1, 2), 1]]],
+                                          ["1/2", "1/2"], reg_covar=Fraction(1, 10**6))
+    exact = gmmexact.solve(floats, 2)
+    middle = certified_parameters(floats, 2, digits=14)
+    assert middle.tier.startswith("longdouble (tier 2: tier 1 leaves ")
+    assert set(middle.decided.values()) == {"tier 1: float64 over whole arrays", "tier 2: longdouble over whole arrays"}
     for key in middle.keys():
-        assert middle.decimal(key, 16) == shown(run[key].decimal(16)), key
+        assert middle.decimal(key, 14) == shown(exact[key].decimal(14)), key
     slow = certified_parameters(problem, 2, digits=25)
     assert "longdouble leaves" in slow.tier
     assert slow.tier.startswith("arb (tier 2: tier 1 leaves ") and "undecided to 25 digits" in slow.tier
@@ -248,9 +256,13 @@ def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, ca
     assert got["tier"] == "float64" and "3000 points: the whole report would take too long" in captured.err
     assert set(got["precision"]) == set(got["values"]) and set(got["precision"].values()) == {
         "tier 1: float64 over whole arrays"}
-    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "17", "--explain-precision", "--quiet"]) == 0
+    # the same points as binary floats (an .npy file): tier 1's float kernel, then the longdouble tier
+    np.save(tmp_path / "X.npy", ints / 1000)
+    (tmp_path / "p.toml").write_text((tmp_path / "p.toml").read_text().replace("X.csv", "X.npy"))
+    assert main(["solve", str(tmp_path / "p.toml"), "--digits", "13", "--explain-precision", "--quiet"]) == 0
     text = capsys.readouterr().out
     assert "how each value shown was decided:" in text and "tier 2: longdouble over whole arrays" in text
+    assert "tier 1: float64 over whole arrays" in text
     from gmmexact.numerics.tiers import certified_parameters
 
     first = problem.component_names[0]

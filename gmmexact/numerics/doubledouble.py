@@ -34,7 +34,7 @@ import flint
 import numpy as np
 from flint import arb, arb_mat
 
-from .floatbounds import (ETA, SAFE, U, Declined, aligned, ball_float, exact_column_sums, gamma, log_certified,
+from .floatbounds import (ETA, SAFE, U, Declined, aligned, ball_float, exact_column_sums, gamma,
                           two_norm_upper, upper)
 from .partitioned import ExactBall, Statistics
 
@@ -43,6 +43,7 @@ VBITS = 26  # |V| < 2^26, so V_i V_j < 2^52 is exact
 SLICE = 21  # bits of a slice: 21 + 21 + log2(GROUP) = 52 < 53, so a group's slice products sum exactly
 GROUP = 1024  # as the float kernel's (chunks aligned to groups give the same bits for any partitioning)
 EXP_TABLE = 1024
+LOG_TABLE = 512  # log g = log c_j + log1p((g − c_j)/c_j), |(g − c_j)/c_j| <= 1/1024
 TINY_ARG = -700.0  # exp below this is taken as [0, 2^-1000]
 BELOW_ARG = -745.2  # exp below this is below 2^-1075
 KMAX = 2.0**21
@@ -112,9 +113,16 @@ def _constants() -> dict:
         L2 = math.ldexp(math.floor(math.ldexp(L2, 74)), -74)  # below 2^-42 on a 2^-74 grid: 32 bits, k·L2 exact
         L3, L3err = ball_float(step - arb(L1) - arb(L2))
         table = [_pair(arb(2) ** (arb(j) / EXP_TABLE)) for j in range(EXP_TABLE)]
+        ln2 = arb(2).log()
+        ln2_hi = math.ldexp(math.floor(math.ldexp(float(ln2.mid()), 40)), -40)  # 40 bits: e·ln2_hi exact
+        ln2_lo, _, ln2_rad = _pair(ln2 - arb(ln2_hi))
+        centres = 1 + (np.arange(LOG_TABLE) + 0.5) / LOG_TABLE  # exact floats
+        logc = [_pair(arb(float(v)).log()) for v in centres]
         _CONST = {"inv_step": float(1 / step.mid()), "L1": L1, "L2": L2, "L3": L3, "L3err": L3err,
                   "Th": np.array([t[0] for t in table]), "Tl": np.array([t[1] for t in table]),
-                  "Trad": max(t[2] for t in table)}
+                  "Trad": max(t[2] for t in table), "ln2_hi": ln2_hi, "ln2_lo": ln2_lo, "ln2_rad": ln2_rad,
+                  "centres": centres, "logc_hi": np.array([v[0] for v in logc]),
+                  "logc_lo": np.array([v[1] for v in logc]), "logc_rad": max(v[2] for v in logc)}
         return _CONST
     finally:
         flint.ctx.prec = saved
@@ -314,6 +322,35 @@ def _exp_pair(th, tl):
     return eh, el, rho, tiny
 
 
+def _log_pair(sh, sl):
+    """``log(sh + sl)`` for ``sh >= 1``, ``|sl| <= u·sh``: a double-double ``Lh + Ll`` and an absolute bound."""
+    c = _constants()
+    f, e = np.frexp(sh)
+    g = 2 * f  # [1, 2), exact
+    ex = (e - 1).astype(np.float64)
+    j = np.minimum(np.floor((g - 1) * LOG_TABLE), LOG_TABLE - 1).astype(np.int64)
+    cj = c["centres"][j]
+    num = g - cj  # exact (Sterbenz)
+    zh = num / cj
+    p, pe = two_prod(zh, cj)
+    zl = ((num - p) - pe) / cj  # num − p exact; z = zh + zl within u·|zl|·2
+    sq, sqe = two_square(zh)
+    tail = zh * sq * (1 / 3 + zh * (-0.25 + zh * (0.2 + zh * (-1 / 6 + zh / 7))))  # z³/3 − … + z⁷/7
+    a, ae = two_sum(zh, -0.5 * sq)  # z − z²/2, high part
+    k1 = ex * c["ln2_hi"]  # exact: |ex| < 2^11, 40 bits
+    s1, s1e = two_sum(k1, c["logc_hi"][j])
+    Lh, s2e = two_sum(s1, a)
+    r = sl / sh
+    Ll = (((s1e + s2e) + (ex * c["ln2_lo"] + c["logc_lo"][j])) + ((ae + zl) - (0.5 * sqe + zh * zl))) + (tail + r)
+    az, azl, at = np.abs(zh), np.abs(zl), np.abs(tail)
+    err = (12 * U * (np.abs(s1e) + np.abs(s2e) + np.abs(ex * c["ln2_lo"]) + np.abs(c["logc_lo"][j]) + np.abs(ae)
+                     + azl + 0.5 * np.abs(sqe) + az * azl + at + np.abs(r))
+           + 4 * U * at + 2 * U * azl  # the tail's roundings; zl's own
+           + (az + azl) ** 8 / 8 * 1.01 + az * az * azl * 1.01 + azl * azl  # truncation; the terms zl enters
+           + r * r * 0.51 + np.abs(ex) * c["ln2_rad"] + c["logc_rad"] + 2.2 * U * U * np.abs(Lh)) * SAFE
+    return Lh, Ll, err
+
+
 def chunk_statistics(X: np.ndarray, plan: PairPlan, scale: Fraction, want_resp: bool = False):
     """Statistics of the integer points ``X`` (a chunk, groups of ``GROUP`` from its first row) and,
     when asked, the responsibilities with absolute bounds."""
@@ -378,14 +415,14 @@ def _chunk(X, plan: PairPlan, scale, want_resp):
     rh = np.where(tiny, 0.0, rh)
     rl = np.where(tiny, 0.0, rl)
     rh[:, m:] = rl[:, m:] = dR[:, m:] = 0.0  # the padding
-    # the log-likelihood terms: the top log-density (double-double) plus log s (float), kept as two floats
+    # the log-likelihood terms: the top log-density plus log s, double-doubles, kept as two floats
     ah, ae = two_sum(plan.const[top_c], -0.5 * qh_t)
-    L, dL = log_certified(sh)
-    low = ((plan.const_lo[top_c] - 0.5 * ql_t) + ae) + L
-    term, term_lo = two_sum(ah, low)
-    dterm = (plan.const_rad[top_c] + 0.5 * dq_t + 3.3 * U * (np.abs(plan.const_lo[top_c]) + np.abs(ql_t)
-                                                             + np.abs(ae) + np.abs(L))
-             + dL + (rho_s / (1 - rho_s) + np.abs(sl) / sh) * 1.01 + 4 * ETA) * SAFE
+    Lh, Ll, dL = _log_pair(sh, sl)
+    term, te = two_sum(ah, Lh)
+    term_lo = ((te + ae) + (plan.const_lo[top_c] - 0.5 * ql_t)) + Ll
+    dterm = (plan.const_rad[top_c] + 0.5 * dq_t + 6 * U * (np.abs(te) + np.abs(ae) + np.abs(plan.const_lo[top_c])
+                                                           + np.abs(ql_t) + np.abs(Ll))
+             + dL + rho_s / (1 - rho_s) * 1.01 + 4 * ETA) * SAFE
     stats = _sums(V1, rh, rl, dR, np.stack([term[:m], term_lo[:m]]), dterm[:m], plan, scale, m)
     if want_resp:
         return stats, np.ascontiguousarray(rh[:, :m].T), np.ascontiguousarray(((dR + np.abs(rl)) * SAFE)[:, :m].T)
@@ -414,12 +451,16 @@ def _sums(V1, rh, rl, dR, term, dterm, plan: PairPlan, scale, m: int) -> Statist
     nz = len(Zt)
     Zg = Zt.reshape(nz, ng, GROUP).transpose(1, 2, 0)  # ng × GROUP × nz (a view)
     Rh, Rl, DR = (A.reshape(K, ng, GROUP).transpose(1, 0, 2) for A in (rh, rl, dR))  # ng × K × GROUP
-    # r's slice on each group's grid: multiples of 2^(E − 21) with |r1| <= 2^21 of them (E: r < 2^E)
+    # r's two slices on each group's grid: multiples of 2^(E − 21), then of 2^(E − 42), at most 2^21 of
+    # them (E: r < 2^E); the rest below 2^(E − 43), a float product. Two slices, not one: the covariance
+    # subtracts N δδᵀ (δ: the new mean less the common shift), so the sums' error is multiplied by (δ/σ)²
     top = Rh.max(axis=2)  # ng × K
     E = np.frexp(top)[1][:, :, None]
-    usable = (top > 0)[:, :, None] & (E - SLICE >= -1000)
-    R1 = np.where(usable, np.ldexp(np.rint(np.ldexp(Rh, SLICE - E)), E - SLICE), 0.0)
-    Lr = (Rh - R1) + Rl  # |Lr − (rh − r1 + rl)| <= u|Lr|
+    R1 = np.where((top > 0)[:, :, None] & (E - SLICE >= -1000), np.ldexp(np.rint(np.ldexp(Rh, SLICE - E)), E - SLICE), 0.0)
+    rem = Rh - R1  # exact
+    R2 = np.where((top > 0)[:, :, None] & (E - 2 * SLICE >= -1000),
+                  np.ldexp(np.rint(np.ldexp(rem, 2 * SLICE - E)), E - 2 * SLICE), 0.0)
+    Lr = (rem - R2) + Rl  # rem − R2 exact; |Lr − (rh − r1 − r2 + rl)| <= u|Lr|
     # Z's slices: multiples of 2^(21 t), each below 2^21 of them
     parts = []
     rest = Zt
@@ -428,7 +469,11 @@ def _sums(V1, rh, rl, dR, term, dterm, plan: PairPlan, scale, m: int) -> Statist
         parts.append(hi)
         rest = rest - hi
     parts.append(rest)
-    exact_parts = [np.matmul(R1, P.reshape(nz, ng, GROUP).transpose(1, 2, 0)) for P in parts]  # ng × K × nz, exact
+    R12 = np.concatenate([R1, R2], axis=1)  # ng × 2K × GROUP
+    exact_parts = []
+    for P in parts:  # ng × 2K × nz, every entry exact
+        both = np.matmul(R12, P.reshape(nz, ng, GROUP).transpose(1, 2, 0))
+        exact_parts += [both[:, :K], both[:, K:]]
     float_part = np.matmul(Lr, Zg)
     absZ = np.abs(Zt).reshape(nz, ng, GROUP).transpose(1, 2, 0)
     bounds = np.matmul(np.concatenate([np.abs(Lr), DR], axis=1), absZ)  # ng × 2K × nz
