@@ -25,8 +25,10 @@ dyadic numbers and added exactly (:class:`~gmmexact.numerics.partitioned.ExactBa
 depend only on its points, so statistics of chunks aligned to groups merge to the same bits for any
 partitioning.
 
-Typical accuracy: 13 to 15 significant digits where the covariances are well-conditioned; the caller
-(tier 2) takes over where that does not decide a value.
+Typical accuracy: 13 to 15 significant digits where the covariances are well-conditioned. Integer data
+(decimals) within 2^26 of one shift take the double-double kernel instead
+(:mod:`~gmmexact.numerics.doubledouble`, about 18 digits; :func:`plan`'s ``kernel``). The caller (tier 2)
+takes over where neither decides a value.
 
 >>> import gmmexact
 >>> problem = gmmexact.load("examples/seed/problem.toml")
