@@ -195,6 +195,18 @@ def test_the_widest_spread_the_kernel_takes_and_the_first_it_declines():
         plan(wider, start_params(wider), data, kernel="pair")
 
 
+def test_a_start_mean_beyond_the_slices_range_falls_back_to_the_float_kernel():
+    ints = np.array([[1, 2], [3, -1], [0, 0], [5, 4]], dtype=np.int64)
+    eye = [[1, 0], [0, 1]]
+    problem = gmmexact.Problem.from_arrays(DecimalPoints(ints, 0), means=[[0, 0], [10**20, 0]],
+                                           covariances=[eye, eye], weights=[Fraction(1, 2)] * 2)
+    data = FloatData.of(problem.points)
+    with pytest.raises(Declined, match="slices' range"):
+        plan(problem, start_params(problem), data, kernel="pair")
+    forms, _ = plan(problem, start_params(problem), data)
+    assert forms[0].pair is None
+
+
 def test_float_data_do_not_reach_the_pair_kernel():
     from gmmexact.model.floatpoints import FloatPoints
 

@@ -490,7 +490,10 @@ def plan(problem, params, data: FloatData, prec: int = PREC, centres=None, kerne
         weights, means, covs = params
         pair = None
         if kernel != "float" and centres is None and data.integral and len(data.X):
-            pair = doubledouble.pair_plan(weights, means, covs, data.scale, data.column_range, prec)
+            try:
+                pair = doubledouble.pair_plan(weights, means, covs, data.scale, data.column_range, prec)
+            except Declined as e:
+                pair = str(e)
             if isinstance(pair, str):
                 if kernel == "pair":
                     raise Declined(pair)
