@@ -150,7 +150,8 @@ def encloses_reference(problem, iterations: int = 1, digits: int = 40) -> float:
                         x, y = a.covariances[c][i][j], b.covariances[c][i][j]
                         balls.append((x, y))
                         size = math.sqrt(float(b.covariances[c][i][i].mid()) * float(b.covariances[c][j][j].mid()))
-                        widest = max(widest, float(x.rad()) / size)
+                        if size > 0:
+                            widest = max(widest, float(x.rad()) / size)
             for x, y in balls:
                 assert x.overlaps(y), (x, y)
     return widest

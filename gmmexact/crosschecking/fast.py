@@ -341,7 +341,8 @@ def _crosscheck_fast(problem, peer, min_digits, iterations, data, tier) -> "Cros
     findings += non_finite(entries)
     findings += underflow(entries, min_digits)
     arithmetic = ("float64 arithmetic over whole arrays (tier 1), every operation bounded; its digit counts are "
-                  "proven lower bounds, tight up to about 12 digits (method='longdouble' proves about 16)"
+                  "proven lower bounds, tight up to about 12 digits for binary float data and about 17 for decimal data "
+                  "(its double-double kernel; method='longdouble' proves about 16)"
                   if tier == "float64" else "longdouble arithmetic with a-posteriori bounds")
     findings.append(Finding("method", "fast path", f"fast path: enclosures from {arithmetic}; singular-covariance, "
                             "cancellation and slip diagnoses need the exact layer (method='exact')."))
