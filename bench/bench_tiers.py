@@ -3,7 +3,7 @@
 Run from the repository root:
 
     python bench/bench_tiers.py                                   # 1000,2,2  10000,3,3  100000,5,4
-    python bench/bench_tiers.py --sizes 100000,5,4 --digits 12 30 --repeat 3
+    python bench/bench_tiers.py --sizes 100000,5,4 --digits 12 18 --repeat 3
     python bench/bench_tiers.py --process                         # also the whole process on a CSV
 
 Every size runs in a fresh subprocess (BLAS pinned to one thread unless ``--threads 0``). In each, from
@@ -151,7 +151,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", nargs="+", type=parse_size,
                     default=[parse_size(s) for s in ("1000,2,2", "10000,3,3", "100000,5,4")])
-    ap.add_argument("--digits", nargs="+", type=int, default=[12, 30])
+    ap.add_argument("--digits", nargs="+", type=int, default=[12, 18, 30])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1, help="BLAS threads (0: leave as is)")
