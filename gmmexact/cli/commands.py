@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "(tcp://host:8786)")
     solve.add_argument("--partitions", type=_positive, metavar="P",
                        help="partitions of the points with --workers or --dask (default 4 per worker)")
+    solve.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                       help="read the problem's points_file in pieces into a binary store on disk (memory "
+                       "independent of the number of points); default: for files over 256 MB")
+    solve.add_argument("--scratch", metavar="DIR", help="keep that store in DIR (reused by the next run on the same "
+                       "file; on a cluster, a directory every worker mounts at the same path); default: a "
+                       "temporary directory removed at exit")
     solve.add_argument("--quiet", action="store_true", help="no progress bars")
     solve.add_argument("--force", action="store_true", help=COST_HELP)
     check = sub.add_parser("check", help="verdicts on a hand-worked document's numbers (the document itself, "
@@ -417,9 +423,9 @@ def _solve_partitioned(args, problem) -> int:
     from ..numerics.partitioned import estimate  # noqa: PLC0415
 
     check_model(problem)
-    from ..numerics.floattier import FloatData  # noqa: PLC0415
+    from ..numerics.tiers import tier1_data  # noqa: PLC0415
 
-    if isinstance(FloatData.of(problem.points), str):  # tier 2 from the start: its cost is known now
+    if isinstance(tier1_data(problem.points)[0], str):  # tier 2 from the start: its cost is known now
         require_affordable(estimate(problem, args.iterations, args.workers or 1), force=args.force)
     if not (args.workers or args.dask):
         run = certified_parameters(problem, args.iterations, partitions=args.partitions or 1, digits=args.digits,
@@ -485,7 +491,7 @@ def _solve(args) -> int:
     from ..rendering.report import build_report  # noqa: PLC0415
     from ..numerics.run import solve  # noqa: PLC0415
 
-    problem = load(args.problem, normalize_weights=args.normalize_weights)
+    problem = load(args.problem, normalize_weights=args.normalize_weights, stream=args.stream, scratch=args.scratch)
     if args.workers or args.dask or args.partitions:
         return _solve_partitioned(args, problem)
     points = None

@@ -129,6 +129,19 @@ def read_points(path: str | os.PathLike, *, columns: Sequence[Column] | None = N
     ...
     gmmexact.model.errors.InputError: ...data.csv: line 2, column 1 (x): is '1/3', a fraction (...); expected a decimal number ...
     """
+    src, p, size, kind, sep = examine(path, columns, labels_column, whole=True)
+    lim = current()
+    if kind == "npy":
+        return _read_npy(p, src, size, columns, labels_column, lim)
+    if kind == "parquet":
+        return _read_parquet(p, src, columns, labels_column, lim)
+    return _read_csv(p, src, sep, columns, labels_column, lim)
+
+
+def examine(path: str | os.PathLike, columns, labels_column, *, whole: bool) -> tuple[str, Path, int, str, str]:
+    """A data file checked before it is read: ``(src, path, size, kind, sep)`` with ``kind`` one of
+    ``"npy"``, ``"parquet"``, ``"csv"`` (``sep`` its separator). ``whole``: it is to be read whole,
+    so its size is bounded by the ``file_bytes`` limit."""
     src = str(path)
     p = Path(path)
     lim = current()
@@ -141,8 +154,9 @@ def read_points(path: str | os.PathLike, *, columns: Sequence[Column] | None = N
         raise InputError(src, None, "file not found", f"the path of a data file: {FILE_KINDS}") from None
     except OSError as e:
         raise InputError(src, None, f"cannot be read: {e.strerror or e}", f"a readable data file: {FILE_KINDS}") from None
-    if size > lim.file_bytes:
-        raise exceeded(src, None, "bytes", size, "file_bytes")
+    if whole and size > lim.file_bytes:
+        e = exceeded(src, None, "bytes", size, "file_bytes")
+        raise InputError(src, None, e.problem, f"{e.expected}, or the file read in pieces onto disk (--stream)")
     if size == 0:
         raise InputError(src, None, "is empty", f"a data file: {FILE_KINDS}")
     try:
@@ -152,9 +166,9 @@ def read_points(path: str | os.PathLike, *, columns: Sequence[Column] | None = N
         raise InputError(src, None, f"cannot be read: {e.strerror or e}", f"a readable data file: {FILE_KINDS}") from None
     suffix = p.suffix.lower()
     if head.startswith(_NPY_MAGIC):
-        return _read_npy(p, src, size, columns, labels_column, lim)
+        return src, p, size, "npy", ""
     if head.startswith(_PARQUET_MAGIC):
-        return _read_parquet(p, src, columns, labels_column, lim)
+        return src, p, size, "parquet", ""
     if head.startswith(b"PK\x03\x04"):
         what = "a .npz archive" if suffix == ".npz" else "a ZIP archive (an .npz, .xlsx or .zip file?)"
         raise InputError(src, None, f"is {what}", f"one {FILE_KINDS} file (save one array with numpy.save, "
@@ -165,7 +179,7 @@ def read_points(path: str | os.PathLike, *, columns: Sequence[Column] | None = N
     if suffix in (".parquet", ".pq"):
         raise InputError(src, None, f"is named {suffix} but does not start with the Parquet magic bytes PAR1",
                          "a Parquet file")
-    return _read_csv(p, src, "\t" if suffix in (".tsv", ".tab") else ",", columns, labels_column, lim)
+    return src, p, size, "csv", "\t" if suffix in (".tsv", ".tab") else ","
 
 
 # --- the selection of columns ------------------------------------------------------------------------
@@ -497,44 +511,9 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
         raw = p.read_bytes()
     except OSError as e:
         raise InputError(src, None, f"cannot be read: {e.strerror or e}", f"a readable data file: {FILE_KINDS}") from None
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(src, None, "is UTF-16 text", "UTF-8 text (save the file as UTF-8, e.g. \"CSV UTF-8\")")
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[3:]
-    if not raw.isascii():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = raw.count(b"\n", 0, e.start) + 1
-            column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
-            shown = raw[max(e.start - 10, raw.rfind(b"\n", 0, e.start) + 1):e.start + 10].decode("latin-1")
-            raise InputError(src, f"line {line}", f"byte 0x{raw[e.start]:02X} at column {column} is not UTF-8 "
-                             f"(the file looks like Latin-1 or Windows-1252 text: {shown!r})",
-                             "UTF-8 text (save the file as UTF-8, e.g. \"CSV UTF-8\")") from None
-    if b"\0" in raw:
-        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
-        raise InputError(src, f"line {line}", "holds a NUL byte (a binary file?)", f"a data file: {FILE_KINDS}")
-    if b"\r" in raw:
-        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    raw = _text_body(_text_start(raw, src), src)
     cut = raw.find(b"\n")
-    header_bytes = raw if cut < 0 else raw[:cut]
-    header_text = header_bytes.decode("utf-8")
-    if not header_text.strip():
-        raise InputError(src, "line 1", "is empty", "a header row of variable names on line 1")
-    try:
-        names = [s.strip() for s in next(csv.reader([header_text], delimiter=sep, strict=True))]
-    except csv.Error as e:
-        raise InputError(src, "line 1", f"is not valid CSV: {e}", "a header row of variable names") from None
-    if all(_is_decimal(s, lim) for s in names):
-        raise InputError(src, "line 1", f"is {_short(header_text)!r}, numbers rather than names",
-                         "a header row of variable names on line 1 (the data start on line 2)")
-    if len(names) == 1 and sep == "," and ";" in header_text:
-        raise InputError(src, "line 1", f"is {_short(header_text)!r}, separated by semicolons",
-                         "comma-separated values, with a decimal point")
-    _check_names(names, src, lambda j: f"line 1, column {j + 1}", lim, "column name")
-    chosen, label = _resolve(names, columns, labels_column, src)
-    if len(chosen) > lim.dimension:
-        raise exceeded(src, "line 1", "coordinate columns", len(chosen), "dimension")
+    names, chosen, label = _csv_header(raw if cut < 0 else raw[:cut], src, sep, columns, labels_column, lim)
     start = len(raw) if cut < 0 else cut + 1  # the body is raw[start:], never copied whole
     d = len(chosen)
     if raw.find(b'"', start) >= 0:
@@ -555,6 +534,56 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
     if label is not None:
         _check_names(labels, src, lambda i: f"line {lines[i]}, column {label + 1} ({names[label]})", lim, "label")
     return PointsData(points, tuple(labels), tuple(names[j] for j in chosen), src)
+
+
+def _text_start(raw: bytes, src: str) -> bytes:
+    """The first bytes of a text file without a UTF-8 byte-order mark; UTF-16 refused."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(src, None, "is UTF-16 text", "UTF-8 text (save the file as UTF-8, e.g. \"CSV UTF-8\")")
+    return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
+
+
+def _text_body(raw: bytes, src: str, first_line: int = 1) -> bytes:
+    """Text (a whole file, or a piece cut after a newline whose first line is ``first_line``) checked to be
+    UTF-8 without NUL bytes, with its line ends made ``\\n``."""
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + first_line
+            column = e.start - (raw.rfind(b"\n", 0, e.start) + 1) + 1
+            shown = raw[max(e.start - 10, raw.rfind(b"\n", 0, e.start) + 1):e.start + 10].decode("latin-1")
+            raise InputError(src, f"line {line}", f"byte 0x{raw[e.start]:02X} at column {column} is not UTF-8 "
+                             f"(the file looks like Latin-1 or Windows-1252 text: {shown!r})",
+                             "UTF-8 text (save the file as UTF-8, e.g. \"CSV UTF-8\")") from None
+    if b"\0" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\0")) + first_line
+        raise InputError(src, f"line {line}", "holds a NUL byte (a binary file?)", f"a data file: {FILE_KINDS}")
+    if b"\r" in raw:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return raw
+
+
+def _csv_header(header_bytes: bytes, src: str, sep: str, columns, labels_column, lim: Limits):
+    """The header line's column names, the chosen coordinate columns and the labels column (checked)."""
+    header_text = header_bytes.decode("utf-8")
+    if not header_text.strip():
+        raise InputError(src, "line 1", "is empty", "a header row of variable names on line 1")
+    try:
+        names = [s.strip() for s in next(csv.reader([header_text], delimiter=sep, strict=True))]
+    except csv.Error as e:
+        raise InputError(src, "line 1", f"is not valid CSV: {e}", "a header row of variable names") from None
+    if all(_is_decimal(s, lim) for s in names):
+        raise InputError(src, "line 1", f"is {_short(header_text)!r}, numbers rather than names",
+                         "a header row of variable names on line 1 (the data start on line 2)")
+    if len(names) == 1 and sep == "," and ";" in header_text:
+        raise InputError(src, "line 1", f"is {_short(header_text)!r}, separated by semicolons",
+                         "comma-separated values, with a decimal point")
+    _check_names(names, src, lambda j: f"line 1, column {j + 1}", lim, "column name")
+    chosen, label = _resolve(names, columns, labels_column, src)
+    if len(chosen) > lim.dimension:
+        raise exceeded(src, "line 1", "coordinate columns", len(chosen), "dimension")
+    return names, chosen, label
 
 
 def _is_decimal(text: str, lim: Limits) -> bool:
@@ -812,6 +841,24 @@ def _csv_quoted(body: bytes, sep: str, names, chosen, label, src: str, lim: Limi
 # --- .npy ------------------------------------------------------------------------------------------------
 
 def _read_npy(p: Path, src: str, size: int, columns, labels_column, lim: Limits) -> PointsData:
+    shape, _, dtype, _, chosen = _npy_plan(p, src, size, columns, labels_column, lim)
+    expected = "a 2-D numeric array of shape (n, d) saved with numpy.save"
+    d = shape[1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            a = np.load(p, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - the header was checked: anything now is a damaged file
+        raise InputError(src, None, f"cannot be loaded ({type(e).__name__}: {e})", expected) from None
+    if chosen != list(range(d)):
+        a = a[:, chosen]
+    if dtype.kind == "f":
+        return PointsData(_float_points(a, src, lambda i, j: f"[{i}, {chosen[j]}]"), (), (), src)
+    return PointsData(DecimalPoints(a, 0), (), (), src)
+
+
+def _npy_plan(p: Path, src: str, size: int, columns, labels_column, lim: Limits):
+    """A ``.npy`` file's header checked: ``(shape, fortran_order, dtype, data offset, chosen columns)``."""
     from numpy.lib import format as npformat
 
     expected = "a 2-D numeric array of shape (n, d) saved with numpy.save"
@@ -823,9 +870,9 @@ def _read_npy(p: Path, src: str, size: int, columns, labels_column, lim: Limits)
             warnings.simplefilter("ignore")  # numpy's note on headers written by Python 2
             version = npformat.read_magic(f)
             if version == (1, 0):
-                shape, _, dtype = npformat.read_array_header_1_0(f)
+                shape, fortran, dtype = npformat.read_array_header_1_0(f)
             elif version == (2, 0):
-                shape, _, dtype = npformat.read_array_header_2_0(f)
+                shape, fortran, dtype = npformat.read_array_header_2_0(f)
             else:
                 raise InputError(src, None, f"is a .npy file of format version {version[0]}.{version[1]}",
                                  "format 1.0 or 2.0, which numpy.save writes for numeric arrays")
@@ -860,17 +907,7 @@ def _read_npy(p: Path, src: str, size: int, columns, labels_column, lim: Limits)
         problem = (f"is truncated: {size:,} bytes" if size < wanted else f"has {size - wanted:,} bytes after the array")
         raise InputError(src, None, f"{problem}, where its header says {wanted:,} (shape {shape}, dtype {dtype})",
                          "a complete file written by numpy.save")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            a = np.load(p, allow_pickle=False)
-    except Exception as e:  # noqa: BLE001 - the header was checked: anything now is a damaged file
-        raise InputError(src, None, f"cannot be loaded ({type(e).__name__}: {e})", expected) from None
-    if chosen != list(range(d)):
-        a = a[:, chosen]
-    if dtype.kind == "f":
-        return PointsData(_float_points(a, src, lambda i, j: f"[{i}, {chosen[j]}]"), (), (), src)
-    return PointsData(DecimalPoints(a, 0), (), (), src)
+    return shape, fortran, dtype, offset, chosen
 
 
 def _npy_dtype_problem(dtype: np.dtype) -> str | None:
@@ -896,40 +933,7 @@ def _float_points(a: np.ndarray, src: str, where: Callable[[int, int], str]) -> 
 # --- Parquet ---------------------------------------------------------------------------------------------
 
 def _read_parquet(p: Path, src: str, columns, labels_column, lim: Limits) -> PointsData:
-    try:
-        import pyarrow as pa  # optional dependency
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise InputError(src, None, "is a Parquet file, and reading Parquet needs pyarrow, which is not installed",
-                         "pyarrow installed (pip install pyarrow), or the data as CSV or .npy") from None
-    try:
-        pf = pq.ParquetFile(p)
-        schema = pf.schema_arrow
-        n = pf.metadata.num_rows
-    except (pa.ArrowException, OSError, ValueError) as e:
-        raise InputError(src, None, f"is not a readable Parquet file ({e})", "a Parquet file") from None
-    names = list(schema.names)
-    _check_names(names, src, lambda j: f"column {j + 1}", lim, "column name")
-    chosen, label = _resolve(names, columns, labels_column, src)
-    if len(chosen) > lim.dimension:
-        raise exceeded(src, None, "coordinate columns", len(chosen), "dimension")
-    if n > lim.points:
-        raise _too_many(n, src)
-    if n == 0:
-        raise InputError(src, None, "has no rows", "one row per point")
-    kinds = {}
-    for j in chosen:
-        t = schema.field(j).type
-        kinds[j] = _arrow_kind(pa, t)
-        if kinds[j] is None:
-            raise InputError(src, f"column {names[j]}", f"has type {t}",
-                             "numbers (float, integer or decimal) or decimal text")
-    if "float" in kinds.values() and {"decimal", "text"} & set(kinds.values()):
-        floats = [names[j] for j in chosen if kinds[j] == "float"]
-        exact = [names[j] for j in chosen if kinds[j] in ("decimal", "text")]
-        raise InputError(src, None, f"mixes binary float columns ({', '.join(floats)}) with exact decimal columns "
-                         f"({', '.join(exact)})", "all coordinate columns float, or all exact (integer, decimal "
-                         "or decimal text): cast them to the type you mean")
+    pa, pf, names, chosen, label, kinds, n = _parquet_plan(p, src, columns, labels_column, lim)
     try:
         table = pf.read(columns=[names[j] for j in sorted(set(chosen) | ({label} - {None}))])
     except (pa.ArrowException, OSError, ValueError) as e:
@@ -969,6 +973,46 @@ def _read_parquet(p: Path, src: str, columns, labels_column, lim: Limits) -> Poi
     return PointsData(_decimal_points(mant, expo, n, d, where, src, lim), labels, variables, src)
 
 
+def _parquet_plan(p: Path, src: str, columns, labels_column, lim: Limits):
+    """A Parquet file's schema checked: pyarrow, the open file, its column names, the chosen coordinate
+    columns, the labels column, each chosen column's kind (:func:`_arrow_kind`) and the number of rows."""
+    try:
+        import pyarrow as pa  # optional dependency
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(src, None, "is a Parquet file, and reading Parquet needs pyarrow, which is not installed",
+                         "pyarrow installed (pip install pyarrow), or the data as CSV or .npy") from None
+    try:
+        pf = pq.ParquetFile(p)
+        schema = pf.schema_arrow
+        n = pf.metadata.num_rows
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise InputError(src, None, f"is not a readable Parquet file ({e})", "a Parquet file") from None
+    names = list(schema.names)
+    _check_names(names, src, lambda j: f"column {j + 1}", lim, "column name")
+    chosen, label = _resolve(names, columns, labels_column, src)
+    if len(chosen) > lim.dimension:
+        raise exceeded(src, None, "coordinate columns", len(chosen), "dimension")
+    if n > lim.points:
+        raise _too_many(n, src)
+    if n == 0:
+        raise InputError(src, None, "has no rows", "one row per point")
+    kinds = {}
+    for j in chosen:
+        t = schema.field(j).type
+        kinds[j] = _arrow_kind(pa, t)
+        if kinds[j] is None:
+            raise InputError(src, f"column {names[j]}", f"has type {t}",
+                             "numbers (float, integer or decimal) or decimal text")
+    if "float" in kinds.values() and {"decimal", "text"} & set(kinds.values()):
+        floats = [names[j] for j in chosen if kinds[j] == "float"]
+        exact = [names[j] for j in chosen if kinds[j] in ("decimal", "text")]
+        raise InputError(src, None, f"mixes binary float columns ({', '.join(floats)}) with exact decimal columns "
+                         f"({', '.join(exact)})", "all coordinate columns float, or all exact (integer, decimal "
+                         "or decimal text): cast them to the type you mean")
+    return pa, pf, names, chosen, label, kinds, n
+
+
 def _arrow_kind(pa, t) -> str | None:
     if pa.types.is_dictionary(t):
         return _arrow_kind(pa, t.value_type)
@@ -983,19 +1027,20 @@ def _arrow_kind(pa, t) -> str | None:
     return None
 
 
-def _arrow_array(chunked, src: str, name: str):
+def _arrow_array(chunked, src: str, name: str, first_row: int = 0):
     arr = chunked.combine_chunks() if hasattr(chunked, "combine_chunks") else chunked
     if hasattr(arr, "dictionary_decode"):
         arr = arr.dictionary_decode()
     if arr.null_count:
-        i = int(np.flatnonzero(~arr.is_valid().to_numpy(zero_copy_only=False))[0])
+        i = int(np.flatnonzero(~arr.is_valid().to_numpy(zero_copy_only=False))[0]) + first_row
         raise InputError(src, f"column {name}, row {i} (counting from 0)", "is null (a missing value)",
                          "a value in every coordinate of every point")
     return arr
 
 
-def _arrow_values(pa, arr, kind: str, src: str, name: str, lim: Limits):
-    """A float64 array (``float``), or ``(m, e)`` per value as in :func:`_parse_cells` (the others)."""
+def _arrow_values(pa, arr, kind: str, src: str, name: str, lim: Limits, first_row: int = 0):
+    """A float64 array (``float``), or ``(m, e)`` per value as in :func:`_parse_cells` (the others);
+    ``first_row``: the file's row of ``arr``'s first value (for the places in messages)."""
     n = len(arr)
     if kind == "float":
         return arr.to_numpy(zero_copy_only=False).astype(np.float64)
@@ -1035,4 +1080,5 @@ def _arrow_values(pa, arr, kind: str, src: str, name: str, lim: Limits):
     offsets = np.frombuffer(buffers[1], dtype="<i8")[arr.offset:arr.offset + n + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8) if buffers[2] is not None else np.zeros(0, dtype=np.uint8)
     buf = data[int(offsets[0]):int(offsets[-1])]
-    return _parse_cells(buf, np.diff(offsets), lambda i: f"column {name}, row {i} (counting from 0)", src, lim)
+    return _parse_cells(buf, np.diff(offsets), lambda i: f"column {name}, row {i + first_row} (counting from 0)",
+                        src, lim)

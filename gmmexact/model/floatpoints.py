@@ -54,6 +54,23 @@ some of its values).
         self._data = a
         self._rows: tuple | None = None
 
+    @classmethod
+    def owning(cls, array: np.ndarray) -> FloatPoints:
+        """Points that take a 2-D float64 array nobody else changes (e.g. a read-only memory map whose
+        values the caller checked to be finite) without copying it or reading it: it is made read-only.
+
+        >>> a = np.array([[0.5, 2.0]]); pts = FloatPoints.owning(a)
+        >>> pts[0], a.flags.writeable
+        ((Fraction(1, 2), Fraction(2, 1)), False)
+        """
+        if not (isinstance(array, np.ndarray) and array.dtype == np.float64 and array.ndim == 2):
+            return cls(array)
+        self = cls.__new__(cls)
+        array.flags.writeable = False
+        self._data = array
+        self._rows = None
+        return self
+
     @property
     def array(self) -> np.ndarray:
         """The points as a read-only float64 array (a view: its flags cannot be turned writeable)."""

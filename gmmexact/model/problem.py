@@ -33,6 +33,7 @@ import numpy as np
 from . import limits
 from .errors import InputError
 from .labels import NumberedLabels
+from .pointstore import StoredLabels
 from .exactnum import active_limits, fixed_limits, format_exact, parse_exact, shorten
 from .linalg import det, first_nonpositive_minor
 
@@ -199,7 +200,8 @@ class Problem:
         return from_dict(doc, source=source, normalize_weights=normalize_weights)
 
 
-def load(path: str | Path, *, normalize_weights: bool = False, points_file: str | Path | None = None) -> Problem:
+def load(path: str | Path, *, normalize_weights: bool = False, points_file: str | Path | None = None,
+         stream: bool | None = None, scratch: str | Path | None = None) -> Problem:
     """Read and validate a problem TOML file (decimals are read exactly, as ``decimal.Decimal``).
 
     Parameters
@@ -212,6 +214,12 @@ def load(path: str | Path, *, normalize_weights: bool = False, points_file: str 
         A data file (CSV, ``.npy``, Parquet) whose points replace the file's own ``[data]`` points
         (and their labels, ``points_file``, ``columns``, ``labels_column``): the command line's
         ``--data``. Relative to the working directory.
+    stream : bool, optional
+        Read the data file in pieces into a store on disk (``True``), whole (``False``), or as its size
+        says (``None``): see :mod:`gmmexact.model.pointstore` (the command line's ``--stream``).
+    scratch : str or Path, optional
+        The directory of that store (default: a temporary directory removed at exit; the command
+        line's ``--scratch``). A store there is reused by the next run on the same file.
 
     Returns
     -------
@@ -231,6 +239,13 @@ def load(path: str | Path, *, normalize_weights: bool = False, points_file: str 
     ...
     gmmexact.model.errors.InputError: no/such/file.toml: file not found; expected the path of a problem TOML file
     """
+    from .pointstore import streaming  # noqa: PLC0415
+
+    with streaming(stream, scratch):
+        return _load(path, normalize_weights, points_file)
+
+
+def _load(path: str | Path, normalize_weights: bool, points_file: str | Path | None) -> Problem:
     src = str(path)
     text = _read_text(Path(path), src)
     scan_toml(text, src)
@@ -588,7 +603,7 @@ def _check_keys(table: Mapping, allowed: tuple[str, ...], src: str, where: str) 
 def _points_file(table: Mapping, src: str):
     """The points of ``points_file`` (CSV, .npy, Parquet; relative to the problem file), kept as the
     exact array they are; with the file's variable names and labels (``None`` when it has none)."""
-    from .datafiles import read_points  # noqa: PLC0415
+    from .pointstore import read_points  # noqa: PLC0415
 
     if "points" in table:
         raise InputError(src, "data.points_file", "is given beside data.points", "one of them: the points or their file")
@@ -605,7 +620,8 @@ def _points_file(table: Mapping, src: str):
     base = Path(src).parent if src and not src.startswith("<") else Path(".")
     path = Path(name) if Path(name).is_absolute() else base / name
     data = read_points(path, columns=list(columns) if columns is not None else None, labels_column=label_col)
-    return data.points, (list(data.variables) or None), (list(data.labels) or None)
+    labels = data.labels if isinstance(data.labels, StoredLabels) else (list(data.labels) or None)
+    return data.points, (list(data.variables) or None), labels
 
 
 def _points(raw, src: str) -> Matrix:
@@ -721,6 +737,10 @@ def _names(raw, count: int, default: tuple[str, ...], field: str, noun: str, why
         raise InputError(src, field, f"is {_kind(raw)}", f"a list of {count} strings ({why})")
     if len(raw) != count:
         raise InputError(src, field, f"has {len(raw)} entries", f"{count} ({why})")
+    if isinstance(raw, StoredLabels):  # a streamed file's labels, shown unique as they were read: kept on disk
+        for i, s in enumerate(raw):
+            _check_name(s, f"{field}[{i}]", noun, src)
+        return raw
     seen: dict[str, int] = {}
     for i, s in enumerate(raw):
         _check_name(s, f"{field}[{i}]", noun, src)

@@ -17,8 +17,13 @@ so the answer never depends on how the points were split.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
+import numpy as np
+
+from ..model import pointstore
 from . import floattier
 from .partitioned import PartitionedRun, check_model, even_chunks, has_undecided, no_progress, partitioned_iterations
 
@@ -40,22 +45,86 @@ def aligned_chunks(n: int, partitions: int) -> list[slice]:
     return out
 
 
+@dataclass(frozen=True)
+class StoredRows:
+    """Where the points are when they are a store on disk (:mod:`gmmexact.model.pointstore`): whoever
+    computes a partition (this process or a dask worker mounting the same path) reads its rows itself,
+    block by block, float values scaled by ``2^-shift`` as tier 1 scales them."""
+
+    path: str
+    offset: int
+    dtype: str
+    d: int
+    shift: int = 0
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        X = pointstore.read_rows(self.path, self.offset, self.dtype, self.d, a, b)
+        return np.ldexp(X, -self.shift) if self.shift else X
+
+
+def tier1_data(points) -> "tuple[floattier.FloatData | str, StoredRows | None]":
+    """Tier 1's form of ``points`` (or why there is none), and where its rows are read from when the points
+    are a store on disk (``None``: in memory). For a store nothing is read but, for float values far from 1,
+    one pass checking that their power-of-two scaling is exact (as :meth:`FloatData.of` does over the array);
+    the column ranges come from the store's description."""
+    store = pointstore.store_of(points)
+    if store is None:
+        return floattier.FloatData.of(points), None
+    X = points.integers if store.kind == "decimal" else points.array  # the memory map: its length only is used
+    shift = 0
+    if store.kind == "decimal":
+        if store.top >= 2**52:
+            return "the points' decimal digits do not fit in float64 integers (52 bits)", None
+        scale, integral = Fraction(10) ** store.exponent, True
+    else:
+        scale, integral = Fraction(1), bool(store.integral and float(store.top) < 2.0**52)
+        e = math.frexp(float(store.top))[1] if store.top else 0
+        if not -64 <= e <= 64:
+            exact, whole = True, True
+            for _, block in store.blocks():
+                Y = np.ldexp(block, -e)
+                exact = exact and bool(np.array_equal(np.ldexp(Y, e), block))
+                whole = whole and bool(np.array_equal(Y, np.rint(Y)))
+                if not exact:
+                    break
+            if exact:
+                shift, scale, integral = e, Fraction(2) ** e, whole and float(np.ldexp(float(store.top), -e)) < 2.0**52
+    data = floattier.FloatData(X, scale, integral)
+    lo = np.ldexp(np.array([float(v) for v in store.lo]), -shift)
+    hi = np.ldexp(np.array([float(v) for v in store.hi]), -shift)
+    data.__dict__["column_range"] = (lo, hi)  # what the cached property would read from every row
+    return data, StoredRows(store.path, store.offset, store.dtype, store.d, shift)
+
+
 def _partition(X, scale, integral, forms):
     """One partition's tier-1 statistics (runs on a dask worker: the points are sent once)."""
     data = floattier.FloatData(X, scale, integral)
     return floattier.statistics_of(data, forms)[0]
 
 
+def _stored_partition(start: int, stop: int, rows: StoredRows, scale, integral, forms):
+    """The tier-1 statistics of rows ``start:stop`` of a store, read block by block (in this process or
+    on a dask worker): the memory is one block's, whatever the number of points."""
+    total = None
+    for a in range(start, stop, floattier.CHUNK):
+        X = rows.read(a, min(a + floattier.CHUNK, stop))
+        got = floattier.statistics_of(floattier.FloatData(X, scale, integral), forms)[0]
+        total = got if total is None else total + got
+    return total
+
+
 def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: int = floattier.PREC,
               advance=None) -> "PartitionedRun | str":
-    """Tier 1 over ``partitions`` aligned slices (on ``client``'s cluster when given), or why it declines."""
-    data = floattier.FloatData.of(problem.points)
+    """Tier 1 over ``partitions`` aligned slices (on ``client``'s cluster when given), or why it declines.
+    Points in a store on disk are read by each partition's worker from the file (only the path and the
+    rows are sent); points in memory are scattered to the workers once."""
+    data, rows = tier1_data(problem.points)
     if isinstance(data, str):
         return data
     slices = aligned_chunks(problem.n, partitions)
     advance = advance or (lambda k=1: None)
     scattered = None
-    if client is not None:
+    if client is not None and rows is None:
         scattered = client.scatter([data.X[s] for s in slices])
     params = floattier.start_params(problem, prec)
     out, merged, stopped = [], None, None
@@ -64,13 +133,20 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
         if client is None:
             parts = []
             for s in slices:
-                parts.append(floattier.statistics_of(data, forms, s)[0])
+                if rows is None:
+                    parts.append(floattier.statistics_of(data, forms, s)[0])
+                else:
+                    parts.append(_stored_partition(s.start, s.stop, rows, data.scale, data.integral, forms))
                 advance(1)
         else:
             from distributed import as_completed  # noqa: PLC0415
 
-            futures = client.map(_partition, scattered, scale=data.scale, integral=data.integral, forms=forms,
-                                 pure=False)
+            if rows is None:
+                futures = client.map(_partition, scattered, scale=data.scale, integral=data.integral, forms=forms,
+                                     pure=False)
+            else:  # each worker opens the file itself: a cluster needs the store on storage it shares
+                futures = client.map(_stored_partition, [s.start for s in slices], [s.stop for s in slices],
+                                     rows=rows, scale=data.scale, integral=data.integral, forms=forms, pure=False)
             for _ in as_completed(futures):
                 advance(1)
             parts = client.gather(futures)
