@@ -242,12 +242,12 @@ def _check_names(names: Sequence[str], src: str, where: Callable[[int], str], li
         if len(name) > lim.label_chars:
             raise exceeded(src, where(j), f"characters in a {noun}", len(name), "label_chars")
         if name in seen:
-            raise InputError(src, where(j), f"repeats the {noun} {_short(name)!r} ({where(seen[name])})",
+            raise InputError(src, where(j), f"repeats the {noun} {short_text(name)!r} ({where(seen[name])})",
                              f"a different {noun} for each")
         seen[name] = j
 
 
-def _short(text: str, width: int = 60) -> str:
+def short_text(text: str, width: int = 60) -> str:
     if len(text) <= width:
         return text
     return f"{text[:width * 3 // 4]}…({len(text) - width * 3 // 4 - width // 4:,} more characters)…{text[-(width // 4):]}"
@@ -294,7 +294,7 @@ def _parse_decimal(text: str, lim: Limits) -> tuple[int, int]:
     e = 0
     if exp is not None:
         if len(exp.lstrip("+-").lstrip("0")) > len(str(lim.exponent)) or abs(int(exp)) > lim.exponent:
-            raise _NotDecimal(f"is {_short(t)!r}, whose exponent is past the limit of ±{lim.exponent:,}",
+            raise _NotDecimal(f"is {short_text(t)!r}, whose exponent is past the limit of ±{lim.exponent:,}",
                               f"a decimal exponent within ±{lim.exponent:,} (raise it with GMMEXACT_LIMIT_EXPONENT)")
         e = int(exp)
     e -= len(frac)
@@ -307,7 +307,7 @@ def _parse_decimal(text: str, lim: Limits) -> tuple[int, int]:
 
 
 def _why_not(t: str) -> str:
-    shown = repr(_short(t))
+    shown = repr(short_text(t))
     if _NONFINITE.fullmatch(t):
         return f"is {shown}, which is not a finite number"
     if _FRACTION.fullmatch(t):
@@ -471,7 +471,7 @@ def _digit_counts(mant: np.ndarray, shift: np.ndarray, limit: int) -> np.ndarray
     return out
 
 
-def _common_scale(mant: np.ndarray, expo: np.ndarray, where: Callable[[int], str], src: str,
+def common_scale(mant: np.ndarray, expo: np.ndarray, where: Callable[[int], str], src: str,
                   lim: Limits) -> tuple[np.ndarray, int]:
     """Every ``m × 10^e`` as an integer times one power of ten: the finest among the non-zero values."""
     nonzero = mant != 0
@@ -500,7 +500,7 @@ def _common_scale(mant: np.ndarray, expo: np.ndarray, where: Callable[[int], str
 
 def _decimal_points(mant: np.ndarray, expo: np.ndarray, n: int, d: int, where, src: str,
                     lim: Limits) -> DecimalPoints:
-    ints, e0 = _common_scale(mant, expo, where, src, lim)
+    ints, e0 = common_scale(mant, expo, where, src, lim)
     return DecimalPoints(ints.reshape(n, d), e0)
 
 
@@ -511,9 +511,9 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
         raw = p.read_bytes()
     except OSError as e:
         raise InputError(src, None, f"cannot be read: {e.strerror or e}", f"a readable data file: {FILE_KINDS}") from None
-    raw = _text_body(_text_start(raw, src), src)
+    raw = text_body(text_start(raw, src), src)
     cut = raw.find(b"\n")
-    names, chosen, label = _csv_header(raw if cut < 0 else raw[:cut], src, sep, columns, labels_column, lim)
+    names, chosen, label = csv_header(raw if cut < 0 else raw[:cut], src, sep, columns, labels_column, lim)
     start = len(raw) if cut < 0 else cut + 1  # the body is raw[start:], never copied whole
     d = len(chosen)
     if raw.find(b'"', start) >= 0:
@@ -536,14 +536,14 @@ def _read_csv(p: Path, src: str, sep: str, columns, labels_column, lim: Limits) 
     return PointsData(points, tuple(labels), tuple(names[j] for j in chosen), src)
 
 
-def _text_start(raw: bytes, src: str) -> bytes:
+def text_start(raw: bytes, src: str) -> bytes:
     """The first bytes of a text file without a UTF-8 byte-order mark; UTF-16 refused."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(src, None, "is UTF-16 text", "UTF-8 text (save the file as UTF-8, e.g. \"CSV UTF-8\")")
     return raw[3:] if raw.startswith(codecs.BOM_UTF8) else raw
 
 
-def _text_body(raw: bytes, src: str, first_line: int = 1) -> bytes:
+def text_body(raw: bytes, src: str, first_line: int = 1) -> bytes:
     """Text (a whole file, or a piece cut after a newline whose first line is ``first_line``) checked to be
     UTF-8 without NUL bytes, with its line ends made ``\\n``."""
     if not raw.isascii():
@@ -564,7 +564,7 @@ def _text_body(raw: bytes, src: str, first_line: int = 1) -> bytes:
     return raw
 
 
-def _csv_header(header_bytes: bytes, src: str, sep: str, columns, labels_column, lim: Limits):
+def csv_header(header_bytes: bytes, src: str, sep: str, columns, labels_column, lim: Limits):
     """The header line's column names, the chosen coordinate columns and the labels column (checked)."""
     header_text = header_bytes.decode("utf-8")
     if not header_text.strip():
@@ -574,10 +574,10 @@ def _csv_header(header_bytes: bytes, src: str, sep: str, columns, labels_column,
     except csv.Error as e:
         raise InputError(src, "line 1", f"is not valid CSV: {e}", "a header row of variable names") from None
     if all(_is_decimal(s, lim) for s in names):
-        raise InputError(src, "line 1", f"is {_short(header_text)!r}, numbers rather than names",
+        raise InputError(src, "line 1", f"is {short_text(header_text)!r}, numbers rather than names",
                          "a header row of variable names on line 1 (the data start on line 2)")
     if len(names) == 1 and sep == "," and ";" in header_text:
-        raise InputError(src, "line 1", f"is {_short(header_text)!r}, separated by semicolons",
+        raise InputError(src, "line 1", f"is {short_text(header_text)!r}, separated by semicolons",
                          "comma-separated values, with a decimal point")
     _check_names(names, src, lambda j: f"line 1, column {j + 1}", lim, "column name")
     chosen, label = _resolve(names, columns, labels_column, src)
@@ -594,11 +594,11 @@ def _is_decimal(text: str, lim: Limits) -> bool:
     return True
 
 
-def _too_many(count: int, src: str) -> InputError:
+def too_many(count: int, src: str) -> InputError:
     return exceeded(src, None, "points", count, "points")
 
 
-def _no_points(src: str) -> InputError:
+def no_points(src: str) -> InputError:
     return InputError(src, None, "has a header but no data lines", "one point per line after the header")
 
 
@@ -606,7 +606,7 @@ PIECE_BYTES = 8 << 20  # unquoted CSV is indexed this much at a time: its index 
 
 
 def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str, lim: Limits):
-    """The unquoted body ``raw[start:]`` read by :func:`_csv_fast` in pieces of about ``PIECE_BYTES`` cut at
+    """The unquoted body ``raw[start:]`` read by :func:`csv_fast` in pieces of about ``PIECE_BYTES`` cut at
     line ends, each piece's values turned into integers at once (its own finest decimal place), then
     all brought to the finest place of the whole: the index arrays (several bytes per byte of text) and
     the digits of one piece exist at a time. The values, labels, line numbers and limits are those of
@@ -622,7 +622,7 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
         if not piece.endswith(b"\n"):
             piece += b"\n"
         lines_in_piece = piece.count(b"\n")
-        mant, expo, labs, lines, trailing = _csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
+        mant, expo, labs, lines, trailing = csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
                                                       blank_ok=True)
         if len(lines):
             if blank_from is not None:
@@ -630,13 +630,13 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
                                  f"one point per line ({d} value(s)), no blank line before the last point")
             count += len(lines)
             if count > lim.points:
-                raise _too_many(count, src)
+                raise too_many(count, src)
 
             def where(k: int, first=lines.start) -> str:
                 r, j = divmod(k, d)
                 return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
 
-            ints, e0 = _common_scale(mant, expo, where, src, lim)
+            ints, e0 = common_scale(mant, expo, where, src, lim)
             del mant, expo
             item = (ints.reshape(len(lines), d), e0, lines.start)
             if acc is None and not pieces and ints.dtype == np.int64:  # one array for the whole file's integers
@@ -653,7 +653,7 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
         line += lines_in_piece
         at = end
     if not count:
-        raise _no_points(src)
+        raise no_points(src)
     if acc is not None:  # one int64 array (a view of the rows filled): taken over, not copied
         ints = acc.array[:acc.rows]
         if ints.size:
@@ -718,7 +718,7 @@ def _joined(pieces, d: int, names, chosen, src: str, lim: Limits) -> DecimalPoin
     return DecimalPoints(np.concatenate(out) if len(out) > 1 else out[0], e0)
 
 
-def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits, first_line: int = 2,
+def csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits, first_line: int = 2,
               blank_ok: bool = False):
     """Unquoted CSV: the lines and cells found with numpy, the chosen cells gathered and read at once.
 
@@ -727,7 +727,7 @@ def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits
     ncols, d = len(names), len(chosen)
     b = np.frombuffer(body, dtype=np.uint8)
     if not len(b):
-        raise _no_points(src)
+        raise no_points(src)
     newline = b == 10
     delim = newline | (b == ord(sep))
     ends = np.flatnonzero(delim)  # each cell ends at a separator or a newline
@@ -742,14 +742,14 @@ def _csv_fast(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits
     if not len(filled):
         if blank_ok:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), [], range(0), len(blank)
-        raise _no_points(src)
+        raise no_points(src)
     nlines = int(filled[-1]) + 1  # blank lines after the last point are allowed
     inner_blank = np.flatnonzero(blank[:nlines])
     if len(inner_blank):
         raise InputError(src, f"line {int(inner_blank[0]) + first_line}", "is empty, between data lines",
                          f"one point per line ({d} value(s)), no blank line before the last point")
     if nlines > lim.points:
-        raise _too_many(nlines, src)
+        raise too_many(nlines, src)
     wrong = np.flatnonzero(per_line[:nlines] != ncols)
     if len(wrong):
         i = int(wrong[0])
@@ -789,8 +789,8 @@ def _wrong_width(src: str, line: int, got: int, ncols: int, text: str, names, se
     hint = ""
     if got > ncols and sep == "," and re.search(r"[0-9],[0-9]{3}(?![0-9])", text):
         hint = " (a thousands separator or a decimal comma splits a number in two)"
-    return InputError(src, f"line {line}", f"has {got} value(s): {_short(text)!r}{hint}",
-                      f"{ncols} value(s), one per header column ({_short(', '.join(names))})")
+    return InputError(src, f"line {line}", f"has {got} value(s): {short_text(text)!r}{hint}",
+                      f"{ncols} value(s), one per header column ({short_text(', '.join(names))})")
 
 
 def _csv_quoted(body: bytes, sep: str, names, chosen, label, src: str, lim: Limits):
@@ -815,7 +815,7 @@ def _csv_quoted(body: bytes, sep: str, names, chosen, label, src: str, lim: Limi
             if len(row) != ncols:
                 raise _wrong_width(src, line, len(row), ncols, sep.join(row), names, sep)
             if len(lines) >= lim.points:
-                raise _too_many(len(lines) + 1, src)
+                raise too_many(len(lines) + 1, src)
             cells.extend(row[j] for j in chosen)
             if label is not None:
                 labels.append(row[label].strip(" \t"))
@@ -824,7 +824,7 @@ def _csv_quoted(body: bytes, sep: str, names, chosen, label, src: str, lim: Limi
         raise InputError(src, f"line {reader.line_num + 1}", f"is not valid CSV: {e}",
                          "comma-separated values, quotes closed on the same field") from None
     if not lines:
-        raise _no_points(src)
+        raise no_points(src)
     encoded = [c.encode("utf-8") for c in cells]
     buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
     cell_lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
@@ -841,7 +841,7 @@ def _csv_quoted(body: bytes, sep: str, names, chosen, label, src: str, lim: Limi
 # --- .npy ------------------------------------------------------------------------------------------------
 
 def _read_npy(p: Path, src: str, size: int, columns, labels_column, lim: Limits) -> PointsData:
-    shape, _, dtype, _, chosen = _npy_plan(p, src, size, columns, labels_column, lim)
+    shape, _, dtype, _, chosen = npy_plan(p, src, size, columns, labels_column, lim)
     expected = "a 2-D numeric array of shape (n, d) saved with numpy.save"
     d = shape[1]
     try:
@@ -857,7 +857,7 @@ def _read_npy(p: Path, src: str, size: int, columns, labels_column, lim: Limits)
     return PointsData(DecimalPoints(a, 0), (), (), src)
 
 
-def _npy_plan(p: Path, src: str, size: int, columns, labels_column, lim: Limits):
+def npy_plan(p: Path, src: str, size: int, columns, labels_column, lim: Limits):
     """A ``.npy`` file's header checked: ``(shape, fortran_order, dtype, data offset, chosen columns)``."""
     from numpy.lib import format as npformat
 
@@ -893,7 +893,7 @@ def _npy_plan(p: Path, src: str, size: int, columns, labels_column, lim: Limits)
     if n == 0 or d == 0:
         raise InputError(src, None, f"holds an empty array of shape {shape}", "at least one point and one coordinate")
     if n > lim.points:
-        raise _too_many(n, src)
+        raise too_many(n, src)
     chosen = list(range(d))
     if columns is not None:
         if any(isinstance(c, str) for c in columns):
@@ -933,7 +933,7 @@ def _float_points(a: np.ndarray, src: str, where: Callable[[int, int], str]) -> 
 # --- Parquet ---------------------------------------------------------------------------------------------
 
 def _read_parquet(p: Path, src: str, columns, labels_column, lim: Limits) -> PointsData:
-    pa, pf, names, chosen, label, kinds, n = _parquet_plan(p, src, columns, labels_column, lim)
+    pa, pf, names, chosen, label, kinds, n = parquet_plan(p, src, columns, labels_column, lim)
     try:
         table = pf.read(columns=[names[j] for j in sorted(set(chosen) | ({label} - {None}))])
     except (pa.ArrowException, OSError, ValueError) as e:
@@ -941,11 +941,11 @@ def _read_parquet(p: Path, src: str, columns, labels_column, lim: Limits) -> Poi
     d = len(chosen)
     values = []
     for j in chosen:
-        arr = _arrow_array(table.column(names[j]), src, names[j])
-        values.append(_arrow_values(pa, arr, kinds[j], src, names[j], lim))
+        arr = arrow_array(table.column(names[j]), src, names[j])
+        values.append(arrow_values(pa, arr, kinds[j], src, names[j], lim))
     labels: tuple[str, ...] = ()
     if label is not None:
-        arr = _arrow_array(table.column(names[label]), src, names[label])
+        arr = arrow_array(table.column(names[label]), src, names[label])
         labels = tuple(str(v).strip() for v in arr.to_pylist())
         _check_names(labels, src, lambda i: f"column {names[label]}, row {i} (counting from 0)", lim, "label")
     variables = tuple(names[j] for j in chosen)
@@ -973,7 +973,7 @@ def _read_parquet(p: Path, src: str, columns, labels_column, lim: Limits) -> Poi
     return PointsData(_decimal_points(mant, expo, n, d, where, src, lim), labels, variables, src)
 
 
-def _parquet_plan(p: Path, src: str, columns, labels_column, lim: Limits):
+def parquet_plan(p: Path, src: str, columns, labels_column, lim: Limits):
     """A Parquet file's schema checked: pyarrow, the open file, its column names, the chosen coordinate
     columns, the labels column, each chosen column's kind (:func:`_arrow_kind`) and the number of rows."""
     try:
@@ -994,7 +994,7 @@ def _parquet_plan(p: Path, src: str, columns, labels_column, lim: Limits):
     if len(chosen) > lim.dimension:
         raise exceeded(src, None, "coordinate columns", len(chosen), "dimension")
     if n > lim.points:
-        raise _too_many(n, src)
+        raise too_many(n, src)
     if n == 0:
         raise InputError(src, None, "has no rows", "one row per point")
     kinds = {}
@@ -1027,7 +1027,7 @@ def _arrow_kind(pa, t) -> str | None:
     return None
 
 
-def _arrow_array(chunked, src: str, name: str, first_row: int = 0):
+def arrow_array(chunked, src: str, name: str, first_row: int = 0):
     arr = chunked.combine_chunks() if hasattr(chunked, "combine_chunks") else chunked
     if hasattr(arr, "dictionary_decode"):
         arr = arr.dictionary_decode()
@@ -1038,7 +1038,7 @@ def _arrow_array(chunked, src: str, name: str, first_row: int = 0):
     return arr
 
 
-def _arrow_values(pa, arr, kind: str, src: str, name: str, lim: Limits, first_row: int = 0):
+def arrow_values(pa, arr, kind: str, src: str, name: str, lim: Limits, first_row: int = 0):
     """A float64 array (``float``), or ``(m, e)`` per value as in :func:`_parse_cells` (the others);
     ``first_row``: the file's row of ``arr``'s first value (for the places in messages)."""
     n = len(arr)

@@ -478,7 +478,7 @@ class _LabelsWriter:
         if repeat is not None:
             j, i = repeat
             name = StoredLabels(str(self.text_path), str(self.index_path), self.count)[j]
-            raise InputError(self.src, self.where(j), f"repeats the label {datafiles._short(name)!r} ({self.where(i)})",
+            raise InputError(self.src, self.where(j), f"repeats the label {datafiles.short_text(name)!r} ({self.where(i)})",
                              "a different label for each")
 
     def close(self) -> None:
@@ -549,7 +549,7 @@ class StoredLabels(Sequence):
 
 class _CleanText:
     """A text file's bytes read in blocks cut after newlines, each checked and with ``\\n`` line ends
-    (:func:`datafiles._text_start`, :func:`datafiles._text_body`): the whole file's text as the
+    (:func:`datafiles.text_start`, :func:`datafiles.text_body`): the whole file's text as the
     whole-file reader sees it, a block at a time."""
 
     READ = 1 << 20
@@ -563,7 +563,7 @@ class _CleanText:
         while not self.eof:
             raw = self.f.read(self.READ)
             if self.first:
-                raw, self.first = datafiles._text_start(raw, self.src), False
+                raw, self.first = datafiles.text_start(raw, self.src), False
             if not raw:
                 self.eof = True
                 raw, self.pending = self.pending, b""
@@ -577,7 +577,7 @@ class _CleanText:
                     continue
                 raw, self.pending = raw[:cut + 1], raw[cut + 1:]
             line, self.line = self.line, self.line + raw.count(b"\n")
-            return datafiles._text_body(raw, self.src, line)
+            return datafiles.text_body(raw, self.src, line)
         return b""
 
 
@@ -621,7 +621,7 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
         return found
     with _Parts(paths) as parts, open(p, "rb") as f:
         head, pieces = _csv_text(f, src)
-        names, chosen, label = datafiles._csv_header(head, src, sep, columns, labels_column, lim)
+        names, chosen, label = datafiles.csv_header(head, src, sep, columns, labels_column, lim)
         d = len(chosen)
         writer = _Writer(parts.parts["npy"], d, "decimal")
         labels = None
@@ -641,7 +641,7 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
                 lines_in_piece = piece.count(b"\n") + (not piece.endswith(b"\n"))
                 if not piece.endswith(b"\n"):
                     piece += b"\n"
-                mant, expo, labs, lines, trailing = datafiles._csv_fast(piece, sep, names, chosen, label, src, lim,
+                mant, expo, labs, lines, trailing = datafiles.csv_fast(piece, sep, names, chosen, label, src, lim,
                                                                         first_line=line, blank_ok=True)
                 if len(lines):
                     if blank_from is not None:
@@ -649,13 +649,13 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
                                          f"one point per line ({d} value(s)), no blank line before the last point")
                     count += len(lines)
                     if count > lim.points:
-                        raise datafiles._too_many(count, src)
+                        raise datafiles.too_many(count, src)
 
                     def where(k: int, first=lines.start) -> str:
                         r, j = divmod(k, d)
                         return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
 
-                    ints, e0 = datafiles._common_scale(mant, expo, where, src, lim)
+                    ints, e0 = datafiles.common_scale(mant, expo, where, src, lim)
                     del mant, expo
                     if ints.dtype != np.int64:
                         raise InputError(src, f"line {lines.start}", "holds values that need more than 18 digits "
@@ -669,7 +669,7 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
                 if trailing and blank_from is None:
                     blank_from = line + lines_in_piece - trailing
             if not count:
-                raise datafiles._no_points(src)
+                raise datafiles.no_points(src)
             meta = writer.finish(src, lim, "line 2")
             if labels is not None:
                 labels.check()
@@ -690,7 +690,7 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
 def npy_points(p: Path, src: str, size: int, columns, labels_column, lim: Limits, scratch: str | None) -> PointsData:
     """A ``.npy`` file memory-mapped where it is (int64 or float64, C order, every column), else converted
     block by block into a store."""
-    shape, fortran, dtype, offset, chosen = datafiles._npy_plan(p, src, size, columns, labels_column, lim)
+    shape, fortran, dtype, offset, chosen = datafiles.npy_plan(p, src, size, columns, labels_column, lim)
     n, d = shape
     kind = "float" if dtype.kind == "f" else "decimal"
     if dtype.str in ("<i8", "<f8") and not fortran and chosen == list(range(d)):
@@ -737,7 +737,7 @@ def npy_points(p: Path, src: str, size: int, columns, labels_column, lim: Limits
 
 def parquet_points(p: Path, src: str, columns, labels_column, lim: Limits, scratch: str | None) -> PointsData:
     """A Parquet file read in batches of rows into a store."""
-    pa, pf, names, chosen, label, kinds, _ = datafiles._parquet_plan(p, src, columns, labels_column, lim)
+    pa, pf, names, chosen, label, kinds, _ = datafiles.parquet_plan(p, src, columns, labels_column, lim)
     folder = _directory(scratch)
     key = _key(p, "parquet", columns, labels_column)
     paths = _paths(folder, key)
@@ -759,7 +759,7 @@ def parquet_points(p: Path, src: str, columns, labels_column, lim: Limits, scrat
                 batches = pf.iter_batches(batch_size=BLOCK_ROWS, columns=wanted)
                 for batch in batches:
                     m = batch.num_rows
-                    values = [datafiles._arrow_values(pa, datafiles._arrow_array(batch.column(wanted.index(names[j])),
+                    values = [datafiles.arrow_values(pa, datafiles.arrow_array(batch.column(wanted.index(names[j])),
                                                                                  src, names[j], row),
                                                       kinds[j], src, names[j], lim, row) for j in chosen]
                     if kind == "float":
@@ -785,7 +785,7 @@ def parquet_points(p: Path, src: str, columns, labels_column, lim: Limits, scrat
                             i, c = divmod(k, d)
                             return f"column {names[chosen[c]]}, row {first + i} (counting from 0)"
 
-                        ints, e0 = datafiles._common_scale(mant, expo, where, src, lim)
+                        ints, e0 = datafiles.common_scale(mant, expo, where, src, lim)
                         if ints.dtype != np.int64:
                             raise InputError(src, f"row {row} (counting from 0)", "holds values that need more than "
                                              "18 digits as integers times one power of ten, more than a points "
@@ -793,7 +793,7 @@ def parquet_points(p: Path, src: str, columns, labels_column, lim: Limits, scrat
                                              "read whole (without --stream)")
                         writer.add(ints.reshape(m, d), e0, f"row {row} (counting from 0)")
                     if labels is not None:
-                        arr = datafiles._arrow_array(batch.column(wanted.index(names[label])), src, names[label], row)
+                        arr = datafiles.arrow_array(batch.column(wanted.index(names[label])), src, names[label], row)
                         labels.add([str(v).strip() for v in arr.to_pylist()])
                     row += m
             except (pa.ArrowException, OSError, ValueError) as e:
