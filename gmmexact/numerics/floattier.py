@@ -77,6 +77,18 @@ class FloatData:
     scale: Fraction
     integral: bool
 
+    @classmethod
+    def known(cls, X: np.ndarray, scale: Fraction, integral: bool, column_range) -> "FloatData":
+        """The float form of points whose column ranges are known already (a store's description), so that
+        nothing is read to find them.
+
+        >>> FloatData.known(np.zeros((2, 1)), Fraction(1), True, ([-3], [5])).column_range
+        (array([-3.]), array([5.]))
+        """
+        data = cls(X, scale, integral)
+        data.__dict__["column_range"] = tuple(np.asarray(v, dtype=np.float64) for v in column_range)
+        return data
+
     @cached_property
     def column_range(self) -> tuple[np.ndarray, np.ndarray]:
         """Each column's smallest and largest value (read chunk by chunk: the array may be a file's).
@@ -115,7 +127,9 @@ class FloatData:
             return cls._binary(points.array)
         if isinstance(points, DecimalPoints):
             ints = points.integers
-            if ints.dtype != np.int64 or (ints.size and int(np.abs(ints).max()) >= 2**52):
+            step = CHUNK * 4  # chunk by chunk: the array may be a file's (no n × d temporary)
+            top = max((int(np.abs(ints[a:a + step]).max(initial=0)) for a in range(0, len(ints), step)), default=0)
+            if ints.dtype != np.int64 or top >= 2**52:
                 return "the points' decimal digits do not fit in float64 integers (52 bits)"
             return cls(ints, Fraction(10) ** points.exponent, True)
         n = len(points)

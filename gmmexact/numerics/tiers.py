@@ -89,10 +89,9 @@ def tier1_data(points) -> "tuple[floattier.FloatData | str, StoredRows | None]":
                     break
             if exact:
                 shift, scale, integral = e, Fraction(2) ** e, whole and float(np.ldexp(float(store.top), -e)) < 2.0**52
-    data = floattier.FloatData(X, scale, integral)
     lo = np.ldexp(np.array([float(v) for v in store.lo]), -shift)
     hi = np.ldexp(np.array([float(v) for v in store.hi]), -shift)
-    data.__dict__["column_range"] = (lo, hi)  # what the cached property would read from every row
+    data = floattier.FloatData.known(X, scale, integral, (lo, hi))  # the store's description: no rows read
     return data, StoredRows(store.path, store.offset, store.dtype, store.d, shift)
 
 
