@@ -266,3 +266,28 @@ def test_stored_labels_are_read_when_asked_for(tmp_path, small_pieces):
     assert isinstance(got, pointstore.StoredLabels) and len(got) == 100
     assert got[0] == "p0" and got[-1] == "p99" and got[10:13] == ("p10", "p11", "p12") and "p42" in got
     assert got.index("p42") == 42 and hash(got) == hash(tuple(f"p{i}" for i in range(100)))
+
+
+def test_parquet_streams_by_batches_into_the_same_points_and_labels(tmp_path):
+    """Float and decimal columns, a labels column, row groups smaller than the file: the store holds what
+    the whole-file reader reads, and tier 1 over it gives the in-memory bits."""
+    from decimal import Decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    rng = np.random.default_rng(4)
+    n = 12000
+    floats = pa.table({"a": rng.normal(size=n), "b": rng.integers(-1000, 1000, n).astype(np.float64),
+                       "who": [f"p{i}" for i in range(n)]})
+    pq.write_table(floats, tmp_path / "f.parquet", row_group_size=1700)
+    whole = datafiles.read_points(tmp_path / "f.parquet", labels_column="who")
+    stored = pointstore.read_points(tmp_path / "f.parquet", labels_column="who", stream=True, scratch=tmp_path)
+    assert np.array_equal(np.asarray(stored.points.array), whole.points.array)
+    assert list(stored.labels) == list(whole.labels) and stored.variables == whole.variables
+    decimals = pa.table({"x": pa.array([Decimal(f"{v:.3f}") for v in rng.normal(size=n)], type=pa.decimal128(12, 3)),
+                         "y": rng.integers(-10**6, 10**6, n)})
+    pq.write_table(decimals, tmp_path / "d.parquet", row_group_size=2500)
+    whole = datafiles.read_points(tmp_path / "d.parquet")
+    stored = pointstore.read_points(tmp_path / "d.parquet", stream=True, scratch=tmp_path)
+    assert stored.points.exponent == whole.points.exponent == -3
+    assert np.array_equal(np.asarray(stored.points.integers), whole.points.integers)
