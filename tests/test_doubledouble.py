@@ -208,6 +208,21 @@ def test_a_start_mean_beyond_the_slices_range_falls_back_to_the_float_kernel():
     assert forms[0].pair is None
 
 
+@pytest.mark.parametrize("points, means, cov", [
+    ([[0], [4096], [8192]], [[0], [8192]], Fraction(1, 2**1000)),  # q = 2^1024 overflows; true r = (1/2, 1/2)
+    ([[0], [10**5]], [[0]], Fraction(1, 10**300)),  # one component: the log-likelihood alone
+    ([[0], [3]], [[1]], Fraction(2**1056)),  # ‖Σ‖ beyond float64: ε_A would be inf
+])
+def test_quadratic_forms_beyond_float64_are_declined_not_enclosed_wrongly(points, means, cov):
+    """A NaN or inf in a chunk once passed every later check (a comparison with NaN is false) and gave
+    responsibilities of 1 and 0 where they are 1/2, and a negative radius: now the kernel declines."""
+    K = len(means)
+    problem = gmmexact.Problem.from_arrays(DecimalPoints(np.array(points, dtype=np.int64), 0), means=means,
+                                           covariances=[[[cov]]] * K, weights=[Fraction(1, K)] * K)
+    with pytest.raises(Declined):
+        float_iterations(problem, 1, kernel="pair")
+
+
 def test_float_data_do_not_reach_the_pair_kernel():
     from gmmexact.model.floatpoints import FloatPoints
 

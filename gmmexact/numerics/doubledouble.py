@@ -188,6 +188,8 @@ def _component(weight: arb, mean, cov, scale, shift: np.ndarray, vmax: float):
     norm_diff = two_norm_upper([[upper(abs(diff[i, j])) for j in range(d)] for i in range(d)])
     norm_inv = two_norm_upper([[upper(abs(v)) for v in row] for row in At.inv().tolist()])
     eps_A = norm_diff * norm_inv * SAFE
+    if not eps_A < 2.0**-20:  # inf (a norm beyond float64) or NaN: dq would be inf·0 = NaN
+        raise Declined("a covariance's factor is beyond float64's range")
     beta = [mean[i] / scale - arb(float(shift[i])) for i in range(d)]
     w = [_pair(sum((beta[i] * Pa[i, k] for i in range(d)), arb(0))) for k in range(d)]
     bmax = max(upper(abs(b)) for b in beta)
@@ -275,6 +277,8 @@ def _quadratic_forms(V1: np.ndarray, plan: PairPlan, d: int):
     dq_y = (2 * eps * np.sqrt(q_abs) * 1.01 + eps * eps) * 1.02
     eps_A = plan.eps_A[:, None]
     dq = ((dq_comp + dq_y) * (1 + eps_A) + eps_A * q_abs * 1.01) * SAFE + 8 * d * ETA
+    if not (np.isfinite(qh).all() and np.isfinite(low).all() and np.isfinite(dq).all()):
+        raise Declined("a quadratic form is beyond float64's range")  # NaN would pass every later check
     return qh, low, dq
 
 
@@ -385,7 +389,9 @@ def _chunk(X, plan: PairPlan, scale, want_resp):
     th[top_c, cols] = 0.0
     tl[top_c, cols] = 0.0
     dT[top_c, cols] = 0.0
-    if float(dT.max(initial=0)) > 0.25:
+    # components certainly below e^-700 (|tl| <= u|th|) need no dT <= 1/4; NaN-safe; real points only
+    negligible = th + dT < TINY_ARG
+    if not float(np.where(negligible, 0.0, dT)[:, :m].max(initial=0)) <= 0.25:
         raise Declined("the log-densities' bounds are too wide")
     eh, el, rho, tiny = _exp_pair(th, tl)
     rhoE = (rho + dT * (1 + dT) * (1 + rho)) * SAFE  # e^x − 1 <= x + x² for x <= 1/2
@@ -403,7 +409,7 @@ def _chunk(X, plan: PairPlan, scale, want_resp):
     sh, sl = fast_two_sum(sh, sl)  # sh >= 1
     dS = (dS * 1.01 + gamma(2 * K) * 2 * K * U * sh * 1.01) * SAFE  # |el| <= u·eh, |es| <= u·sh
     rho_s = dS / sh
-    if float(rho_s.max(initial=0)) > 0.25:
+    if not float(rho_s[:m].max(initial=0)) <= 0.25:
         raise Declined("the evidence's bound is too wide")
     # r = E / s as a double-double
     rh = eh / sh
@@ -487,6 +493,8 @@ def _sums(V1, rh, rl, dR, term, dterm, plan: PairPlan, scale, m: int) -> Statist
     balls = [ExactBall(*aligned(a, b)) for a, b in zip(mid_sums, rad_sums)]
     # the log-likelihood: its terms summed exactly, their bounds per group (a sum of non-negative terms
     # in any order is at most (1 − γ) below the exact one) and the groups' bounds exactly
+    if not (np.isfinite(term).all() and np.isfinite(dterm).all()):
+        raise Declined("a log-likelihood term or its bound is not finite in float64")
     Dt = np.zeros(rows)
     Dt[:m] = dterm
     lsum = exact_column_sums(term.reshape(-1, 1))[0]  # every term's two floats
