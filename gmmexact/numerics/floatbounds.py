@@ -231,3 +231,31 @@ def aligned(mid: tuple[int, int], rad: tuple[int, int]) -> tuple[int, int, int]:
     (mm, me), (rm, re_) = mid, rad
     low = min(me if mm else re_, re_ if rm else me)
     return (mm << (me - low) if mm else 0), (rm << (re_ - low) if rm else 0), low
+
+
+_HEAP_SET = False
+
+
+def heap_for_temporaries() -> None:
+    """Let glibc's malloc serve array temporaries below 32 MB from its heap and keep up to 64 MB of freed
+    heap: the state its own dynamic thresholds reach in a process once it has freed large arrays, set at
+    once. Until then it maps and unmaps every temporary above 128 KB, and each fresh page faults:
+    measured on tier 1's 2.6 MB temporaries, elementwise operations 12 times slower, a whole iteration
+    twice as slow, depending on what the process did before. Once per process, where glibc is the C
+    library (nothing happens elsewhere).
+
+    >>> heap_for_temporaries()
+    """
+    global _HEAP_SET
+    if _HEAP_SET:
+        return
+    _HEAP_SET = True
+    try:
+        import ctypes  # noqa: PLC0415
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
+    mallopt(-1, 64 * 2**20)  # M_TRIM_THRESHOLD
+

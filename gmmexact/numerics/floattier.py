@@ -51,7 +51,7 @@ from flint import arb, arb_mat
 
 from . import doubledouble
 from .floatbounds import (BELOW_ARG, ETA, SAFE, U, U1, Declined, aligned, ball_float, exact_column_sums, exp_certified,
-                          gamma, log_certified, two_norm_upper, upper)
+                          gamma, heap_for_temporaries, log_certified, two_norm_upper, upper)
 from .partitioned import ExactBall, PartitionedIteration, Statistics, mstep
 
 _ball_float, _upper, _two_norm_upper = ball_float, upper, two_norm_upper
@@ -307,6 +307,7 @@ def _estep_component(X, form: ComponentForm, integral: bool):
 def chunk_statistics(X: np.ndarray, forms: list[ComponentForm], integral: bool, scale: Fraction,
                      want_resp: bool = False) -> ChunkResult:
     """Tier-1 statistics of the points ``X`` (a chunk; blocks of ``BLOCK`` from its first row)."""
+    heap_for_temporaries()
     X = np.asarray(X, dtype=np.float64)  # int64 below 2^52: exact
     if forms and forms[0].pair is not None:
         stats, resp, err = doubledouble.chunk_statistics(X, forms[0].pair, scale, want_resp)
