@@ -1,7 +1,8 @@
 """The parameters of EM iterations from the cheapest tier that decides them.
 
 Tier 1 (:mod:`gmmexact.numerics.floattier`) computes every partition's statistics in float64 over whole
-arrays with rigorous bounds (about 13 correct digits, at the speed of a float fit). Where its
+arrays with rigorous bounds, at the speed of a float fit: about 18 correct digits for decimal data (its
+double-double kernel, :mod:`gmmexact.numerics.doubledouble`), about 13 for binary floats. Where its
 enclosures do not decide every value to the digits asked, or where it declines (data that are not
 exact float64 values, ill-conditioned covariances), tier 2 takes over: first, in this process, the
 longdouble enclosures over whole arrays (:mod:`gmmexact.numerics.longdouble`, about 18 digits), then
