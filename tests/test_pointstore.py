@@ -291,3 +291,17 @@ def test_parquet_streams_by_batches_into_the_same_points_and_labels(tmp_path):
     stored = pointstore.read_points(tmp_path / "d.parquet", stream=True, scratch=tmp_path)
     assert stored.points.exponent == whole.points.exponent == -3
     assert np.array_equal(np.asarray(stored.points.integers), whole.points.integers)
+
+
+def test_streamed_points_skip_the_longdouble_tier_which_would_hold_them_all(tmp_path):
+    """Where tier 1 leaves values undecided, streamed points go to the arb tier (bounded memory), not to the
+    longdouble tier; the digits are those of the points read whole."""
+    problem = many_points(n=150)
+    write_problem(tmp_path, problem.points.integers)
+    streamed = gmmexact.load(tmp_path / "p.toml", stream=True, scratch=tmp_path / "s")
+    whole = gmmexact.load(tmp_path / "p.toml", stream=False)
+    run = certified_parameters(streamed, 1, digits=24)
+    assert run.tier.startswith("arb (tier 2: tier 1 leaves ")
+    assert "longdouble declines: it holds every point in memory, and these are streamed from disk" in run.tier
+    ref = certified_parameters(whole, 1, digits=24, tier="arb")
+    assert [run.decimal(k, 24) for k in run.keys()] == [ref.decimal(k, 24) for k in ref.keys()]

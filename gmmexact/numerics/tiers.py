@@ -223,7 +223,8 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
             if tier == "float64":
                 raise floattier.Declined(run)
     if client is None and tier == "auto":  # the middle tier: longdouble over whole arrays, in this process
-        middle = longdouble_run(problem, iterations)
+        middle = ("it holds every point in memory, and these are streamed from disk"
+                  if pointstore.store_of(problem.points) is not None else longdouble_run(problem, iterations))
         if not isinstance(middle, str) and middle.stopped is None:
             if not isinstance(run, str) and len(run.iterations) == iterations:
                 middle = narrowest(middle, run)  # every value from the tighter of the two enclosures
