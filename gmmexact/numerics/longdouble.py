@@ -37,6 +37,7 @@ import numpy as np
 from flint import arb, arb_mat
 
 from . import intervals
+from .floatbounds import heap_for_temporaries
 from .floattier import fraction_arrays
 from .intervals import MANT
 from ..model.floatpoints import FloatPoints
@@ -143,6 +144,7 @@ def steady_memory():
     >>> float(a.sum())
     1000000.0
     """
+    heap_for_temporaries()  # and glibc's malloc thresholds raised, once per process
     core = getattr(np, "_core", None) or getattr(np, "core", None)
     setter = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     if setter is None:
