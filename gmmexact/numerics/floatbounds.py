@@ -254,7 +254,7 @@ def heap_for_temporaries() -> None:
         import ctypes  # noqa: PLC0415
 
         mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # no C library by that name, or no mallopt in it
         return
     mallopt(-3, 32 * 2**20)  # M_MMAP_THRESHOLD
     mallopt(-1, 64 * 2**20)  # M_TRIM_THRESHOLD
