@@ -34,20 +34,13 @@ import flint
 import numpy as np
 from flint import arb, arb_mat
 
-from .floatbounds import (ETA, SAFE, U, Declined, aligned, ball_float, exact_column_sums, gamma,
-                          two_norm_upper, upper)
+from .floatbounds import (BELOW_ARG, ETA, EXP_TABLE, GROUP, KMAX, LOG_TABLE, RMAX, SAFE, TINY_ARG, U, Declined, aligned,
+                          ball_float, exact_column_sums, gamma, two_norm_upper, upper)
 from .partitioned import ExactBall, Statistics
 
 SPLITTER = 2.0**27 + 1  # Dekker's split: a = hi + lo, each of at most 26 significant bits
 VBITS = 26  # |V| < 2^26, so V_i V_j < 2^52 is exact
 SLICE = 21  # bits of a slice: 21 + 21 + log2(GROUP) = 52 < 53, so a group's slice products sum exactly
-GROUP = 1024  # as the float kernel's (chunks aligned to groups give the same bits for any partitioning)
-EXP_TABLE = 1024
-LOG_TABLE = 512  # log g = log c_j + log1p((g − c_j)/c_j), |(g − c_j)/c_j| <= 1/1024
-TINY_ARG = -700.0  # exp below this is taken as [0, 2^-1000]
-BELOW_ARG = -745.2  # exp below this is below 2^-1075
-KMAX = 2.0**21
-RMAX = 1.0001 * math.log(2) / (2 * EXP_TABLE)
 U2 = U * U
 
 

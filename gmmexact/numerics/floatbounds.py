@@ -35,6 +35,8 @@ class Declined(ArithmeticError):
 
 # --- certified exp and log on float64 arrays ----------------------------------------------------------
 
+GROUP = 1024  # points whose sums are formed in float, then added exactly: chunks aligned to groups give the
+# same bits for any partitioning (both tier-1 kernels)
 EXP_TABLE = 1024  # exp(t) = 2^(k/1024) · exp(r), |r| <= ln2/2048
 LOG_TABLE = 512  # log g = log c_j + log1p(g/c_j − 1), |g/c_j − 1| <= 1/1024
 _K = None

@@ -50,14 +50,13 @@ import numpy as np
 from flint import arb, arb_mat
 
 from . import doubledouble
-from .floatbounds import (BELOW_ARG, ETA, SAFE, U, U1, Declined, aligned, ball_float, exact_column_sums, exp_certified,
+from .floatbounds import (BELOW_ARG, ETA, GROUP, SAFE, U, U1, Declined, aligned, ball_float, exact_column_sums, exp_certified,
                           gamma, heap_for_temporaries, log_certified, two_norm_upper, upper)
 from .partitioned import ExactBall, PartitionedIteration, Statistics, mstep
 
 _ball_float, _upper, _two_norm_upper = ball_float, upper, two_norm_upper
 
 BLOCK = 16  # points summed in order; GROUP of them summed in pairwise rounds, groups summed exactly
-GROUP = 1024
 LEVELS = BLOCK - 1 + 6  # a group sum's error is at most γ_LEVELS ≈ 2.3e-15 of its sum of absolute values
 CHUNK = 16384  # points per pass (a multiple of GROUP): the temporaries stay small
 PREC = 192  # bits of the arb work on the few per-component numbers
