@@ -255,7 +255,7 @@ def test_a_large_problem_gives_its_parameters_from_the_command_line(tmp_path, ca
     got = json.loads(captured.out)
     assert got["tier"] == "float64" and "3000 points: the whole report would take too long" in captured.err
     assert set(got["precision"]) == set(got["values"]) and set(got["precision"].values()) == {
-        "tier 1: float64 over whole arrays"}
+        "tier 1: double-double over whole arrays (integer data)"}
     # the same points as binary floats (an .npy file): tier 1's float kernel, then the longdouble tier
     np.save(tmp_path / "X.npy", ints / 1000)
     (tmp_path / "p.toml").write_text((tmp_path / "p.toml").read_text().replace("X.csv", "X.npy"))

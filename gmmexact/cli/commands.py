@@ -467,7 +467,8 @@ def _solve_partitioned(args, problem) -> int:
     else:
         out = [f"gmmexact {args.problem} · {len(run.iterations)} iteration(s) · {run.partitions} partition(s) on "
                f"{run.workers} · {args.digits} certified digits ("
-               + ("tier 1: float64 over whole arrays with rigorous bounds" if run.tier == "float64"
+               + ((f"tier 1: {'double-double' if run.kernel == 'pair' else 'float64'} over whole arrays with "
+                   "rigorous bounds") if run.tier == "float64"
                   else f"{run.tier}, {run.prec} bits per point") + "; identical for any partitioning)"]
         width = max(len(k) for k in values)
         for k, v in values.items():

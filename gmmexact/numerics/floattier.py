@@ -463,12 +463,14 @@ def _group_sums(Vs, exact, R, dR, term, dterm, d, K, scale) -> Statistics:
 @dataclass(frozen=True)
 class FloatIteration:
     """One iteration from tier 1: the M-step as arb balls (``iteration``), the merged ``statistics``
-    and, when kept, the responsibilities ``resp`` (n × K floats) with absolute bounds ``resp_err``."""
+    and, when kept, the responsibilities ``resp`` (n × K floats) with absolute bounds ``resp_err``;
+    ``kernel``: ``"pair"`` (double-double) or ``"float"``."""
 
     iteration: PartitionedIteration
     statistics: Statistics
     resp: "np.ndarray | None"
     resp_err: "np.ndarray | None"
+    kernel: str = "float"
 
 
 def _with_differences(forms, weights, covs) -> list[ComponentForm]:
@@ -601,7 +603,7 @@ def iteration_of(problem, params, data: FloatData, prec: int = PREC, keep: bool 
         forms, shifts = plan(problem, params, data, prec, centres, kernel="float")
         stats, resp, err = partial(forms)
         it = mstep(stats, shifts, problem, params, prec)
-    return FloatIteration(it, stats, resp, err)
+    return FloatIteration(it, stats, resp, err, "pair" if forms[0].pair is not None else "float")
 
 
 def float_iterations(problem, iterations: int = 1, data: "FloatData | None" = None, keep_resp=(),

@@ -293,6 +293,7 @@ class PartitionedRun:
     stopped: str | None = None  # why fewer iterations than asked were computed
     tier: str = "arb"  # "float64" (tier 1, numerics/floattier.py) or "arb" (point by point)
     decided: "dict | None" = None  # key → the cheapest tier whose enclosure decided its digits
+    kernel: str | None = None  # tier 1's kernel: "pair" (double-double, integer data) or "float"
 
     KINDS = ("loglik", "count", "weight", "mean", "cov")
 

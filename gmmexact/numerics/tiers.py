@@ -127,7 +127,7 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
     if client is not None and rows is None:
         scattered = client.scatter([data.X[s] for s in slices])
     params = floattier.start_params(problem, prec)
-    out, merged, stopped = [], None, None
+    out, merged, stopped, kernel = [], None, None, None
 
     def merged_statistics(forms):
         if client is None:
@@ -163,11 +163,11 @@ def float_run(problem, iterations: int, partitions: int = 1, client=None, prec: 
                 return str(e)
             stopped = f"tier 1 declines iteration {t}: {e}"
             break
-        it, merged = got.iteration, got.statistics
+        it, merged, kernel = got.iteration, got.statistics, got.kernel
         out.append(it)
         params = (it.weights, it.means, it.covariances)
     where = "this process" if client is None else f"dask {getattr(client, 'scheduler', None) and client.scheduler.address}"
-    return PartitionedRun(problem, tuple(out), merged, len(slices), prec, where, stopped, "float64")
+    return PartitionedRun(problem, tuple(out), merged, len(slices), prec, where, stopped, "float64", kernel=kernel)
 
 
 def longdouble_run(problem, iterations: int, prec: int = 160) -> "PartitionedRun | str":
@@ -213,7 +213,8 @@ def certified_parameters(problem, iterations: int = 1, *, partitions: int = 1, c
             run = float_run(problem, iterations, partitions, client, advance=advance)
         if not isinstance(run, str):
             undecided = [k for k in run.keys() if has_undecided(run.decimal(k, digits))]
-            decided = {k: TIER1 for k in run.keys() if k not in undecided}
+            label = TIER1_PAIR if run.kernel == "pair" else TIER1
+            decided = {k: label for k in run.keys() if k not in undecided}
             if tier == "float64" or (not undecided and not (run.stopped and len(run.iterations) < iterations)):
                 return replace(run, decided=decided)
             reason = (f"tier 1 leaves {len(undecided)} value(s) undecided to {digits} digits (e.g. {undecided[0]})"
@@ -275,6 +276,7 @@ def _with_reason(run: PartitionedRun, reason: str, tier: str) -> PartitionedRun:
 
 
 TIER1 = "tier 1: float64 over whole arrays"
+TIER1_PAIR = "tier 1: double-double over whole arrays (integer data)"
 LONGDOUBLE = "tier 2: longdouble over whole arrays"
 
 
