@@ -605,6 +605,40 @@ def no_points(src: str) -> InputError:
 PIECE_BYTES = 8 << 20  # unquoted CSV is indexed this much at a time: its index arrays stay small
 
 
+def read_piece(piece: bytes, line: int, count: int, blank_from, sep: str, names, chosen, label, src: str,
+               lim: Limits):
+    """One piece of an unquoted CSV body, from line ``line``, read by :func:`csv_fast`: its values as integers
+    at the piece's finest decimal place (``None`` for a piece of blank lines only), with the checks that span
+    pieces (a blank line before a later point, the points limit over ``count`` so far). Returns the
+    integers (one row per point), their exponent, the labels, the lines, the new count, the first line of
+    the trailing blank lines so far and the piece's number of lines."""
+    d = len(chosen)
+    if not piece.endswith(b"\n"):
+        piece += b"\n"
+    lines_in_piece = piece.count(b"\n")
+    mant, expo, labs, lines, trailing = csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
+                                                  blank_ok=True)
+    ints = e0 = None
+    if len(lines):
+        if blank_from is not None:
+            raise InputError(src, f"line {blank_from}", "is empty, between data lines",
+                             f"one point per line ({d} value(s)), no blank line before the last point")
+        count += len(lines)
+        if count > lim.points:
+            raise too_many(count, src)
+
+        def where(k: int, first=lines.start) -> str:
+            r, j = divmod(k, d)
+            return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
+
+        ints, e0 = common_scale(mant, expo, where, src, lim)
+        del mant, expo
+        ints = ints.reshape(len(lines), d)
+    if trailing and blank_from is None:
+        blank_from = line + lines_in_piece - trailing
+    return ints, e0, labs, lines, count, blank_from, lines_in_piece
+
+
 def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str, lim: Limits):
     """The unquoted body ``raw[start:]`` read by :func:`csv_fast` in pieces of about ``PIECE_BYTES`` cut at
     line ends, each piece's values turned into integers at once (its own finest decimal place), then
@@ -618,27 +652,10 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
     while at < len(raw):
         cut = raw.find(b"\n", min(at + PIECE_BYTES, len(raw)) - 1)
         end = len(raw) if cut < 0 else cut + 1
-        piece = raw[at:end]
-        if not piece.endswith(b"\n"):
-            piece += b"\n"
-        lines_in_piece = piece.count(b"\n")
-        mant, expo, labs, lines, trailing = csv_fast(piece, sep, names, chosen, label, src, lim, first_line=line,
-                                                      blank_ok=True)
-        if len(lines):
-            if blank_from is not None:
-                raise InputError(src, f"line {blank_from}", "is empty, between data lines",
-                                 f"one point per line ({d} value(s)), no blank line before the last point")
-            count += len(lines)
-            if count > lim.points:
-                raise too_many(count, src)
-
-            def where(k: int, first=lines.start) -> str:
-                r, j = divmod(k, d)
-                return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
-
-            ints, e0 = common_scale(mant, expo, where, src, lim)
-            del mant, expo
-            item = (ints.reshape(len(lines), d), e0, lines.start)
+        ints, e0, labs, lines, count, blank_from, lines_in_piece = read_piece(
+            raw[at:end], line, count, blank_from, sep, names, chosen, label, src, lim)
+        if ints is not None:
+            item = (ints, e0, lines.start)
             if acc is None and not pieces and ints.dtype == np.int64:  # one array for the whole file's integers
                 acc = _Filled(np.empty((len(lines) + raw.count(b"\n", end) + 1, d), dtype=np.int64), 0, e0,
                               lines.start)
@@ -648,8 +665,6 @@ def _csv_pieces(raw: bytes, start: int, sep: str, names, chosen, label, src: str
                     acc = None
                 pieces.append(item)
             labels += labs
-        if trailing and blank_from is None:
-            blank_from = line + lines_in_piece - trailing
         line += lines_in_piece
         at = end
     if not count:

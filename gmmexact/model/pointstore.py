@@ -638,36 +638,18 @@ def csv_points(p: Path, src: str, sep: str, columns, labels_column, lim: Limits,
                                      "which a file read in pieces (--stream) cannot hold",
                                      "unquoted values (or a .npy or Parquet file), or the file read whole "
                                      "(without --stream)")
-                lines_in_piece = piece.count(b"\n") + (not piece.endswith(b"\n"))
-                if not piece.endswith(b"\n"):
-                    piece += b"\n"
-                mant, expo, labs, lines, trailing = datafiles.csv_fast(piece, sep, names, chosen, label, src, lim,
-                                                                        first_line=line, blank_ok=True)
-                if len(lines):
-                    if blank_from is not None:
-                        raise InputError(src, f"line {blank_from}", "is empty, between data lines",
-                                         f"one point per line ({d} value(s)), no blank line before the last point")
-                    count += len(lines)
-                    if count > lim.points:
-                        raise datafiles.too_many(count, src)
-
-                    def where(k: int, first=lines.start) -> str:
-                        r, j = divmod(k, d)
-                        return f"line {first + r}, column {chosen[j] + 1} ({names[chosen[j]]})"
-
-                    ints, e0 = datafiles.common_scale(mant, expo, where, src, lim)
-                    del mant, expo
+                ints, e0, labs, lines, count, blank_from, _ = datafiles.read_piece(
+                    piece, line, count, blank_from, sep, names, chosen, label, src, lim)
+                if ints is not None:
                     if ints.dtype != np.int64:
                         raise InputError(src, f"line {lines.start}", "holds values that need more than 18 digits "
                                          "as integers times one power of ten, more than a points store's int64 "
                                          "integers hold", "values of similar size, or the file read whole "
                                          "(without --stream), which keeps longer integers")
-                    writer.add(ints.reshape(len(lines), d), e0, f"line {lines.start}")
+                    writer.add(ints, e0, f"line {lines.start}")
                     del ints
                     if labels is not None:
                         labels.add(labs)
-                if trailing and blank_from is None:
-                    blank_from = line + lines_in_piece - trailing
             if not count:
                 raise datafiles.no_points(src)
             meta = writer.finish(src, lim, "line 2")
