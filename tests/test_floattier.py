@@ -7,7 +7,6 @@ against Fraction sums, the cases tier 1 must decline, and the float form of ever
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,9 +21,9 @@ from hypothesis.extra.numpy import arrays
 import gmmexact
 from gmmexact.model.decimalpoints import DecimalPoints
 from gmmexact.model.floatpoints import FloatPoints
-from gmmexact.numerics.floattier import (BLOCK, CHUNK, GROUP, Declined, FloatData, exact_column_sums,
-                                         exp_certified, float_iterations, log_certified, plan, start_params,
-                                         statistics_of)
+from gmmexact.numerics.backends import ArbBackend
+from gmmexact.numerics.floattier import (BLOCK, CHUNK, GROUP, Declined, FloatData, exact_column_sums, exp_certified,
+                                         float_iterations, log_certified, plan, start_params, statistics_of)
 from gmmexact.numerics.partitioned import ExactBall, Start, partitioned_iterations, statistics
 from gmmexact.numerics.run import solve
 
@@ -32,14 +31,7 @@ SEED = Path(__file__).resolve().parents[1] / "examples" / "seed" / "problem.toml
 HIGH = 320  # bits of the arb references for exp, log and the responsibilities
 
 
-@contextmanager
-def precision(bits: int):
-    saved = flint.ctx.prec
-    flint.ctx.prec = bits
-    try:
-        yield
-    finally:
-        flint.ctx.prec = saved
+precision = ArbBackend().precision  # arb's working precision for a block, restored after
 
 
 def q(x) -> arb:
